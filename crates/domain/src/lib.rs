@@ -1,2 +1,24 @@
-//! Placeholder.
+//! The rules of the queue, pure: ticket numbering, the ticket state machine, the
+//! order in which a counter calls tickets, waiting-time estimates, and the validated
+//! codes every other layer speaks in. No IO, no async, no database: the clock is
+//! always a parameter, so every rule can be unit- and property-tested.
 #![forbid(unsafe_code)]
+
+pub mod call_order;
+pub mod centre;
+pub mod codes;
+pub mod error;
+pub mod eta;
+pub mod event;
+pub mod numbering;
+pub mod priority;
+pub mod ticket;
+
+pub use call_order::{pick_next, CallGroup, Candidate};
+pub use centre::{Centre, Counter, CounterState, OpeningHours, Service, Weekday};
+pub use codes::{CentreCode, CounterNumber, ServiceCode, TicketPrefix};
+pub use error::Error;
+pub use event::{Event, EventKind};
+pub use numbering::{service_day, NumberSequence, TicketNumber};
+pub use priority::{default_priority_classes, PriorityClass, PriorityCode};
+pub use ticket::{Action, Channel, TicketStatus};

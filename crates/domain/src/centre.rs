@@ -1,0 +1,187 @@
+//! Centres, services and counters: the configuration a queue runs on. These are
+//! data an administrator edits, not code; the store persists them.
+
+use jiff::civil::{Time, Weekday as JWeekday};
+use serde::{Deserialize, Serialize};
+
+use crate::{CentreCode, CounterNumber, Error, PriorityClass, ServiceCode, TicketPrefix};
+
+/// Days of the week, serialised as `mon`..`sun` as administrators write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl From<JWeekday> for Weekday {
+    fn from(d: JWeekday) -> Self {
+        match d {
+            JWeekday::Monday => Self::Mon,
+            JWeekday::Tuesday => Self::Tue,
+            JWeekday::Wednesday => Self::Wed,
+            JWeekday::Thursday => Self::Thu,
+            JWeekday::Friday => Self::Fri,
+            JWeekday::Saturday => Self::Sat,
+            JWeekday::Sunday => Self::Sun,
+        }
+    }
+}
+
+/// When a centre or service receives citizens: sessions within a day (morning,
+/// afternoon) on the listed working days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// `[["07:00","11:30"],["13:30","17:00"]]`: sorted, non-overlapping sessions.
+    pub sessions: Vec<(Time, Time)>,
+    pub working_days: Vec<Weekday>,
+}
+
+impl Default for OpeningHours {
+    /// Mon-Fri 07:00-11:30 and 13:30-17:00, the usual hours of a commune centre.
+    fn default() -> Self {
+        Self {
+            sessions: vec![
+                (Time::constant(7, 0, 0, 0), Time::constant(11, 30, 0, 0)),
+                (Time::constant(13, 30, 0, 0), Time::constant(17, 0, 0, 0)),
+            ],
+            working_days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+        }
+    }
+}
+
+impl OpeningHours {
+    /// Checks that sessions are non-empty, ordered and do not overlap.
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut prev_end: Option<Time> = None;
+        for (start, end) in &self.sessions {
+            if start >= end {
+                return Err(Error::invalid("hours", "a session must end after it starts"));
+            }
+            if prev_end.is_some_and(|p| *start < p) {
+                return Err(Error::invalid("hours", "sessions must be in order and not overlap"));
+            }
+            prev_end = Some(*end);
+        }
+        Ok(())
+    }
+
+    /// Whether the centre is open at a local date-time.
+    pub fn is_open(&self, at: jiff::civil::DateTime) -> bool {
+        self.working_days.contains(&Weekday::from(at.weekday()))
+            && self.sessions.iter().any(|(s, e)| at.time() >= *s && at.time() < *e)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Centre {
+    pub code: CentreCode,
+    pub name: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub hotline: String,
+    /// IANA timezone; the service day is the calendar day here.
+    pub timezone: String,
+    #[serde(default)]
+    pub hours: OpeningHours,
+    #[serde(default = "crate::default_priority_classes")]
+    pub priority_classes: Vec<PriorityClass>,
+    /// `Xin mời công dân số {number} đến quầy số {counter}`.
+    pub announcement_vi: String,
+    pub announcement_en: String,
+    /// Recalls after which a called ticket may be marked no-show.
+    pub max_recalls: u32,
+    /// Whether citizens may take a ticket remotely (without a kiosk or staff).
+    pub remote_tickets: bool,
+}
+
+impl Centre {
+    pub fn tz(&self) -> Result<jiff::tz::TimeZone, Error> {
+        jiff::tz::TimeZone::get(&self.timezone)
+            .map_err(|_| Error::invalid("timezone", format!("unknown timezone `{}`", self.timezone)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub code: ServiceCode,
+    pub prefix: TicketPrefix,
+    pub name: String,
+    pub name_en: String,
+    pub start_number: u32,
+    pub daily_cap: Option<u32>,
+    /// Used for waiting-time estimates until there is recent history.
+    pub mean_service_minutes: u32,
+    /// `None`: the centre's hours.
+    pub hours: Option<OpeningHours>,
+    pub active: bool,
+    /// Shown in the portal and on the kiosk: "Đăng ký khai sinh", ...
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterState {
+    Open,
+    Paused,
+    Closed,
+}
+
+impl CounterState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Paused => "paused",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Paused, Self::Closed].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counter {
+    pub number: CounterNumber,
+    pub name: String,
+    /// Services in order of preference: call-next looks at the first one first.
+    pub serves: Vec<ServiceCode>,
+    pub state: CounterState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_hours_are_a_commune_centre_week() {
+        let h = OpeningHours::default();
+        h.validate().unwrap();
+        let thu_morning: jiff::civil::DateTime = "2026-11-26T08:00".parse().unwrap();
+        let thu_lunch: jiff::civil::DateTime = "2026-11-26T12:00".parse().unwrap();
+        let sat: jiff::civil::DateTime = "2026-11-28T08:00".parse().unwrap();
+        assert!(h.is_open(thu_morning));
+        assert!(!h.is_open(thu_lunch));
+        assert!(!h.is_open(sat));
+    }
+
+    #[test]
+    fn overlapping_sessions_are_refused() {
+        let h = OpeningHours {
+            sessions: vec![
+                (Time::constant(7, 0, 0, 0), Time::constant(12, 0, 0, 0)),
+                (Time::constant(11, 0, 0, 0), Time::constant(17, 0, 0, 0)),
+            ],
+            working_days: vec![Weekday::Mon],
+        };
+        assert!(h.validate().is_err());
+    }
+}
