@@ -96,10 +96,18 @@ pub struct Centre {
     /// `Xin mời công dân số {number} đến quầy số {counter}`.
     pub announcement_vi: String,
     pub announcement_en: String,
-    /// Recalls after which a called ticket may be marked no-show.
-    pub max_recalls: u32,
+    /// Recalls a called ticket needs before it may be marked no-show.
+    pub no_show_after_recalls: u32,
     /// Whether citizens may take a ticket remotely (without a kiosk or staff).
     pub remote_tickets: bool,
+    /// Refuse tickets outside opening hours (a demo centre turns this off so it
+    /// works at any hour).
+    #[serde(default = "yes")]
+    pub enforce_hours: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Centre {

@@ -13,6 +13,9 @@ pub enum Error {
     /// The action is not allowed from the ticket's current status.
     #[error("cannot {action} a ticket that is {from}")]
     IllegalTransition { from: &'static str, action: &'static str },
+    /// Outside the service's opening hours, where the centre enforces them.
+    #[error("the service is closed at this time")]
+    Closed,
     /// The counter is paused or closed and cannot call.
     #[error("counter is {state}")]
     CounterNotOpen { state: &'static str },

@@ -1,2 +1,88 @@
-//! Placeholder.
+//! Persistence for Lượt. The [`Store`] trait has one method per business command;
+//! each command is one transaction that reads state, applies a `luot_domain` rule,
+//! writes rows and appends its events. Events are published to subscribers only
+//! after the commit, so nobody sees a call that could still roll back.
+//!
+//! The backend is chosen by URL scheme in [`connect`]: `sqlite:` (the embedded
+//! default) or, later, `postgres:`. Callers hold an `Arc<dyn Store>` and never
+//! know which.
 #![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use luot_domain::{CentreCode, Event};
+use tokio::sync::broadcast;
+
+mod error;
+pub mod model;
+pub mod sqlite;
+
+pub use error::{Conflict, Error, Result};
+pub use model::*;
+
+/// The business commands and queries of the queue.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- setup ----
+    /// Creates a centre with its services and counters in one transaction;
+    /// `Conflict(AlreadyExists)` if the code is taken.
+    async fn create_centre(&self, setup: CentreSetup, now: Timestamp) -> Result<()>;
+    /// Whether no centre exists yet (the demo seeds only an empty database).
+    async fn is_empty(&self) -> Result<bool>;
+
+    // ---- queries ----
+    async fn centres(&self) -> Result<Vec<CentreSummary>>;
+    /// The full configuration of one centre.
+    async fn centre_setup(&self, centre: &CentreCode) -> Result<CentreSetup>;
+    async fn services(&self, centre: &CentreCode, now: Timestamp) -> Result<Vec<ServiceOverview>>;
+    async fn ticket_by_token(&self, token: &str, now: Timestamp) -> Result<TicketView>;
+    async fn queue(&self, centre: &CentreCode, now: Timestamp) -> Result<QueueSnapshot>;
+    /// Events of a centre with id > `after`, oldest first, at most `limit`.
+    async fn events_after(&self, centre: &CentreCode, after: i64, limit: u32) -> Result<Vec<Event>>;
+
+    // ---- commands ----
+    async fn issue_ticket(&self, cmd: IssueTicket) -> Result<TicketView>;
+    /// Calls the next ticket at a counter (finishing the one in progress), or
+    /// `ticket: None` when nobody waits.
+    async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn recall(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn start(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn complete(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn no_show(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn transfer(&self, at: CounterRef, to: Transfer) -> Result<CounterOutcome>;
+    async fn pause(&self, at: CounterRef) -> Result<CounterOutcome>;
+    async fn resume(&self, at: CounterRef) -> Result<CounterOutcome>;
+
+    // ---- events ----
+    /// Committed events, in commit order, from now on.
+    fn subscribe(&self) -> broadcast::Receiver<Event>;
+    /// Waits for in-flight commands and closes the database.
+    async fn close(&self);
+}
+
+/// Options common to every backend.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Read connections (SQLite) or pool size (PostgreSQL).
+    pub max_connections: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_connections: 8 }
+    }
+}
+
+/// Opens (creating and migrating as needed) the database at `url`:
+/// `sqlite://path`, `sqlite::memory:`, or a bare file path.
+pub async fn connect(url: &str, options: Options) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(Error::Unavailable(
+            "PostgreSQL support is not built yet; use a sqlite: URL".into(),
+        ));
+    }
+    let store = sqlite::SqliteStore::open(url, options).await?;
+    Ok(Arc::new(store))
+}

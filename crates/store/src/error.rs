@@ -1,0 +1,65 @@
+//! The store's errors. Constraint violations are mapped to meaning inside the
+//! store, so callers never see SQL text; the server maps each variant to a status.
+
+use luot_domain as domain;
+
+/// Why a command or query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The named thing (centre, service, counter, ticket) does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The command conflicts with the current state.
+    #[error("{0}")]
+    Conflict(Conflict),
+    /// A rule of the queue refused the command.
+    #[error(transparent)]
+    Rule(#[from] domain::Error),
+    /// The database cannot be reached or is shutting down; worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or corrupted data. Logged, never shown.
+    #[error("internal store error: {0}")]
+    Internal(String),
+}
+
+/// Conflicts with the current state, each with a stable meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("the counter has no ticket in progress")]
+    NoCurrentTicket,
+    #[error("the Idempotency-Key was already used for a different request")]
+    IdempotencyKeyReused,
+    #[error("the service is not taking tickets")]
+    ServiceInactive,
+    #[error("recall the ticket before marking it a no-show")]
+    RecallFirst,
+    #[error("it already exists")]
+    AlreadyExists,
+    #[error("the ticket is not in a queue")]
+    NotWaiting,
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => Error::NotFound("row"),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Error::Conflict(Conflict::AlreadyExists)
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::WorkerCrashed => Error::Unavailable(e.to_string()),
+            _ => Error::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

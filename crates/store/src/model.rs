@@ -1,0 +1,170 @@
+//! What the store takes and returns: commands with their clock and actor, and the
+//! views the API serialises. Views of public things carry no personal data.
+
+use jiff::Timestamp;
+use luot_domain::{
+    Centre, Channel, Counter, CounterNumber, CounterState, CentreCode, PriorityCode, Service,
+    ServiceCode, TicketStatus,
+};
+use serde::{Deserialize, Serialize};
+
+/// A whole centre to create at once (the demo seed, an import).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CentreSetup {
+    pub centre: Centre,
+    pub services: Vec<Service>,
+    pub counters: Vec<Counter>,
+}
+
+/// Who did something: `staff:lan`, `kiosk:3`, `public`, `system`.
+pub type Actor = String;
+
+#[derive(Debug, Clone)]
+pub struct IssueTicket {
+    pub centre: CentreCode,
+    pub service: ServiceCode,
+    pub priority: Option<PriorityCode>,
+    pub channel: Channel,
+    pub actor: Actor,
+    /// Client-chosen key: a retried request with the same key returns the same
+    /// ticket and issues nothing new.
+    pub idempotency_key: Option<String>,
+    pub now: Timestamp,
+}
+
+/// The target of a counter command.
+#[derive(Debug, Clone)]
+pub struct CounterRef {
+    pub centre: CentreCode,
+    pub counter: CounterNumber,
+    pub actor: Actor,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Transfer {
+    /// Move to this service's queue.
+    pub service: Option<ServiceCode>,
+    /// Or to this counter only.
+    pub counter: Option<CounterNumber>,
+    /// Transfer this waiting ticket instead of the counter's current one.
+    pub ticket: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A ticket as its holder and staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub number: String,
+    pub service: ServiceCode,
+    pub service_name: String,
+    pub service_name_en: String,
+    pub status: TicketStatus,
+    pub priority: Option<String>,
+    pub channel: Channel,
+    /// The capability in the ticket's QR code.
+    pub token: String,
+    /// People ahead in the same queue; 0 once called.
+    pub position: u32,
+    pub eta_minutes: u32,
+    pub counter: Option<CounterNumber>,
+    pub recalls: u32,
+    pub issued_at: Timestamp,
+    pub called_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub centre: CentreCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CentreSummary {
+    pub code: CentreCode,
+    pub name: String,
+    pub name_en: String,
+    pub address: String,
+    pub hotline: String,
+    pub timezone: String,
+}
+
+/// A service with its live figures, as the kiosk and portal show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceOverview {
+    pub code: ServiceCode,
+    pub prefix: String,
+    pub name: String,
+    pub name_en: String,
+    pub examples: Vec<String>,
+    pub active: bool,
+    /// Within opening hours now.
+    pub open_now: bool,
+    /// Takes tickets now: active, not capped, and open (or the centre does not
+    /// enforce hours).
+    pub accepting: bool,
+    /// The daily cap is reached.
+    pub capped: bool,
+    pub waiting: u32,
+    pub open_counters: u32,
+    pub eta_minutes: u32,
+    pub issued_today: u32,
+    pub daily_cap: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketBrief {
+    pub number: String,
+    pub service: ServiceCode,
+    pub status: TicketStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterView {
+    pub number: CounterNumber,
+    pub name: String,
+    pub state: CounterState,
+    pub serves: Vec<ServiceCode>,
+    pub current: Option<TicketBrief>,
+}
+
+/// A waiting ticket in the queue list. Public: number, service and timing only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingTicket {
+    pub number: String,
+    pub service: ServiceCode,
+    pub priority: Option<String>,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub target_counter: Option<CounterNumber>,
+    pub issued_at: Timestamp,
+    pub slot_start: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallView {
+    pub number: String,
+    pub service: ServiceCode,
+    pub counter: CounterNumber,
+    pub at: Timestamp,
+}
+
+/// The state of a centre's queues at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueSnapshot {
+    pub centre: CentreSummary,
+    pub notice: String,
+    pub counters: Vec<CounterView>,
+    pub services: Vec<ServiceOverview>,
+    /// In call order per service (appointments, priority, the rest).
+    pub waiting: Vec<WaitingTicket>,
+    /// Most recent first.
+    pub last_calls: Vec<CallView>,
+    /// The snapshot includes every event up to this id.
+    pub last_event_id: i64,
+}
+
+/// What a counter command did: the ticket it acted on (none for pause/resume or an
+/// empty queue) and the counter afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterOutcome {
+    pub ticket: Option<TicketView>,
+    pub counter: CounterView,
+}

@@ -1,0 +1,67 @@
+//! Appending to and reading the event log. Appends happen inside the command's
+//! transaction; the writer publishes them after the commit.
+
+use jiff::Timestamp;
+use luot_domain::{CentreCode, Event, EventKind};
+use sqlx::SqliteConnection;
+
+use super::rows::{micros, ts, CentreRow};
+use crate::Result;
+
+/// Appends one event; the returned event carries its id.
+pub async fn append(
+    c: &mut SqliteConnection,
+    centre: &CentreRow,
+    kind: EventKind,
+    ticket_id: Option<i64>,
+    counter_id: Option<i64>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Event> {
+    let payload = serde_json::to_string(&kind)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(centre.id)
+    .bind(kind.name())
+    .bind(ticket_id)
+    .bind(counter_id)
+    .bind(actor)
+    .bind(micros(now))
+    .bind(payload)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Event { id, centre: centre.config.code.clone(), at: now, kind })
+}
+
+pub async fn after(
+    c: &mut SqliteConnection,
+    centre_id: i64,
+    code: &CentreCode,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Event>> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, at, payload FROM events WHERE centre_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(centre_id)
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *c)
+    .await?;
+    rows.into_iter()
+        .map(|(id, at, payload)| {
+            Ok(Event { id, centre: code.clone(), at: ts(at), kind: serde_json::from_str(&payload)? })
+        })
+        .collect()
+}
+
+/// The newest event id of a centre (0 when none).
+pub async fn last_id(c: &mut SqliteConnection, centre_id: i64) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events WHERE centre_id = $1")
+        .bind(centre_id)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(id.unwrap_or(0))
+}

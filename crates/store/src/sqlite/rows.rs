@@ -1,0 +1,188 @@
+//! Row types and the small lookups every command starts with: a centre by code, a
+//! service by code, a counter by number. Timestamps are stored as microseconds.
+
+use jiff::Timestamp;
+use luot_domain::{
+    Centre, CentreCode, CounterNumber, CounterState, OpeningHours, ServiceCode, TicketStatus,
+};
+use sqlx::SqliteConnection;
+
+use crate::{model::*, Error, Result};
+
+pub fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub fn ts(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A random, unguessable ticket token (about 131 bits) for the QR code.
+pub fn new_token() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..22).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub struct CentreRow {
+    pub id: i64,
+    pub config: Centre,
+    pub notice: String,
+}
+
+pub async fn centre(c: &mut SqliteConnection, code: &CentreCode) -> Result<CentreRow> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, config, notice FROM centres WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *c)
+            .await?;
+    let (id, config, notice) = row.ok_or(Error::NotFound("centre"))?;
+    Ok(CentreRow { id, config: serde_json::from_str(&config)?, notice })
+}
+
+impl CentreRow {
+    pub fn summary(&self) -> CentreSummary {
+        let c = &self.config;
+        CentreSummary {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            address: c.address.clone(),
+            hotline: c.hotline.clone(),
+            timezone: c.timezone.clone(),
+        }
+    }
+    pub fn tz(&self) -> Result<jiff::tz::TimeZone> {
+        Ok(self.config.tz()?)
+    }
+}
+
+#[derive(sqlx::FromRow, Clone)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub code: String,
+    pub prefix: String,
+    pub name: String,
+    pub name_en: String,
+    pub start_number: i64,
+    pub daily_cap: Option<i64>,
+    pub mean_service_minutes: i64,
+    pub hours: Option<String>,
+    pub examples: String,
+    pub active: bool,
+}
+
+pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number, daily_cap, \
+     mean_service_minutes, hours, examples, active";
+
+impl ServiceRow {
+    pub fn code(&self) -> ServiceCode {
+        ServiceCode::parse(&self.code).expect("service codes are validated on write")
+    }
+    pub fn hours(&self, centre: &Centre) -> Result<OpeningHours> {
+        match &self.hours {
+            Some(h) => Ok(serde_json::from_str(h)?),
+            None => Ok(centre.hours.clone()),
+        }
+    }
+}
+
+pub async fn service(c: &mut SqliteConnection, centre_id: i64, code: &ServiceCode) -> Result<ServiceRow> {
+    sqlx::query_as(&format!(
+        "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 AND code = $2"
+    ))
+    .bind(centre_id)
+    .bind(code.as_str())
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or(Error::NotFound("service"))
+}
+
+pub async fn services(c: &mut SqliteConnection, centre_id: i64) -> Result<Vec<ServiceRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 ORDER BY sort, code"
+    ))
+    .bind(centre_id)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+#[derive(sqlx::FromRow, Clone)]
+pub struct CounterRow {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+    pub state: String,
+    pub current_ticket_id: Option<i64>,
+}
+
+impl CounterRow {
+    pub fn number(&self) -> CounterNumber {
+        CounterNumber::new(self.number).expect("counter numbers are validated on write")
+    }
+    pub fn state(&self) -> CounterState {
+        CounterState::parse(&self.state).unwrap_or(CounterState::Closed)
+    }
+}
+
+pub async fn counter(c: &mut SqliteConnection, centre_id: i64, number: CounterNumber) -> Result<CounterRow> {
+    sqlx::query_as(
+        "SELECT id, number, name, state, current_ticket_id FROM counters \
+         WHERE centre_id = $1 AND number = $2",
+    )
+    .bind(centre_id)
+    .bind(i64::from(number.get()))
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or(Error::NotFound("counter"))
+}
+
+/// The service codes a counter serves, in its order of preference.
+pub async fn serves(c: &mut SqliteConnection, counter_id: i64) -> Result<Vec<ServiceCode>> {
+    let codes: Vec<(String,)> = sqlx::query_as(
+        "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id \
+         WHERE cs.counter_id = $1 ORDER BY cs.rank",
+    )
+    .bind(counter_id)
+    .fetch_all(&mut *c)
+    .await?;
+    codes
+        .into_iter()
+        .map(|(s,)| ServiceCode::parse(&s).map_err(Error::from))
+        .collect()
+}
+
+pub async fn counter_view(c: &mut SqliteConnection, row: &CounterRow) -> Result<CounterView> {
+    let current = match row.current_ticket_id {
+        None => None,
+        Some(id) => {
+            let t: Option<(String, String, String)> = sqlx::query_as(
+                "SELECT t.number, s.code, t.status FROM tickets t JOIN services s ON s.id = t.service_id \
+                 WHERE t.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+            t.map(|(number, service, status)| -> Result<TicketBrief> {
+                Ok(TicketBrief {
+                    number,
+                    service: ServiceCode::parse(&service)?,
+                    status: status_of(&status)?,
+                })
+            })
+            .transpose()?
+        }
+    };
+    Ok(CounterView {
+        number: row.number(),
+        name: row.name.clone(),
+        state: row.state(),
+        serves: serves(c, row.id).await?,
+        current,
+    })
+}
+
+pub fn status_of(s: &str) -> Result<TicketStatus> {
+    TicketStatus::parse(s).ok_or_else(|| Error::Internal(format!("unknown ticket status `{s}`")))
+}

@@ -1,0 +1,267 @@
+//! Issuing tickets and reading them back: numbering per service day, idempotent
+//! retries, and the view a ticket holder sees (position and ETA).
+
+use jiff::Timestamp;
+use luot_domain::{
+    eta, numbering, priority, Channel, CounterNumber, EventKind, NumberSequence, ServiceCode,
+    TicketNumber, TicketPrefix,
+};
+use sqlx::SqliteConnection;
+
+use super::{events, rows::*};
+use crate::{model::*, Conflict, Error, Result};
+
+/// How many recent services feed the mean service time.
+const RECENT_SERVICES: i64 = 20;
+
+/// The SQL rank of a waiting ticket's call group at `$now` (see domain::call_order).
+pub const GROUP_SQL: &str = "CASE WHEN slot_start IS NOT NULL AND slot_start <= $now THEN 0 \
+     WHEN priority IS NOT NULL THEN 1 ELSE 2 END";
+
+pub async fn issue(c: &mut SqliteConnection, cmd: IssueTicket) -> Result<(TicketView, Vec<luot_domain::Event>)> {
+    let centre = centre(c, &cmd.centre).await?;
+    let fingerprint = format!(
+        "{}|{}|{}",
+        cmd.service,
+        cmd.priority.as_ref().map(|p| p.as_str()).unwrap_or(""),
+        cmd.channel.as_str()
+    );
+    if let Some(key) = &cmd.idempotency_key {
+        let prior: Option<(String, i64)> = sqlx::query_as(
+            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = $1 AND key = $2",
+        )
+        .bind(centre.id)
+        .bind(key)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some((prior_fingerprint, ticket_id)) = prior {
+            if prior_fingerprint != fingerprint {
+                return Err(Error::Conflict(Conflict::IdempotencyKeyReused));
+            }
+            return Ok((view(c, ticket_id, cmd.now).await?, Vec::new()));
+        }
+    }
+
+    let svc = service(c, centre.id, &cmd.service).await?;
+    if !svc.active {
+        return Err(Error::Conflict(Conflict::ServiceInactive));
+    }
+    let tz = centre.tz()?;
+    if centre.config.enforce_hours && !svc.hours(&centre.config)?.is_open(cmd.now.to_zoned(tz.clone()).datetime()) {
+        return Err(Error::Rule(luot_domain::Error::Closed));
+    }
+    let priority = match &cmd.priority {
+        Some(p) => Some(priority::resolve(&centre.config.priority_classes, p.as_str())?.code.clone()),
+        None => None,
+    };
+    let day = numbering::service_day(cmd.now, &tz).to_string();
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT last_seq FROM daily_sequences WHERE service_id = $1 AND service_day = $2",
+    )
+    .bind(svc.id)
+    .bind(&day)
+    .fetch_optional(&mut *c)
+    .await?;
+    let sequence = NumberSequence {
+        start_number: svc.start_number as u32,
+        daily_cap: svc.daily_cap.map(|c| c as u32),
+    };
+    let seq = sequence.next(last.map(|l| l as u32))?;
+    sqlx::query(
+        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = excluded.last_seq",
+    )
+    .bind(svc.id)
+    .bind(&day)
+    .bind(i64::from(seq))
+    .execute(&mut *c)
+    .await?;
+
+    let number = TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string();
+    let token = new_token();
+    let now = micros(cmd.now);
+    let ticket_id: i64 = sqlx::query_scalar(
+        "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, token, \
+         channel, priority, priority_by, status, issued_by, issued_at, queued_at) \
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, $10) RETURNING id",
+    )
+    .bind(centre.id)
+    .bind(svc.id)
+    .bind(&day)
+    .bind(&number)
+    .bind(&token)
+    .bind(cmd.channel.as_str())
+    .bind(priority.as_ref().map(|p| p.as_str()))
+    .bind(priority.as_ref().map(|_| cmd.actor.as_str()))
+    .bind(&cmd.actor)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    if let Some(key) = &cmd.idempotency_key {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (centre_id, key, fingerprint, ticket_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(centre.id)
+        .bind(key)
+        .bind(&fingerprint)
+        .bind(ticket_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
+    let event = events::append(
+        c,
+        &centre,
+        EventKind::TicketIssued {
+            number: number.clone(),
+            service: svc.code(),
+            channel: cmd.channel,
+            priority: priority.is_some(),
+        },
+        Some(ticket_id),
+        None,
+        &cmd.actor,
+        cmd.now,
+    )
+    .await?;
+    Ok((view(c, ticket_id, cmd.now).await?, vec![event]))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub service_id: i64,
+    pub service_day: String,
+    pub number: String,
+    pub token: String,
+    pub channel: String,
+    pub priority: Option<String>,
+    pub status: String,
+    pub recalls: i64,
+    pub slot_start: Option<i64>,
+    pub issued_at: i64,
+    pub queued_at: i64,
+    pub called_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub service_code: String,
+    pub service_name: String,
+    pub service_name_en: String,
+    pub mean_service_minutes: i64,
+    pub counter_number: Option<i64>,
+    pub centre_code: String,
+}
+
+const TICKET_SELECT: &str = "SELECT t.id, t.service_id, t.service_day, t.number, t.token, t.channel, \
+     t.priority, t.status, t.recalls, t.slot_start, t.issued_at, t.queued_at, t.called_at, \
+     t.started_at, t.finished_at, s.code AS service_code, s.name AS service_name, \
+     s.name_en AS service_name_en, s.mean_service_minutes, k.number AS counter_number, \
+     c.code AS centre_code \
+     FROM tickets t JOIN services s ON s.id = t.service_id JOIN centres c ON c.id = t.centre_id \
+     LEFT JOIN counters k ON k.id = t.counter_id";
+
+pub async fn view(c: &mut SqliteConnection, ticket_id: i64, now: Timestamp) -> Result<TicketView> {
+    let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
+        .bind(ticket_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
+    to_view(c, row, now).await
+}
+
+pub async fn by_token(c: &mut SqliteConnection, token: &str, now: Timestamp) -> Result<TicketView> {
+    let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.token = $1"))
+        .bind(token)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
+    to_view(c, row, now).await
+}
+
+async fn to_view(c: &mut SqliteConnection, row: TicketRow, now: Timestamp) -> Result<TicketView> {
+    let status = status_of(&row.status)?;
+    let (position, eta_minutes) = if status.is_waiting() {
+        let ahead = position(c, &row, now).await?;
+        let eta = estimate(c, row.service_id, &row.service_day, row.mean_service_minutes, ahead).await?;
+        (ahead, eta)
+    } else {
+        (0, 0)
+    };
+    Ok(TicketView {
+        number: row.number,
+        service: ServiceCode::parse(&row.service_code)?,
+        service_name: row.service_name,
+        service_name_en: row.service_name_en,
+        status,
+        priority: row.priority,
+        channel: Channel::parse(&row.channel).unwrap_or(Channel::Kiosk),
+        token: row.token,
+        position,
+        eta_minutes,
+        counter: row.counter_number.map(CounterNumber::new).transpose()?,
+        recalls: row.recalls as u32,
+        issued_at: ts(row.issued_at),
+        called_at: row.called_at.map(ts),
+        started_at: row.started_at.map(ts),
+        finished_at: row.finished_at.map(ts),
+        centre: luot_domain::CentreCode::parse(&row.centre_code)?,
+    })
+}
+
+/// People ahead of a waiting ticket in its service's queue, in call order.
+async fn position(c: &mut SqliteConnection, t: &TicketRow, now: Timestamp) -> Result<u32> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM tickets WHERE service_id = $1 AND service_day = $2 \
+         AND status IN ('waiting', 'transferred') AND ({g}, queued_at, id) < ($3, $4, $5)",
+        g = GROUP_SQL.replace("$now", "$6")
+    );
+    let my_group = if t.slot_start.is_some_and(|s| s <= micros(now)) {
+        0
+    } else if t.priority.is_some() {
+        1
+    } else {
+        2
+    };
+    let n: i64 = sqlx::query_scalar(&sql)
+        .bind(t.service_id)
+        .bind(&t.service_day)
+        .bind(my_group)
+        .bind(t.queued_at)
+        .bind(t.id)
+        .bind(micros(now))
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n as u32)
+}
+
+/// The ETA for `ahead` people in a service's queue today.
+pub async fn estimate(
+    c: &mut SqliteConnection,
+    service_id: i64,
+    day: &str,
+    configured_minutes: i64,
+    ahead: u32,
+) -> Result<u32> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
+         WHERE cs.service_id = $1 AND k.state = 'open'",
+    )
+    .bind(service_id)
+    .fetch_one(&mut *c)
+    .await?;
+    let recent: Vec<i64> = sqlx::query_scalar(
+        "SELECT finished_at - COALESCE(started_at, called_at) FROM tickets \
+         WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
+         ORDER BY finished_at DESC LIMIT $3",
+    )
+    .bind(service_id)
+    .bind(day)
+    .bind(RECENT_SERVICES)
+    .fetch_all(&mut *c)
+    .await?;
+    let recent: Vec<u32> = recent.into_iter().map(|us| (us.max(0) / 1_000_000) as u32).collect();
+    let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
+    Ok(eta::eta_minutes(ahead, open as u32, mean))
+}
+
