@@ -12,6 +12,7 @@ macro_rules! string_code {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -97,6 +98,7 @@ impl TicketPrefix {
 
 /// A counter's number as shown above the desk and announced: 1 to 999.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u16))]
 #[serde(transparent)]
 pub struct CounterNumber(u16);
 

@@ -1,2 +1,49 @@
-//! Placeholder.
+//! The Lượt server: REST and websocket API over a [`luot_store::Store`], the
+//! static UIs, and graceful shutdown. `main` only parses configuration and calls
+//! [`serve`]; tests call [`serve`] on port 0 with a fresh database.
 #![forbid(unsafe_code)]
+
+use std::future::Future;
+
+use axum::{extract::DefaultBodyLimit, http::StatusCode, response::IntoResponse, Router};
+use tokio::net::TcpListener;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod state;
+pub mod ui;
+
+pub use state::AppState;
+
+/// The largest request body accepted (bookings and settings are small).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::router())
+        .merge(ui::router())
+        .fallback(|| async {
+            error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "Không tìm thấy", "Not found")
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::internal("a handler panicked").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves on a bound listener until `shutdown` completes, then lets in-flight
+/// requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

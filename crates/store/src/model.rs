@@ -41,7 +41,7 @@ pub struct CounterRef {
     pub now: Timestamp,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct Transfer {
     /// Move to this service's queue.
     pub service: Option<ServiceCode>,
@@ -53,7 +53,7 @@ pub struct Transfer {
 }
 
 /// A ticket as its holder and staff see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TicketView {
     pub number: String,
     pub service: ServiceCode,
@@ -69,14 +69,18 @@ pub struct TicketView {
     pub eta_minutes: u32,
     pub counter: Option<CounterNumber>,
     pub recalls: u32,
+    #[schema(value_type = String, format = DateTime)]
     pub issued_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub called_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<Timestamp>,
     pub centre: CentreCode,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CentreSummary {
     pub code: CentreCode,
     pub name: String,
@@ -87,7 +91,7 @@ pub struct CentreSummary {
 }
 
 /// A service with its live figures, as the kiosk and portal show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceOverview {
     pub code: ServiceCode,
     pub prefix: String,
@@ -109,14 +113,14 @@ pub struct ServiceOverview {
     pub daily_cap: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TicketBrief {
     pub number: String,
     pub service: ServiceCode,
     pub status: TicketStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CounterView {
     pub number: CounterNumber,
     pub name: String,
@@ -126,7 +130,7 @@ pub struct CounterView {
 }
 
 /// A waiting ticket in the queue list. Public: number, service and timing only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WaitingTicket {
     pub number: String,
     pub service: ServiceCode,
@@ -134,20 +138,23 @@ pub struct WaitingTicket {
     pub channel: Channel,
     pub status: TicketStatus,
     pub target_counter: Option<CounterNumber>,
+    #[schema(value_type = String, format = DateTime)]
     pub issued_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub slot_start: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallView {
     pub number: String,
     pub service: ServiceCode,
     pub counter: CounterNumber,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
 }
 
 /// The state of a centre's queues at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueSnapshot {
     pub centre: CentreSummary,
     pub notice: String,
@@ -163,7 +170,7 @@ pub struct QueueSnapshot {
 
 /// What a counter command did: the ticket it acted on (none for pause/resume or an
 /// empty queue) and the counter afterwards.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CounterOutcome {
     pub ticket: Option<TicketView>,
     pub counter: CounterView,

@@ -1,0 +1,170 @@
+//! The API's error type. Every failure a client can cause becomes a 4xx with a
+//! stable machine `code` and a message in Vietnamese (`message`) and English
+//! (`message_en`); server faults become a 500 whose details are logged, never sent.
+
+use axum::{
+    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use luot_store::{Conflict, Error as StoreError};
+use serde::Serialize;
+
+/// An error as the client sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `not_found`, `daily_cap_reached`.
+    pub code: &'static str,
+    /// For people, in Vietnamese.
+    pub message: String,
+    /// For people, in English.
+    pub message_en: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody { code, message: vi.into(), message_en: en.into() } }
+    }
+
+    /// 400 for a request that does not have the required shape.
+    pub fn bad_request(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", vi, en)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        let vi = match what {
+            "centre" => "Không tìm thấy trung tâm",
+            "service" => "Không tìm thấy lĩnh vực",
+            "counter" => "Không tìm thấy quầy",
+            "ticket" => "Không tìm thấy số thứ tự",
+            _ => "Không tìm thấy",
+        };
+        Self::new(StatusCode::NOT_FOUND, "not_found", vi, format!("{what} not found"))
+    }
+
+    /// 500: the detail goes to the log, the client gets a generic message.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Lỗi hệ thống, vui lòng thử lại",
+            "Internal error, please try again",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        use luot_domain::Error as D;
+        use StatusCode as S;
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(c) => {
+                let (code, vi) = match c {
+                    Conflict::NoCurrentTicket => ("no_current_ticket", "Quầy chưa gọi số nào"),
+                    Conflict::IdempotencyKeyReused => (
+                        "idempotency_key_reused",
+                        "Idempotency-Key đã được dùng cho một yêu cầu khác",
+                    ),
+                    Conflict::ServiceInactive => ("service_inactive", "Lĩnh vực này tạm ngừng nhận hồ sơ"),
+                    Conflict::RecallFirst => ("recall_first", "Hãy gọi lại trước khi đánh dấu vắng mặt"),
+                    Conflict::AlreadyExists => ("already_exists", "Đã tồn tại"),
+                    Conflict::NotWaiting => ("ticket_taken", "Số này đã được quầy khác gọi"),
+                };
+                Self::new(S::CONFLICT, code, vi, c.to_string())
+            }
+            StoreError::Rule(rule) => {
+                let en = rule.to_string();
+                match rule {
+                    D::Invalid { field, reason } => Self::new(
+                        S::UNPROCESSABLE_ENTITY,
+                        "invalid",
+                        format!("Giá trị không hợp lệ ({field}): {reason}"),
+                        en,
+                    ),
+                    D::DailyCapReached { .. } => Self::new(
+                        S::CONFLICT,
+                        "daily_cap_reached",
+                        "Lĩnh vực này đã hết số trong ngày hôm nay",
+                        en,
+                    ),
+                    D::IllegalTransition { .. } => Self::new(
+                        S::CONFLICT,
+                        "illegal_transition",
+                        "Không thể thực hiện thao tác này với số ở trạng thái hiện tại",
+                        en,
+                    ),
+                    D::CounterNotOpen { .. } => {
+                        Self::new(S::CONFLICT, "counter_not_open", "Quầy đang tạm dừng hoặc đóng", en)
+                    }
+                    D::Closed => Self::new(
+                        S::CONFLICT,
+                        "service_closed",
+                        "Ngoài giờ làm việc của lĩnh vực này",
+                        en,
+                    ),
+                }
+            }
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Hệ thống tạm thời gián đoạn, vui lòng thử lại",
+                    "Temporarily unavailable, please retry",
+                )
+            }
+            StoreError::Internal(detail) => Self::internal(detail),
+        }
+    }
+}
+
+impl From<luot_domain::Error> for ApiError {
+    fn from(e: luot_domain::Error) -> Self {
+        StoreError::Rule(e).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let (code, vi) = match r {
+            JsonRejection::MissingJsonContentType(_) => {
+                ("unsupported_media_type", "Cần gửi nội dung JSON (Content-Type: application/json)")
+            }
+            JsonRejection::JsonSyntaxError(_) => ("malformed_json", "Nội dung JSON không đúng cú pháp"),
+            JsonRejection::JsonDataError(_) => ("invalid_body", "Nội dung JSON thiếu hoặc sai trường"),
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Nội dung gửi lên quá lớn"),
+            _ => ("bad_request", "Yêu cầu không hợp lệ"),
+        };
+        Self::new(status, code, vi, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_path", "Đường dẫn không hợp lệ", r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_query", "Tham số truy vấn không hợp lệ", r.body_text())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

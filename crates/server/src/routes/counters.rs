@@ -1,0 +1,119 @@
+//! Counter actions: call next, recall, start, complete, no-show, transfer, pause,
+//! resume. Ticket actions answer with the ticket acted on; pause and resume with
+//! the counter. Call-next answers 204 when nobody waits.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use luot_store::{CounterOutcome, CounterRef, CounterView, TicketView, Transfer};
+
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::{Json, Path},
+    state::{centre_code, counter_number, AppState},
+};
+
+pub fn router() -> Router<AppState> {
+    let base = "/api/v1/centres/{centre}/counters/{counter}";
+    Router::new()
+        .route(&format!("{base}/call-next"), post(call_next))
+        .route(&format!("{base}/recall"), post(recall))
+        .route(&format!("{base}/start"), post(start))
+        .route(&format!("{base}/complete"), post(complete))
+        .route(&format!("{base}/no-show"), post(no_show))
+        .route(&format!("{base}/transfer"), post(transfer))
+        .route(&format!("{base}/pause"), post(pause))
+        .route(&format!("{base}/resume"), post(resume))
+}
+
+fn counter_ref(state: &AppState, centre: &str, counter: &str) -> ApiResult<CounterRef> {
+    Ok(CounterRef {
+        centre: centre_code(centre)?,
+        counter: counter_number(counter)?,
+        actor: "staff".into(),
+        now: state.now(),
+    })
+}
+
+fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
+    outcome
+        .ticket
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("counter action returned no ticket"))
+}
+
+/// Calls the next waiting ticket (finishing the one in progress). 204 when
+/// nobody waits.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/call-next", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    responses((status = 200, body = TicketView), (status = 204, description = "nobody waits"),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn call_next(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Response> {
+    let at = counter_ref(&state, &centre, &counter)?;
+    let outcome = state.store.call_next(at).await?;
+    Ok(match outcome.ticket {
+        Some(t) => Json(t).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+macro_rules! ticket_action {
+    ($name:ident, $path:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "counters",
+            params(("centre" = String, Path), ("counter" = u16, Path)),
+            responses((status = 200, body = TicketView),
+                (status = 404, body = crate::error::ErrorBody),
+                (status = 409, body = crate::error::ErrorBody, description = "no ticket in progress, or not allowed in its status")))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            Path((centre, counter)): Path<(String, String)>,
+        ) -> ApiResult<Json<TicketView>> {
+            let at = counter_ref(&state, &centre, &counter)?;
+            ticket_of(state.store.$name(at).await?)
+        }
+    };
+}
+
+ticket_action!(recall, "/api/v1/centres/{centre}/counters/{counter}/recall", "Announces the current ticket again.");
+ticket_action!(start, "/api/v1/centres/{centre}/counters/{counter}/start", "The citizen arrived: service starts.");
+ticket_action!(complete, "/api/v1/centres/{centre}/counters/{counter}/complete", "Service finished.");
+ticket_action!(no_show, "/api/v1/centres/{centre}/counters/{counter}/no-show", "The called citizen did not come (after the configured recalls).");
+
+/// Moves the current ticket (or `ticket`, a waiting one) to another service or
+/// counter, keeping its place in time.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/transfer", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    request_body = Transfer,
+    responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+    Json(to): Json<Transfer>,
+) -> ApiResult<Json<TicketView>> {
+    let at = counter_ref(&state, &centre, &counter)?;
+    ticket_of(state.store.transfer(at, to).await?)
+}
+
+/// Pauses the counter: it stops counting as open for ETAs and displays.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/pause", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    responses((status = 200, body = CounterView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn pause(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Json<CounterView>> {
+    let at = counter_ref(&state, &centre, &counter)?;
+    Ok(Json(state.store.pause(at).await?.counter))
+}
+
+/// Opens the counter again.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/resume", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    responses((status = 200, body = CounterView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn resume(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Json<CounterView>> {
+    let at = counter_ref(&state, &centre, &counter)?;
+    Ok(Json(state.store.resume(at).await?.counter))
+}

@@ -1,0 +1,22 @@
+//! The REST API, one module per resource, each with its own `router()`.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub mod centres;
+pub mod counters;
+pub mod health;
+pub mod openapi;
+pub mod queue;
+pub mod tickets;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(openapi::router())
+        .merge(centres::router())
+        .merge(tickets::router())
+        .merge(counters::router())
+        .merge(queue::router())
+}

@@ -1,0 +1,33 @@
+//! `GET /api/openapi.json`: the API contract, generated from the handlers.
+
+use axum::{routing::get, Json, Router};
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lượt API", description = "Queue ticketing and appointments for Vietnamese public administrative service centres."),
+    paths(
+        super::health::health,
+        super::centres::list,
+        super::centres::services,
+        super::tickets::issue,
+        super::tickets::status,
+        super::counters::call_next,
+        super::counters::recall,
+        super::counters::start,
+        super::counters::complete,
+        super::counters::no_show,
+        super::counters::transfer,
+        super::counters::pause,
+        super::counters::resume,
+        super::queue::snapshot,
+    ),
+    components(schemas(crate::error::ErrorBody))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

@@ -1,0 +1,94 @@
+//! Issuing walk-in tickets and reading a ticket by the token in its QR code.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    routing::{get, post},
+    Router,
+};
+use luot_domain::{Channel, PriorityCode, ServiceCode};
+use luot_store::{IssueTicket, TicketView};
+use serde::Deserialize;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::{Json, Path},
+    state::{centre_code, AppState},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/centres/{centre}/tickets", post(issue))
+        .route("/api/v1/tickets/{token}", get(status))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct IssueRequest {
+    /// Service code, e.g. `A`.
+    #[schema(value_type = String)]
+    pub service: ServiceCode,
+    /// A priority class code of the centre (`elderly`, ...), or null.
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub priority: Option<PriorityCode>,
+}
+
+/// The longest Idempotency-Key accepted.
+const MAX_KEY_LEN: usize = 128;
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = v.to_str().ok().filter(|k| {
+        !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+    });
+    match key {
+        Some(k) => Ok(Some(k.to_owned())),
+        None => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_idempotency_key",
+            "Idempotency-Key phải là 1-128 ký tự ASCII in được",
+            "Idempotency-Key must be 1-128 printable ASCII characters",
+        )),
+    }
+}
+
+/// Issues a walk-in ticket. A retry with the same `Idempotency-Key` returns the
+/// same ticket and issues nothing new.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/tickets", tag = "tickets",
+    params(("centre" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = IssueRequest,
+    responses(
+        (status = 201, body = TicketView),
+        (status = 404, body = crate::error::ErrorBody, description = "unknown centre or service"),
+        (status = 409, body = crate::error::ErrorBody, description = "daily cap reached, service closed or inactive"),
+        (status = 422, body = crate::error::ErrorBody, description = "unknown priority class")))]
+pub async fn issue(
+    State(state): State<AppState>,
+    Path(centre): Path<String>,
+    headers: HeaderMap,
+    Json(req): Json<IssueRequest>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    let centre = centre_code(&centre)?;
+    let cmd = IssueTicket {
+        centre,
+        service: req.service,
+        priority: req.priority,
+        channel: Channel::Kiosk,
+        actor: "public".into(),
+        idempotency_key: idempotency_key(&headers)?,
+        now: state.now(),
+    };
+    let ticket = state.store.issue_ticket(cmd).await?;
+    Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// A ticket's live status by the token in its QR code. No personal data.
+#[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
+    params(("token" = String, Path)),
+    responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn status(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<TicketView>> {
+    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::not_found("ticket"));
+    }
+    Ok(Json(state.store.ticket_by_token(&token, state.now()).await?))
+}
