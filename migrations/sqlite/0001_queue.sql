@@ -24,7 +24,7 @@ CREATE TABLE services (
     mean_service_minutes INTEGER NOT NULL,
     hours                TEXT,            -- JSON domain::OpeningHours, NULL = centre's
     examples             TEXT NOT NULL DEFAULT '[]',
-    active               BOOLEAN NOT NULL DEFAULT 1,
+    active               BIGINT NOT NULL DEFAULT 1,
     sort                 INTEGER NOT NULL DEFAULT 0,
     UNIQUE (centre_id, code),
     UNIQUE (centre_id, prefix)

@@ -130,12 +130,27 @@ mod tests {
         let mut t = cand(1, "C", false, None, 0);
         t.target_counter = Some(counter(4));
         let c = vec![t, cand(2, "A", false, None, 1)];
-        assert_eq!(pick_next(counter(4), &[code("A")], &c, at(5)).unwrap().id, 1);
-        assert_eq!(pick_next(counter(1), &[code("A"), code("C")], &c, at(5)).unwrap().id, 2);
+        assert_eq!(
+            pick_next(counter(4), &[code("A")], &c, at(5)).unwrap().id,
+            1
+        );
+        assert_eq!(
+            pick_next(counter(1), &[code("A"), code("C")], &c, at(5))
+                .unwrap()
+                .id,
+            2
+        );
     }
 
     fn arb_candidate() -> impl Strategy<Value = Candidate> {
-        (0i64..10_000, 0usize..4, any::<bool>(), proptest::option::of(0i64..120), 0i64..120, proptest::option::of(1i64..4))
+        (
+            0i64..10_000,
+            0usize..4,
+            any::<bool>(),
+            proptest::option::of(0i64..120),
+            0i64..120,
+            proptest::option::of(1i64..4),
+        )
             .prop_map(|(id, s, p, slot, q, target)| Candidate {
                 id,
                 service: code(["A", "B", "C", "D"][s]),

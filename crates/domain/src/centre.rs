@@ -50,7 +50,13 @@ impl Default for OpeningHours {
                 (Time::constant(7, 0, 0, 0), Time::constant(11, 30, 0, 0)),
                 (Time::constant(13, 30, 0, 0), Time::constant(17, 0, 0, 0)),
             ],
-            working_days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            working_days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
         }
     }
 }
@@ -61,10 +67,16 @@ impl OpeningHours {
         let mut prev_end: Option<Time> = None;
         for (start, end) in &self.sessions {
             if start >= end {
-                return Err(Error::invalid("hours", "a session must end after it starts"));
+                return Err(Error::invalid(
+                    "hours",
+                    "a session must end after it starts",
+                ));
             }
             if prev_end.is_some_and(|p| *start < p) {
-                return Err(Error::invalid("hours", "sessions must be in order and not overlap"));
+                return Err(Error::invalid(
+                    "hours",
+                    "sessions must be in order and not overlap",
+                ));
             }
             prev_end = Some(*end);
         }
@@ -74,7 +86,10 @@ impl OpeningHours {
     /// Whether the centre is open at a local date-time.
     pub fn is_open(&self, at: jiff::civil::DateTime) -> bool {
         self.working_days.contains(&Weekday::from(at.weekday()))
-            && self.sessions.iter().any(|(s, e)| at.time() >= *s && at.time() < *e)
+            && self
+                .sessions
+                .iter()
+                .any(|(s, e)| at.time() >= *s && at.time() < *e)
     }
 }
 
@@ -112,8 +127,9 @@ fn yes() -> bool {
 
 impl Centre {
     pub fn tz(&self) -> Result<jiff::tz::TimeZone, Error> {
-        jiff::tz::TimeZone::get(&self.timezone)
-            .map_err(|_| Error::invalid("timezone", format!("unknown timezone `{}`", self.timezone)))
+        jiff::tz::TimeZone::get(&self.timezone).map_err(|_| {
+            Error::invalid("timezone", format!("unknown timezone `{}`", self.timezone))
+        })
     }
 }
 
@@ -153,7 +169,9 @@ impl CounterState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Open, Self::Paused, Self::Closed].into_iter().find(|c| c.as_str() == s)
+        [Self::Open, Self::Paused, Self::Closed]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 

@@ -12,7 +12,10 @@ pub enum Error {
     DailyCapReached { cap: u32 },
     /// The action is not allowed from the ticket's current status.
     #[error("cannot {action} a ticket that is {from}")]
-    IllegalTransition { from: &'static str, action: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        action: &'static str,
+    },
     /// Outside the service's opening hours, where the centre enforces them.
     #[error("the service is closed at this time")]
     Closed,
@@ -23,6 +26,9 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::Invalid { field, reason: reason.into() }
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
     }
 }

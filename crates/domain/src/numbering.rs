@@ -57,16 +57,22 @@ impl NumberSequence {
             None => self.start_number,
             Some(l) => l.checked_add(1).ok_or(Error::DailyCapReached { cap: l })?,
         };
+        self.admit(next)
+    }
+
+    /// Checks a sequence number a store allocated atomically (the first of the
+    /// day is `start_number`): within the cap and the five digits a ticket shows.
+    pub fn admit(&self, seq: u32) -> Result<u32, Error> {
+        let issued = seq.saturating_sub(self.start_number);
         if let Some(cap) = self.daily_cap {
-            let issued = next - self.start_number;
             if issued >= cap {
                 return Err(Error::DailyCapReached { cap });
             }
         }
-        if next > 99_999 {
+        if seq > 99_999 {
             return Err(Error::DailyCapReached { cap: 99_999 });
         }
-        Ok(next)
+        Ok(seq)
     }
 }
 
@@ -89,12 +95,18 @@ mod tests {
 
     #[test]
     fn sequence_starts_at_start_number_and_respects_the_cap() {
-        let s = NumberSequence { start_number: 1, daily_cap: Some(3) };
+        let s = NumberSequence {
+            start_number: 1,
+            daily_cap: Some(3),
+        };
         assert_eq!(s.next(None), Ok(1));
         assert_eq!(s.next(Some(1)), Ok(2));
         assert_eq!(s.next(Some(2)), Ok(3));
         assert_eq!(s.next(Some(3)), Err(Error::DailyCapReached { cap: 3 }));
-        let s = NumberSequence { start_number: 100, daily_cap: None };
+        let s = NumberSequence {
+            start_number: 100,
+            daily_cap: None,
+        };
         assert_eq!(s.next(None), Ok(100));
         assert_eq!(s.next(Some(100)), Ok(101));
     }

@@ -46,11 +46,23 @@ pub struct PriorityClass {
 /// The classes a new centre starts with.
 pub fn default_priority_classes() -> Vec<PriorityClass> {
     [
-        ("elderly", "Người cao tuổi (từ 60 tuổi)", "Elderly (60 and over)"),
+        (
+            "elderly",
+            "Người cao tuổi (từ 60 tuổi)",
+            "Elderly (60 and over)",
+        ),
         ("disability", "Người khuyết tật", "Person with a disability"),
         ("pregnant", "Phụ nữ mang thai", "Pregnant woman"),
-        ("merit", "Người có công với cách mạng", "Person with merit to the revolution"),
-        ("child", "Người đi cùng trẻ em dưới 6 tuổi", "Accompanying a child under 6"),
+        (
+            "merit",
+            "Người có công với cách mạng",
+            "Person with merit to the revolution",
+        ),
+        (
+            "child",
+            "Người đi cùng trẻ em dưới 6 tuổi",
+            "Accompanying a child under 6",
+        ),
     ]
     .into_iter()
     .map(|(code, name, name_en)| PriorityClass {
@@ -77,7 +89,10 @@ mod tests {
     fn defaults_resolve() {
         let classes = default_priority_classes();
         assert_eq!(classes.len(), 5);
-        assert_eq!(resolve(&classes, "elderly").unwrap().name, "Người cao tuổi (từ 60 tuổi)");
+        assert_eq!(
+            resolve(&classes, "elderly").unwrap().name,
+            "Người cao tuổi (từ 60 tuổi)"
+        );
         assert!(resolve(&classes, "vip").is_err());
         assert!(PriorityCode::parse("Elderly").is_err());
     }

@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "luot", version, about = "Lượt: queue ticketing and appointments for public service centres")]
+#[command(
+    name = "luot",
+    version,
+    about = "Lượt: queue ticketing and appointments for public service centres"
+)]
 pub struct Cli {
     /// Address to listen on.
     #[arg(long, env = "LUOT_LISTEN", default_value = "127.0.0.1:8080")]

@@ -4,8 +4,8 @@
 
 use jiff::Timestamp;
 use luot_domain::{
-    default_priority_classes, Centre, CentreCode, Counter, CounterNumber, CounterState, OpeningHours,
-    PriorityClass, Service, ServiceCode, TicketPrefix, Weekday,
+    default_priority_classes, Centre, CentreCode, Counter, CounterNumber, CounterState,
+    OpeningHours, PriorityClass, Service, ServiceCode, TicketPrefix, Weekday,
 };
 use luot_store::{CentreSetup, Store};
 use serde::Deserialize;
@@ -67,7 +67,10 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
         address: format!("Xã Mỏ Cày, tỉnh {}", c.province),
         hotline: "1900 0000".into(),
         timezone: c.timezone,
-        hours: OpeningHours { sessions: c.hours, working_days: c.working_days },
+        hours: OpeningHours {
+            sessions: c.hours,
+            working_days: c.working_days,
+        },
         priority_classes: if file.priority_classes.is_empty() {
             default_priority_classes()
         } else {
@@ -105,12 +108,20 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
             Ok(Counter {
                 number: CounterNumber::new(k.number)?,
                 name: k.name,
-                serves: k.serves.iter().map(|s| ServiceCode::parse(s)).collect::<Result<_, _>>()?,
+                serves: k
+                    .serves
+                    .iter()
+                    .map(|s| ServiceCode::parse(s))
+                    .collect::<Result<_, _>>()?,
                 state: CounterState::Open,
             })
         })
         .collect::<Result<Vec<_>, luot_domain::Error>>()?;
-    Ok(CentreSetup { centre, services, counters })
+    Ok(CentreSetup {
+        centre,
+        services,
+        counters,
+    })
 }
 
 /// Seeds the demo centre if the database is empty. Returns whether it did.

@@ -29,8 +29,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code, message: vi.into(), message_en: en.into() } }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code,
+                message: vi.into(),
+                message_en: en.into(),
+            },
+        }
     }
 
     /// 400 for a request that does not have the required shape.
@@ -46,7 +58,12 @@ impl ApiError {
             "ticket" => "Không tìm thấy số thứ tự",
             _ => "Không tìm thấy",
         };
-        Self::new(StatusCode::NOT_FOUND, "not_found", vi, format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            vi,
+            format!("{what} not found"),
+        )
     }
 
     /// 500: the detail goes to the log, the client gets a generic message.
@@ -80,8 +97,12 @@ impl From<StoreError> for ApiError {
                         "idempotency_key_reused",
                         "Idempotency-Key đã được dùng cho một yêu cầu khác",
                     ),
-                    Conflict::ServiceInactive => ("service_inactive", "Lĩnh vực này tạm ngừng nhận hồ sơ"),
-                    Conflict::RecallFirst => ("recall_first", "Hãy gọi lại trước khi đánh dấu vắng mặt"),
+                    Conflict::ServiceInactive => {
+                        ("service_inactive", "Lĩnh vực này tạm ngừng nhận hồ sơ")
+                    }
+                    Conflict::RecallFirst => {
+                        ("recall_first", "Hãy gọi lại trước khi đánh dấu vắng mặt")
+                    }
                     Conflict::AlreadyExists => ("already_exists", "Đã tồn tại"),
                     Conflict::NotWaiting => ("ticket_taken", "Số này đã được quầy khác gọi"),
                 };
@@ -108,9 +129,12 @@ impl From<StoreError> for ApiError {
                         "Không thể thực hiện thao tác này với số ở trạng thái hiện tại",
                         en,
                     ),
-                    D::CounterNotOpen { .. } => {
-                        Self::new(S::CONFLICT, "counter_not_open", "Quầy đang tạm dừng hoặc đóng", en)
-                    }
+                    D::CounterNotOpen { .. } => Self::new(
+                        S::CONFLICT,
+                        "counter_not_open",
+                        "Quầy đang tạm dừng hoặc đóng",
+                        en,
+                    ),
                     D::Closed => Self::new(
                         S::CONFLICT,
                         "service_closed",
@@ -143,12 +167,19 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let status = r.status();
         let (code, vi) = match r {
-            JsonRejection::MissingJsonContentType(_) => {
-                ("unsupported_media_type", "Cần gửi nội dung JSON (Content-Type: application/json)")
+            JsonRejection::MissingJsonContentType(_) => (
+                "unsupported_media_type",
+                "Cần gửi nội dung JSON (Content-Type: application/json)",
+            ),
+            JsonRejection::JsonSyntaxError(_) => {
+                ("malformed_json", "Nội dung JSON không đúng cú pháp")
             }
-            JsonRejection::JsonSyntaxError(_) => ("malformed_json", "Nội dung JSON không đúng cú pháp"),
-            JsonRejection::JsonDataError(_) => ("invalid_body", "Nội dung JSON thiếu hoặc sai trường"),
-            _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Nội dung gửi lên quá lớn"),
+            JsonRejection::JsonDataError(_) => {
+                ("invalid_body", "Nội dung JSON thiếu hoặc sai trường")
+            }
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                ("payload_too_large", "Nội dung gửi lên quá lớn")
+            }
             _ => ("bad_request", "Yêu cầu không hợp lệ"),
         };
         Self::new(status, code, vi, r.body_text())
@@ -157,13 +188,23 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_path", "Đường dẫn không hợp lệ", r.body_text())
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_path",
+            "Đường dẫn không hợp lệ",
+            r.body_text(),
+        )
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_query", "Tham số truy vấn không hợp lệ", r.body_text())
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "Tham số truy vấn không hợp lệ",
+            r.body_text(),
+        )
     }
 }
 

@@ -28,7 +28,12 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::router())
         .merge(ui::router())
         .fallback(|| async {
-            error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "Không tìm thấy", "Not found")
+            error::ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Không tìm thấy",
+                "Not found",
+            )
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -45,5 +50,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

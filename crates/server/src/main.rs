@@ -11,14 +11,19 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     if cli.log_format == "json" {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
 
     let store = luot_store::connect(
         &cli.database_url,
-        luot_store::Options { max_connections: cli.db_connections },
+        luot_store::Options {
+            max_connections: cli.db_connections,
+        },
     )
     .await?;
     if cli.demo && demo::seed_if_empty(store.as_ref(), jiff::Timestamp::now()).await? {
@@ -39,7 +44,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

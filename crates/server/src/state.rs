@@ -22,7 +22,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, clock: Arc::new(Timestamp::now) }
+        Self {
+            store,
+            clock: Arc::new(Timestamp::now),
+        }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -61,9 +61,18 @@ macro_rules! mount {
 pub fn router() -> Router<AppState> {
     let r = Router::new()
         .route("/", get(|| async { file::<Portal>("index.html") }))
-        .route("/t/{token}", get(|| async { file::<Portal>("ticket.html") }))
-        .route("/display/counter/{n}", get(|| async { file::<Display>("counter.html") }))
-        .route("/rate/{counter}", get(|| async { file::<CounterUi>("rate.html") }));
+        .route(
+            "/t/{token}",
+            get(|| async { file::<Portal>("ticket.html") }),
+        )
+        .route(
+            "/display/counter/{n}",
+            get(|| async { file::<Display>("counter.html") }),
+        )
+        .route(
+            "/rate/{counter}",
+            get(|| async { file::<CounterUi>("rate.html") }),
+        );
     let r = mount!(r, "/portal", Portal);
     let r = mount!(r, "/kiosk", Kiosk);
     let r = mount!(r, "/display", Display);

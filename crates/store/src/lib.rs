@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 
 mod error;
 pub mod model;
-pub mod sqlite;
+pub mod sql;
 
 pub use error::{Conflict, Error, Result};
 pub use model::*;
@@ -40,7 +40,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_by_token(&self, token: &str, now: Timestamp) -> Result<TicketView>;
     async fn queue(&self, centre: &CentreCode, now: Timestamp) -> Result<QueueSnapshot>;
     /// Events of a centre with id > `after`, oldest first, at most `limit`.
-    async fn events_after(&self, centre: &CentreCode, after: i64, limit: u32) -> Result<Vec<Event>>;
+    async fn events_after(&self, centre: &CentreCode, after: i64, limit: u32)
+        -> Result<Vec<Event>>;
 
     // ---- commands ----
     async fn issue_ticket(&self, cmd: IssueTicket) -> Result<TicketView>;
@@ -76,13 +77,8 @@ impl Default for Options {
 }
 
 /// Opens (creating and migrating as needed) the database at `url`:
-/// `sqlite://path`, `sqlite::memory:`, or a bare file path.
+/// `sqlite://path`, `postgres://...`, or a bare SQLite file path.
 pub async fn connect(url: &str, options: Options) -> Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(Error::Unavailable(
-            "PostgreSQL support is not built yet; use a sqlite: URL".into(),
-        ));
-    }
-    let store = sqlite::SqliteStore::open(url, options).await?;
+    let store = sql::SqlStore::open(url, options).await?;
     Ok(Arc::new(store))
 }

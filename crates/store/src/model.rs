@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use luot_domain::{
-    Centre, Channel, Counter, CounterNumber, CounterState, CentreCode, PriorityCode, Service,
+    Centre, CentreCode, Channel, Counter, CounterNumber, CounterState, PriorityCode, Service,
     ServiceCode, TicketStatus,
 };
 use serde::{Deserialize, Serialize};

@@ -52,7 +52,10 @@ fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
     params(("centre" = String, Path), ("counter" = u16, Path)),
     responses((status = 200, body = TicketView), (status = 204, description = "nobody waits"),
         (status = 404, body = crate::error::ErrorBody)))]
-pub async fn call_next(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn call_next(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let at = counter_ref(&state, &centre, &counter)?;
     let outcome = state.store.call_next(at).await?;
     Ok(match outcome.ticket {
@@ -79,10 +82,26 @@ macro_rules! ticket_action {
     };
 }
 
-ticket_action!(recall, "/api/v1/centres/{centre}/counters/{counter}/recall", "Announces the current ticket again.");
-ticket_action!(start, "/api/v1/centres/{centre}/counters/{counter}/start", "The citizen arrived: service starts.");
-ticket_action!(complete, "/api/v1/centres/{centre}/counters/{counter}/complete", "Service finished.");
-ticket_action!(no_show, "/api/v1/centres/{centre}/counters/{counter}/no-show", "The called citizen did not come (after the configured recalls).");
+ticket_action!(
+    recall,
+    "/api/v1/centres/{centre}/counters/{counter}/recall",
+    "Announces the current ticket again."
+);
+ticket_action!(
+    start,
+    "/api/v1/centres/{centre}/counters/{counter}/start",
+    "The citizen arrived: service starts."
+);
+ticket_action!(
+    complete,
+    "/api/v1/centres/{centre}/counters/{counter}/complete",
+    "Service finished."
+);
+ticket_action!(
+    no_show,
+    "/api/v1/centres/{centre}/counters/{counter}/no-show",
+    "The called citizen did not come (after the configured recalls)."
+);
 
 /// Moves the current ticket (or `ticket`, a waiting one) to another service or
 /// counter, keeping its place in time.
@@ -104,7 +123,10 @@ pub async fn transfer(
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/pause", tag = "counters",
     params(("centre" = String, Path), ("counter" = u16, Path)),
     responses((status = 200, body = CounterView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn pause(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Json<CounterView>> {
+pub async fn pause(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &centre, &counter)?;
     Ok(Json(state.store.pause(at).await?.counter))
 }
@@ -113,7 +135,10 @@ pub async fn pause(State(state): State<AppState>, Path((centre, counter)): Path<
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/resume", tag = "counters",
     params(("centre" = String, Path), ("counter" = u16, Path)),
     responses((status = 200, body = CounterView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn resume(State(state): State<AppState>, Path((centre, counter)): Path<(String, String)>) -> ApiResult<Json<CounterView>> {
+pub async fn resume(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &centre, &counter)?;
     Ok(Json(state.store.resume(at).await?.counter))
 }

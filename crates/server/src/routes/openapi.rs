@@ -7,7 +7,10 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lượt API", description = "Queue ticketing and appointments for Vietnamese public administrative service centres."),
+    info(
+        title = "Lượt API",
+        description = "Queue ticketing and appointments for Vietnamese public administrative service centres."
+    ),
     paths(
         super::health::health,
         super::centres::list,
@@ -29,5 +32,8 @@ use crate::state::AppState;
 pub struct ApiDoc;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route(
+        "/api/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
 }

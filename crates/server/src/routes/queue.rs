@@ -19,7 +19,10 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/centres/{centre}/queue", tag = "queue",
     params(("centre" = String, Path)),
     responses((status = 200, body = QueueSnapshot), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn snapshot(State(state): State<AppState>, Path(centre): Path<String>) -> ApiResult<Json<QueueSnapshot>> {
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Path(centre): Path<String>,
+) -> ApiResult<Json<QueueSnapshot>> {
     let centre = centre_code(&centre)?;
     Ok(Json(state.store.queue(&centre, state.now()).await?))
 }

@@ -37,7 +37,9 @@ pub struct IssueRequest {
 const MAX_KEY_LEN: usize = 128;
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = v.to_str().ok().filter(|k| {
         !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
     });
@@ -86,9 +88,14 @@ pub async fn issue(
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
     params(("token" = String, Path)),
     responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn status(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<TicketView>> {
+pub async fn status(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<TicketView>> {
     if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::not_found("ticket"));
     }
-    Ok(Json(state.store.ticket_by_token(&token, state.now()).await?))
+    Ok(Json(
+        state.store.ticket_by_token(&token, state.now()).await?,
+    ))
 }

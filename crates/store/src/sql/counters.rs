@@ -6,7 +6,7 @@ use luot_domain::{
     call_order, ticket::transition, Action, Candidate, CounterNumber, CounterState, Event,
     EventKind, ServiceCode, TicketStatus,
 };
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{events, rows::*, tickets};
 use crate::{model::*, Conflict, Error, Result};
@@ -23,8 +23,10 @@ struct Current {
     service_code: String,
 }
 
-async fn current(c: &mut SqliteConnection, counter: &CounterRow) -> Result<Option<Current>> {
-    let Some(id) = counter.current_ticket_id else { return Ok(None) };
+async fn current(c: &mut AnyConnection, counter: &CounterRow) -> Result<Option<Current>> {
+    let Some(id) = counter.current_ticket_id else {
+        return Ok(None);
+    };
     Ok(sqlx::query_as(
         "SELECT t.id, t.number, t.status, t.recalls, s.code AS service_code \
          FROM tickets t JOIN services s ON s.id = t.service_id WHERE t.id = $1",
@@ -34,16 +36,29 @@ async fn current(c: &mut SqliteConnection, counter: &CounterRow) -> Result<Optio
     .await?)
 }
 
-async fn outcome(c: &mut SqliteConnection, centre_id: i64, at: &CounterRef, ticket: Option<i64>) -> Result<CounterOutcome> {
+async fn outcome(
+    c: &mut AnyConnection,
+    centre_id: i64,
+    at: &CounterRef,
+    ticket: Option<i64>,
+) -> Result<CounterOutcome> {
     let row = counter(c, centre_id, at.counter).await?;
     let ticket = match ticket {
         Some(id) => Some(tickets::view(c, id, at.now).await?),
         None => None,
     };
-    Ok(CounterOutcome { ticket, counter: counter_view(c, &row).await? })
+    Ok(CounterOutcome {
+        ticket,
+        counter: counter_view(c, &row).await?,
+    })
 }
 
-async fn set_state(c: &mut SqliteConnection, counter_id: i64, state: CounterState, staff: Option<&str>) -> Result<()> {
+async fn set_state(
+    c: &mut AnyConnection,
+    counter_id: i64,
+    state: CounterState,
+    staff: Option<&str>,
+) -> Result<()> {
     sqlx::query("UPDATE counters SET state = $1, staff = COALESCE($2, staff) WHERE id = $3")
         .bind(state.as_str())
         .bind(staff)
@@ -55,7 +70,7 @@ async fn set_state(c: &mut SqliteConnection, counter_id: i64, state: CounterStat
 
 /// Moves the counter's current ticket by `action`, stamping the matching column.
 async fn finish_current(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     centre: &CentreRow,
     k: &CounterRow,
     cur: &Current,
@@ -71,19 +86,47 @@ async fn finish_current(
     let (set, kind) = match action {
         Action::Recall => (
             "recalls = recalls + 1, recalled_at = $3",
-            EventKind::TicketRecalled { number, service, counter: counter_no, recalls: cur.recalls as u32 + 1 },
+            EventKind::TicketRecalled {
+                number,
+                service,
+                counter: counter_no,
+                recalls: cur.recalls as u32 + 1,
+            },
         ),
-        Action::Start => ("started_at = $3", EventKind::TicketStarted { number, service, counter: counter_no }),
-        Action::Complete => ("finished_at = $3", EventKind::TicketCompleted { number, service, counter: counter_no }),
-        Action::NoShow => ("finished_at = $3", EventKind::TicketNoShow { number, service, counter: counter_no }),
+        Action::Start => (
+            "started_at = $3",
+            EventKind::TicketStarted {
+                number,
+                service,
+                counter: counter_no,
+            },
+        ),
+        Action::Complete => (
+            "finished_at = $3",
+            EventKind::TicketCompleted {
+                number,
+                service,
+                counter: counter_no,
+            },
+        ),
+        Action::NoShow => (
+            "finished_at = $3",
+            EventKind::TicketNoShow {
+                number,
+                service,
+                counter: counter_no,
+            },
+        ),
         _ => return Err(Error::Internal(format!("finish_current with {action:?}"))),
     };
-    sqlx::query(&format!("UPDATE tickets SET status = $1, {set} WHERE id = $2"))
-        .bind(to.as_str())
-        .bind(cur.id)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE tickets SET status = $1, {set} WHERE id = $2"
+    ))
+    .bind(to.as_str())
+    .bind(cur.id)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
     if to.is_final() {
         sqlx::query("UPDATE counters SET current_ticket_id = NULL WHERE id = $1")
             .bind(k.id)
@@ -94,10 +137,12 @@ async fn finish_current(
 }
 
 /// Recall, start, complete or no-show on the counter's current ticket.
-pub async fn act(c: &mut SqliteConnection, at: CounterRef, action: Action) -> Reply {
+pub async fn act(c: &mut AnyConnection, at: CounterRef, action: Action) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let k = counter(c, centre.id, at.counter).await?;
-    let cur = current(c, &k).await?.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
+    let cur = current(c, &k)
+        .await?
+        .ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
     if action == Action::NoShow
         && status_of(&cur.status)? == TicketStatus::Called
         && (cur.recalls as u32) < centre.config.no_show_after_recalls
@@ -133,7 +178,12 @@ impl CandidateRow {
 
 /// Each served service's best waiting ticket, plus those sent to this counter:
 /// enough for the domain to pick (see call_order's `best_per_service_is_enough`).
-async fn candidates(c: &mut SqliteConnection, k: &CounterRow, day: &str, now: i64) -> Result<Vec<Candidate>> {
+async fn candidates(
+    c: &mut AnyConnection,
+    k: &CounterRow,
+    day: &str,
+    now: i64,
+) -> Result<Vec<Candidate>> {
     let select = "SELECT t.id, s.code AS service_code, t.priority, t.slot_start, t.queued_at, \
          tk.number AS target_number FROM tickets t JOIN services s ON s.id = t.service_id \
          LEFT JOIN counters tk ON tk.id = t.target_counter_id";
@@ -157,16 +207,21 @@ async fn candidates(c: &mut SqliteConnection, k: &CounterRow, day: &str, now: i6
     .bind(day)
     .fetch_all(&mut *c)
     .await?;
-    best.into_iter().chain(targeted).map(CandidateRow::into_candidate).collect()
+    best.into_iter()
+        .chain(targeted)
+        .map(CandidateRow::into_candidate)
+        .collect()
 }
 
-pub async fn call_next(c: &mut SqliteConnection, at: CounterRef) -> Reply {
+pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let mut k = counter(c, centre.id, at.counter).await?;
     let mut events = Vec::new();
     // The one in progress is finished: pressing "next" means it was served.
     if let Some(cur) = current(c, &k).await? {
-        if !status_of(&cur.status)?.is_final() && status_of(&cur.status)? != TicketStatus::Transferred {
+        if !status_of(&cur.status)?.is_final()
+            && status_of(&cur.status)? != TicketStatus::Transferred
+        {
             events.push(finish_current(c, &centre, &k, &cur, Action::Complete, &at).await?);
         }
         k.current_ticket_id = None;
@@ -175,35 +230,54 @@ pub async fn call_next(c: &mut SqliteConnection, at: CounterRef) -> Reply {
     if k.state() != CounterState::Open {
         set_state(c, k.id, CounterState::Open, Some(&at.actor)).await?;
         events.push(
-            events::append(c, &centre, EventKind::CounterResumed { counter: at.counter }, None, Some(k.id), &at.actor, at.now)
-                .await?,
+            events::append(
+                c,
+                &centre,
+                EventKind::CounterResumed {
+                    counter: at.counter,
+                },
+                None,
+                Some(k.id),
+                &at.actor,
+                at.now,
+            )
+            .await?,
         );
     }
     let day = luot_domain::service_day(at.now, &centre.tz()?).to_string();
     let serves = serves(c, k.id).await?;
-    let cands = candidates(c, &k, &day, micros(at.now)).await?;
-    let Some(pick) = call_order::pick_next(at.counter, &serves, &cands, at.now) else {
-        return Ok((outcome(c, centre.id, &at, None).await?, events));
-    };
-    let from: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+    // Another process's counter may take our pick between the read and the
+    // update (PostgreSQL); the conditional update notices and we pick again.
+    let mut attempts = 0;
+    let pick = loop {
+        let cands = candidates(c, &k, &day, micros(at.now)).await?;
+        let Some(pick) = call_order::pick_next(at.counter, &serves, &cands, at.now).cloned() else {
+            return Ok((outcome(c, centre.id, &at, None).await?, events));
+        };
+        let from: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+            .bind(pick.id)
+            .fetch_one(&mut *c)
+            .await?;
+        let to = transition(status_of(&from)?, Action::Call)?;
+        let updated = sqlx::query(
+            "UPDATE tickets SET status = $1, counter_id = $2, called_at = $3, staff = $4, recalls = 0 \
+             WHERE id = $5 AND status IN ('waiting', 'transferred')",
+        )
+        .bind(to.as_str())
+        .bind(k.id)
+        .bind(micros(at.now))
+        .bind(&at.actor)
         .bind(pick.id)
-        .fetch_one(&mut *c)
+        .execute(&mut *c)
         .await?;
-    let to = transition(status_of(&from)?, Action::Call)?;
-    let updated = sqlx::query(
-        "UPDATE tickets SET status = $1, counter_id = $2, called_at = $3, staff = $4, recalls = 0 \
-         WHERE id = $5 AND status IN ('waiting', 'transferred')",
-    )
-    .bind(to.as_str())
-    .bind(k.id)
-    .bind(micros(at.now))
-    .bind(&at.actor)
-    .bind(pick.id)
-    .execute(&mut *c)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(Error::Conflict(Conflict::NotWaiting));
-    }
+        if updated.rows_affected() == 1 {
+            break pick;
+        }
+        attempts += 1;
+        if attempts >= 8 {
+            return Err(Error::Conflict(Conflict::NotWaiting));
+        }
+    };
     sqlx::query("UPDATE counters SET current_ticket_id = $1, staff = $2 WHERE id = $3")
         .bind(pick.id)
         .bind(&at.actor)
@@ -218,7 +292,11 @@ pub async fn call_next(c: &mut SqliteConnection, at: CounterRef) -> Reply {
         events::append(
             c,
             &centre,
-            EventKind::TicketCalled { number, service: pick.service.clone(), counter: at.counter },
+            EventKind::TicketCalled {
+                number,
+                service: pick.service.clone(),
+                counter: at.counter,
+            },
             Some(pick.id),
             Some(k.id),
             &at.actor,
@@ -229,9 +307,13 @@ pub async fn call_next(c: &mut SqliteConnection, at: CounterRef) -> Reply {
     Ok((outcome(c, centre.id, &at, Some(pick.id)).await?, events))
 }
 
-pub async fn transfer(c: &mut SqliteConnection, at: CounterRef, to: Transfer) -> Reply {
+pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Reply {
     if to.service.is_none() && to.counter.is_none() {
-        return Err(luot_domain::Error::invalid("transfer", "name a service or a counter to transfer to").into());
+        return Err(luot_domain::Error::invalid(
+            "transfer",
+            "name a service or a counter to transfer to",
+        )
+        .into());
     }
     let centre = centre(c, &at.centre).await?;
     let k = counter(c, centre.id, at.counter).await?;
@@ -249,14 +331,17 @@ pub async fn transfer(c: &mut SqliteConnection, at: CounterRef, to: Transfer) ->
         .map(Some)
         .ok_or(Error::NotFound("ticket"))?,
         None => match k.current_ticket_id {
-            Some(id) => sqlx::query_as("SELECT id, number, status, service_id FROM tickets WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *c)
-                .await?,
+            Some(id) => {
+                sqlx::query_as("SELECT id, number, status, service_id FROM tickets WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?
+            }
             None => None,
         },
     };
-    let (ticket_id, number, status, from_service_id) = ticket.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
+    let (ticket_id, number, status, from_service_id) =
+        ticket.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
     transition(status_of(&status)?, Action::Transfer)?;
     let from_service: String = sqlx::query_scalar("SELECT code FROM services WHERE id = $1")
         .bind(from_service_id)
@@ -264,16 +349,23 @@ pub async fn transfer(c: &mut SqliteConnection, at: CounterRef, to: Transfer) ->
         .await?;
     let new_service = match &to.service {
         Some(code) => service(c, centre.id, code).await?,
-        None => sqlx::query_as(&format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1"))
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1"
+            ))
             .bind(from_service_id)
             .fetch_one(&mut *c)
-            .await?,
+            .await?
+        }
     };
     let target = match to.counter {
         Some(n) => Some(counter(c, centre.id, n).await?),
         None => None,
     };
-    let note = to.note.as_deref().map(|n| n.chars().take(500).collect::<String>());
+    let note = to
+        .note
+        .as_deref()
+        .map(|n| n.chars().take(500).collect::<String>());
     sqlx::query(
         "UPDATE tickets SET status = 'transferred', service_id = $1, target_counter_id = $2, \
          counter_id = NULL, recalls = 0, transfer_note = $3 WHERE id = $4",
@@ -304,23 +396,38 @@ pub async fn transfer(c: &mut SqliteConnection, at: CounterRef, to: Transfer) ->
         at.now,
     )
     .await?;
-    Ok((outcome(c, centre.id, &at, Some(ticket_id)).await?, vec![event]))
+    Ok((
+        outcome(c, centre.id, &at, Some(ticket_id)).await?,
+        vec![event],
+    ))
 }
 
 /// Pause (`open = false`) or resume a counter. Repeating it changes nothing.
-pub async fn set_open(c: &mut SqliteConnection, at: CounterRef, open: bool) -> Reply {
+pub async fn set_open(c: &mut AnyConnection, at: CounterRef, open: bool) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let k = counter(c, centre.id, at.counter).await?;
     let (state, kind) = if open {
-        (CounterState::Open, EventKind::CounterResumed { counter: at.counter })
+        (
+            CounterState::Open,
+            EventKind::CounterResumed {
+                counter: at.counter,
+            },
+        )
     } else {
-        (CounterState::Paused, EventKind::CounterPaused { counter: at.counter })
+        (
+            CounterState::Paused,
+            EventKind::CounterPaused {
+                counter: at.counter,
+            },
+        )
     };
     let mut events = Vec::new();
     if k.state() != state {
         set_state(c, k.id, state, Some(&at.actor)).await?;
         events.push(events::append(c, &centre, kind, None, Some(k.id), &at.actor, at.now).await?);
     }
-    Ok((outcome(c, centre.id, &at, k.current_ticket_id).await?, events))
+    Ok((
+        outcome(c, centre.id, &at, k.current_ticket_id).await?,
+        events,
+    ))
 }
-

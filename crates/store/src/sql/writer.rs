@@ -1,5 +1,5 @@
-//! The single SQLite writer with group commit. SQLite allows one writer at a time,
-//! and a durable commit costs a disk sync; so one task owns the write connection,
+//! The single writer with group commit. SQLite allows one writer at a time, and
+//! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task owns the write connection,
 //! takes every command waiting in its channel, runs each inside its own SAVEPOINT
 //! within one transaction, and commits them together with a single sync. A reply
 //! (and the command's events) go out only after that commit: a reply means durable.
@@ -12,7 +12,7 @@ use std::panic::AssertUnwindSafe;
 
 use futures::{future::BoxFuture, FutureExt};
 use luot_domain::Event;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{AnyConnection, Connection};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{Error, Result};
@@ -28,7 +28,7 @@ struct Outcome {
     reply: Box<dyn FnOnce(Result<()>) + Send>,
 }
 
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Outcome> + Send>;
+type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
 
 enum Msg {
     Job(Job),
@@ -44,9 +44,15 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn`, publishing committed events on `events`.
-    pub fn spawn(conn: SqliteConnection, events: broadcast::Sender<Event>) -> (Self, tokio::task::JoinHandle<()>) {
+    /// `begin` opens a write transaction: `BEGIN IMMEDIATE` on SQLite takes the
+    /// write lock up front, so the batch never fails half-way on a busy lock.
+    pub fn spawn(
+        conn: AnyConnection,
+        begin: &'static str,
+        events: broadcast::Sender<Event>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let handle = tokio::spawn(run(conn, rx, events));
+        let handle = tokio::spawn(run(conn, begin, rx, events));
         (Self { jobs: tx }, handle)
     }
 
@@ -55,7 +61,7 @@ impl Writer {
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<(T, Vec<Event>)>>
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<(T, Vec<Event>)>>
             + Send
             + 'static,
     {
@@ -104,7 +110,12 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, events: broadcast::Sender<Event>) {
+async fn run(
+    mut conn: AnyConnection,
+    begin: &'static str,
+    mut rx: mpsc::Receiver<Msg>,
+    events: broadcast::Sender<Event>,
+) {
     let mut msgs = Vec::with_capacity(MAX_BATCH);
     let mut close = None;
     while close.is_none() && rx.recv_many(&mut msgs, MAX_BATCH).await > 0 {
@@ -120,7 +131,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, events: br
         if jobs.is_empty() {
             continue;
         }
-        match run_batch(&mut conn, jobs).await {
+        match run_batch(&mut conn, begin, jobs).await {
             Ok(outcomes) => {
                 for o in outcomes {
                     for e in o.events {
@@ -150,11 +161,12 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, events: br
 /// every outcome so far is returned with the error so each gets an answer; jobs
 /// not yet run are dropped, and their callers get `Unavailable`.
 async fn run_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
+    begin: &'static str,
     jobs: Vec<Job>,
 ) -> std::result::Result<Vec<Outcome>, (sqlx::Error, Vec<Outcome>)> {
     let mut outcomes = Vec::with_capacity(jobs.len());
-    if let Err(e) = exec(conn, "BEGIN IMMEDIATE").await {
+    if let Err(e) = exec(conn, begin).await {
         return Err((e, outcomes));
     }
     for job in jobs {
@@ -163,7 +175,11 @@ async fn run_batch(
             return Err((e, outcomes));
         }
         let outcome = job(conn).await;
-        let undo = if outcome.ok { Ok(()) } else { exec(conn, "ROLLBACK TO cmd").await };
+        let undo = if outcome.ok {
+            Ok(())
+        } else {
+            exec(conn, "ROLLBACK TO cmd").await
+        };
         outcomes.push(outcome);
         if let Err(e) = undo.and(exec(conn, "RELEASE cmd").await) {
             let _ = exec(conn, "ROLLBACK").await;
@@ -181,6 +197,9 @@ async fn run_batch(
 
 /// Boxed so the writer task's future is provably `Send` (sqlx's executor
 /// lifetimes otherwise defeat the higher-ranked check in `tokio::spawn`).
-fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
+fn exec<'c>(
+    conn: &'c mut AnyConnection,
+    sql: &'static str,
+) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
     async move { sqlx::query(sql).execute(&mut *conn).await.map(|_| ()) }.boxed()
 }

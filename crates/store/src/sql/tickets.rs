@@ -6,7 +6,7 @@ use luot_domain::{
     eta, numbering, priority, Channel, CounterNumber, EventKind, NumberSequence, ServiceCode,
     TicketNumber, TicketPrefix,
 };
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{events, rows::*};
 use crate::{model::*, Conflict, Error, Result};
@@ -18,7 +18,10 @@ const RECENT_SERVICES: i64 = 20;
 pub const GROUP_SQL: &str = "CASE WHEN slot_start IS NOT NULL AND slot_start <= $now THEN 0 \
      WHEN priority IS NOT NULL THEN 1 ELSE 2 END";
 
-pub async fn issue(c: &mut SqliteConnection, cmd: IssueTicket) -> Result<(TicketView, Vec<luot_domain::Event>)> {
+pub async fn issue(
+    c: &mut AnyConnection,
+    cmd: IssueTicket,
+) -> Result<(TicketView, Vec<luot_domain::Event>)> {
     let centre = centre(c, &cmd.centre).await?;
     let fingerprint = format!(
         "{}|{}|{}",
@@ -43,39 +46,43 @@ pub async fn issue(c: &mut SqliteConnection, cmd: IssueTicket) -> Result<(Ticket
     }
 
     let svc = service(c, centre.id, &cmd.service).await?;
-    if !svc.active {
+    if svc.active == 0 {
         return Err(Error::Conflict(Conflict::ServiceInactive));
     }
     let tz = centre.tz()?;
-    if centre.config.enforce_hours && !svc.hours(&centre.config)?.is_open(cmd.now.to_zoned(tz.clone()).datetime()) {
+    if centre.config.enforce_hours
+        && !svc
+            .hours(&centre.config)?
+            .is_open(cmd.now.to_zoned(tz.clone()).datetime())
+    {
         return Err(Error::Rule(luot_domain::Error::Closed));
     }
     let priority = match &cmd.priority {
-        Some(p) => Some(priority::resolve(&centre.config.priority_classes, p.as_str())?.code.clone()),
+        Some(p) => Some(
+            priority::resolve(&centre.config.priority_classes, p.as_str())?
+                .code
+                .clone(),
+        ),
         None => None,
     };
     let day = numbering::service_day(cmd.now, &tz).to_string();
-    let last: Option<i64> = sqlx::query_scalar(
-        "SELECT last_seq FROM daily_sequences WHERE service_id = $1 AND service_day = $2",
+    // Allocate atomically (a row lock on PostgreSQL), then let the domain check
+    // the cap; a refusal rolls the increment back with the command.
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = daily_sequences.last_seq + 1 \
+         RETURNING last_seq",
     )
     .bind(svc.id)
     .bind(&day)
-    .fetch_optional(&mut *c)
+    .bind(svc.start_number)
+    .fetch_one(&mut *c)
     .await?;
     let sequence = NumberSequence {
         start_number: svc.start_number as u32,
         daily_cap: svc.daily_cap.map(|c| c as u32),
     };
-    let seq = sequence.next(last.map(|l| l as u32))?;
-    sqlx::query(
-        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
-         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = excluded.last_seq",
-    )
-    .bind(svc.id)
-    .bind(&day)
-    .bind(i64::from(seq))
-    .execute(&mut *c)
-    .await?;
+    let seq = sequence.admit(u32::try_from(seq).unwrap_or(u32::MAX))?;
 
     let number = TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string();
     let token = new_token();
@@ -153,7 +160,8 @@ pub struct TicketRow {
     pub centre_code: String,
 }
 
-const TICKET_SELECT: &str = "SELECT t.id, t.service_id, t.service_day, t.number, t.token, t.channel, \
+const TICKET_SELECT: &str =
+    "SELECT t.id, t.service_id, t.service_day, t.number, t.token, t.channel, \
      t.priority, t.status, t.recalls, t.slot_start, t.issued_at, t.queued_at, t.called_at, \
      t.started_at, t.finished_at, s.code AS service_code, s.name AS service_name, \
      s.name_en AS service_name_en, s.mean_service_minutes, k.number AS counter_number, \
@@ -161,7 +169,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.service_id, t.service_day, t.number,
      FROM tickets t JOIN services s ON s.id = t.service_id JOIN centres c ON c.id = t.centre_id \
      LEFT JOIN counters k ON k.id = t.counter_id";
 
-pub async fn view(c: &mut SqliteConnection, ticket_id: i64, now: Timestamp) -> Result<TicketView> {
+pub async fn view(c: &mut AnyConnection, ticket_id: i64, now: Timestamp) -> Result<TicketView> {
     let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
         .bind(ticket_id)
         .fetch_optional(&mut *c)
@@ -170,7 +178,7 @@ pub async fn view(c: &mut SqliteConnection, ticket_id: i64, now: Timestamp) -> R
     to_view(c, row, now).await
 }
 
-pub async fn by_token(c: &mut SqliteConnection, token: &str, now: Timestamp) -> Result<TicketView> {
+pub async fn by_token(c: &mut AnyConnection, token: &str, now: Timestamp) -> Result<TicketView> {
     let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.token = $1"))
         .bind(token)
         .fetch_optional(&mut *c)
@@ -179,11 +187,18 @@ pub async fn by_token(c: &mut SqliteConnection, token: &str, now: Timestamp) -> 
     to_view(c, row, now).await
 }
 
-async fn to_view(c: &mut SqliteConnection, row: TicketRow, now: Timestamp) -> Result<TicketView> {
+async fn to_view(c: &mut AnyConnection, row: TicketRow, now: Timestamp) -> Result<TicketView> {
     let status = status_of(&row.status)?;
     let (position, eta_minutes) = if status.is_waiting() {
         let ahead = position(c, &row, now).await?;
-        let eta = estimate(c, row.service_id, &row.service_day, row.mean_service_minutes, ahead).await?;
+        let eta = estimate(
+            c,
+            row.service_id,
+            &row.service_day,
+            row.mean_service_minutes,
+            ahead,
+        )
+        .await?;
         (ahead, eta)
     } else {
         (0, 0)
@@ -210,7 +225,7 @@ async fn to_view(c: &mut SqliteConnection, row: TicketRow, now: Timestamp) -> Re
 }
 
 /// People ahead of a waiting ticket in its service's queue, in call order.
-async fn position(c: &mut SqliteConnection, t: &TicketRow, now: Timestamp) -> Result<u32> {
+async fn position(c: &mut AnyConnection, t: &TicketRow, now: Timestamp) -> Result<u32> {
     let sql = format!(
         "SELECT COUNT(*) FROM tickets WHERE service_id = $1 AND service_day = $2 \
          AND status IN ('waiting', 'transferred') AND ({g}, queued_at, id) < ($3, $4, $5)",
@@ -237,7 +252,7 @@ async fn position(c: &mut SqliteConnection, t: &TicketRow, now: Timestamp) -> Re
 
 /// The ETA for `ahead` people in a service's queue today.
 pub async fn estimate(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     service_id: i64,
     day: &str,
     configured_minutes: i64,
@@ -260,8 +275,10 @@ pub async fn estimate(
     .bind(RECENT_SERVICES)
     .fetch_all(&mut *c)
     .await?;
-    let recent: Vec<u32> = recent.into_iter().map(|us| (us.max(0) / 1_000_000) as u32).collect();
+    let recent: Vec<u32> = recent
+        .into_iter()
+        .map(|us| (us.max(0) / 1_000_000) as u32)
+        .collect();
     let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
     Ok(eta::eta_minutes(ahead, open as u32, mean))
 }
-

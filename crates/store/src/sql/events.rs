@@ -3,14 +3,14 @@
 
 use jiff::Timestamp;
 use luot_domain::{CentreCode, Event, EventKind};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::rows::{micros, ts, CentreRow};
 use crate::Result;
 
 /// Appends one event; the returned event carries its id.
 pub async fn append(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     centre: &CentreRow,
     kind: EventKind,
     ticket_id: Option<i64>,
@@ -32,11 +32,16 @@ pub async fn append(
     .bind(payload)
     .fetch_one(&mut *c)
     .await?;
-    Ok(Event { id, centre: centre.config.code.clone(), at: now, kind })
+    Ok(Event {
+        id,
+        centre: centre.config.code.clone(),
+        at: now,
+        kind,
+    })
 }
 
 pub async fn after(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     centre_id: i64,
     code: &CentreCode,
     after: i64,
@@ -52,13 +57,18 @@ pub async fn after(
     .await?;
     rows.into_iter()
         .map(|(id, at, payload)| {
-            Ok(Event { id, centre: code.clone(), at: ts(at), kind: serde_json::from_str(&payload)? })
+            Ok(Event {
+                id,
+                centre: code.clone(),
+                at: ts(at),
+                kind: serde_json::from_str(&payload)?,
+            })
         })
         .collect()
 }
 
 /// The newest event id of a centre (0 when none).
-pub async fn last_id(c: &mut SqliteConnection, centre_id: i64) -> Result<i64> {
+pub async fn last_id(c: &mut AnyConnection, centre_id: i64) -> Result<i64> {
     let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events WHERE centre_id = $1")
         .bind(centre_id)
         .fetch_one(&mut *c)

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use luot_domain::{
     Centre, CentreCode, CounterNumber, CounterState, OpeningHours, ServiceCode, TicketStatus,
 };
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{model::*, Error, Result};
 
@@ -22,7 +22,9 @@ pub fn new_token() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::thread_rng();
-    (0..22).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..22)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 pub struct CentreRow {
@@ -31,14 +33,18 @@ pub struct CentreRow {
     pub notice: String,
 }
 
-pub async fn centre(c: &mut SqliteConnection, code: &CentreCode) -> Result<CentreRow> {
+pub async fn centre(c: &mut AnyConnection, code: &CentreCode) -> Result<CentreRow> {
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT id, config, notice FROM centres WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(&mut *c)
             .await?;
     let (id, config, notice) = row.ok_or(Error::NotFound("centre"))?;
-    Ok(CentreRow { id, config: serde_json::from_str(&config)?, notice })
+    Ok(CentreRow {
+        id,
+        config: serde_json::from_str(&config)?,
+        notice,
+    })
 }
 
 impl CentreRow {
@@ -70,7 +76,8 @@ pub struct ServiceRow {
     pub mean_service_minutes: i64,
     pub hours: Option<String>,
     pub examples: String,
-    pub active: bool,
+    /// 0 or 1: booleans are integers on both backends.
+    pub active: i64,
 }
 
 pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number, daily_cap, \
@@ -88,7 +95,11 @@ impl ServiceRow {
     }
 }
 
-pub async fn service(c: &mut SqliteConnection, centre_id: i64, code: &ServiceCode) -> Result<ServiceRow> {
+pub async fn service(
+    c: &mut AnyConnection,
+    centre_id: i64,
+    code: &ServiceCode,
+) -> Result<ServiceRow> {
     sqlx::query_as(&format!(
         "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 AND code = $2"
     ))
@@ -99,7 +110,7 @@ pub async fn service(c: &mut SqliteConnection, centre_id: i64, code: &ServiceCod
     .ok_or(Error::NotFound("service"))
 }
 
-pub async fn services(c: &mut SqliteConnection, centre_id: i64) -> Result<Vec<ServiceRow>> {
+pub async fn services(c: &mut AnyConnection, centre_id: i64) -> Result<Vec<ServiceRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 ORDER BY sort, code"
     ))
@@ -126,7 +137,11 @@ impl CounterRow {
     }
 }
 
-pub async fn counter(c: &mut SqliteConnection, centre_id: i64, number: CounterNumber) -> Result<CounterRow> {
+pub async fn counter(
+    c: &mut AnyConnection,
+    centre_id: i64,
+    number: CounterNumber,
+) -> Result<CounterRow> {
     sqlx::query_as(
         "SELECT id, number, name, state, current_ticket_id FROM counters \
          WHERE centre_id = $1 AND number = $2",
@@ -139,7 +154,7 @@ pub async fn counter(c: &mut SqliteConnection, centre_id: i64, number: CounterNu
 }
 
 /// The service codes a counter serves, in its order of preference.
-pub async fn serves(c: &mut SqliteConnection, counter_id: i64) -> Result<Vec<ServiceCode>> {
+pub async fn serves(c: &mut AnyConnection, counter_id: i64) -> Result<Vec<ServiceCode>> {
     let codes: Vec<(String,)> = sqlx::query_as(
         "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id \
          WHERE cs.counter_id = $1 ORDER BY cs.rank",
@@ -153,7 +168,7 @@ pub async fn serves(c: &mut SqliteConnection, counter_id: i64) -> Result<Vec<Ser
         .collect()
 }
 
-pub async fn counter_view(c: &mut SqliteConnection, row: &CounterRow) -> Result<CounterView> {
+pub async fn counter_view(c: &mut AnyConnection, row: &CounterRow) -> Result<CounterView> {
     let current = match row.current_ticket_id {
         None => None,
         Some(id) => {

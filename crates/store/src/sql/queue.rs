@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use luot_domain::{Channel, CounterNumber, EventKind, ServiceCode};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{
     events,
@@ -12,7 +12,11 @@ use super::{
 };
 use crate::{model::*, Result};
 
-pub async fn services(c: &mut SqliteConnection, centre: &CentreRow, now: Timestamp) -> Result<Vec<ServiceOverview>> {
+pub async fn services(
+    c: &mut AnyConnection,
+    centre: &CentreRow,
+    now: Timestamp,
+) -> Result<Vec<ServiceOverview>> {
     let tz = centre.tz()?;
     let local = now.to_zoned(tz.clone()).datetime();
     let day = luot_domain::service_day(now, &tz).to_string();
@@ -32,7 +36,8 @@ pub async fn services(c: &mut SqliteConnection, centre: &CentreRow, now: Timesta
     .bind(&day)
     .fetch_all(&mut *c)
     .await?;
-    let lookup = |rows: &[(i64, i64)], id: i64| rows.iter().find(|r| r.0 == id).map_or(0, |r| r.1 as u32);
+    let lookup =
+        |rows: &[(i64, i64)], id: i64| rows.iter().find(|r| r.0 == id).map_or(0, |r| r.1 as u32);
     let mut out = Vec::new();
     for s in rows::services(c, centre.id).await? {
         let n_waiting = lookup(&waiting, s.id);
@@ -46,15 +51,17 @@ pub async fn services(c: &mut SqliteConnection, centre: &CentreRow, now: Timesta
         .await?;
         let eta = tickets::estimate(c, s.id, &day, s.mean_service_minutes, n_waiting).await?;
         let open_now = s.hours(&centre.config)?.is_open(local);
-        let capped = s.daily_cap.is_some_and(|cap| i64::from(issued_today) >= cap);
+        let capped = s
+            .daily_cap
+            .is_some_and(|cap| i64::from(issued_today) >= cap);
         out.push(ServiceOverview {
             code: s.code(),
             prefix: s.prefix.clone(),
             name: s.name.clone(),
             name_en: s.name_en.clone(),
             examples: serde_json::from_str(&s.examples)?,
-            active: s.active,
-            accepting: s.active && !capped && (open_now || !centre.config.enforce_hours),
+            active: s.active != 0,
+            accepting: s.active != 0 && !capped && (open_now || !centre.config.enforce_hours),
             open_now,
             capped,
             waiting: n_waiting,
@@ -82,7 +89,11 @@ struct WaitingRow {
 /// How many waiting tickets a snapshot lists; the counts are always complete.
 const WAITING_LIST_LIMIT: i64 = 500;
 
-pub async fn snapshot(c: &mut SqliteConnection, code: &luot_domain::CentreCode, now: Timestamp) -> Result<QueueSnapshot> {
+pub async fn snapshot(
+    c: &mut AnyConnection,
+    code: &luot_domain::CentreCode,
+    now: Timestamp,
+) -> Result<QueueSnapshot> {
     let centre = centre(c, code).await?;
     let last_event_id = events::last_id(c, centre.id).await?;
     let services = services(c, &centre, now).await?;
@@ -136,10 +147,22 @@ pub async fn snapshot(c: &mut SqliteConnection, code: &luot_domain::CentreCode, 
     let mut last_calls = Vec::new();
     for (at, payload) in calls {
         match serde_json::from_str::<EventKind>(&payload)? {
-            EventKind::TicketCalled { number, service, counter }
-            | EventKind::TicketRecalled { number, service, counter, .. } => {
-                last_calls.push(CallView { number, service, counter, at: ts(at) })
+            EventKind::TicketCalled {
+                number,
+                service,
+                counter,
             }
+            | EventKind::TicketRecalled {
+                number,
+                service,
+                counter,
+                ..
+            } => last_calls.push(CallView {
+                number,
+                service,
+                counter,
+                at: ts(at),
+            }),
             _ => {}
         }
     }

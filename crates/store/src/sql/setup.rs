@@ -3,12 +3,16 @@
 
 use jiff::Timestamp;
 use luot_domain::{Counter, CounterNumber, Service, ServiceCode, TicketPrefix};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::rows::{self, micros, CentreRow};
 use crate::{model::*, Conflict, Error, Result};
 
-pub async fn create_centre(c: &mut SqliteConnection, setup: CentreSetup, now: Timestamp) -> Result<((), Vec<luot_domain::Event>)> {
+pub async fn create_centre(
+    c: &mut AnyConnection,
+    setup: CentreSetup,
+    now: Timestamp,
+) -> Result<((), Vec<luot_domain::Event>)> {
     setup.centre.tz()?;
     setup.centre.hours.validate()?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM centres WHERE code = $1")
@@ -46,7 +50,7 @@ pub async fn create_centre(c: &mut SqliteConnection, setup: CentreSetup, now: Ti
         .bind(i64::from(s.mean_service_minutes))
         .bind(s.hours.as_ref().map(serde_json::to_string).transpose()?)
         .bind(serde_json::to_string(&s.examples)?)
-        .bind(s.active)
+        .bind(i64::from(s.active))
         .bind(sort as i64)
         .fetch_one(&mut *c)
         .await?;
@@ -64,28 +68,45 @@ pub async fn create_centre(c: &mut SqliteConnection, setup: CentreSetup, now: Ti
         .await?;
         for (rank, code) in k.serves.iter().enumerate() {
             let sid = service_ids.get(code).ok_or_else(|| {
-                luot_domain::Error::invalid("counter", format!("counter {} serves unknown service {code}", k.number))
+                luot_domain::Error::invalid(
+                    "counter",
+                    format!("counter {} serves unknown service {code}", k.number),
+                )
             })?;
-            sqlx::query("INSERT INTO counter_services (counter_id, service_id, rank) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(sid)
-                .bind(rank as i64)
-                .execute(&mut *c)
-                .await?;
+            sqlx::query(
+                "INSERT INTO counter_services (counter_id, service_id, rank) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(sid)
+            .bind(rank as i64)
+            .execute(&mut *c)
+            .await?;
         }
     }
     Ok(((), Vec::new()))
 }
 
-pub async fn centres(c: &mut SqliteConnection) -> Result<Vec<CentreSummary>> {
+pub async fn centres(c: &mut AnyConnection) -> Result<Vec<CentreSummary>> {
     let rows: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, config, notice FROM centres ORDER BY code").fetch_all(&mut *c).await?;
+        sqlx::query_as("SELECT id, config, notice FROM centres ORDER BY code")
+            .fetch_all(&mut *c)
+            .await?;
     rows.into_iter()
-        .map(|(id, config, notice)| Ok(CentreRow { id, config: serde_json::from_str(&config)?, notice }.summary()))
+        .map(|(id, config, notice)| {
+            Ok(CentreRow {
+                id,
+                config: serde_json::from_str(&config)?,
+                notice,
+            }
+            .summary())
+        })
         .collect()
 }
 
-pub async fn centre_setup(c: &mut SqliteConnection, code: &luot_domain::CentreCode) -> Result<CentreSetup> {
+pub async fn centre_setup(
+    c: &mut AnyConnection,
+    code: &luot_domain::CentreCode,
+) -> Result<CentreSetup> {
     let centre = rows::centre(c, code).await?;
     let services = rows::services(c, centre.id)
         .await?
@@ -100,7 +121,7 @@ pub async fn centre_setup(c: &mut SqliteConnection, code: &luot_domain::CentreCo
                 daily_cap: s.daily_cap.map(|c| c as u32),
                 mean_service_minutes: s.mean_service_minutes as u32,
                 hours: s.hours.as_deref().map(serde_json::from_str).transpose()?,
-                active: s.active,
+                active: s.active != 0,
                 examples: serde_json::from_str(&s.examples)?,
             })
         })
@@ -120,5 +141,9 @@ pub async fn centre_setup(c: &mut SqliteConnection, code: &luot_domain::CentreCo
             state: k.state(),
         });
     }
-    Ok(CentreSetup { centre: centre.config, services, counters })
+    Ok(CentreSetup {
+        centre: centre.config,
+        services,
+        counters,
+    })
 }

@@ -1,0 +1,122 @@
+//! `spawn_app`: a real server on 127.0.0.1:0 over a fresh SQLite file (or a fresh
+//! PostgreSQL database with `spawn_app_on`), seeded with the demo centre, with a
+//! clock the test can set.
+
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use luot_server::{demo, AppState};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    /// The instant every request sees as "now"; move it with `set_now`.
+    pub now: Arc<Mutex<Timestamp>>,
+    pub _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Thursday 26 November 2026, 09:00 in Viet Nam: a working morning.
+pub fn working_morning() -> Timestamp {
+    "2026-11-26T02:00:00Z".parse().unwrap()
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("luot.db").display());
+    spawn_app_on(&url, dir).await
+}
+
+pub async fn spawn_app_on(url: &str, dir: tempfile::TempDir) -> TestApp {
+    let store = luot_store::connect(url, luot_store::Options::default())
+        .await
+        .unwrap();
+    let now = Arc::new(Mutex::new(working_morning()));
+    demo::seed_if_empty(store.as_ref(), working_morning())
+        .await
+        .unwrap();
+    let mut state = AppState::new(store);
+    let clock = now.clone();
+    state.clock = Arc::new(move || *clock.lock().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(luot_server::serve(listener, state.clone(), async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        state,
+        now,
+        _dir: dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn set_now(&self, t: Timestamp) {
+        *self.now.lock().unwrap() = t;
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Issues a ticket for `service` at the demo centre; panics unless 201.
+    pub async fn issue(&self, service: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v1/centres/mo-cay/tickets",
+                serde_json::json!({ "service": service }),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "issue {service}");
+        r.json().await.unwrap()
+    }
+
+    /// A counter action at the demo centre; returns status and body (Null on 204).
+    pub async fn counter(&self, counter: u16, action: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .post(
+                &format!("/api/v1/centres/mo-cay/counters/{counter}/{action}"),
+                body,
+            )
+            .await;
+        let status = r.status().as_u16();
+        let body = if status == 204 {
+            Value::Null
+        } else {
+            r.json().await.unwrap()
+        };
+        (status, body)
+    }
+
+    /// Stops the server and closes the store.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+        self.state.store.close().await;
+    }
+}

@@ -1,0 +1,8 @@
+//! HTTP and websocket tests against the real server on port 0 with a fresh
+//! database. One test binary for the crate keeps linking fast; each area of the
+//! API is a module.
+
+mod helpers;
+
+mod errors;
+mod tickets_and_counters;

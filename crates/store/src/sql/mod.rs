@@ -1,0 +1,253 @@
+//! The SQL store: one implementation over sqlx's `Any` driver, written in the
+//! dialect SQLite and PostgreSQL share (`$1` parameters, `RETURNING`,
+//! `ON CONFLICT`, window functions; integers for booleans and timestamps).
+//! What differs per backend lives here: opening, pragmas, migrations, and how a
+//! write transaction begins.
+//!
+//! SQLite is the embedded default: one file, WAL mode, every commit synced
+//! (`synchronous = FULL`) so a reply means durable. Writes go through the
+//! group-commit [`writer::Writer`]; reads use a small pool that WAL lets run
+//! beside the writer.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use jiff::Timestamp;
+use luot_domain::{Action, CentreCode, Event};
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+use tokio::sync::broadcast;
+
+use crate::{model::*, Error, Options, Result, Store};
+
+mod counters;
+mod events;
+mod queue;
+mod rows;
+mod setup;
+mod tickets;
+pub mod writer;
+
+/// How many committed events a slow subscriber may fall behind before it is
+/// told it lagged (and must re-read a snapshot).
+const EVENT_BUFFER: usize = 16_384;
+
+/// Per-connection SQLite settings (journal mode is kept by the file itself).
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct SqlStore {
+    pub backend: Backend,
+    /// Read connections; on SQLite, WAL gives each read a consistent snapshot.
+    read: AnyPool,
+    /// The one write connection, behind the group-commit task.
+    writer: writer::Writer,
+    /// Committed events, fed by the writer after each commit.
+    events: broadcast::Sender<Event>,
+}
+
+/// A URL the `Any` driver accepts for SQLite: `sqlite://path`, `sqlite:path`,
+/// or a bare path.
+fn sqlite_url(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        url.to_owned()
+    } else {
+        format!("sqlite://{url}")
+    }
+}
+
+impl SqlStore {
+    /// Opens `url`, creating (SQLite) and migrating the database as needed.
+    pub async fn open(url: &str, options: Options) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let (backend, url, begin) = if postgres {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            sqlx::migrate!("../../migrations/postgres")
+                .run(&mut conn)
+                .await
+                .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
+            conn.close().await?;
+            (Backend::Postgres, url.to_owned(), "BEGIN")
+        } else {
+            let url = sqlite_url(url);
+            let mut conn = SqliteConnectOptions::from_str(&url)
+                .map_err(|e| Error::Unavailable(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .connect()
+                .await?;
+            sqlx::migrate!("../../migrations/sqlite")
+                .run(&mut conn)
+                .await
+                .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
+            conn.close().await?;
+            (Backend::Sqlite, url, "BEGIN IMMEDIATE")
+        };
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10));
+        let pool_options = if backend == Backend::Sqlite {
+            pool_options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    Ok(())
+                })
+            })
+        } else {
+            pool_options
+        };
+        let read = pool_options.connect(&url).await?;
+        let mut wconn = sqlx::AnyConnection::connect(&url).await?;
+        if backend == Backend::Sqlite {
+            wconn.execute(SQLITE_PRAGMAS).await?;
+        }
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (writer, _task) = writer::Writer::spawn(wconn, begin, events.clone());
+        Ok(Self {
+            backend,
+            read,
+            writer,
+            events,
+        })
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    async fn counter_cmd<F>(&self, f: F) -> Result<CounterOutcome>
+    where
+        F: for<'c> FnOnce(
+                &'c mut sqlx::AnyConnection,
+            )
+                -> futures::future::BoxFuture<'c, Result<(CounterOutcome, Vec<Event>)>>
+            + Send
+            + 'static,
+    {
+        self.writer.run(f).await
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn create_centre(&self, setup: CentreSetup, now: Timestamp) -> Result<()> {
+        self.writer
+            .run(move |c| setup::create_centre(c, setup, now).boxed())
+            .await
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM centres")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn centres(&self) -> Result<Vec<CentreSummary>> {
+        setup::centres(&mut *self.read().await?).await
+    }
+
+    async fn centre_setup(&self, centre: &CentreCode) -> Result<CentreSetup> {
+        setup::centre_setup(&mut *self.read().await?, centre).await
+    }
+
+    async fn services(&self, centre: &CentreCode, now: Timestamp) -> Result<Vec<ServiceOverview>> {
+        let mut tx = self.read.begin().await?;
+        let row = rows::centre(&mut tx, centre).await?;
+        let out = queue::services(&mut tx, &row, now).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn ticket_by_token(&self, token: &str, now: Timestamp) -> Result<TicketView> {
+        let mut tx = self.read.begin().await?;
+        let out = tickets::by_token(&mut tx, token, now).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn queue(&self, centre: &CentreCode, now: Timestamp) -> Result<QueueSnapshot> {
+        let mut tx = self.read.begin().await?;
+        let out = queue::snapshot(&mut tx, centre, now).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn events_after(
+        &self,
+        centre: &CentreCode,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        let mut c = self.read().await?;
+        let row = rows::centre(&mut c, centre).await?;
+        events::after(&mut c, row.id, centre, after, limit).await
+    }
+
+    async fn issue_ticket(&self, cmd: IssueTicket) -> Result<TicketView> {
+        self.writer
+            .run(move |c| tickets::issue(c, cmd).boxed())
+            .await
+    }
+
+    async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::call_next(c, at).boxed())
+            .await
+    }
+
+    async fn recall(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::act(c, at, Action::Recall).boxed())
+            .await
+    }
+
+    async fn start(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::act(c, at, Action::Start).boxed())
+            .await
+    }
+
+    async fn complete(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::act(c, at, Action::Complete).boxed())
+            .await
+    }
+
+    async fn no_show(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::act(c, at, Action::NoShow).boxed())
+            .await
+    }
+
+    async fn transfer(&self, at: CounterRef, to: Transfer) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::transfer(c, at, to).boxed())
+            .await
+    }
+
+    async fn pause(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::set_open(c, at, false).boxed())
+            .await
+    }
+
+    async fn resume(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(move |c| counters::set_open(c, at, true).boxed())
+            .await
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.read.close().await;
+    }
+}

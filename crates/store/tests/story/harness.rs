@@ -1,0 +1,134 @@
+//! Fresh databases per test on each backend, and a small centre to run on.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use luot_domain::*;
+use luot_store::{CentreSetup, Store};
+
+/// A fresh store on one backend; keeps its temp dir or database alive.
+pub struct Fresh {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One fresh store per available backend. PostgreSQL joins when
+/// `LUOT_TEST_PG_URL` is set (CI always sets it); otherwise the reason is printed.
+pub async fn backends() -> Vec<Fresh> {
+    let mut out = vec![sqlite().await];
+    match std::env::var("LUOT_TEST_PG_URL") {
+        Ok(url) => out.push(postgres(&url).await),
+        Err(_) => eprintln!("skipping PostgreSQL: LUOT_TEST_PG_URL is not set"),
+    }
+    out
+}
+
+pub async fn sqlite() -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = luot_store::connect(&url, Default::default()).await.unwrap();
+    Fresh {
+        name: "sqlite",
+        store,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// Creates a uniquely named database next to the one in `admin_url` and
+/// connects to it. Databases are left behind for inspection; names carry the
+/// process id and a counter so runs never collide.
+pub async fn postgres(admin_url: &str) -> Fresh {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "luot_t{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Timestamp::now().as_millisecond() % 1_000_000
+    );
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("LUOT_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    let url = format!("{base}/{name}");
+    let store = luot_store::connect(&url, Default::default()).await.unwrap();
+    Fresh {
+        name: "postgres",
+        store,
+        url,
+        _dir: None,
+    }
+}
+
+/// Thursday 26 November 2026, 09:00 in Viet Nam.
+pub fn morning() -> Timestamp {
+    "2026-11-26T02:00:00Z".parse().unwrap()
+}
+
+pub fn code(s: &str) -> ServiceCode {
+    ServiceCode::parse(s).unwrap()
+}
+
+pub fn counter(n: i64) -> CounterNumber {
+    CounterNumber::new(n).unwrap()
+}
+
+pub fn centre_code() -> CentreCode {
+    CentreCode::parse("thu-nghiem").unwrap()
+}
+
+/// A centre with services A and B and counters 1..=n, each serving A then B.
+pub fn small_centre(counters: i64) -> CentreSetup {
+    let service = |c: &str, p: &str| Service {
+        code: code(c),
+        prefix: TicketPrefix::parse(p).unwrap(),
+        name: format!("Lĩnh vực {c}"),
+        name_en: format!("Service {c}"),
+        start_number: 1,
+        daily_cap: None,
+        mean_service_minutes: 10,
+        hours: None,
+        active: true,
+        examples: vec![],
+    };
+    CentreSetup {
+        centre: Centre {
+            code: centre_code(),
+            name: "Trung tâm thử nghiệm".into(),
+            name_en: "Test centre".into(),
+            address: String::new(),
+            hotline: String::new(),
+            timezone: "Asia/Ho_Chi_Minh".into(),
+            hours: OpeningHours::default(),
+            priority_classes: default_priority_classes(),
+            announcement_vi: "Xin mời công dân số {number} đến quầy số {counter}".into(),
+            announcement_en: "Number {number}, please go to counter {counter}".into(),
+            no_show_after_recalls: 1,
+            remote_tickets: false,
+            enforce_hours: true,
+        },
+        services: vec![service("A", "A"), service("B", "1")],
+        counters: (1..=counters)
+            .map(|n| Counter {
+                number: counter(n),
+                name: format!("Quầy {n}"),
+                serves: vec![code("A"), code("B")],
+                state: CounterState::Open,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,8 @@
+//! The store's test story: every test runs on SQLite and, when
+//! `LUOT_TEST_PG_URL` is set, on PostgreSQL too (each test in a database of its
+//! own), so both backends keep the same semantics.
+
+mod harness;
+
+mod concurrency;
+mod queue;
