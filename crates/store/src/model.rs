@@ -88,6 +88,12 @@ pub struct CentreSummary {
     pub address: String,
     pub hotline: String,
     pub timezone: String,
+    /// The classes a kiosk offers on its priority path.
+    #[schema(value_type = Vec<Object>)]
+    pub priority_classes: Vec<luot_domain::PriorityClass>,
+    /// The display's call phrase, `{number}` and `{counter}` filled in.
+    pub announcement_vi: String,
+    pub announcement_en: String,
 }
 
 /// A service with its live figures, as the kiosk and portal show it.

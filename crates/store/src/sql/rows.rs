@@ -57,6 +57,9 @@ impl CentreRow {
             address: c.address.clone(),
             hotline: c.hotline.clone(),
             timezone: c.timezone.clone(),
+            priority_classes: c.priority_classes.clone(),
+            announcement_vi: c.announcement_vi.clone(),
+            announcement_en: c.announcement_en.clone(),
         }
     }
     pub fn tz(&self) -> Result<jiff::tz::TimeZone> {

@@ -1,0 +1,334 @@
+// Kiosk page: a citizen taps a service (or the priority path) and gets a
+// numbered ticket; the paired kiosk client prints it. The device token comes in
+// the URL once (?token=...) and is kept in localStorage; every request carries
+// it. Requests retry with the same Idempotency-Key, so a flaky network never
+// issues two tickets for one tap.
+
+const T = {
+  vi: {
+    choose: "Chọn lĩnh vực cần giải quyết",
+    priorityPath: "Ưu tiên (người cao tuổi, khuyết tật, mang thai…)",
+    checkinPath: "Đã đặt lịch hẹn? Xác nhận đến",
+    whichPriority: "Bạn thuộc đối tượng ưu tiên nào?",
+    choosePriorityService: "Chọn lĩnh vực (ưu tiên: {class})",
+    checkinTitle: "Xác nhận lịch hẹn",
+    back: "‹ Quay lại",
+    yourNumber: "Số thứ tự của bạn",
+    takeTicket: "Vui lòng nhận phiếu in bên dưới.",
+    photoHint: "Nếu máy in gặp sự cố, hãy chụp ảnh mã QR để theo dõi lượt của bạn trên điện thoại.",
+    finish: "Xong",
+    offline: "Mất kết nối với máy chủ. Vui lòng chờ trong giây lát hoặc liên hệ cán bộ hướng dẫn.",
+    waiting: "Đang chờ: {n}",
+    eta: "Chờ khoảng {m} phút",
+    closed: "Ngoài giờ làm việc",
+    capped: "Đã hết số hôm nay",
+    inactive: "Tạm ngừng",
+    ahead: "Có {n} người chờ trước bạn · thời gian chờ dự kiến khoảng {m} phút",
+    noneAhead: "Bạn là người tiếp theo",
+    needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn có mã thiết bị (?token=…).",
+    printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
+    checkinMissing: "Chức năng xác nhận lịch hẹn chưa sẵn sàng.",
+    lang: "English",
+    weekdays: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
+  },
+  en: {
+    choose: "Choose a service",
+    priorityPath: "Priority (elderly, disability, pregnancy…)",
+    checkinPath: "Booked an appointment? Check in",
+    whichPriority: "Which priority applies to you?",
+    choosePriorityService: "Choose a service (priority: {class})",
+    checkinTitle: "Check in your appointment",
+    back: "‹ Back",
+    yourNumber: "Your number",
+    takeTicket: "Please take your printed ticket below.",
+    photoHint: "If the printer fails, photograph the QR code to follow your turn on your phone.",
+    finish: "Done",
+    offline: "Lost connection to the server. Please wait a moment or ask the staff.",
+    waiting: "Waiting: {n}",
+    eta: "About {m} min",
+    closed: "Closed now",
+    capped: "No more numbers today",
+    inactive: "Suspended",
+    ahead: "{n} people ahead of you · expected wait about {m} min",
+    noneAhead: "You are next",
+    needToken: "This kiosk is not registered. An administrator should open this page with its device link (?token=…).",
+    printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
+    checkinMissing: "Appointment check-in is not available yet.",
+    lang: "Tiếng Việt",
+    weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+  },
+};
+
+/** Seconds of inactivity after which the kiosk returns to the start screen. */
+const IDLE_SECONDS = { done: 20, other: 60 };
+const REFRESH_MS = 10_000;
+
+const params = new URLSearchParams(location.search);
+const state = {
+  lang: params.get("lang") === "en" ? "en" : "vi",
+  token: params.get("token") || localStorage.getItem("luot.kiosk.token") || "",
+  centre: params.get("centre") || localStorage.getItem("luot.kiosk.centre") || "",
+  centreInfo: null,
+  services: [],
+  priority: null,
+  idleTimer: null,
+  busy: false,
+};
+if (params.get("token")) {
+  localStorage.setItem("luot.kiosk.token", state.token);
+  params.delete("token");
+  history.replaceState(null, "", location.pathname + (params.toString() ? `?${params}` : ""));
+}
+
+const $ = (id) => document.getElementById(id);
+const t = (key, vars = {}) =>
+  String(T[state.lang][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? "");
+const name = (o) => (state.lang === "en" && o.name_en ? o.name_en : o.name);
+
+function headers(extra = {}) {
+  const h = { ...extra };
+  if (state.token) h.Authorization = `Bearer ${state.token}`;
+  return h;
+}
+
+/** A random key that also works outside secure contexts (kiosks on plain http LAN). */
+function idempotencyKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return "kiosk-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { ...options, headers: headers(options.headers) });
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  return { status: res.status, ok: res.ok, body };
+}
+
+function show(screen) {
+  document.querySelectorAll(".screen").forEach((s) => s.classList.toggle("active", s.id === `screen-${screen}`));
+  armIdle(screen);
+}
+
+function armIdle(screen) {
+  clearTimeout(state.idleTimer);
+  if (screen === "start") return;
+  const secs = screen === "done" ? IDLE_SECONDS.done : IDLE_SECONDS.other;
+  state.idleTimer = setTimeout(reset, secs * 1000);
+}
+
+function reset() {
+  state.priority = null;
+  hideBanner();
+  show("start");
+  renderServices();
+}
+
+function banner(text) {
+  const b = $("banner");
+  b.textContent = text;
+  b.hidden = false;
+}
+function hideBanner() {
+  $("banner").hidden = true;
+}
+
+function applyLang() {
+  document.documentElement.lang = state.lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
+  $("lang").textContent = t("lang");
+  if (state.centreInfo) $("centre-name").textContent = name(state.centreInfo);
+  renderServices();
+  renderPriorities();
+  tick();
+}
+
+function tick() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  $("clock").textContent = `${T[state.lang].weekdays[d.getDay()]}, ${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function serviceState(s) {
+  if (!s.active) return t("inactive");
+  if (s.capped) return t("capped");
+  if (!s.accepting) return t("closed");
+  return "";
+}
+
+function renderServices() {
+  const box = $("services");
+  box.replaceChildren();
+  if (state.priority) {
+    const cls = state.centreInfo?.priority_classes?.find((c) => c.code === state.priority);
+    document.querySelector("#screen-start h2").textContent = t("choosePriorityService", { class: cls ? name(cls) : state.priority });
+  } else {
+    document.querySelector("#screen-start h2").textContent = t("choose");
+  }
+  for (const s of state.services) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "service";
+    b.dataset.service = s.code;
+    const why = serviceState(s);
+    b.disabled = Boolean(why);
+    const prefix = document.createElement("span");
+    prefix.className = "prefix";
+    prefix.textContent = s.prefix;
+    const title = document.createElement("div");
+    title.className = "name";
+    title.append(prefix, document.createTextNode(name(s)));
+    const sub = document.createElement("div");
+    sub.className = "sub";
+    sub.textContent = (s.examples || []).slice(0, 3).join(" · ");
+    const stats = document.createElement("div");
+    stats.className = "stats";
+    if (why) {
+      const st = document.createElement("span");
+      st.className = "state";
+      st.textContent = why;
+      stats.append(st);
+    } else {
+      stats.append(span(t("waiting", { n: s.waiting })), span(t("eta", { m: s.eta_minutes })));
+    }
+    b.append(title, sub, stats);
+    b.addEventListener("click", () => issue(s));
+    box.append(b);
+  }
+}
+
+function span(text) {
+  const e = document.createElement("span");
+  e.textContent = text;
+  return e;
+}
+
+function renderPriorities() {
+  const box = $("priority-classes");
+  box.replaceChildren();
+  for (const c of state.centreInfo?.priority_classes || []) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "class";
+    b.dataset.priority = c.code;
+    b.textContent = name(c);
+    b.addEventListener("click", () => {
+      state.priority = c.code;
+      show("start");
+      renderServices();
+      armIdle("priority");
+    });
+    box.append(b);
+  }
+}
+
+async function loadCentre() {
+  const { ok, body } = await api("/api/v1/centres");
+  if (!ok) throw new Error("centres");
+  const centre = body.find((c) => c.code === state.centre) || body[0];
+  if (!centre) throw new Error("no centre");
+  state.centre = centre.code;
+  state.centreInfo = centre;
+  localStorage.setItem("luot.kiosk.centre", centre.code);
+  $("centre-name").textContent = name(centre);
+  renderPriorities();
+}
+
+async function refresh() {
+  try {
+    if (!state.centreInfo) await loadCentre();
+    const { ok, body } = await api(`/api/v1/centres/${state.centre}/services`);
+    if (!ok) throw new Error("services");
+    state.services = body;
+    $("offline").hidden = true;
+    if (!state.busy && document.querySelector("#screen-start.active")) renderServices();
+  } catch {
+    $("offline").hidden = false;
+  }
+}
+
+/** Issues a ticket, retrying a network failure with the same key. */
+async function issue(service) {
+  if (state.busy) return;
+  state.busy = true;
+  hideBanner();
+  const key = idempotencyKey();
+  const body = JSON.stringify({ service: service.code, priority: state.priority });
+  let res = null;
+  for (let attempt = 0; attempt < 4 && !res; attempt++) {
+    try {
+      res = await api(`/api/v1/centres/${state.centre}/tickets`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+        body,
+      });
+    } catch {
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+  state.busy = false;
+  if (!res) {
+    $("offline").hidden = false;
+    return;
+  }
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 403) banner(t("needToken"));
+    else banner((state.lang === "en" ? res.body?.message_en : res.body?.message) || `HTTP ${res.status}`);
+    refresh();
+    return;
+  }
+  showIssued(res.body);
+  refresh();
+}
+
+function showIssued(ticket) {
+  state.priority = null;
+  $("done-number").textContent = ticket.number;
+  $("done-service").textContent = state.lang === "en" ? ticket.service_name_en : ticket.service_name;
+  $("done-wait").textContent = ticket.position > 0 ? t("ahead", { n: ticket.position, m: ticket.eta_minutes }) : t("noneAhead");
+  const img = $("done-ticket");
+  img.hidden = false;
+  img.onerror = () => (img.hidden = true);
+  img.src = `/api/v1/tickets/${encodeURIComponent(ticket.token)}/ticket.png`;
+  img.alt = ticket.number;
+  window.luotKiosk.lastTicket = ticket;
+  show("done");
+}
+
+async function openCheckin() {
+  show("checkin");
+  const box = $("checkin");
+  box.replaceChildren();
+  try {
+    const mod = await import("/kiosk/checkin.js");
+    const mount = mod.default || mod.mountCheckin || mod.renderCheckin || mod.mount;
+    await mount(box, {
+      centre: state.centre,
+      lang: state.lang,
+      authorization: state.token ? `Bearer ${state.token}` : "",
+      onTicket: showIssued,
+    });
+  } catch {
+    box.textContent = t("checkinMissing");
+  }
+}
+
+$("lang").addEventListener("click", () => {
+  state.lang = state.lang === "vi" ? "en" : "vi";
+  applyLang();
+});
+$("priority-path").addEventListener("click", () => show("priority"));
+$("checkin-path").addEventListener("click", openCheckin);
+document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", reset));
+document.addEventListener("pointerdown", () => {
+  const active = document.querySelector(".screen.active");
+  if (active && active.id !== "screen-start") armIdle(active.id.replace("screen-", ""));
+});
+
+/** For tests and diagnostics. */
+window.luotKiosk = { state, refresh, lastTicket: null };
+
+applyLang();
+if (!state.token) banner(t("needToken"));
+refresh();
+setInterval(refresh, REFRESH_MS);
+setInterval(tick, 15_000);
