@@ -1,0 +1,139 @@
+// The ticket status page behind the QR code (/t/{token}): number, service,
+// status, people ahead and ETA, updated live from the centre's event stream
+// (reconnecting with ?after=), with a clear alert when the number is called and
+// a rating form once served. Shows no personal data: the API has none to give.
+
+const T = {
+  vi: {
+    yourNumber: "Số thứ tự của bạn", ahead: "Người chờ trước bạn", eta: "Thời gian chờ dự kiến",
+    issued: "Giờ lấy số", live: "Trang tự cập nhật, không cần tải lại.", yourTurn: "Đến lượt bạn!",
+    goTo: "Mời đến quầy số {counter}", minutes: "{m} phút", rateTitle: "Bạn đánh giá thế nào về việc phục vụ?",
+    send: "Gửi đánh giá", thanks: "Cảm ơn bạn đã đánh giá!", already: "Bạn đã đánh giá số này.",
+    notFound: "Không tìm thấy số thứ tự này.", lang: "English",
+    status: { waiting: "Đang chờ", called: "Đã được gọi", serving: "Đang được phục vụ", done: "Đã hoàn thành",
+      no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ" },
+    levels: ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"],
+  },
+  en: {
+    yourNumber: "Your number", ahead: "People ahead", eta: "Expected wait", issued: "Issued at",
+    live: "This page updates by itself.", yourTurn: "It's your turn!", goTo: "Please go to counter {counter}",
+    minutes: "{m} min", rateTitle: "How was the service?", send: "Send rating", thanks: "Thank you for your rating!",
+    already: "You have already rated this ticket.", notFound: "This ticket was not found.", lang: "Tiếng Việt",
+    status: { waiting: "Waiting", called: "Called", serving: "Being served", done: "Done",
+      no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting" },
+    levels: ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"],
+  },
+};
+
+const token = decodeURIComponent(location.pathname.split("/").pop());
+const state = { lang: new URLSearchParams(location.search).get("lang") === "en" ? "en" : "vi",
+  ticket: null, lastEvent: 0, alerted: false, rating: 0, ws: null, backoff: 1000 };
+const $ = (id) => document.getElementById(id);
+const t = (k, v = {}) => String(T[state.lang][k] ?? k).replace(/\{(\w+)\}/g, (_, x) => v[x] ?? "");
+
+async function load() {
+  const res = await fetch(`/api/v1/tickets/${encodeURIComponent(token)}`);
+  if (res.status === 404) {
+    $("error").textContent = t("notFound");
+    $("error").hidden = false;
+    return null;
+  }
+  if (!res.ok) return state.ticket;
+  state.ticket = await res.json();
+  render();
+  return state.ticket;
+}
+
+function render() {
+  const tk = state.ticket;
+  if (!tk) return;
+  $("number").textContent = tk.number;
+  $("service").textContent = state.lang === "en" ? tk.service_name_en : tk.service_name;
+  $("status").textContent = T[state.lang].status[tk.status] || tk.status;
+  const waiting = tk.status === "waiting" || tk.status === "transferred";
+  $("position").textContent = waiting ? tk.position : "–";
+  $("eta").textContent = waiting ? t("minutes", { m: tk.eta_minutes }) : "–";
+  const issued = new Date(tk.issued_at);
+  $("issued").textContent = issued.toLocaleTimeString(state.lang === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
+  const called = tk.status === "called" || tk.status === "serving";
+  $("called").hidden = !called;
+  if (called) $("called-where").textContent = t("goTo", { counter: tk.counter });
+  if (tk.status === "called" && !state.alerted) {
+    state.alerted = true;
+    if (navigator.vibrate) navigator.vibrate([300, 150, 300, 150, 600]);
+  }
+  if (tk.status !== "called") state.alerted = tk.status === "serving" || state.alerted;
+  $("rate").hidden = tk.status !== "done";
+  document.title = `${tk.number} – ${T[state.lang].status[tk.status] || tk.status}`;
+  window.luotTicket = { ticket: tk };
+}
+
+function applyLang() {
+  document.documentElement.lang = state.lang;
+  document.querySelectorAll("[data-i18n]").forEach((e) => (e.textContent = t(e.dataset.i18n)));
+  $("lang").textContent = t("lang");
+  renderLevels();
+  render();
+}
+
+function renderLevels() {
+  const box = $("levels");
+  box.replaceChildren();
+  T[state.lang].levels.forEach((label, i) => {
+    const value = 5 - i;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.value = value;
+    b.className = state.rating === value ? "chosen" : "";
+    b.addEventListener("click", () => { state.rating = value; renderLevels(); });
+    box.append(b);
+  });
+}
+
+async function sendRating() {
+  if (!state.rating) return;
+  const res = await fetch(`/api/v1/tickets/${encodeURIComponent(token)}/feedback`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ rating: state.rating, comment: $("comment").value.trim() || null }),
+  });
+  const body = await res.json().catch(() => ({}));
+  $("rate-result").textContent = res.ok ? t("thanks")
+    : res.status === 409 ? t("already") : (state.lang === "en" ? body.message_en : body.message) || `HTTP ${res.status}`;
+  if (res.ok || res.status === 409) $("send-rating").disabled = true;
+}
+
+/** Follows the centre's events; any event that can move this ticket triggers a re-read. */
+function connect() {
+  if (!state.ticket) return;
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const after = state.lastEvent ? `?after=${state.lastEvent}` : "";
+  const ws = new WebSocket(`${proto}://${location.host}/api/v1/centres/${state.ticket.centre}/events${after}`);
+  state.ws = ws;
+  let pending = null;
+  ws.onmessage = (m) => {
+    let e;
+    try { e = JSON.parse(m.data); } catch { return; }
+    if (typeof e.id === "number") state.lastEvent = Math.max(state.lastEvent, e.id);
+    if (typeof e.last_event_id === "number") state.lastEvent = Math.max(state.lastEvent, e.last_event_id);
+    state.backoff = 1000;
+    clearTimeout(pending);
+    pending = setTimeout(load, e.number === state.ticket?.number ? 0 : 300);
+  };
+  ws.onclose = () => {
+    setTimeout(() => { load().then(connect); }, state.backoff);
+    state.backoff = Math.min(state.backoff * 2, 30_000);
+  };
+}
+
+$("lang").addEventListener("click", () => { state.lang = state.lang === "vi" ? "en" : "vi"; applyLang(); });
+$("send-rating").addEventListener("click", sendRating);
+fetch("/api/v1/centres").then((r) => r.json()).then((cs) => {
+  const c = cs.find((x) => x.code === state.ticket?.centre) || cs[0];
+  if (c) $("centre").textContent = state.lang === "en" ? c.name_en : c.name;
+}).catch(() => {});
+applyLang();
+load().then(connect);
+// A slow safety net in case the event stream is unavailable.
+setInterval(load, 30_000);
