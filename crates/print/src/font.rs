@@ -84,12 +84,33 @@ impl FontSpec {
         caret.ceil().max(0.0) as u32
     }
 
-    /// Draws one line with its top-left corner at (x, top).
+    /// Dots of ink above and below the baseline for this very text. The big number has no marks, so
+    /// sizing its line by the alphabet's extremes would waste a centimetre of paper.
+    pub fn ink_extents(self, text: &str) -> (u32, u32) {
+        let font = self.font();
+        let s = font.as_scaled(PxScale::from(self.px));
+        let (mut up, mut down) = (0.0f32, 0.0f32);
+        for c in text.chars() {
+            if let Some(o) = font.outline_glyph(s.scaled_glyph(c)) {
+                let b = o.px_bounds();
+                up = up.max(-b.min.y);
+                down = down.max(b.max.y);
+            }
+        }
+        (up.ceil() as u32, down.ceil() as u32)
+    }
+
+    /// Draws one line with its top-left corner at (x, top), in a line of [`Self::line_height`].
     pub fn draw(self, bmp: &mut Bitmap, text: &str, x: i64, top: i64) {
+        self.draw_on_baseline(bmp, text, x, top + i64::from(self.extents().0));
+    }
+
+    /// Draws one line with its baseline at `baseline`.
+    pub fn draw_on_baseline(self, bmp: &mut Bitmap, text: &str, x: i64, baseline: i64) {
         let font = self.font();
         let scale = PxScale::from(self.px);
         let s = font.as_scaled(scale);
-        let baseline = (top + i64::from(self.extents().0)) as f32;
+        let baseline = baseline as f32;
         let mut caret = x as f32;
         let mut prev = None;
         for c in text.chars() {

@@ -105,7 +105,13 @@ fn text_block(canvas: &mut Bitmap, text: &str, style: Style, paper: Paper) {
         let h = spec.line_height();
         let w = spec.measure(&line);
         let x = i64::from((width - w.min(width)) / 2);
-        if style == Style::Badge {
+        if style == Style::Number {
+            // Sized to the ink, with a little air, instead of the alphabet's tallest letters.
+            let (up, down) = spec.ink_extents(&line);
+            let mut row = Bitmap::new(width, up + down + 16);
+            spec.draw_on_baseline(&mut row, &line, x, i64::from(up) + 8);
+            canvas.append(&row);
+        } else if style == Style::Badge {
             // White on black, a little wider and taller than the text.
             let mut row = Bitmap::new(width, h + 6);
             spec.draw(&mut row, &line, x, 3);
