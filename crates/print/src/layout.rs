@@ -1,0 +1,242 @@
+//! The ticket's layout, decided once: which blocks, in what order, in which style.
+//!
+//! Both renderers walk this same list, the raster one ([`crate::raster`]) drawing with the embedded
+//! font and the code-page one ([`crate::textmode`]) emitting printer text, so a ticket's content and
+//! order cannot drift between the paper and the preview.
+
+use crate::ticket::{Lang, TicketPrint};
+use crate::viet::compose;
+
+/// The role of a line of text; each renderer maps it to its own sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Centre name.
+    Title,
+    /// Header note under the centre name.
+    Note,
+    /// Service name, in capitals.
+    Service,
+    /// The small caption above the number.
+    NumberLabel,
+    /// The ticket number itself: as large as the paper allows.
+    Number,
+    /// Priority mark, printed white on black.
+    Badge,
+    /// Issue time, people ahead, ETA, booking code.
+    Body,
+    /// Captions, hotline, footer.
+    Small,
+}
+
+/// One element of the ticket, top to bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// The centre logo as uploaded (PNG); renderers scale and threshold it.
+    Logo(Vec<u8>),
+    /// A paragraph, wrapped by the renderer to the paper width.
+    Text { text: String, style: Style },
+    /// A QR code of this payload.
+    Qr(String),
+    /// A dashed separator.
+    Rule,
+    /// Vertical space, in dots (text mode rounds it to lines).
+    Gap(u32),
+}
+
+/// Fixed words the printer adds around the ticket's data.
+struct Labels {
+    number: &'static str,
+    issued: &'static str,
+    ahead: &'static str,
+    eta: fn(u32) -> String,
+    scan: &'static str,
+    booking: &'static str,
+    hotline: &'static str,
+}
+
+fn labels(lang: Lang) -> Labels {
+    match lang {
+        Lang::Vi => Labels {
+            number: "SỐ THỨ TỰ CỦA BẠN",
+            issued: "Giờ lấy số",
+            ahead: "Số người chờ trước bạn",
+            eta: |m| format!("Thời gian chờ dự kiến: ~{m} phút"),
+            scan: "Quét mã QR để theo dõi lượt của bạn",
+            booking: "Mã đặt lịch",
+            hotline: "Đường dây nóng",
+        },
+        Lang::En => Labels {
+            number: "YOUR NUMBER",
+            issued: "Issued",
+            ahead: "People ahead",
+            eta: |m| format!("Estimated wait: ~{m} min"),
+            scan: "Scan the QR code to follow your turn",
+            booking: "Booking code",
+            hotline: "Hotline",
+        },
+    }
+}
+
+/// Lays out one ticket. Text is composed to precomposed Vietnamese first, so input typed on any
+/// system renders with the font's precomposed glyphs and encodes into the code pages.
+pub fn layout(t: &TicketPrint) -> Vec<Block> {
+    let l = labels(t.lang);
+    let text = |s: &str, style| Block::Text {
+        text: compose(s.trim()),
+        style,
+    };
+    let present = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut b = Vec::new();
+
+    if let Some(logo) = t.logo_png.as_ref().filter(|l| !l.is_empty()) {
+        b.push(Block::Logo(logo.clone()));
+    }
+    b.push(text(&t.centre_name, Style::Title));
+    if let Some(note) = present(&t.header_note) {
+        b.push(text(&note, Style::Note));
+    }
+    b.push(Block::Rule);
+    b.push(text(
+        &compose(&t.service_name).to_uppercase(),
+        Style::Service,
+    ));
+    b.push(Block::Gap(8));
+    b.push(text(l.number, Style::NumberLabel));
+    b.push(text(&t.number, Style::Number));
+    if let Some(priority) = present(&t.priority_label) {
+        b.push(text(&priority, Style::Badge));
+    }
+    b.push(Block::Gap(12));
+    b.push(text(
+        &format!("{}: {}", l.issued, t.issued_at.trim()),
+        Style::Body,
+    ));
+    b.push(text(
+        &format!("{}: {}", l.ahead, t.people_ahead),
+        Style::Body,
+    ));
+    if let Some(m) = t.eta_minutes {
+        b.push(text(&(l.eta)(m), Style::Body));
+    }
+    let url = t.qr_url.trim();
+    if !url.is_empty() {
+        b.push(Block::Gap(8));
+        b.push(Block::Qr(url.to_owned()));
+        b.push(text(l.scan, Style::Small));
+    }
+    if let Some(code) = present(&t.booking_code) {
+        b.push(text(&format!("{}: {}", l.booking, code), Style::Body));
+    }
+    let hotline = present(&t.hotline);
+    let footer = present(&t.footer);
+    if hotline.is_some() || footer.is_some() {
+        b.push(Block::Rule);
+    }
+    if let Some(h) = hotline {
+        b.push(text(&format!("{}: {}", l.hotline, h), Style::Small));
+    }
+    if let Some(f) = footer {
+        // Each line of a multi-line notice is its own paragraph.
+        for line in f.lines().map(str::trim).filter(|s| !s.is_empty()) {
+            b.push(text(line, Style::Small));
+        }
+    }
+    b
+}
+
+/// Greedy word wrap: lines no wider than `max` by `width`; a word wider than a line is broken
+/// between characters rather than overflowing the paper.
+pub fn wrap(text: &str, max: u32, width: impl Fn(&str) -> u32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if width(&candidate) <= max {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if width(word) <= max {
+            line = word.to_owned();
+            continue;
+        }
+        for c in word.chars() {
+            line.push(c);
+            if width(&line) > max && line.chars().count() > 1 {
+                line.pop();
+                lines.push(std::mem::replace(&mut line, c.to_string()));
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(blocks: &[Block]) -> Vec<&str> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vietnamese_ticket_order_and_labels() {
+        let blocks = layout(&TicketPrint::sample());
+        let t = texts(&blocks);
+        assert_eq!(t[0], "Trung tâm Phục vụ Hành chính công xã Mỏ Cày");
+        assert_eq!(t[1], "TƯ PHÁP - HỘ TỊCH");
+        assert!(t.contains(&"A012"));
+        assert!(t.contains(&"Số người chờ trước bạn: 4"));
+        assert!(t.contains(&"Thời gian chờ dự kiến: ~18 phút"));
+        assert!(blocks.contains(&Block::Qr("http://192.168.1.10:8080/t/Zk3pQ9sV2mXa".into())));
+    }
+
+    #[test]
+    fn english_labels_and_optional_parts() {
+        let mut ticket = TicketPrint::sample();
+        ticket.lang = Lang::En;
+        ticket.eta_minutes = None;
+        ticket.priority_label = Some("  ".into());
+        ticket.booking_code = Some("K7M2QX".into());
+        let blocks = layout(&ticket);
+        let t = texts(&blocks);
+        assert!(t.contains(&"People ahead: 4"));
+        assert!(t.contains(&"Booking code: K7M2QX"));
+        assert!(!t.iter().any(|s| s.starts_with("Estimated")));
+        assert!(!blocks.iter().any(|b| matches!(
+            b,
+            Block::Text {
+                style: Style::Badge,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn wrap_respects_width_and_breaks_long_words() {
+        let chars = |s: &str| s.chars().count() as u32;
+        assert_eq!(wrap("một hai ba bốn", 7, chars), ["một hai", "ba bốn"]);
+        assert_eq!(wrap("abcdefghij", 4, chars), ["abcd", "efgh", "ij"]);
+        assert!(wrap("   ", 10, chars).is_empty());
+    }
+}

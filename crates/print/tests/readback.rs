@@ -1,0 +1,194 @@
+//! Reads rendered tickets back with the test ESC/POS parser: what text a printer would show, the
+//! exact raster widths, the QR payload (decoded from the dots, or from GS ( k), and the cut.
+
+mod support;
+
+use luot_print::{render_escpos, render_png, Paper, PrinterProfile, TextMode, TicketPrint};
+use support::escpos_parser::{parse, Parsed};
+use support::{decode_qr, english_ticket, full_ticket, png_to_dots};
+
+const PAPERS: [Paper; 2] = [Paper::Mm58, Paper::Mm80];
+
+fn read(t: &TicketPrint, paper: Paper, text_mode: TextMode, native_qr: bool) -> Parsed {
+    let p = PrinterProfile {
+        paper,
+        text_mode,
+        native_qr,
+        cut: true,
+    };
+    parse(&render_escpos(t, &p)).unwrap_or_else(|e| panic!("{paper:?} {text_mode:?}: {e}"))
+}
+
+fn assert_job_frame(parsed: &Parsed, paper: Paper) {
+    assert!(parsed.inits >= 1, "starts with ESC @");
+    assert_eq!(parsed.cuts, 1, "one cut");
+    assert!(parsed.ends_with_cut, "cut is the last command");
+    for r in &parsed.rasters {
+        assert_eq!(
+            r.width_dots,
+            paper.dots(),
+            "raster must be exactly the paper width"
+        );
+        assert!(
+            r.rows <= 256,
+            "band of {} rows is too tall for small printer buffers",
+            r.rows
+        );
+    }
+}
+
+#[test]
+fn raster_mode_prints_exactly_the_png_and_the_qr_scans() {
+    for t in [full_ticket(), english_ticket()] {
+        for paper in PAPERS {
+            let parsed = read(&t, paper, TextMode::Raster, false);
+            assert_job_frame(&parsed, paper);
+            assert!(
+                parsed.text.trim().is_empty(),
+                "raster mode sends no code-page text"
+            );
+            let img = parsed.single_image().expect("one image in raster mode");
+            let (w, h, dots) = (img.width_dots, img.rows, img.data.clone());
+            let (pw, ph, png_dots) = png_to_dots(&render_png(&t, paper));
+            assert_eq!((w, h), (pw, ph), "{paper:?}: printed size vs preview size");
+            assert!(
+                dots == png_dots,
+                "{paper:?}: printed raster differs from the PNG preview"
+            );
+            assert_eq!(
+                decode_qr(w, h, &dots),
+                vec![t.qr_url.clone()],
+                "{paper:?}: QR must scan"
+            );
+        }
+    }
+}
+
+#[test]
+fn code_page_modes_print_every_diacritic() {
+    let phrases = [
+        "Trung tâm Phục vụ Hành chính công xã Mỏ Cày",
+        "Số 12 đường Nguyễn Đình Chiểu, thị trấn Mỏ Cày",
+        "TƯ PHÁP - HỘ TỊCH",
+        "SỐ THỨ TỰ CỦA BẠN",
+        "A012",
+        "Ưu tiên: Người cao tuổi",
+        "Giờ lấy số: 12/03/2025 08:15",
+        "Số người chờ trước bạn: 4",
+        "Thời gian chờ dự kiến: ~18 phút",
+        "Mã đặt lịch: K7M2QX",
+        "Đường dây nóng: 0275 3822 123",
+        "Ông NGUYỄN VĂN Ỹ - ĐẤT ĐAI - Ư Ơ",
+        "Vui lòng giữ phiếu đến khi được phục vụ.",
+    ];
+    let t = full_ticket();
+    for paper in PAPERS {
+        for mode in [TextMode::Tcvn3, TextMode::Cp1258] {
+            let parsed = read(&t, paper, mode, false);
+            assert_job_frame(&parsed, paper);
+            let text = parsed.flat_text();
+            for phrase in phrases {
+                assert!(
+                    text.contains(phrase),
+                    "{paper:?} {mode:?}: {phrase:?} missing from {text:?}"
+                );
+            }
+            for line in parsed.text.lines() {
+                assert!(
+                    line.chars().count() <= paper.columns(),
+                    "{paper:?} {mode:?}: {line:?} overflows"
+                );
+            }
+            match mode {
+                TextMode::Tcvn3 => {
+                    assert!(parsed.pages.contains(&30) && parsed.pages.contains(&31))
+                }
+                _ => assert!(parsed.pages.iter().all(|&p| p == 52)),
+            }
+            // Logo and QR are rasters here; the QR one must scan.
+            let found: Vec<String> = parsed
+                .images
+                .iter()
+                .flat_map(|r| decode_qr(r.width_dots, r.rows, &r.data))
+                .collect();
+            assert_eq!(found, vec![t.qr_url.clone()], "{paper:?} {mode:?}");
+        }
+    }
+}
+
+#[test]
+fn english_labels_in_code_page_mode() {
+    let parsed = read(&english_ticket(), Paper::Mm80, TextMode::Cp1258, false);
+    let text = parsed.flat_text();
+    for phrase in [
+        "YOUR NUMBER",
+        "People ahead: 4",
+        "Estimated wait: ~18 min",
+        "Booking code: K7M2QX",
+    ] {
+        assert!(text.contains(phrase), "{phrase:?} missing from {text:?}");
+    }
+}
+
+#[test]
+fn native_qr_is_model_2_level_m_with_the_status_link() {
+    let t = full_ticket();
+    for paper in PAPERS {
+        for mode in [TextMode::Raster, TextMode::Tcvn3, TextMode::Cp1258] {
+            let parsed = read(&t, paper, mode, true);
+            assert_job_frame(&parsed, paper);
+            assert_eq!(parsed.qrs.len(), 1, "{paper:?} {mode:?}");
+            let qr = &parsed.qrs[0];
+            assert_eq!(qr.model, Some(50), "model 2");
+            assert_eq!(qr.ec, Some(49), "error correction M");
+            assert!(
+                matches!(qr.module, Some(3..=16)),
+                "module size {:?}",
+                qr.module
+            );
+            assert_eq!(qr.data, t.qr_url.as_bytes());
+            assert!(qr.printed);
+            let drawn: Vec<String> = parsed
+                .images
+                .iter()
+                .flat_map(|r| decode_qr(r.width_dots, r.rows, &r.data))
+                .collect();
+            assert!(drawn.is_empty(), "QR must not also be drawn as an image");
+        }
+    }
+}
+
+#[test]
+fn no_cutter_means_no_cut_command() {
+    let p = PrinterProfile {
+        cut: false,
+        ..PrinterProfile::default()
+    };
+    let parsed = parse(&render_escpos(&full_ticket(), &p)).unwrap();
+    assert_eq!(parsed.cuts, 0);
+}
+
+#[test]
+fn hostile_and_oversized_fields_cannot_inject_commands_or_break_layout() {
+    let t = TicketPrint {
+        centre_name: "Trung tâm\x1b@\x1dV\x00 Ỹ".into(),
+        number: "\x10\x04\x01A001".into(),
+        service_name: "Đất đai ".repeat(200),
+        footer: Some("😀 中文 \u{202e}abc".into()),
+        qr_url: format!("http://h/t/{}", "x".repeat(5000)),
+        logo_png: Some(b"\x89PNG garbage".to_vec()),
+        ..TicketPrint::sample()
+    };
+    for paper in PAPERS {
+        for mode in [TextMode::Raster, TextMode::Tcvn3, TextMode::Cp1258] {
+            for native_qr in [false, true] {
+                // The strict parser rejects stray control bytes and unknown commands.
+                let parsed = read(&t, paper, mode, native_qr);
+                assert_job_frame(&parsed, paper);
+                assert!(parsed.qrs.is_empty(), "a 5 KB link cannot be a QR code");
+            }
+        }
+        let (w, _, _) = png_to_dots(&render_png(&t, paper));
+        assert_eq!(w, paper.dots());
+    }
+}
