@@ -25,6 +25,11 @@ pub struct Cli {
     #[arg(long, env = "LUOT_DEMO", default_value_t = false)]
     pub demo: bool,
 
+    /// The address citizens' phones open from a ticket's QR code, e.g.
+    /// `https://hcc.quangngai.gov.vn`. Default: the host the request came to.
+    #[arg(long, env = "LUOT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Database connections (read pool for SQLite, pool size for PostgreSQL).
     #[arg(long, env = "LUOT_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,

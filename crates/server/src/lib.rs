@@ -13,6 +13,8 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod kiosk_agent;
+pub mod printing;
 pub mod routes;
 pub mod state;
 pub mod ui;

@@ -31,7 +31,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening; open http://{}/", listener.local_addr()?);
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    state.public_url = cli.public_url.clone();
     serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

@@ -18,6 +18,12 @@ pub struct AppState {
     /// Every handler takes time from here, never from the system directly, so
     /// tests can move through service days.
     pub clock: Clock,
+    /// The URL printed in ticket QR codes (`--public-url`); `None` uses the
+    /// request's host.
+    pub public_url: Option<String>,
+    /// Cancelled when the server shuts down, so long-lived connections
+    /// (websockets) close instead of holding graceful shutdown open.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -25,6 +31,8 @@ impl AppState {
         Self {
             store,
             clock: Arc::new(Timestamp::now),
+            public_url: None,
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 

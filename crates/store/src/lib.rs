@@ -16,15 +16,17 @@ use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
 mod error;
+pub mod kiosk;
 pub mod model;
 pub mod sql;
 
 pub use error::{Conflict, Error, Result};
+pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: KioskStore + Send + Sync + 'static {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.

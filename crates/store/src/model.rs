@@ -29,6 +29,9 @@ pub struct IssueTicket {
     /// Client-chosen key: a retried request with the same key returns the same
     /// ticket and issues nothing new.
     pub idempotency_key: Option<String>,
+    /// The kiosk device whose printer prints this ticket: its print job is
+    /// created in the same transaction as the ticket.
+    pub print_on: Option<i64>,
     pub now: Timestamp,
 }
 

@@ -17,6 +17,7 @@ use crate::state::AppState;
         super::centres::services,
         super::tickets::issue,
         super::tickets::status,
+        super::tickets::preview,
         super::counters::call_next,
         super::counters::recall,
         super::counters::start,

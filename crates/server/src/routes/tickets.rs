@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{ApiError, ApiResult},
-    extract::{Json, Path},
+    extract::{Json, Path, Query},
     state::{centre_code, AppState},
 };
 
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/centres/{centre}/tickets", post(issue))
         .route("/api/v1/tickets/{token}", get(status))
+        .route("/api/v1/tickets/{token}/ticket.png", get(preview))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -78,6 +79,7 @@ pub async fn issue(
         channel: Channel::Kiosk,
         actor: "public".into(),
         idempotency_key: idempotency_key(&headers)?,
+        print_on: None,
         now: state.now(),
     };
     let ticket = state.store.issue_ticket(cmd).await?;
@@ -98,4 +100,68 @@ pub async fn status(
     Ok(Json(
         state.store.ticket_by_token(&token, state.now()).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PreviewQuery {
+    /// `58` or `80` (default) millimetre paper.
+    pub paper: Option<String>,
+    /// `vi` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The ticket as printed, as a PNG: the same layout the kiosk printer rasterises.
+/// Audience: anyone with the token.
+#[utoipa::path(get, path = "/api/v1/tickets/{token}/ticket.png", tag = "tickets",
+    params(("token" = String, Path), PreviewQuery),
+    responses((status = 200, content_type = "image/png", description = "the ticket"),
+        (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PreviewQuery>,
+    headers: HeaderMap,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let paper = match q.paper.as_deref() {
+        None => luot_print::Paper::Mm80,
+        Some(p) => p.parse().map_err(|_| {
+            ApiError::bad_request("Khổ giấy phải là 58 hoặc 80", "paper must be 58 or 80")
+        })?,
+    };
+    let lang = match q.lang.as_deref() {
+        None | Some("vi") => luot_print::Lang::Vi,
+        Some("en") => luot_print::Lang::En,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Ngôn ngữ phải là vi hoặc en",
+                "lang must be vi or en",
+            ))
+        }
+    };
+    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::not_found("ticket"));
+    }
+    let ticket = state.store.ticket_by_token(&token, state.now()).await?;
+    let centre = state
+        .store
+        .centres()
+        .await?
+        .into_iter()
+        .find(|c| c.code == ticket.centre)
+        .ok_or_else(|| ApiError::not_found("centre"))?;
+    let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
+    let print = crate::printing::ticket_print(&ticket, &centre, &base, lang);
+    // Rendering rasterises text and a QR code: keep it off the async workers.
+    let png = tokio::task::spawn_blocking(move || luot_print::render_png(&print, paper))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        png,
+    )
+        .into_response())
 }

@@ -25,6 +25,7 @@ use crate::{model::*, Error, Options, Result, Store};
 
 mod counters;
 mod events;
+mod kiosk;
 mod queue;
 mod rows;
 mod setup;
@@ -50,7 +51,7 @@ pub struct SqlStore {
     /// Read connections; on SQLite, WAL gives each read a consistent snapshot.
     read: AnyPool,
     /// The one write connection, behind the group-commit task.
-    writer: writer::Writer,
+    pub(crate) writer: writer::Writer,
     /// Committed events, fed by the writer after each commit.
     events: broadcast::Sender<Event>,
 }

@@ -117,6 +117,9 @@ pub async fn issue(
         .execute(&mut *c)
         .await?;
     }
+    if let Some(device_id) = cmd.print_on {
+        super::kiosk::enqueue(c, device_id, ticket_id, cmd.now).await?;
+    }
     let event = events::append(
         c,
         &centre,

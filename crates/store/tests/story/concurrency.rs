@@ -36,6 +36,7 @@ async fn issuers_and_counters_race() {
                         channel: Channel::Kiosk,
                         actor: format!("kiosk:{i}"),
                         idempotency_key: None,
+                        print_on: None,
                         now: morning(),
                     };
                     numbers.push(s.issue_ticket(cmd).await.unwrap().number);

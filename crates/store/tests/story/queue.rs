@@ -13,6 +13,7 @@ fn issue(service: &str, at: jiff::Timestamp) -> IssueTicket {
         channel: Channel::Kiosk,
         actor: "test".into(),
         idempotency_key: None,
+        print_on: None,
         now: at,
     }
 }

@@ -1,0 +1,230 @@
+//! The kiosk agent connection (`GET /api/v1/kiosks/{kiosk}/agent`): the server
+//! side of `luot-kiosk`. It sends each print job of its kiosk, records
+//! acknowledgements, failures and printer status, and re-sends every
+//! unacknowledged job after a reconnect; the client's journal makes a re-sent
+//! job already printed an acknowledgement without a second print. Jobs are found
+//! in the database, woken by the committed `ticket_issued` events of the kiosk's
+//! centre (which cross processes on PostgreSQL) and by a slow poll that cannot
+//! miss, so a job reaches its kiosk whichever process it is connected to.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use luot_domain::{CentreCode, EventKind};
+use luot_print::job::{KioskMessage, ServerMessage};
+use luot_print::Lang;
+use luot_store::KioskReport;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+use crate::state::AppState;
+
+/// How often the server pings, and how long silence may last before the
+/// connection is taken for dead.
+const PING_EVERY: Duration = Duration::from_secs(20);
+const DEAD_AFTER: Duration = Duration::from_secs(65);
+/// The fallback poll for jobs whose wake-up was missed.
+const POLL_EVERY: Duration = Duration::from_secs(5);
+
+/// Who the connection belongs to.
+pub struct Agent {
+    pub device_id: i64,
+    pub centre: CentreCode,
+    /// Base of the QR URL printed on tickets.
+    pub base_url: String,
+}
+
+/// Runs one agent connection until it closes, dies or the server shuts down.
+pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
+    let mut events = state.store.subscribe();
+    report(
+        &state,
+        agent.device_id,
+        KioskReport {
+            connected: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    tracing::info!(device = agent.device_id, "kiosk agent connected");
+    let mut sent_up_to = 0i64;
+    let mut ping = interval(PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut poll = interval(POLL_EVERY);
+    poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let shutdown = state.shutdown.clone();
+    loop {
+        let ok = tokio::select! {
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    handle(&state, &agent, &mut socket, &mut sent_up_to, text.as_str()).await
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => false,
+                Some(Ok(_)) => { last_heard = Instant::now(); true }
+            },
+            ev = events.recv() => match ev {
+                Ok(e) if e.centre == agent.centre && matches!(e.kind, EventKind::TicketIssued { .. }) => {
+                    send_pending(&state, &agent, &mut socket, &mut sent_up_to).await
+                }
+                Ok(_) => true,
+                Err(RecvError::Lagged(_)) => send_pending(&state, &agent, &mut socket, &mut sent_up_to).await,
+                Err(RecvError::Closed) => false,
+            },
+            _ = poll.tick() => send_pending(&state, &agent, &mut socket, &mut sent_up_to).await,
+            _ = ping.tick() => {
+                last_heard.elapsed() < DEAD_AFTER && send(&mut socket, &ServerMessage::Ping).await
+            }
+            () = shutdown.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                false
+            }
+        };
+        if !ok {
+            break;
+        }
+    }
+    report(
+        &state,
+        agent.device_id,
+        KioskReport {
+            connected: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    tracing::info!(device = agent.device_id, "kiosk agent disconnected");
+}
+
+async fn handle(
+    state: &AppState,
+    agent: &Agent,
+    socket: &mut WebSocket,
+    sent_up_to: &mut i64,
+    text: &str,
+) -> bool {
+    let msg: KioskMessage = match serde_json::from_str(text) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(device = agent.device_id, error = %e, "unreadable kiosk message");
+            return true;
+        }
+    };
+    let now = state.now();
+    let store = &state.store;
+    let result = match msg {
+        KioskMessage::Hello {
+            printer,
+            paper,
+            version,
+        } => {
+            let r = KioskReport {
+                connected: true,
+                printer: Some(wire_name(&printer)),
+                paper: Some(wire_name(&paper)),
+                version: Some(version.chars().take(40).collect()),
+                error: None,
+            };
+            let _ = store.report_kiosk(agent.device_id, r, now).await;
+            // A hello starts a session on the client: send it everything pending.
+            *sent_up_to = 0;
+            return send_pending(state, agent, socket, sent_up_to).await;
+        }
+        KioskMessage::Ack { job_id } => {
+            store
+                .ack_print_job(agent.device_id, job_id as i64, now)
+                .await
+        }
+        KioskMessage::Failed { job_id, reason } => {
+            store
+                .fail_print_job(agent.device_id, job_id as i64, &reason, now)
+                .await
+        }
+        KioskMessage::Status { printer } => {
+            let r = KioskReport {
+                connected: true,
+                printer: Some(wire_name(&printer)),
+                ..Default::default()
+            };
+            store.report_kiosk(agent.device_id, r, now).await
+        }
+        KioskMessage::Pong => Ok(()),
+    };
+    if let Err(e) = result {
+        tracing::warn!(device = agent.device_id, error = %e, "kiosk message not recorded");
+    }
+    true
+}
+
+/// Sends the jobs not yet sent on this connection. False when the socket failed.
+async fn send_pending(
+    state: &AppState,
+    agent: &Agent,
+    socket: &mut WebSocket,
+    sent_up_to: &mut i64,
+) -> bool {
+    let jobs = match state
+        .store
+        .pending_print_jobs(agent.device_id, *sent_up_to)
+        .await
+    {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            tracing::warn!(device = agent.device_id, error = %e, "cannot read print jobs");
+            return true;
+        }
+    };
+    if jobs.is_empty() {
+        return true;
+    }
+    let centre = match state.store.centres().await {
+        Ok(cs) => cs.into_iter().find(|c| c.code == agent.centre),
+        Err(_) => None,
+    };
+    let Some(centre) = centre else { return true };
+    for job in jobs {
+        let ticket = match state
+            .store
+            .ticket_by_token(&job.ticket_token, state.now())
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(job = job.id, error = %e, "print job without its ticket");
+                continue;
+            }
+        };
+        let print = crate::printing::ticket_print(&ticket, &centre, &agent.base_url, Lang::Vi);
+        let msg = ServerMessage::Print {
+            job_id: job.id as u64,
+            ticket: Box::new(print),
+        };
+        if !send(socket, &msg).await {
+            return false;
+        }
+        *sent_up_to = job.id;
+    }
+    true
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+async fn report(state: &AppState, device_id: i64, r: KioskReport) {
+    if let Err(e) = state.store.report_kiosk(device_id, r, state.now()).await {
+        tracing::warn!(device = device_id, error = %e, "kiosk state not recorded");
+    }
+}
+
+/// The snake_case wire name of a status or paper, as the protocol spells it.
+fn wire_name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "unknown".into(),
+    }
+}

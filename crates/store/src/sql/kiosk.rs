@@ -1,0 +1,194 @@
+//! Print jobs and kiosk health over SQL.
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use jiff::Timestamp;
+
+use super::{rows::*, SqlStore};
+use crate::{kiosk::*, Error, Result};
+
+/// Inserts the print job for a freshly issued ticket (inside its transaction).
+pub async fn enqueue(
+    c: &mut sqlx::AnyConnection,
+    device_id: i64,
+    ticket_id: i64,
+    now: Timestamp,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(device_id)
+    .bind(ticket_id)
+    .bind(micros(now))
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+#[async_trait]
+impl KioskStore for SqlStore {
+    async fn pending_print_jobs(&self, device_id: i64, after: i64) -> Result<Vec<PendingJob>> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT j.id, t.token, j.attempts FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id \
+             WHERE j.device_id = $1 AND j.acked_at IS NULL AND j.id > $2 ORDER BY j.id LIMIT 100",
+        )
+        .bind(device_id)
+        .bind(after)
+        .fetch_all(&mut *self.read().await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, ticket_token, attempts)| PendingJob {
+                id,
+                ticket_token,
+                attempts: attempts as u32,
+            })
+            .collect())
+    }
+
+    async fn ack_print_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<()> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    let found: Option<i64> =
+                        sqlx::query_scalar("SELECT id FROM print_jobs WHERE id = $1 AND device_id = $2")
+                            .bind(job_id)
+                            .bind(device_id)
+                            .fetch_optional(&mut *c)
+                            .await?;
+                    found.ok_or(Error::NotFound("print job"))?;
+                    sqlx::query("UPDATE print_jobs SET acked_at = $1 WHERE id = $2 AND acked_at IS NULL")
+                        .bind(micros(now))
+                        .bind(job_id)
+                        .execute(&mut *c)
+                        .await?;
+                    upsert_health(c, device_id, now).await?;
+                    sqlx::query("UPDATE kiosk_health SET last_job_id = $1, last_error = NULL WHERE device_id = $2")
+                        .bind(job_id)
+                        .bind(device_id)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn fail_print_job(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let reason: String = reason.chars().take(300).collect();
+        self.writer
+            .run(move |c| {
+                async move {
+                    let n = sqlx::query(
+                        "UPDATE print_jobs SET attempts = attempts + 1, last_error = $1 \
+                         WHERE id = $2 AND device_id = $3",
+                    )
+                    .bind(&reason)
+                    .bind(job_id)
+                    .bind(device_id)
+                    .execute(&mut *c)
+                    .await?;
+                    if n.rows_affected() == 0 {
+                        return Err(Error::NotFound("print job"));
+                    }
+                    upsert_health(c, device_id, now).await?;
+                    sqlx::query("UPDATE kiosk_health SET last_error = $1 WHERE device_id = $2")
+                        .bind(&reason)
+                        .bind(device_id)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn report_kiosk(&self, device_id: i64, r: KioskReport, now: Timestamp) -> Result<()> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    upsert_health(c, device_id, now).await?;
+                    sqlx::query(
+                        "UPDATE kiosk_health SET connected = $1, printer = COALESCE($2, printer), \
+                         paper = COALESCE($3, paper), version = COALESCE($4, version), \
+                         last_error = COALESCE($5, last_error) WHERE device_id = $6",
+                    )
+                    .bind(i64::from(r.connected))
+                    .bind(r.printer)
+                    .bind(r.paper)
+                    .bind(r.version)
+                    .bind(r.error)
+                    .bind(device_id)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn kiosk_health(&self, device_ids: &[i64]) -> Result<Vec<KioskHealth>> {
+        let mut out = Vec::new();
+        let mut c = self.read().await?;
+        for &id in device_ids {
+            let row: Option<(
+                i64,
+                String,
+                Option<String>,
+                Option<String>,
+                i64,
+                Option<i64>,
+                Option<String>,
+            )> = sqlx::query_as(
+                "SELECT connected, printer, paper, version, last_seen, last_job_id, last_error \
+                     FROM kiosk_health WHERE device_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+            let Some((connected, printer, paper, version, last_seen, last_job_id, last_error)) =
+                row
+            else {
+                continue;
+            };
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM print_jobs WHERE device_id = $1 AND acked_at IS NULL",
+            )
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?;
+            out.push(KioskHealth {
+                device_id: id,
+                connected: connected != 0,
+                printer,
+                paper,
+                version,
+                last_seen: ts(last_seen),
+                last_job_id,
+                last_error,
+                pending_jobs: pending as u32,
+            });
+        }
+        Ok(out)
+    }
+}
+
+async fn upsert_health(c: &mut sqlx::AnyConnection, device_id: i64, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kiosk_health (device_id, last_seen) VALUES ($1, $2) \
+         ON CONFLICT (device_id) DO UPDATE SET last_seen = excluded.last_seen",
+    )
+    .bind(device_id)
+    .bind(micros(now))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
