@@ -27,6 +27,9 @@ fn faces() -> &'static Faces {
     })
 }
 
+/// Line extents by (size bits, bold).
+type ExtentCache = Mutex<HashMap<(u32, bool), (u32, u32)>>;
+
 /// Size and weight of a run of text, in printer dots.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FontSpec {
@@ -50,7 +53,7 @@ impl FontSpec {
     fn extents(self) -> (u32, u32) {
         // Outlining ~30 glyphs per line adds up on long tickets; the answer depends only on the
         // size and weight, of which a ticket uses a handful.
-        static CACHE: OnceLock<Mutex<HashMap<(u32, bool), (u32, u32)>>> = OnceLock::new();
+        static CACHE: OnceLock<ExtentCache> = OnceLock::new();
         let key = (self.px.to_bits(), self.bold);
         let cache = CACHE.get_or_init(Default::default);
         if let Some(e) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
