@@ -49,6 +49,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     })?;
     let auth = HeaderValue::from_str(&format!("Bearer {}", config.token))
         .map_err(|_| KioskError::Token)?;
+    #[cfg(feature = "tls")]
+    {
+        // Explicit, so a build that also links another rustls provider does not leave the choice
+        // ambiguous (rustls then refuses to pick one at connect time). Err = already installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    if !cfg!(feature = "tls") && config.agent_url.starts_with("wss://") {
+        tracing::error!(
+            "this build has no TLS; use an http:// server URL or build with --features tls"
+        );
+    }
     let printer = config.printer.open_with(config.timings.printer);
     tracing::info!(
         server = %config.agent_url,
