@@ -72,7 +72,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
 
     let (jobs_tx, jobs_rx) = mpsc::channel(QUEUE);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
-    let (status_tx, mut status_rx) = watch::channel(luot_print::PrinterStatus::Unknown);
+    // Asked once before connecting, so the first `hello` already tells the server the truth.
+    let initial = printer.status().await;
+    tracing::info!(status = ?initial, "printer status");
+    let (status_tx, mut status_rx) = watch::channel(initial);
     let worker = Worker {
         printer,
         profile: config.profile,

@@ -37,7 +37,9 @@ pub struct Worker {
 impl Worker {
     /// Runs until the job channel closes.
     pub async fn run(mut self) {
-        let mut poll = tokio::time::interval(self.timings.status_poll);
+        // The client polled once at start; the first poll here is one period later.
+        let period = self.timings.status_poll;
+        let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {

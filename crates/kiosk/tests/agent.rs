@@ -80,7 +80,7 @@ async fn prints_a_job_and_acknowledges_it() {
         agent.authorization.as_deref(),
         Some("Bearer device-token-123")
     );
-    assert_eq!(hello(&mut agent).await.1, Paper::Mm80);
+    assert_eq!(hello(&mut agent).await, (PrinterStatus::Ok, Paper::Mm80));
 
     // Unknown message types from a newer server are ignored, not fatal.
     agent
@@ -308,4 +308,27 @@ async fn a_silent_server_is_abandoned_and_reconnected() {
     hello(&mut second).await;
     drop(first);
     client.stop().await;
+}
+
+#[tokio::test]
+async fn file_printer_keeps_bin_png_and_journal_in_its_directory() {
+    let server = FakeServer::bind("127.0.0.1:0").await;
+    let dir = state_dir("file");
+    let mut cfg = config(server.addr().port(), 0, dir.clone());
+    cfg.printer = luot_print::PrinterSpec::File(dir.clone());
+    let client = Client::start(cfg);
+    let mut agent = server.accept().await;
+    assert_eq!(
+        hello(&mut agent).await.0,
+        PrinterStatus::Ok,
+        "a writable directory is a ready printer"
+    );
+    agent.print(42, &ticket("G042")).await;
+    until_ack(&mut agent, 42).await;
+    assert_eq!(std::fs::read(dir.join("42.bin")).unwrap(), bytes_of("G042"));
+    let png = std::fs::read(dir.join("42.png")).unwrap();
+    assert_eq!(png, luot_print::render_png(&ticket("G042"), Paper::Mm80));
+    assert!(dir.join(luot_kiosk::journal::FILE_NAME).exists());
+    client.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }
