@@ -1,7 +1,7 @@
 //! The ticket's layout, decided once: which blocks, in what order, in which style.
 //!
 //! Both renderers walk this same list, the raster one ([`crate::raster`]) drawing with the embedded
-//! font and the code-page one ([`crate::textmode`]) emitting printer text, so a ticket's content and
+//! font and the code-page one (`textmode`) emitting printer text, so a ticket's content and
 //! order cannot drift between the paper and the preview.
 
 use crate::ticket::{Lang, TicketPrint};
