@@ -6,7 +6,8 @@
 
 use crate::bitmap::Bitmap;
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -25,6 +26,9 @@ fn faces() -> &'static Faces {
         bold: FontRef::try_from_slice(BOLD_TTF).expect("embedded DejaVuSans-Bold.ttf parses"),
     })
 }
+
+/// Line extents by (size bits, bold).
+type ExtentCache = Mutex<HashMap<(u32, bool), (u32, u32)>>;
 
 /// Size and weight of a run of text, in printer dots.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +51,22 @@ impl FontSpec {
     /// for Vietnamese capitals with stacked marks (Ễ, Ẵ), so the extremes are measured from the
     /// glyphs themselves; otherwise their marks would touch the line above.
     fn extents(self) -> (u32, u32) {
+        // Outlining ~30 glyphs per line adds up on long tickets; the answer depends only on the
+        // size and weight, of which a ticket uses a handful.
+        static CACHE: OnceLock<ExtentCache> = OnceLock::new();
+        let key = (self.px.to_bits(), self.bold);
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(e) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
+            return e;
+        }
+        let e = self.measure_extents();
+        if let Ok(mut c) = cache.lock() {
+            c.insert(key, e);
+        }
+        e
+    }
+
+    fn measure_extents(self) -> (u32, u32) {
         const TALLEST: &str = "ẪỄỖẴẰẲẨỂỔỞỬỸỶỲÝỦ";
         const DEEPEST: &str = "ỵỴọỌẠỤỰgjpqy";
         let font = self.font();

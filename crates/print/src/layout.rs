@@ -1,7 +1,7 @@
 //! The ticket's layout, decided once: which blocks, in what order, in which style.
 //!
 //! Both renderers walk this same list, the raster one ([`crate::raster`]) drawing with the embedded
-//! font and the code-page one ([`crate::textmode`]) emitting printer text, so a ticket's content and
+//! font and the code-page one (`textmode`) emitting printer text, so a ticket's content and
 //! order cannot drift between the paper and the preview.
 
 use crate::ticket::{Lang, TicketPrint};
@@ -77,13 +77,39 @@ fn labels(lang: Lang) -> Labels {
     }
 }
 
+/// Longest text block printed, in characters; longer fields are cut with an ellipsis. The fields
+/// come from administrators' settings, and a pasted essay must not print a metre of paper (or cost
+/// seconds of rasterising on the kiosk).
+pub const MAX_CHARS: usize = 240;
+/// Lines of footer notice printed at most.
+pub const MAX_FOOTER_LINES: usize = 6;
+/// Characters of the ticket number; real ones are four or five ("A012", "B1001").
+pub const MAX_NUMBER_CHARS: usize = 12;
+
+/// Cuts `s` to at most `max` characters, ending with "…" when something was cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Lays out one ticket. Text is composed to precomposed Vietnamese first, so input typed on any
 /// system renders with the font's precomposed glyphs and encodes into the code pages.
 pub fn layout(t: &TicketPrint) -> Vec<Block> {
     let l = labels(t.lang);
-    let text = |s: &str, style| Block::Text {
-        text: compose(s.trim()),
-        style,
+    let text = |s: &str, style| {
+        let max = if style == Style::Number {
+            MAX_NUMBER_CHARS
+        } else {
+            MAX_CHARS
+        };
+        Block::Text {
+            text: clip(&compose(s.trim()), max),
+            style,
+        }
     };
     let present = |o: &Option<String>| {
         o.as_deref()
@@ -124,7 +150,8 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
         b.push(text(&(l.eta)(m), Style::Body));
     }
     let url = t.qr_url.trim();
-    if !url.is_empty() {
+    // A link too long for any QR code is left off: printed as text it would be useless anyway.
+    if !url.is_empty() && url.len() <= crate::qr::MAX_BYTES {
         b.push(Block::Gap(8));
         b.push(Block::Qr(url.to_owned()));
         b.push(text(l.scan, Style::Small));
@@ -142,7 +169,12 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
     }
     if let Some(f) = footer {
         // Each line of a multi-line notice is its own paragraph.
-        for line in f.lines().map(str::trim).filter(|s| !s.is_empty()) {
+        for line in f
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .take(MAX_FOOTER_LINES)
+        {
             b.push(text(line, Style::Small));
         }
     }
@@ -230,6 +262,26 @@ mod tests {
                 ..
             }
         )));
+    }
+
+    #[test]
+    fn oversized_fields_are_clipped() {
+        let mut ticket = TicketPrint::sample();
+        ticket.centre_name = "x".repeat(10_000);
+        ticket.number = "9".repeat(100);
+        ticket.footer = Some("dòng\n".repeat(50));
+        ticket.qr_url = format!("http://h/{}", "q".repeat(5000));
+        let blocks = layout(&ticket);
+        let t = texts(&blocks);
+        assert_eq!(t[0].chars().count(), MAX_CHARS);
+        assert!(t[0].ends_with('…'));
+        assert!(t
+            .iter()
+            .any(|s| s.chars().count() == MAX_NUMBER_CHARS && s.starts_with('9')));
+        assert_eq!(t.iter().filter(|s| **s == "dòng").count(), MAX_FOOTER_LINES);
+        assert!(!blocks.iter().any(|b| matches!(b, Block::Qr(_))));
+        assert_eq!(clip("Hộ tịch", 7), "Hộ tịch");
+        assert_eq!(clip("Hộ tịch", 4), "Hộ …");
     }
 
     #[test]

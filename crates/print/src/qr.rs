@@ -8,6 +8,9 @@ use crate::bitmap::Bitmap;
 use crate::profile::Paper;
 use qrcode::{EcLevel, QrCode};
 
+/// Bytes a QR code holds at most at level M (version 40, byte mode).
+pub const MAX_BYTES: usize = 2331;
+
 /// Modules of white around the symbol, as the QR specification asks.
 pub const QUIET_ZONE: usize = 4;
 
@@ -21,6 +24,11 @@ pub struct QrMatrix {
 impl QrMatrix {
     /// Encodes `data` at error correction level M; `None` when it is too long for any QR version.
     pub fn encode(data: &str) -> Option<QrMatrix> {
+        // Version 40 at level M holds 2331 bytes; refusing longer input up front spares the
+        // encoder a slow search through every version.
+        if data.len() > MAX_BYTES {
+            return None;
+        }
         let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).ok()?;
         Some(QrMatrix {
             size: code.width(),

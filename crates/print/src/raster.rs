@@ -6,7 +6,7 @@
 
 use crate::bitmap::Bitmap;
 use crate::font::FontSpec;
-use crate::layout::{wrap, Block, Style};
+use crate::layout::{clip, wrap, Block, Style, MAX_CHARS};
 use crate::logo;
 use crate::profile::Paper;
 use crate::qr::QrMatrix;
@@ -70,7 +70,7 @@ pub fn render(blocks: &[Block], paper: Paper, native_qr: bool) -> Vec<Part> {
                 }
                 Some(m) => canvas.append(&m.to_bitmap(m.module_dots(paper)).centred_in(width)),
                 // Too long for a QR: print the link so it can still be typed.
-                None => text_block(&mut canvas, data, Style::Small, paper),
+                None => text_block(&mut canvas, &clip(data, MAX_CHARS), Style::Small, paper),
             },
             Block::Rule => canvas.append(&rule(width)),
             Block::Gap(dots) => canvas.append(&Bitmap::new(width, *dots)),

@@ -7,7 +7,7 @@
 use crate::bitmap::Bitmap;
 use crate::encoding::{cp1258, tcvn3, Run, PAGE_CP1258, PAGE_TCVN3};
 use crate::escpos::{Align, Commands};
-use crate::layout::{wrap, Block, Style};
+use crate::layout::{clip, wrap, Block, Style, MAX_CHARS};
 use crate::logo;
 use crate::profile::{PrinterProfile, TextMode};
 use crate::qr::QrMatrix;
@@ -108,7 +108,9 @@ pub fn render_into(c: &mut Commands, blocks: &[Block], profile: &PrinterProfile)
                     &m.to_bitmap(m.module_dots(paper)).centred_in(paper.dots()),
                 ),
                 None => {
-                    for line in wrap(data, columns as u32, |s| s.chars().count() as u32) {
+                    for line in wrap(&clip(data, MAX_CHARS), columns as u32, |s| {
+                        s.chars().count() as u32
+                    }) {
                         c.raw(&concat(encode(profile.text_mode, &line))).newline();
                     }
                 }

@@ -4,6 +4,8 @@
 //! drop idle connections, so holding one open buys nothing and blocks other tools. A job is
 //! confirmed by asking for status after the data: the printer answers only after it has read
 //! everything before the query, and a connection cut mid-job shows up as a failed read there.
+//! Printers that never answer status cannot confirm anything; for them a failed write is the only
+//! sign of a lost job.
 
 use super::status::{self, Answer};
 use super::{PrintError, Printer, PrinterStatus};

@@ -1,0 +1,223 @@
+//! Command line and settings of the kiosk client.
+//!
+//! Every flag can also come from the environment (`LUOT_KIOSK_*`), so a kiosk PC is set up with a
+//! service file and no arguments; the token in particular is better kept out of `ps` output.
+
+use crate::backoff::BackoffPolicy;
+use clap::Parser;
+use luot_print::driver::Timeouts;
+use luot_print::{Paper, PrinterProfile, PrinterSpec, TextMode};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `luot-kiosk`: receives print jobs from the Lượt server and prints them.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "luot-kiosk", version, about)]
+pub struct Cli {
+    /// Server base URL, e.g. http://192.168.1.10:8080 (https:// needs the `tls` build feature).
+    #[arg(long, env = "LUOT_KIOSK_SERVER")]
+    pub server: String,
+    /// Device token from the admin page (Devices -> kiosk).
+    #[arg(long, env = "LUOT_KIOSK_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// tcp://IP:9100, a device such as /dev/usb/lp0, or file:DIR.
+    #[arg(long, env = "LUOT_KIOSK_PRINTER", default_value = "file:tickets")]
+    pub printer: PrinterSpec,
+    /// Paper width in mm: 58 or 80.
+    #[arg(long, env = "LUOT_KIOSK_PAPER", default_value = "80")]
+    pub paper: Paper,
+    /// raster (any printer, every diacritic), tcvn3 or cp1258 (printer fonts).
+    #[arg(long, env = "LUOT_KIOSK_TEXT_MODE", default_value = "raster")]
+    pub text_mode: TextMode,
+    /// The printer draws QR codes itself (GS ( k).
+    #[arg(long, env = "LUOT_KIOSK_NATIVE_QR")]
+    pub native_qr: bool,
+    /// The printer has no auto-cutter.
+    #[arg(long, env = "LUOT_KIOSK_NO_CUT")]
+    pub no_cut: bool,
+    /// Where the journal of printed jobs lives; defaults to the file printer's directory, else the
+    /// working directory.
+    #[arg(long, env = "LUOT_KIOSK_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Everything `run` needs, already validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `ws(s)://HOST:PORT/api/v1/kiosks/me/agent`.
+    pub agent_url: String,
+    pub token: String,
+    pub printer: PrinterSpec,
+    pub profile: PrinterProfile,
+    pub state_dir: PathBuf,
+    pub timings: Timings,
+}
+
+/// Every delay the client uses, in one place so tests can shrink them.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    pub connect_timeout: Duration,
+    /// No frame from the server for this long means it is gone, even if TCP has not noticed.
+    pub idle_timeout: Duration,
+    /// We ping the server this often, so a healthy but quiet server still sends frames (pongs).
+    pub keepalive: Duration,
+    /// How often the printer is asked for its status when idle.
+    pub status_poll: Duration,
+    /// A connection that lasted this long resets the reconnect backoff.
+    pub stable_after: Duration,
+    pub reconnect: BackoffPolicy,
+    pub print_retry: BackoffPolicy,
+    pub printer: Timeouts,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(45),
+            keepalive: Duration::from_secs(15),
+            status_poll: Duration::from_secs(5),
+            stable_after: Duration::from_secs(10),
+            reconnect: BackoffPolicy {
+                base: Duration::from_millis(500),
+                max: Duration::from_secs(30),
+            },
+            print_retry: BackoffPolicy {
+                base: Duration::from_secs(1),
+                max: Duration::from_secs(30),
+            },
+            printer: Timeouts::default(),
+        }
+    }
+}
+
+/// A server URL we cannot turn into a websocket address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid server URL {0:?}: expected http://HOST:PORT or https://HOST:PORT")]
+pub struct ServerUrlError(pub String);
+
+/// `http://h:8080` -> `ws://h:8080/api/v1/kiosks/me/agent` (`https` -> `wss`). A path prefix is
+/// kept, for servers behind a reverse proxy at `/luot`. `me` lets the server find the kiosk from
+/// its token, so the client needs no kiosk id.
+pub fn agent_url(server: &str) -> Result<String, ServerUrlError> {
+    let s = server.trim().trim_end_matches('/');
+    let (scheme, rest) = s
+        .split_once("://")
+        .ok_or_else(|| ServerUrlError(server.to_owned()))?;
+    let ws = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => "ws",
+        "https" | "wss" => "wss",
+        _ => return Err(ServerUrlError(server.to_owned())),
+    };
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#', ' ']) {
+        return Err(ServerUrlError(server.to_owned()));
+    }
+    Ok(format!("{ws}://{rest}/api/v1/kiosks/me/agent"))
+}
+
+impl Cli {
+    pub fn into_config(self) -> Result<Config, ServerUrlError> {
+        let state_dir = match (&self.state_dir, &self.printer) {
+            (Some(dir), _) => dir.clone(),
+            (None, PrinterSpec::File(dir)) => dir.clone(),
+            (None, _) => PathBuf::from("."),
+        };
+        Ok(Config {
+            agent_url: agent_url(&self.server)?,
+            token: self.token,
+            printer: self.printer,
+            profile: PrinterProfile {
+                paper: self.paper,
+                text_mode: self.text_mode,
+                native_qr: self.native_qr,
+                cut: !self.no_cut,
+            },
+            state_dir,
+            timings: Timings::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_url_becomes_the_agent_websocket() {
+        assert_eq!(
+            agent_url("http://10.0.0.2:8080").unwrap(),
+            "ws://10.0.0.2:8080/api/v1/kiosks/me/agent"
+        );
+        assert_eq!(
+            agent_url("https://luot.gov.vn/").unwrap(),
+            "wss://luot.gov.vn/api/v1/kiosks/me/agent"
+        );
+        assert_eq!(
+            agent_url("http://h/luot").unwrap(),
+            "ws://h/luot/api/v1/kiosks/me/agent"
+        );
+        for bad in ["10.0.0.2:8080", "ftp://h", "http://", "http://h?x=1"] {
+            assert!(agent_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn command_line_with_defaults() {
+        let cli = Cli::try_parse_from([
+            "luot-kiosk",
+            "--server",
+            "http://127.0.0.1:8080",
+            "--token",
+            "T",
+            "--printer",
+            "tcp://192.168.1.50:9100",
+            "--paper",
+            "58",
+            "--text-mode",
+            "tcvn3",
+            "--native-qr",
+        ])
+        .unwrap();
+        let c = cli.into_config().unwrap();
+        assert_eq!(
+            c.profile,
+            PrinterProfile {
+                paper: Paper::Mm58,
+                text_mode: TextMode::Tcvn3,
+                native_qr: true,
+                cut: true
+            }
+        );
+        assert_eq!(c.state_dir, PathBuf::from("."));
+    }
+
+    #[test]
+    fn file_printer_keeps_its_journal_beside_the_tickets() {
+        let cli = Cli::try_parse_from([
+            "luot-kiosk",
+            "--server",
+            "http://h:1",
+            "--token",
+            "T",
+            "--printer",
+            "file:/tmp/t",
+        ])
+        .unwrap();
+        let c = cli.into_config().unwrap();
+        assert_eq!(c.state_dir, PathBuf::from("/tmp/t"));
+        assert_eq!(c.profile, PrinterProfile::default());
+    }
+
+    #[test]
+    fn bad_values_are_rejected_by_the_parser() {
+        let base = ["luot-kiosk", "--server", "http://h:1", "--token", "T"];
+        for extra in [
+            ["--paper", "76"],
+            ["--text-mode", "utf8"],
+            ["--printer", "lp0"],
+        ] {
+            let args: Vec<&str> = base.iter().chain(extra.iter()).copied().collect();
+            assert!(Cli::try_parse_from(args).is_err(), "{extra:?}");
+        }
+    }
+}
