@@ -15,16 +15,18 @@ use jiff::Timestamp;
 use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
+mod display;
 mod error;
 pub mod model;
 pub mod sql;
 
+pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
 pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DisplayStore + Send + Sync + 'static {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.

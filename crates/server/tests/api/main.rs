@@ -5,4 +5,5 @@
 mod helpers;
 
 mod errors;
+mod events;
 mod tickets_and_counters;

@@ -24,6 +24,7 @@ use tokio::sync::broadcast;
 use crate::{model::*, Error, Options, Result, Store};
 
 mod counters;
+mod display;
 mod events;
 mod queue;
 mod rows;

@@ -5,4 +5,5 @@
 mod harness;
 
 mod concurrency;
+mod display;
 mod queue;
