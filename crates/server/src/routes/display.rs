@@ -74,7 +74,6 @@ pub struct DisplaySnapshot {
 pub async fn snapshot(state: &AppState, centre: &CentreCode) -> ApiResult<DisplaySnapshot> {
     let now = state.now();
     let q = state.store.queue(centre, now).await?;
-    let setup = state.store.centre_setup(centre).await?;
     Ok(DisplaySnapshot {
         kind: "snapshot",
         centre: DisplayCentre {
@@ -82,8 +81,8 @@ pub async fn snapshot(state: &AppState, centre: &CentreCode) -> ApiResult<Displa
             name: q.centre.name,
             name_en: q.centre.name_en,
             timezone: q.centre.timezone,
-            announcement_vi: setup.centre.announcement_vi,
-            announcement_en: setup.centre.announcement_en,
+            announcement_vi: q.centre.announcement_vi,
+            announcement_en: q.centre.announcement_en,
         },
         notice: q.notice,
         counters: q.counters,
