@@ -7,3 +7,4 @@ mod harness;
 mod concurrency;
 mod display;
 mod queue;
+mod processes;
