@@ -66,7 +66,9 @@ impl From<sqlx::Error> for Error {
 /// timeout), 53 exhausted resources; 40001 and 40P01 are serialization failures
 /// and deadlocks, 55P03 a lock that could not be taken.
 fn is_transient(sqlstate: &str) -> bool {
-    ["08", "57", "53"].iter().any(|class| sqlstate.starts_with(class))
+    ["08", "57", "53"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
         || ["40001", "40P01", "55P03"].contains(&sqlstate)
 }
 

@@ -20,7 +20,9 @@ impl HealthStore for SqlStore {
         match tokio::time::timeout(PROBE, sqlx::query("SELECT 1").execute(&self.read)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(Error::Unavailable(e.to_string())),
-            Err(_) => Err(Error::Unavailable("the database did not answer in time".into())),
+            Err(_) => Err(Error::Unavailable(
+                "the database did not answer in time".into(),
+            )),
         }
     }
 }

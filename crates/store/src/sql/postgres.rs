@@ -48,10 +48,7 @@ pub const NOTIFY: &str = "SELECT pg_notify('luot_events', $1)";
 
 /// Per-connection limits for pooled (read) connections. `0` disables a limit.
 pub fn read_settings(statement_timeout: Duration) -> String {
-    format!(
-        "SET statement_timeout = {}",
-        statement_timeout.as_millis()
-    )
+    format!("SET statement_timeout = {}", statement_timeout.as_millis())
 }
 
 /// The write connection also bounds how long a transaction may sit idle: a

@@ -34,8 +34,9 @@ pub const MAX_BATCH: usize = 512;
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
 
 /// Opens a fresh write connection (with the backend's per-connection settings).
-pub type Connect =
-    Arc<dyn Fn() -> BoxFuture<'static, std::result::Result<AnyConnection, sqlx::Error>> + Send + Sync>;
+pub type Connect = Arc<
+    dyn Fn() -> BoxFuture<'static, std::result::Result<AnyConnection, sqlx::Error>> + Send + Sync,
+>;
 /// Hands a committed batch's events, in id order, to whoever publishes them.
 pub type Publish = Arc<dyn Fn(Vec<Event>) + Send + Sync>;
 

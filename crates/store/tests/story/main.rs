@@ -6,5 +6,5 @@ mod harness;
 
 mod concurrency;
 mod display;
-mod queue;
 mod processes;
+mod queue;

@@ -25,14 +25,16 @@ async fn two_stores() -> Option<(Fresh, Arc<dyn Store>)> {
         return None;
     };
     let a = postgres(&admin).await;
-    let b = luot_store::connect(&a.url, Default::default()).await.unwrap();
+    let b = luot_store::connect(&a.url, Default::default())
+        .await
+        .unwrap();
     Some((a, b))
 }
 
 fn issue(i: usize, k: usize) -> IssueTicket {
     IssueTicket {
         centre: centre_code(),
-        service: code(if (i + k) % 3 == 0 { "B" } else { "A" }),
+        service: code(if (i + k).is_multiple_of(3) { "B" } else { "A" }),
         priority: None,
         channel: Channel::Kiosk,
         actor: format!("kiosk:{i}"),
