@@ -20,7 +20,10 @@ async fn healthz(app: &TestApp) -> (u16, String) {
     let r = app.get("/healthz").await;
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
-    (status, body["status"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        body["status"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 /// Polls `/healthz` until it reports `want`; panics after `within`.
@@ -29,7 +32,11 @@ async fn wait_health(app: &TestApp, want: &str, within: Duration) {
     loop {
         let asked = Instant::now();
         let (_, status) = healthz(app).await;
-        assert!(asked.elapsed() < QUICK, "/healthz took {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < QUICK,
+            "/healthz took {:?}",
+            asked.elapsed()
+        );
         if status == want {
             return;
         }
@@ -53,7 +60,11 @@ async fn post_timed(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
         "{path}: {status} {body}"
     );
     if status == 503 {
-        assert!(asked.elapsed() < QUICK, "{path}: 503 after {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < QUICK,
+            "{path}: 503 after {:?}",
+            asked.elapsed()
+        );
     }
     (status, body)
 }

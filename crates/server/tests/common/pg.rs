@@ -3,6 +3,9 @@
 //! machine's PostgreSQL is shared, so it is never restarted by a test).
 //! Shared by the `api` and `processes` test targets via `#[path]`.
 
+// Each target uses a part of this file.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -46,7 +46,12 @@ fn free_port() -> u16 {
 async fn start(db: &str, client: &reqwest::Client) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_luot"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", db])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db,
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -61,7 +66,10 @@ async fn start(db: &str, client: &reqwest::Client) -> Server {
                 break;
             }
         }
-        assert!(Instant::now() < deadline, "luot on {base} never became healthy");
+        assert!(
+            Instant::now() < deadline,
+            "luot on {base} never became healthy"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Server {
@@ -106,7 +114,10 @@ fn centre() -> CentreSetup {
             .map(|n| Counter {
                 number: CounterNumber::new(n).unwrap(),
                 name: format!("Quầy {n}"),
-                serves: vec![ServiceCode::parse("A").unwrap(), ServiceCode::parse("B").unwrap()],
+                serves: vec![
+                    ServiceCode::parse("A").unwrap(),
+                    ServiceCode::parse("B").unwrap(),
+                ],
                 state: CounterState::Open,
             })
             .collect(),
@@ -172,7 +183,10 @@ async fn two_processes_on_one_database() {
     };
     let db = pg::fresh_database(&admin).await;
     let store = luot_store::connect(&db, Default::default()).await.unwrap();
-    store.create_centre(centre(), jiff::Timestamp::now()).await.unwrap();
+    store
+        .create_centre(centre(), jiff::Timestamp::now())
+        .await
+        .unwrap();
     store.close().await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -220,7 +234,9 @@ async fn two_processes_on_one_database() {
                     let finished = done.load(Ordering::SeqCst);
                     let base = &bases[(round + n as usize) % 2];
                     let r = client
-                        .post(format!("http://{base}/api/v1/centres/{CENTRE}/counters/{n}/call-next"))
+                        .post(format!(
+                            "http://{base}/api/v1/centres/{CENTRE}/counters/{n}/call-next"
+                        ))
                         .send()
                         .await
                         .unwrap();
@@ -254,16 +270,27 @@ async fn two_processes_on_one_database() {
         started.elapsed()
     );
     assert_eq!(numbers.len(), TICKETS);
-    assert_eq!(numbers.iter().collect::<HashSet<_>>().len(), TICKETS, "duplicate numbers");
+    assert_eq!(
+        numbers.iter().collect::<HashSet<_>>().len(),
+        TICKETS,
+        "duplicate numbers"
+    );
     assert_eq!(called.len(), TICKETS, "every ticket is called");
-    assert_eq!(called.iter().collect::<HashSet<_>>().len(), TICKETS, "a ticket was called twice");
+    assert_eq!(
+        called.iter().collect::<HashSet<_>>().len(),
+        TICKETS,
+        "a ticket was called twice"
+    );
 
     // B's display saw every call, A's included, in id order, none twice.
     let seen = tokio::time::timeout(Duration::from_secs(60), display)
         .await
         .expect("the display on B did not see every call")
         .unwrap();
-    assert!(seen.ids.windows(2).all(|w| w[0] < w[1]), "events out of order");
+    assert!(
+        seen.ids.windows(2).all(|w| w[0] < w[1]),
+        "events out of order"
+    );
     let on_display: HashSet<_> = seen.called.iter().collect();
     assert_eq!(on_display, called.iter().collect::<HashSet<_>>());
 
