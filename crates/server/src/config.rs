@@ -2,6 +2,7 @@
 //! zero-setup default: SQLite beside the binary, port 8080.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,21 @@ pub struct Cli {
     #[arg(long, env = "LUOT_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
 
+    /// How long a request waits for a database connection (or a connection
+    /// attempt may take) before answering 503: `500ms`, `3s`, `1m`.
+    #[arg(long, env = "LUOT_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = duration)]
+    pub db_acquire_timeout: Duration,
+
+    /// PostgreSQL `statement_timeout` for every query (`0`: none). Also bounds
+    /// how long a write waits behind another process's.
+    #[arg(long, env = "LUOT_DB_STATEMENT_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub db_statement_timeout: Duration,
+
+    /// PostgreSQL: how often each process reads the event log for the other
+    /// processes' events even when no NOTIFY arrived (the fallback that cannot miss).
+    #[arg(long, env = "LUOT_EVENT_POLL_INTERVAL", default_value = "2s", value_parser = duration)]
+    pub event_poll_interval: Duration,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "LUOT_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -42,8 +58,52 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The store options these flags select.
+    pub fn store_options(&self) -> luot_store::Options {
+        luot_store::Options {
+            max_connections: self.db_connections,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+            event_poll: self.event_poll_interval.max(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// A duration: `250ms`, `3s`, `2m`, or a bare number of seconds.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 500ms, 3s or 1m"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("`{s}`: use ms, s or m")),
+    }
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
     Serve,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(super::duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(super::duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(super::duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(super::duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(super::duration("0"), Ok(Duration::ZERO));
+        assert!(super::duration("3h").is_err());
+        assert!(super::duration("ms").is_err());
+        assert!(super::duration("-1s").is_err());
+    }
 }

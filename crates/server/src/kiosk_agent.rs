@@ -53,7 +53,8 @@ pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
     let mut poll = interval(POLL_EVERY);
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    let shutdown = state.shutdown.clone();
+    let shutdown = state.shutting_down();
+    tokio::pin!(shutdown);
     loop {
         let ok = tokio::select! {
             msg = socket.recv() => match msg {
@@ -76,7 +77,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
             _ = ping.tick() => {
                 last_heard.elapsed() < DEAD_AFTER && send(&mut socket, &ServerMessage::Ping).await
             }
-            () = shutdown.cancelled() => {
+            () = &mut shutdown => {
                 let _ = socket.send(Message::Close(None)).await;
                 false
             }

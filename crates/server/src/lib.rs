@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod hub;
 pub mod kiosk_agent;
 pub mod printing;
 pub mod routes;
@@ -46,13 +47,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves on a bound listener until `shutdown` completes, then lets in-flight
-/// requests finish.
+/// requests finish. Websocket connections are told to close (they send their
+/// clients a close frame, and displays reconnect to the next server).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let down = state.clone();
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            down.begin_shutdown();
+        })
         .await
 }

@@ -19,13 +19,7 @@ async fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
 
-    let store = luot_store::connect(
-        &cli.database_url,
-        luot_store::Options {
-            max_connections: cli.db_connections,
-        },
-    )
-    .await?;
+    let store = luot_store::connect(&cli.database_url, cli.store_options()).await?;
     if cli.demo && demo::seed_if_empty(store.as_ref(), jiff::Timestamp::now()).await? {
         tracing::info!("seeded the demo centre `mo-cay`");
     }

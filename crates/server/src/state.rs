@@ -1,12 +1,13 @@
 //! The state every handler shares.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use jiff::Timestamp;
 use luot_domain::{CentreCode, CounterNumber, ServiceCode};
 use luot_store::Store;
+use tokio::sync::watch;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, hub::Hub};
 
 /// The source of "now". Production reads the system clock; tests pin it.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -21,23 +22,71 @@ pub struct AppState {
     /// The URL printed in ticket QR codes (`--public-url`); `None` uses the
     /// request's host.
     pub public_url: Option<String>,
-    /// Cancelled when the server shuts down, so long-lived connections
-    /// (websockets) close instead of holding graceful shutdown open.
-    pub shutdown: tokio_util::sync::CancellationToken,
+    /// Committed events, serialised once and fanned out per centre to the
+    /// websocket connections.
+    pub hub: Hub,
+    /// Heartbeat timing of the event stream (short in tests).
+    pub stream: StreamSettings,
+    /// Flips to `true` when the server shuts down, so long-lived websocket
+    /// connections send a close frame and end instead of holding shutdown up.
+    shutdown: Arc<watch::Sender<bool>>,
+}
+
+/// Heartbeats on the event stream: the server pings every `ping_every` and
+/// closes a connection it has heard nothing from (no pong, no message) for
+/// `silence_timeout`.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamSettings {
+    pub ping_every: Duration,
+    pub silence_timeout: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            ping_every: Duration::from_secs(20),
+            silence_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 impl AppState {
+    /// State over `store` with the system clock and a hub of the default size.
+    /// Starts the hub task, so it must run inside a tokio runtime.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_hub_capacity(store, Hub::DEFAULT_CAPACITY)
+    }
+
+    /// Like [`AppState::new`] with a hub whose connections lag after
+    /// `capacity` unsent frames (tests make it tiny).
+    pub fn with_hub_capacity(store: Arc<dyn Store>, capacity: usize) -> Self {
+        let hub = Hub::start(store.as_ref(), capacity);
         Self {
             store,
             clock: Arc::new(Timestamp::now),
             public_url: None,
-            shutdown: tokio_util::sync::CancellationToken::new(),
+            hub,
+            stream: StreamSettings::default(),
+            shutdown: Arc::new(watch::channel(false).0),
         }
     }
 
     pub fn now(&self) -> Timestamp {
         (self.clock)()
+    }
+
+    /// Tells every long-lived connection to close (called by [`crate::serve`]).
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Completes once shutdown has begun.
+    pub fn shutting_down(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            // An error means the sender is gone: the server is gone too.
+            let _ = rx.wait_for(|down| *down).await;
+        }
     }
 }
 

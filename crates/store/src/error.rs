@@ -47,13 +47,29 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Error::Conflict(Conflict::AlreadyExists)
             }
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| is_transient(&c)) => {
+                Error::Unavailable(e.to_string())
+            }
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => Error::Unavailable(e.to_string()),
             _ => Error::Internal(e.to_string()),
         }
     }
+}
+
+/// SQLSTATEs that mean "the database is (briefly) not there or gave up on
+/// this attempt", so a retry may well succeed: 503, never 500. Class 08 is a
+/// broken connection, 57 an operator intervention (shutdown, restart, statement
+/// timeout), 53 exhausted resources; 40001 and 40P01 are serialization failures
+/// and deadlocks, 55P03 a lock that could not be taken.
+fn is_transient(sqlstate: &str) -> bool {
+    ["08", "57", "53"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
+        || ["40001", "40P01", "55P03"].contains(&sqlstate)
 }
 
 impl From<serde_json::Error> for Error {

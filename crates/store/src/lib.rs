@@ -4,29 +4,34 @@
 //! after the commit, so nobody sees a call that could still roll back.
 //!
 //! The backend is chosen by URL scheme in [`connect`]: `sqlite:` (the embedded
-//! default) or, later, `postgres:`. Callers hold an `Arc<dyn Store>` and never
+//! default) or `postgres:` (several processes may share one database). Callers hold an `Arc<dyn Store>` and never
 //! know which.
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
+mod display;
 mod error;
+pub mod health;
 pub mod kiosk;
 pub mod model;
 pub mod sql;
 
+pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
+pub use health::HealthStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store: KioskStore + Send + Sync + 'static {
+pub trait Store: DisplayStore + HealthStore + KioskStore + Send + Sync + 'static {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.
@@ -70,11 +75,25 @@ pub trait Store: KioskStore + Send + Sync + 'static {
 pub struct Options {
     /// Read connections (SQLite) or pool size (PostgreSQL).
     pub max_connections: u32,
+    /// How long a query waits for a pooled connection, and a connection
+    /// attempt may take, before the request fails with `Unavailable` (503).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout` for every connection (zero: none). Also
+    /// bounds how long a write waits for another process's batch.
+    pub statement_timeout: Duration,
+    /// PostgreSQL: how often each process reads the event log for other
+    /// processes' events even without a NOTIFY (the fallback that cannot miss).
+    pub event_poll: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_connections: 8 }
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+            event_poll: Duration::from_secs(2),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! `GET /healthz`: liveness plus whether the database answers.
+//! `GET /healthz`: liveness plus whether the database answers. Public (load
+//! balancers poll it); `degraded` with 503 while the database is away.
 
 use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
 use serde::Serialize;
@@ -21,7 +22,8 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let db_ok = state.store.is_empty().await.is_ok();
+    // Time-bounded inside the store: a probe never hangs on a dead database.
+    let db_ok = state.store.health().await.is_ok();
     let status = if db_ok {
         StatusCode::OK
     } else {

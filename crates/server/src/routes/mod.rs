@@ -6,6 +6,8 @@ use crate::state::AppState;
 
 pub mod centres;
 pub mod counters;
+pub mod display;
+pub mod events;
 pub mod health;
 pub mod openapi;
 pub mod queue;
@@ -19,4 +21,6 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(counters::router())
         .merge(queue::router())
+        .merge(display::router())
+        .merge(events::router())
 }

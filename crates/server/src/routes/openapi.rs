@@ -27,6 +27,9 @@ use crate::state::AppState;
         super::counters::pause,
         super::counters::resume,
         super::queue::snapshot,
+        super::display::display,
+        super::display::set_notice,
+        super::events::events,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

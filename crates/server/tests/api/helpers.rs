@@ -15,6 +15,8 @@ pub struct TestApp {
     /// The instant every request sees as "now"; move it with `set_now`.
     pub now: Arc<Mutex<Timestamp>>,
     pub _dir: tempfile::TempDir,
+    /// The database this server runs on (a restart reuses it).
+    pub db_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -31,6 +33,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(url: &str, dir: tempfile::TempDir) -> TestApp {
+    spawn_app_with(url, dir, |_| {}).await
+}
+
+/// Like [`spawn_app_on`], letting the test adjust the state first (a tiny event
+/// hub, short heartbeats).
+pub async fn spawn_app_with(
+    url: &str,
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
     let store = luot_store::connect(url, luot_store::Options::default())
         .await
         .unwrap();
@@ -41,6 +53,7 @@ pub async fn spawn_app_on(url: &str, dir: tempfile::TempDir) -> TestApp {
     let mut state = AppState::new(store);
     let clock = now.clone();
     state.clock = Arc::new(move || *clock.lock().unwrap());
+    configure(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -53,6 +66,7 @@ pub async fn spawn_app_on(url: &str, dir: tempfile::TempDir) -> TestApp {
         state,
         now,
         _dir: dir,
+        db_url: url.to_owned(),
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -111,6 +125,10 @@ impl TestApp {
 
     /// Stops the server and closes the store.
     pub async fn stop(mut self) {
+        self.shut_down().await;
+    }
+
+    async fn shut_down(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -118,5 +136,15 @@ impl TestApp {
             let _ = s.await;
         }
         self.state.store.close().await;
+    }
+
+    /// Stops this server and starts a new one (on a new port) over the same
+    /// database, as after a restart; the clock carries over.
+    pub async fn restart(mut self) -> TestApp {
+        self.shut_down().await;
+        let now = *self.now.lock().unwrap();
+        let next = spawn_app_with(&self.db_url, self._dir, |_| {}).await;
+        next.set_now(now);
+        next
     }
 }

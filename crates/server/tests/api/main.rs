@@ -3,7 +3,11 @@
 //! API is a module.
 
 mod helpers;
+#[path = "../common/pg.rs"]
+mod pg;
 
 mod errors;
+mod events;
+mod outage;
 mod printing;
 mod tickets_and_counters;

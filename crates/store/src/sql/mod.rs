@@ -8,8 +8,12 @@
 //! (`synchronous = FULL`) so a reply means durable. Writes go through the
 //! group-commit [`writer::Writer`]; reads use a small pool that WAL lets run
 //! beside the writer.
+//!
+//! PostgreSQL may be shared by several processes: postgres.rs makes event ids
+//! commit-ordered across them, relay.rs publishes every process's events.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,10 +27,15 @@ use tokio::sync::broadcast;
 
 use crate::{model::*, Error, Options, Result, Store};
 
+mod batch;
 mod counters;
+mod display;
 mod events;
+mod health;
 mod kiosk;
+pub mod postgres;
 mod queue;
+mod relay;
 mod rows;
 mod setup;
 mod tickets;
@@ -52,8 +61,11 @@ pub struct SqlStore {
     read: AnyPool,
     /// The one write connection, behind the group-commit task.
     pub(crate) writer: writer::Writer,
-    /// Committed events, fed by the writer after each commit.
+    /// Committed events, fed by the writer after each commit (SQLite) or by
+    /// the relay (PostgreSQL, where other processes' events arrive too).
     events: broadcast::Sender<Event>,
+    /// PostgreSQL: the task that publishes every process's events in id order.
+    relay: Option<relay::Relay>,
 }
 
 /// A URL the `Any` driver accepts for SQLite: `sqlite://path`, `sqlite:path`,
@@ -70,15 +82,16 @@ impl SqlStore {
     /// Opens `url`, creating (SQLite) and migrating the database as needed.
     pub async fn open(url: &str, options: Options) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        let (backend, url, begin) = if postgres {
+        let (backend, url) = if postgres::is_postgres_url(url) {
+            // Several processes may start at once: sqlx's migrator holds an
+            // advisory lock while it runs.
             let mut conn = sqlx::PgConnection::connect(url).await?;
             sqlx::migrate!("../../migrations/postgres")
                 .run(&mut conn)
                 .await
                 .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
             conn.close().await?;
-            (Backend::Postgres, url.to_owned(), "BEGIN")
+            (Backend::Postgres, url.to_owned())
         } else {
             let url = sqlite_url(url);
             let mut conn = SqliteConnectOptions::from_str(&url)
@@ -94,33 +107,98 @@ impl SqlStore {
                 .await
                 .map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
             conn.close().await?;
-            (Backend::Sqlite, url, "BEGIN IMMEDIATE")
+            (Backend::Sqlite, url)
         };
-        let pool_options = AnyPoolOptions::new()
+        let (read_settings, write_settings): (String, String) = match backend {
+            Backend::Sqlite => (SQLITE_PRAGMAS.into(), SQLITE_PRAGMAS.into()),
+            Backend::Postgres => (
+                postgres::read_settings(options.statement_timeout),
+                postgres::write_settings(options.statement_timeout),
+            ),
+        };
+        let read = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10));
-        let pool_options = if backend == Backend::Sqlite {
-            pool_options.after_connect(|conn, _| {
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _| {
+                let settings = read_settings.clone();
                 Box::pin(async move {
-                    conn.execute(SQLITE_PRAGMAS).await?;
+                    conn.execute(settings.as_str()).await?;
                     Ok(())
                 })
             })
-        } else {
-            pool_options
+            .connect(&url)
+            .await?;
+        let connect: writer::Connect = {
+            let url = url.clone();
+            Arc::new(move || {
+                let (url, settings) = (url.clone(), write_settings.clone());
+                async move {
+                    let mut conn = sqlx::AnyConnection::connect(&url).await?;
+                    conn.execute(settings.as_str()).await?;
+                    Ok(conn)
+                }
+                .boxed()
+            })
         };
-        let read = pool_options.connect(&url).await?;
-        let mut wconn = sqlx::AnyConnection::connect(&url).await?;
-        if backend == Backend::Sqlite {
-            wconn.execute(SQLITE_PRAGMAS).await?;
-        }
+        let wconn = connect().await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let (writer, _task) = writer::Writer::spawn(wconn, begin, events.clone());
+        let (config, relay) = match backend {
+            Backend::Sqlite => {
+                let tx = events.clone();
+                let publish: writer::Publish = Arc::new(move |batch| {
+                    for e in batch {
+                        // No subscriber is fine: nobody is watching.
+                        let _ = tx.send(e);
+                    }
+                });
+                let config = writer::Config {
+                    connect,
+                    begin: "BEGIN IMMEDIATE",
+                    after_begin: None,
+                    before_commit: None,
+                    timeout: None,
+                    connect_timeout: options.acquire_timeout,
+                    publish,
+                };
+                (config, None)
+            }
+            Backend::Postgres => {
+                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+                    .fetch_one(&read)
+                    .await?;
+                let relay = relay::Relay::spawn(
+                    &url,
+                    read.clone(),
+                    events.clone(),
+                    last,
+                    options.event_poll,
+                    options.acquire_timeout,
+                );
+                let own = relay.own.clone();
+                let publish: writer::Publish = Arc::new(move |batch| {
+                    let _ = own.send(batch);
+                });
+                let timeout = (!options.statement_timeout.is_zero())
+                    .then(|| options.statement_timeout + Duration::from_secs(5));
+                let config = writer::Config {
+                    connect,
+                    begin: "BEGIN",
+                    after_begin: Some(postgres::WRITE_LOCK),
+                    before_commit: Some(postgres::NOTIFY),
+                    timeout,
+                    connect_timeout: options.acquire_timeout,
+                    publish,
+                };
+                (config, Some(relay))
+            }
+        };
+        let (writer, _task) = writer::Writer::spawn(wconn, config);
         Ok(Self {
             backend,
             read,
             writer,
             events,
+            relay,
         })
     }
 
@@ -249,6 +327,9 @@ impl Store for SqlStore {
 
     async fn close(&self) {
         self.writer.close().await;
+        if let Some(relay) = &self.relay {
+            relay.stop();
+        }
         self.read.close().await;
     }
 }

@@ -7,28 +7,58 @@
 //! One command failing rolls back to its savepoint and leaves the others in the
 //! batch untouched. A command that panics is caught and answered with an error, so
 //! the writer survives bugs.
+//!
+//! The connection can break (PostgreSQL restarts, a network blip). The writer
+//! then drops it, answers every command `Unavailable` at once while it is down
+//! (a quick 503, never a hang), and reconnects in the background with backoff.
+//! Nothing is replied before COMMIT succeeds, so an acknowledged write is never
+//! lost; a command answered `Unavailable` because its COMMIT broke may or may not
+//! have committed (clients retry with an Idempotency-Key).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::{future::BoxFuture, FutureExt};
 use luot_domain::Event;
 use sqlx::{AnyConnection, Connection};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
+use super::batch::{self, BatchError, Job, Outcome};
 use crate::{Error, Result};
 
 /// The most commands one commit may carry; bounds the latency of the first.
-const MAX_BATCH: usize = 512;
+pub const MAX_BATCH: usize = 512;
+/// Reconnect backoff: doubles from the first to the last while the database is away.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
 
-/// What a finished command hands back to the writer.
-struct Outcome {
-    ok: bool,
-    events: Vec<Event>,
-    /// Sends the reply once the batch's fate is known.
-    reply: Box<dyn FnOnce(Result<()>) + Send>,
+/// Opens a fresh write connection (with the backend's per-connection settings).
+pub type Connect = Arc<
+    dyn Fn() -> BoxFuture<'static, std::result::Result<AnyConnection, sqlx::Error>> + Send + Sync,
+>;
+/// Hands a committed batch's events, in id order, to whoever publishes them.
+pub type Publish = Arc<dyn Fn(Vec<Event>) + Send + Sync>;
+
+/// How the writer talks to its backend.
+pub struct Config {
+    pub connect: Connect,
+    /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite takes the write
+    /// lock up front, so the batch never fails half-way on a busy lock.
+    pub begin: &'static str,
+    /// Run right after `begin`, before any command (PostgreSQL: the advisory
+    /// lock that makes event ids commit-ordered across processes; see postgres.rs).
+    pub after_begin: Option<&'static str>,
+    /// Run before COMMIT when the batch appended events, with the last event id
+    /// as `$1` (PostgreSQL: NOTIFY, delivered only if the commit succeeds).
+    pub before_commit: Option<&'static str>,
+    /// A batch (or a connection attempt) taking longer than this is abandoned
+    /// and its connection dropped: a half-open TCP connection must not hang us.
+    pub timeout: Option<Duration>,
+    /// How long one reconnection attempt may take.
+    pub connect_timeout: Duration,
+    pub publish: Publish,
 }
-
-type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
 
 enum Msg {
     Job(Job),
@@ -40,20 +70,28 @@ enum Msg {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Msg>,
+    /// Whether the writer holds a working connection; `/healthz` reads it.
+    connected: Arc<AtomicBool>,
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`, publishing committed events on `events`.
-    /// `begin` opens a write transaction: `BEGIN IMMEDIATE` on SQLite takes the
-    /// write lock up front, so the batch never fails half-way on a busy lock.
-    pub fn spawn(
-        conn: AnyConnection,
-        begin: &'static str,
-        events: broadcast::Sender<Event>,
-    ) -> (Self, tokio::task::JoinHandle<()>) {
+    /// Starts the writer task on `conn`.
+    pub fn spawn(conn: AnyConnection, config: Config) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let handle = tokio::spawn(run(conn, begin, rx, events));
-        (Self { jobs: tx }, handle)
+        let connected = Arc::new(AtomicBool::new(true));
+        let handle = tokio::spawn(run(conn, config, rx, connected.clone()));
+        (
+            Self {
+                jobs: tx,
+                connected,
+            },
+            handle,
+        )
+    }
+
+    /// Whether the write connection is up (false while reconnecting).
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
     }
 
     /// Runs `f` in the next batch and returns its result after the commit.
@@ -65,6 +103,9 @@ impl Writer {
             + Send
             + 'static,
     {
+        if !self.is_connected() {
+            return Err(Error::Unavailable("the database is unreachable".into()));
+        }
         let (tx, rx) = oneshot::channel::<Result<T>>();
         let job: Job = Box::new(move |conn| {
             async move {
@@ -96,8 +137,9 @@ impl Writer {
             .send(Msg::Job(job))
             .await
             .map_err(|_| Error::Unavailable("the store is shut down".into()))?;
+        // A dropped job (connection lost before or during its batch) lands here.
         rx.await
-            .map_err(|_| Error::Unavailable("the store writer stopped".into()))?
+            .map_err(|_| Error::Unavailable("the database connection was lost".into()))?
     }
 
     /// Commits what is queued, then closes the connection. Later commands get
@@ -110,96 +152,131 @@ impl Writer {
     }
 }
 
+/// Splits received messages into jobs and a close request.
+fn take_jobs(msgs: &mut Vec<Msg>, close: &mut Option<oneshot::Sender<()>>) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(msgs.len());
+    for msg in msgs.drain(..) {
+        match msg {
+            Msg::Job(job) if close.is_none() => jobs.push(job),
+            // Jobs after a close are dropped: their callers get `Unavailable`.
+            Msg::Job(_) => {}
+            Msg::Close(done) => *close = Some(done),
+        }
+    }
+    jobs
+}
+
 async fn run(
-    mut conn: AnyConnection,
-    begin: &'static str,
+    conn: AnyConnection,
+    config: Config,
     mut rx: mpsc::Receiver<Msg>,
-    events: broadcast::Sender<Event>,
+    connected: Arc<AtomicBool>,
 ) {
+    let mut conn = Some(conn);
     let mut msgs = Vec::with_capacity(MAX_BATCH);
     let mut close = None;
-    while close.is_none() && rx.recv_many(&mut msgs, MAX_BATCH).await > 0 {
-        let mut jobs = Vec::with_capacity(msgs.len());
-        for msg in msgs.drain(..) {
-            match msg {
-                Msg::Job(job) if close.is_none() => jobs.push(job),
-                // Jobs after a close are dropped: their callers get `Unavailable`.
-                Msg::Job(_) => {}
-                Msg::Close(done) => close = Some(done),
+    let mut backoff = BACKOFF.0;
+    while close.is_none() {
+        let Some(c) = conn.as_mut() else {
+            // Down: answer at once whatever arrives (dropping a job answers
+            // `Unavailable`), and try to reconnect when the backoff expires.
+            tokio::select! {
+                n = rx.recv_many(&mut msgs, MAX_BATCH) => {
+                    if n == 0 { break; }
+                    drop(take_jobs(&mut msgs, &mut close));
+                }
+                () = tokio::time::sleep(backoff) => {
+                    conn = reconnect(&config).await;
+                    backoff = (backoff * 2).min(BACKOFF.1);
+                    if conn.is_some() {
+                        backoff = BACKOFF.0;
+                        connected.store(true, Ordering::Relaxed);
+                        tracing::info!("database write connection restored");
+                    }
+                }
             }
+            continue;
+        };
+        if rx.recv_many(&mut msgs, MAX_BATCH).await == 0 {
+            break;
         }
+        let jobs = take_jobs(&mut msgs, &mut close);
         if jobs.is_empty() {
             continue;
         }
-        match run_batch(&mut conn, begin, jobs).await {
-            Ok(outcomes) => {
-                for o in outcomes {
-                    for e in o.events {
-                        // No subscriber is fine: nobody is watching.
-                        let _ = events.send(e);
-                    }
-                    (o.reply)(Ok(()));
+        let result = match batch::run(c, &config, jobs).await {
+            // Nothing ran yet: the connection went stale while idle (the
+            // database restarted since the last batch). One fresh try.
+            Err(BatchError::NotStarted(e, jobs)) => {
+                tracing::warn!(error = %e, "write connection lost; reconnecting");
+                conn = reconnect(&config).await;
+                match conn.as_mut() {
+                    Some(c) => batch::run(c, &config, jobs).await,
+                    None => Err(BatchError::NotStarted(e, jobs)),
                 }
             }
-            Err((e, outcomes)) => {
+            other => other,
+        };
+        let broken = match result {
+            Ok(mut outcomes) => {
+                let events: Vec<Event> = outcomes
+                    .iter_mut()
+                    .flat_map(|o| std::mem::take(&mut o.events))
+                    .collect();
+                if !events.is_empty() {
+                    (config.publish)(events);
+                }
+                for o in outcomes {
+                    (o.reply)(Ok(()));
+                }
+                false
+            }
+            Err(BatchError::NotStarted(e, jobs)) => {
+                tracing::error!(error = %e, "cannot open a write transaction");
+                drop(jobs);
+                true
+            }
+            Err(BatchError::Failed(e, outcomes)) => {
                 tracing::error!(error = %e, "commit failed; the batch was rolled back");
                 for o in outcomes {
                     let err = Error::Unavailable(format!("commit failed: {e}"));
                     (o.reply)(if o.ok { Err(err) } else { Ok(()) });
                 }
+                match conn.as_mut() {
+                    Some(c) => !alive(c, &config).await,
+                    None => true,
+                }
             }
+            Err(BatchError::TimedOut) => {
+                tracing::error!("a write batch timed out; dropping the connection");
+                true
+            }
+        };
+        if broken || conn.is_none() {
+            conn = None;
+            connected.store(false, Ordering::Relaxed);
+            backoff = BACKOFF.0;
         }
     }
     rx.close();
-    let _ = conn.close().await;
+    if let Some(c) = conn {
+        let _ = c.close().await;
+    }
     if let Some(done) = close {
         let _ = done.send(());
     }
 }
 
-/// Runs one batch in one transaction. On a failure of the transaction itself
-/// every outcome so far is returned with the error so each gets an answer; jobs
-/// not yet run are dropped, and their callers get `Unavailable`.
-async fn run_batch(
-    conn: &mut AnyConnection,
-    begin: &'static str,
-    jobs: Vec<Job>,
-) -> std::result::Result<Vec<Outcome>, (sqlx::Error, Vec<Outcome>)> {
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    if let Err(e) = exec(conn, begin).await {
-        return Err((e, outcomes));
-    }
-    for job in jobs {
-        if let Err(e) = exec(conn, "SAVEPOINT cmd").await {
-            let _ = exec(conn, "ROLLBACK").await;
-            return Err((e, outcomes));
-        }
-        let outcome = job(conn).await;
-        let undo = if outcome.ok {
-            Ok(())
-        } else {
-            exec(conn, "ROLLBACK TO cmd").await
-        };
-        outcomes.push(outcome);
-        if let Err(e) = undo.and(exec(conn, "RELEASE cmd").await) {
-            let _ = exec(conn, "ROLLBACK").await;
-            return Err((e, outcomes));
-        }
-    }
-    match exec(conn, "COMMIT").await {
-        Ok(()) => Ok(outcomes),
-        Err(e) => {
-            let _ = exec(conn, "ROLLBACK").await;
-            Err((e, outcomes))
-        }
-    }
+async fn reconnect(config: &Config) -> Option<AnyConnection> {
+    tokio::time::timeout(config.connect_timeout, (config.connect)())
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+        .map_err(|e| tracing::warn!(error = %e, "database write connection not available"))
+        .ok()
 }
 
-/// Boxed so the writer task's future is provably `Send` (sqlx's executor
-/// lifetimes otherwise defeat the higher-ranked check in `tokio::spawn`).
-fn exec<'c>(
-    conn: &'c mut AnyConnection,
-    sql: &'static str,
-) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
-    async move { sqlx::query(sql).execute(&mut *conn).await.map(|_| ()) }.boxed()
+/// Whether the connection still answers after a failed batch.
+async fn alive(c: &mut AnyConnection, config: &Config) -> bool {
+    let t = config.timeout.unwrap_or(Duration::from_secs(5));
+    matches!(tokio::time::timeout(t, c.ping()).await, Ok(Ok(())))
 }

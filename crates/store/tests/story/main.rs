@@ -5,4 +5,6 @@
 mod harness;
 
 mod concurrency;
+mod display;
+mod processes;
 mod queue;

@@ -1,0 +1,152 @@
+//! Two stores on one PostgreSQL database, as two server processes would hold
+//! them: issuing and calling race across both, and each store's broadcast
+//! carries every event of both, in id order, once each, exactly the log.
+//! (PostgreSQL only: SQLite is one process by design.)
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use luot_domain::{Channel, Event};
+use luot_store::{CounterRef, IssueTicket, Store};
+use tokio::sync::broadcast;
+
+use crate::harness::*;
+
+const TICKETS: usize = 1_000;
+const ISSUERS: usize = 8;
+const COUNTERS: i64 = 8;
+
+/// Two stores on one fresh database, or None (with the reason printed).
+async fn two_stores() -> Option<(Fresh, Arc<dyn Store>)> {
+    let Ok(admin) = std::env::var("LUOT_TEST_PG_URL") else {
+        eprintln!("skipping the two-store test: LUOT_TEST_PG_URL is not set");
+        return None;
+    };
+    let a = postgres(&admin).await;
+    let b = luot_store::connect(&a.url, Default::default())
+        .await
+        .unwrap();
+    Some((a, b))
+}
+
+fn issue(i: usize, k: usize) -> IssueTicket {
+    IssueTicket {
+        centre: centre_code(),
+        service: code(if (i + k).is_multiple_of(3) { "B" } else { "A" }),
+        priority: None,
+        channel: Channel::Kiosk,
+        actor: format!("kiosk:{i}"),
+        idempotency_key: None,
+        print_on: None,
+        now: morning(),
+    }
+}
+
+/// Collects what a subscriber receives until it has seen event `last`.
+async fn drain_until(rx: &mut broadcast::Receiver<Event>, seen: &mut Vec<i64>, last: i64) {
+    while seen.last().copied().unwrap_or(0) < last {
+        let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("the broadcast stalled")
+            .expect("the subscriber lagged or the store closed");
+        seen.push(e.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_act_as_one() {
+    let Some((a, b)) = two_stores().await else {
+        return;
+    };
+    let stores = [a.store.clone(), b.clone()];
+    let mut subs = [stores[0].subscribe(), stores[1].subscribe()];
+    stores[0]
+        .create_centre(small_centre(COUNTERS), morning())
+        .await
+        .unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let started = std::time::Instant::now();
+
+    let issuers: Vec<_> = (0..ISSUERS)
+        .map(|i| {
+            let s = stores[i % 2].clone();
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                for k in 0..TICKETS / ISSUERS {
+                    out.push(s.issue_ticket(issue(i, k)).await.unwrap().number);
+                }
+                out
+            })
+        })
+        .collect();
+    // Each counter alternates between the stores, as behind a load balancer
+    // without sticky sessions.
+    let counters: Vec<_> = (1..=COUNTERS)
+        .map(|n| {
+            let stores = stores.clone();
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut wake = stores[0].subscribe();
+                let mut called = Vec::new();
+                for round in 0.. {
+                    let at = CounterRef {
+                        centre: centre_code(),
+                        counter: counter(n),
+                        actor: format!("staff:{n}"),
+                        now: morning(),
+                    };
+                    let finished = done.load(Ordering::SeqCst);
+                    match stores[round % 2].call_next(at).await.unwrap().ticket {
+                        Some(t) => called.push(t.number),
+                        None if finished => break,
+                        None => {
+                            let _ =
+                                tokio::time::timeout(Duration::from_millis(20), wake.recv()).await;
+                        }
+                    }
+                }
+                called
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for h in issuers {
+        numbers.extend(h.await.unwrap());
+    }
+    done.store(true, Ordering::SeqCst);
+    let mut called = Vec::new();
+    for h in counters {
+        called.extend(h.await.unwrap());
+    }
+    eprintln!(
+        "two stores: {TICKETS} issued and called in {:?}",
+        started.elapsed()
+    );
+
+    assert_eq!(numbers.iter().collect::<HashSet<_>>().len(), TICKETS);
+    assert_eq!(called.len(), TICKETS, "every ticket is called");
+    assert_eq!(
+        called.iter().collect::<HashSet<_>>().len(),
+        TICKETS,
+        "a ticket was called twice"
+    );
+
+    // Both broadcasts carry exactly the log, in order, once each.
+    let log: Vec<i64> = stores[0]
+        .events_after(&centre_code(), 0, 1_000_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let last = *log.last().unwrap();
+    for (i, rx) in subs.iter_mut().enumerate() {
+        let mut seen = Vec::new();
+        drain_until(rx, &mut seen, last).await;
+        assert_eq!(seen, log, "store {i}'s broadcast differs from the log");
+    }
+    stores[1].close().await;
+    stores[0].close().await;
+}

@@ -1,0 +1,42 @@
+// Shared helpers for the browser tests. The Rust runner
+// (crates/server/tests/browser.rs) starts a fresh server with the demo centre
+// (clock pinned to a working morning) for each *.test.mjs file and passes its
+// address in LUOT_BASE_URL; LUOT_ARTIFACTS names a folder for screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.LUOT_BASE_URL ?? 'http://127.0.0.1:8080';
+export const ARTIFACTS = process.env.LUOT_ARTIFACTS ?? join(import.meta.dirname, 'artifacts');
+
+/** Headless Debian Chromium with the flags every test uses. */
+export function launch(extraArgs = []) {
+  return chromium.launch({
+    executablePath: process.env.LUOT_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...extraArgs,
+    ],
+  });
+}
+
+/** Calls the API; returns {status, body} (body null when empty). */
+export async function api(method, path, body) {
+  const r = await fetch(BASE + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Saves a screenshot under ARTIFACTS and returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
