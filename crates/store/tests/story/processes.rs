@@ -149,3 +149,54 @@ async fn two_stores_act_as_one() {
     stores[1].close().await;
     stores[0].close().await;
 }
+
+/// Events committed without a NOTIFY (a lost notification) still arrive, by
+/// polling; an event this version cannot read is skipped, not a stall.
+#[tokio::test]
+async fn polling_catches_what_notify_missed() {
+    let Ok(admin) = std::env::var("LUOT_TEST_PG_URL") else {
+        eprintln!("skipping the polling test: LUOT_TEST_PG_URL is not set");
+        return;
+    };
+    let fresh = postgres(&admin).await;
+    fresh
+        .store
+        .create_centre(small_centre(1), morning())
+        .await
+        .unwrap();
+    let options = luot_store::Options {
+        event_poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let s = luot_store::connect(&fresh.url, options).await.unwrap();
+    let mut rx = s.subscribe();
+
+    // Another writer commits straight into the log, without NOTIFY.
+    use sqlx::Connection;
+    let mut raw = sqlx::PgConnection::connect(&fresh.url).await.unwrap();
+    let insert = "INSERT INTO events (centre_id, kind, at, payload) \
+                  SELECT id, $1, 0, $2 FROM centres RETURNING id";
+    let paused = luot_domain::EventKind::CounterPaused {
+        counter: counter(1),
+    };
+    sqlx::query(insert)
+        .bind("from_the_future")
+        .bind(r#"{"type":"from_the_future"}"#)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar(insert)
+        .bind(paused.name())
+        .bind(serde_json::to_string(&paused).unwrap())
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+
+    let e = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("polling never delivered the event")
+        .unwrap();
+    assert_eq!((e.id, e.kind), (id, paused));
+    s.close().await;
+    fresh.store.close().await;
+}
