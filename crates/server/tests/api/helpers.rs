@@ -43,9 +43,25 @@ pub async fn spawn_app_with(
     dir: tempfile::TempDir,
     configure: impl FnOnce(&mut AppState),
 ) -> TestApp {
-    let store = luot_store::connect(url, luot_store::Options::default())
-        .await
-        .unwrap();
+    spawn_app_full(url, dir, luot_store::Options::default(), configure).await
+}
+
+/// Like [`spawn_app_on`] with store options (short timeouts for outage tests).
+pub async fn spawn_app_with_options(
+    url: &str,
+    dir: tempfile::TempDir,
+    options: luot_store::Options,
+) -> TestApp {
+    spawn_app_full(url, dir, options, |_| {}).await
+}
+
+async fn spawn_app_full(
+    url: &str,
+    dir: tempfile::TempDir,
+    options: luot_store::Options,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
+    let store = luot_store::connect(url, options).await.unwrap();
     let now = Arc::new(Mutex::new(working_morning()));
     demo::seed_if_empty(store.as_ref(), working_morning())
         .await
