@@ -55,8 +55,9 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// Live events of a centre: a GET that upgrades to a websocket. The first
-/// message is a snapshot `{"type":"snapshot", ...}` (the `DisplaySnapshot`
+/// Live events of a centre (websocket).
+///
+/// A GET that upgrades to a websocket. The first message is a snapshot `{"type":"snapshot", ...}` (the `DisplaySnapshot`
 /// schema, the same as `GET /api/v1/centres/{centre}/display`); with
 /// `?after=ID` it is instead every event with id > ID (a snapshot if more than
 /// 1000 or ID is unknown). Then every committed event of the centre as

@@ -343,6 +343,14 @@ async fn plain_http_and_unknown_centres_get_json_errors() {
     let url = format!("ws://{}/api/v1/centres/nowhere/events", app.addr);
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
 
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let events = &doc["paths"]["/api/v1/centres/{centre}/events"]["get"];
+    assert!(
+        events["description"].as_str().unwrap().contains("snapshot"),
+        "{events}"
+    );
+    assert!(doc["paths"]["/api/v1/centres/{centre}/notice"]["put"].is_object());
+
     let notice = app.url("/api/v1/centres/mo-cay/notice");
     let long = "a".repeat(501);
     for (text, code) in [

@@ -43,7 +43,14 @@ pub async fn spawn_app_with(
     dir: tempfile::TempDir,
     configure: impl FnOnce(&mut AppState),
 ) -> TestApp {
-    spawn_app_full(url, dir, luot_store::Options::default(), configure).await
+    spawn_app_full(
+        url,
+        dir,
+        luot_store::Options::default(),
+        "127.0.0.1:0",
+        configure,
+    )
+    .await
 }
 
 /// Like [`spawn_app_on`] with store options (short timeouts for outage tests).
@@ -52,13 +59,24 @@ pub async fn spawn_app_with_options(
     dir: tempfile::TempDir,
     options: luot_store::Options,
 ) -> TestApp {
-    spawn_app_full(url, dir, options, |_| {}).await
+    spawn_app_full(url, dir, options, "127.0.0.1:0", |_| {}).await
+}
+
+/// Like [`spawn_app_with`] on a given address (a restart on the same port).
+pub async fn spawn_app_at(
+    url: &str,
+    dir: tempfile::TempDir,
+    listen: &str,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
+    spawn_app_full(url, dir, luot_store::Options::default(), listen, configure).await
 }
 
 async fn spawn_app_full(
     url: &str,
     dir: tempfile::TempDir,
     options: luot_store::Options,
+    listen: &str,
     configure: impl FnOnce(&mut AppState),
 ) -> TestApp {
     let store = luot_store::connect(url, options).await.unwrap();
@@ -70,7 +88,7 @@ async fn spawn_app_full(
     let clock = now.clone();
     state.clock = Arc::new(move || *clock.lock().unwrap());
     configure(&mut state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(luot_server::serve(listener, state.clone(), async {
@@ -156,10 +174,21 @@ impl TestApp {
 
     /// Stops this server and starts a new one (on a new port) over the same
     /// database, as after a restart; the clock carries over.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        self.restart_at("127.0.0.1:0").await
+    }
+
+    /// Like [`TestApp::restart`] on the same address, so open pages reconnect
+    /// to the new server by themselves.
+    pub async fn restart_in_place(self) -> TestApp {
+        let addr = self.addr.to_string();
+        self.restart_at(&addr).await
+    }
+
+    async fn restart_at(mut self, listen: &str) -> TestApp {
         self.shut_down().await;
         let now = *self.now.lock().unwrap();
-        let next = spawn_app_with(&self.db_url, self._dir, |_| {}).await;
+        let next = spawn_app_at(&self.db_url, self._dir, listen, |_| {}).await;
         next.set_now(now);
         next
     }
