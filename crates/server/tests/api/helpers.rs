@@ -179,7 +179,8 @@ impl TestApp {
     }
 
     /// Like [`TestApp::restart`] on the same address, so open pages reconnect
-    /// to the new server by themselves.
+    /// to the new server by themselves (used by the browser runner).
+    #[allow(dead_code)]
     pub async fn restart_in_place(self) -> TestApp {
         let addr = self.addr.to_string();
         self.restart_at(&addr).await
