@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, BASE, launch, screenshot } from './lib.mjs';
+import { api, BASE, launch, restartServer, screenshot } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -83,6 +83,23 @@ test('a dropped connection resumes without a reload and misses nothing', async (
   assert.ok((await page.evaluate(() => window.luotDisplay.lastId)) > before);
   const texts = (await announced(page)).map((e) => e.text);
   assert.deepEqual(texts, [PHRASE.replace('{number}', number).replace('{counter}', '3')]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the board keeps announcing across a server restart, without a reload', async () => {
+  const { page, errors } = await openBoard();
+  await page.evaluate(() => { window.sameDocument = true; });
+  const seen = (await announced(page)).length;
+  await restartServer();
+  // The old server closed the socket: the board reconnects to the new one.
+  const number = await issueAndCall('D', 4);
+  await page.waitForFunction((n) => document.querySelector('#now-number').textContent === n, number);
+  assert.equal(await page.textContent('#now-counter'), '4');
+  await page.waitForFunction(() => window.luotDisplay.status === 'open');
+  assert.equal(await page.evaluate(() => window.sameDocument), true);
+  const texts = (await announced(page)).slice(seen).map((e) => e.text);
+  assert.deepEqual(texts, [`Xin mời công dân số ${number} đến quầy số 4`]);
   assert.deepEqual(errors, []);
   await page.close();
 });

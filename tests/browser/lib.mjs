@@ -40,3 +40,18 @@ export async function screenshot(page, name) {
   await page.screenshot({ path });
   return path;
 }
+
+/** The runner's control endpoint (see crates/server/tests/browser.rs). */
+export const CONTROL = process.env.LUOT_CONTROL_URL;
+
+/** Restarts the server on the same address and database. */
+export async function restartServer() {
+  const r = await fetch(`${CONTROL}/restart`, { method: 'POST' });
+  if (!r.ok) throw new Error(`restart failed: ${r.status}`);
+}
+
+/** Moves the server's clock to an RFC 3339 instant. */
+export async function setNow(at) {
+  const r = await fetch(`${CONTROL}/now`, { method: 'POST', body: at });
+  if (!r.ok) throw new Error(`setting the clock failed: ${r.status}`);
+}

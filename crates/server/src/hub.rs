@@ -3,10 +3,17 @@
 //! JSON once and fans the same bytes out to every connection following that
 //! event's centre, so a call costs one `serde_json` run however many displays
 //! watch it, and a connection holds nothing but a channel receiver.
+//!
+//! It also caches each centre's serialised snapshot (briefly, and only while no
+//! newer event has been seen) with one computation at a time per centre, so a
+//! room of displays reconnecting at once after a restart costs one snapshot
+//! query, not thousands.
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{Arc, Mutex, Weak},
+    time::{Duration, Instant},
 };
 
 use axum::extract::ws::Utf8Bytes;
@@ -34,9 +41,31 @@ struct Inner {
     /// One channel per centre that somebody follows; created on the first
     /// subscription, dropped when a publish finds nobody listening.
     centres: Mutex<HashMap<CentreCode, broadcast::Sender<Frame>>>,
+    /// Centres known to exist, with the newest event id this process has seen
+    /// for each (0 before any): lets connections skip a database look-up and
+    /// tells when a cached snapshot is stale.
+    latest: Mutex<HashMap<CentreCode, i64>>,
+    /// Per centre, the last snapshot made; its async lock makes concurrent
+    /// connections wait for one computation instead of each running their own.
+    snapshots: Mutex<HashMap<CentreCode, Arc<tokio::sync::Mutex<Option<Cached>>>>>,
     /// How many frames a connection may fall behind before it lags (and gets
     /// a snapshot instead). Small in tests to provoke lagging.
     capacity: usize,
+}
+
+struct Cached {
+    last_event_id: i64,
+    made: Instant,
+    json: Utf8Bytes,
+}
+
+/// How long a snapshot may be reused when no event came since: its waiting
+/// counts and ETAs move with the clock too, but not faster than this matters.
+const SNAPSHOT_TTL: Duration = Duration::from_secs(2);
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave the maps inconsistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Hub {
@@ -49,6 +78,8 @@ impl Hub {
     pub fn start(store: &dyn Store, capacity: usize) -> Self {
         let inner = Arc::new(Inner {
             centres: Mutex::new(HashMap::new()),
+            latest: Mutex::new(HashMap::new()),
+            snapshots: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
         });
         tokio::spawn(run(store.subscribe(), Arc::downgrade(&inner)));
@@ -70,6 +101,63 @@ impl Hub {
         }
     }
 
+    /// Whether `centre` is known to exist (marked by [`Hub::mark_known`] after a
+    /// successful look-up, or seen in an event).
+    pub fn is_known(&self, centre: &CentreCode) -> bool {
+        locked(&self.inner.latest).contains_key(centre)
+    }
+
+    /// Records that `centre` exists (call only after the store confirmed it).
+    pub fn mark_known(&self, centre: &CentreCode) {
+        locked(&self.inner.latest)
+            .entry(centre.clone())
+            .or_insert(0);
+    }
+
+    /// The centre's serialised snapshot and the event id it covers: a cached
+    /// one if it is fresh and no newer event has been seen, else `make`'s.
+    /// Callers subscribe before calling this, so an event the cache does not
+    /// know about yet still reaches them on their channel.
+    pub async fn snapshot<F, Fut, E>(
+        &self,
+        centre: &CentreCode,
+        make: F,
+    ) -> Result<(i64, Utf8Bytes), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(i64, Utf8Bytes), E>>,
+    {
+        let slot = locked(&self.inner.snapshots)
+            .entry(centre.clone())
+            .or_default()
+            .clone();
+        let mut cached = slot.lock().await;
+        let latest = locked(&self.inner.latest).get(centre).copied().unwrap_or(0);
+        if let Some(c) = cached.as_ref() {
+            if c.last_event_id >= latest && c.made.elapsed() < SNAPSHOT_TTL {
+                return Ok((c.last_event_id, c.json.clone()));
+            }
+        }
+        match make().await {
+            Ok((id, json)) => {
+                *cached = Some(Cached {
+                    last_event_id: id,
+                    made: Instant::now(),
+                    json: json.clone(),
+                });
+                Ok((id, json))
+            }
+            Err(e) => {
+                // Unknown centres must not leave entries behind.
+                drop(cached);
+                if !self.is_known(centre) {
+                    locked(&self.inner.snapshots).remove(centre);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// How many connections follow `centre` (for tests and metrics).
     pub fn followers(&self, centre: &CentreCode) -> usize {
         self.inner
@@ -81,11 +169,16 @@ impl Hub {
 
 impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CentreCode, broadcast::Sender<Frame>>> {
-        // A panic while holding this lock cannot leave the map inconsistent.
-        self.centres.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.centres)
     }
 
     fn publish(&self, event: &Event) {
+        // Before the fan-out: a snapshot cached before this event is now stale.
+        let seen = event.id;
+        locked(&self.latest)
+            .entry(event.centre.clone())
+            .and_modify(|id| *id = (*id).max(seen))
+            .or_insert(seen);
         let mut centres = self.lock();
         let Some(tx) = centres.get(&event.centre) else {
             return; // nobody follows this centre: not even worth serialising
@@ -103,6 +196,8 @@ impl Inner {
     }
 
     fn resync_all(&self) {
+        // Events were lost: no cached snapshot can be trusted.
+        locked(&self.snapshots).clear();
         let mut centres = self.lock();
         centres.retain(|_, tx| tx.send(Frame::Resync).is_ok());
     }

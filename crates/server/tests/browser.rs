@@ -4,6 +4,11 @@
 //! pinned to a working morning, passed as `LUOT_BASE_URL`; files run one after
 //! another. Screenshots go to target/browser-artifacts/.
 //!
+//! Tests can also steer the server through `LUOT_CONTROL_URL`:
+//! `POST /restart` restarts it on the same address and database (open pages
+//! must reconnect by themselves), `POST /now` with an RFC 3339 instant as the
+//! body moves its clock.
+//!
 //! Needs `node`, `tests/browser/node_modules` (`npm ci` there) and
 //! `/usr/bin/chromium`. When one is missing the test fails if `CI` is set and is
 //! skipped (with the reason printed) otherwise. `LUOT_BROWSER_TEST=display` runs
@@ -15,7 +20,60 @@
 #[path = "api/helpers.rs"]
 mod helpers;
 
+use axum::{extract::State, http::StatusCode, routing::post, Router};
 use std::path::{Path, PathBuf};
+
+/// What a browser test asks of the runner.
+enum Command {
+    Restart,
+    Now(jiff::Timestamp),
+}
+
+type Request = (Command, tokio::sync::oneshot::Sender<()>);
+
+/// Starts the control endpoint; the runner carries out what it receives (the
+/// server's futures are not `Send`-provable inside an axum handler).
+async fn control() -> (
+    String,
+    tokio::sync::mpsc::Receiver<Request>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Request>(4);
+    async fn ask(tx: &tokio::sync::mpsc::Sender<Request>, c: Command) -> StatusCode {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if tx.send((c, done)).await.is_err() || wait.await.is_err() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        StatusCode::OK
+    }
+    let router = Router::new()
+        .route(
+            "/restart",
+            post(
+                |State(tx): State<tokio::sync::mpsc::Sender<Request>>| async move {
+                    ask(&tx, Command::Restart).await
+                },
+            ),
+        )
+        .route(
+            "/now",
+            post(
+                |State(tx): State<tokio::sync::mpsc::Sender<Request>>, body: String| async move {
+                    match body.trim().parse::<jiff::Timestamp>() {
+                        Ok(at) => ask(&tx, Command::Now(at)).await,
+                        Err(_) => StatusCode::BAD_REQUEST,
+                    }
+                },
+            ),
+        )
+        .with_state(tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (url, rx, task)
+}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,17 +125,33 @@ async fn browser_tests() {
     let artifacts = root().join("target/browser-artifacts");
     let mut failed = Vec::new();
     for file in test_files(&dir) {
-        let app = helpers::spawn_app().await;
+        let mut app = helpers::spawn_app().await;
+        let (control_url, mut requests, control_task) = control().await;
         let run = tokio::process::Command::new("node")
             .arg("--test")
             .arg(&file)
             .current_dir(&dir)
             .env("LUOT_BASE_URL", format!("http://{}", app.addr))
+            .env("LUOT_CONTROL_URL", control_url)
             .env("LUOT_ARTIFACTS", &artifacts)
             .kill_on_drop(true)
             .status();
         // A hung page must not hang `cargo test`.
-        let status = tokio::time::timeout(std::time::Duration::from_secs(300), run).await;
+        let run = tokio::time::timeout(std::time::Duration::from_secs(300), run);
+        tokio::pin!(run);
+        let status = loop {
+            tokio::select! {
+                status = &mut run => break status,
+                Some((command, done)) = requests.recv() => {
+                    match command {
+                        Command::Restart => app = app.restart_in_place().await,
+                        Command::Now(at) => app.set_now(at),
+                    }
+                    let _ = done.send(());
+                }
+            }
+        };
+        control_task.abort();
         app.stop().await;
         if !status.is_ok_and(|s| s.is_ok_and(|s| s.success())) {
             failed.push(file.file_name().unwrap().to_string_lossy().into_owned());

@@ -55,8 +55,9 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// Live events of a centre: a GET that upgrades to a websocket. The first
-/// message is a snapshot `{"type":"snapshot", ...}` (the `DisplaySnapshot`
+/// Live events of a centre (websocket).
+///
+/// A GET that upgrades to a websocket. The first message is a snapshot `{"type":"snapshot", ...}` (the `DisplaySnapshot`
 /// schema, the same as `GET /api/v1/centres/{centre}/display`); with
 /// `?after=ID` it is instead every event with id > ID (a snapshot if more than
 /// 1000 or ID is unknown). Then every committed event of the centre as
@@ -80,9 +81,13 @@ pub async fn events(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let centre = centre_code(&centre)?;
-    // Unknown centres get a 404 before the upgrade; this also tells where the
-    // log ends, for checking `after`.
-    let last_id = state.store.last_event_id(&centre).await?;
+    // Unknown centres get a 404 before the upgrade. Known ones skip the
+    // database, so a storm of reconnecting displays upgrades at once and does
+    // not sit on HTTP buffers waiting for the pool.
+    if !state.hub.is_known(&centre) {
+        state.store.last_event_id(&centre).await?;
+        state.hub.mark_known(&centre);
+    }
     let ws = ws.map_err(|_| {
         ApiError::new(
             StatusCode::UPGRADE_REQUIRED,
@@ -94,12 +99,12 @@ pub async fn events(
     // Small buffers: displays only read, and ten thousand of them must fit in
     // little memory. Clients send nothing but pings.
     Ok(ws
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(16 * 1024)
         .max_frame_size(16 * 1024)
         .on_upgrade(move |socket| async move {
-            let after = q.after.filter(|&a| a >= 0 && a <= last_id);
+            let after = q.after.filter(|&a| a >= 0);
             if let Err(e) = follow(socket, state, centre, after).await {
                 tracing::debug!(error = %e, "event stream ended");
             }
@@ -185,7 +190,11 @@ async fn resume(
         .store
         .events_after(centre, after, MAX_RESUME + 1)
         .await?;
-    if events.len() > MAX_RESUME as usize {
+    // Too far behind, or an id this database never issued (another database,
+    // a restore): start over from a snapshot.
+    if events.len() > MAX_RESUME as usize
+        || (events.is_empty() && after > state.store.last_event_id(centre).await?)
+    {
         return send_snapshot(socket, state, centre).await;
     }
     let mut last = after;
@@ -203,13 +212,17 @@ async fn send_snapshot(
     state: &AppState,
     centre: &CentreCode,
 ) -> Result<i64, Closed> {
-    let snap: DisplaySnapshot = display::snapshot(state, centre)
-        .await
-        .map_err(|e| format!("snapshot: {}", e.body.code))?;
-    socket
-        .send(Message::Text(serde_json::to_string(&snap)?.into()))
+    let (id, json) = state
+        .hub
+        .snapshot(centre, || async {
+            let snap: DisplaySnapshot = display::snapshot(state, centre)
+                .await
+                .map_err(|e| format!("snapshot: {}", e.body.code))?;
+            Ok::<_, Closed>((snap.last_event_id, serde_json::to_string(&snap)?.into()))
+        })
         .await?;
-    Ok(snap.last_event_id)
+    socket.send(Message::Text(json)).await?;
+    Ok(id)
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) -> Result<(), Closed> {

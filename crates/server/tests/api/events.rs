@@ -143,6 +143,26 @@ async fn a_call_reaches_fifty_connected_displays() {
 }
 
 #[tokio::test]
+async fn a_cached_snapshot_is_never_older_than_an_event_already_delivered() {
+    let app = spawn_app().await;
+    app.issue("A").await;
+    let mut first = connect(&app, "").await;
+    let before = next_json(&mut first).await;
+    // Within the cache's lifetime: the same snapshot serves the next display.
+    let mut second = connect(&app, "").await;
+    assert_eq!(next_json(&mut second).await, before);
+    app.counter(1, "call-next", json!({})).await;
+    let called = next_json(&mut first).await;
+    // The hub has handled the call, so a display connecting now must see it.
+    let mut third = connect(&app, "").await;
+    let after = next_json(&mut third).await;
+    assert_eq!(after["last_event_id"], called["id"]);
+    assert_eq!(after["counters"][0]["current"]["number"], "A001");
+    assert_eq!(after["last_calls"][0]["number"], "A001");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn after_resumes_from_the_log_without_gaps_or_duplicates() {
     let app = spawn_app().await;
     let mut ws = connect(&app, "").await;
@@ -323,6 +343,14 @@ async fn plain_http_and_unknown_centres_get_json_errors() {
     assert_eq!(r.status(), 404);
     let url = format!("ws://{}/api/v1/centres/nowhere/events", app.addr);
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
+
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let events = &doc["paths"]["/api/v1/centres/{centre}/events"]["get"];
+    assert!(
+        events["description"].as_str().unwrap().contains("snapshot"),
+        "{events}"
+    );
+    assert!(doc["paths"]["/api/v1/centres/{centre}/notice"]["put"].is_object());
 
     let notice = app.url("/api/v1/centres/mo-cay/notice");
     let long = "a".repeat(501);

@@ -43,9 +43,43 @@ pub async fn spawn_app_with(
     dir: tempfile::TempDir,
     configure: impl FnOnce(&mut AppState),
 ) -> TestApp {
-    let store = luot_store::connect(url, luot_store::Options::default())
-        .await
-        .unwrap();
+    spawn_app_full(
+        url,
+        dir,
+        luot_store::Options::default(),
+        "127.0.0.1:0",
+        configure,
+    )
+    .await
+}
+
+/// Like [`spawn_app_on`] with store options (short timeouts for outage tests).
+pub async fn spawn_app_with_options(
+    url: &str,
+    dir: tempfile::TempDir,
+    options: luot_store::Options,
+) -> TestApp {
+    spawn_app_full(url, dir, options, "127.0.0.1:0", |_| {}).await
+}
+
+/// Like [`spawn_app_with`] on a given address (a restart on the same port).
+pub async fn spawn_app_at(
+    url: &str,
+    dir: tempfile::TempDir,
+    listen: &str,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
+    spawn_app_full(url, dir, luot_store::Options::default(), listen, configure).await
+}
+
+async fn spawn_app_full(
+    url: &str,
+    dir: tempfile::TempDir,
+    options: luot_store::Options,
+    listen: &str,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
+    let store = luot_store::connect(url, options).await.unwrap();
     let now = Arc::new(Mutex::new(working_morning()));
     demo::seed_if_empty(store.as_ref(), working_morning())
         .await
@@ -54,7 +88,7 @@ pub async fn spawn_app_with(
     let clock = now.clone();
     state.clock = Arc::new(move || *clock.lock().unwrap());
     configure(&mut state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(luot_server::serve(listener, state.clone(), async {
@@ -140,10 +174,22 @@ impl TestApp {
 
     /// Stops this server and starts a new one (on a new port) over the same
     /// database, as after a restart; the clock carries over.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        self.restart_at("127.0.0.1:0").await
+    }
+
+    /// Like [`TestApp::restart`] on the same address, so open pages reconnect
+    /// to the new server by themselves (used by the browser runner).
+    #[allow(dead_code)]
+    pub async fn restart_in_place(self) -> TestApp {
+        let addr = self.addr.to_string();
+        self.restart_at(&addr).await
+    }
+
+    async fn restart_at(mut self, listen: &str) -> TestApp {
         self.shut_down().await;
         let now = *self.now.lock().unwrap();
-        let next = spawn_app_with(&self.db_url, self._dir, |_| {}).await;
+        let next = spawn_app_at(&self.db_url, self._dir, listen, |_| {}).await;
         next.set_now(now);
         next
     }

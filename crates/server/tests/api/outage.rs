@@ -47,6 +47,10 @@ async fn wait_health(app: &TestApp, want: &str, within: Duration) {
 
 /// Posts and checks the outage contract: 2xx, or 503 `unavailable`, quickly.
 async fn post_timed(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    post_within(app, path, body, QUICK).await
+}
+
+async fn post_within(app: &TestApp, path: &str, body: Value, within: Duration) -> (u16, Value) {
     let asked = Instant::now();
     let r = app.post(path, body).await;
     let status = r.status().as_u16();
@@ -61,7 +65,7 @@ async fn post_timed(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     );
     if status == 503 {
         assert!(
-            asked.elapsed() < QUICK,
+            asked.elapsed() < within,
             "{path}: 503 after {:?}",
             asked.elapsed()
         );
@@ -147,4 +151,50 @@ async fn the_server_rides_out_a_database_outage() {
         assert_eq!(r.status(), 200, "an acknowledged ticket was lost");
     }
     Arc::into_inner(app).unwrap().stop().await;
+}
+
+/// A silent network (packets vanish, nothing is closed): requests still end
+/// with 503 within the configured timeouts, `/healthz` says `degraded`, and the
+/// server recovers once the network is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_network_does_not_hang_requests() {
+    let Some(admin) = pg::admin_url("the silent-network test") else {
+        return;
+    };
+    let db = pg::fresh_database(&admin).await;
+    let proxy = pg::Proxy::start(&db).await;
+    let options = luot_store::Options {
+        acquire_timeout: Duration::from_secs(1),
+        statement_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let app = spawn_app_with_options(&proxy.url(&db), tempfile::tempdir().unwrap(), options).await;
+    let before = app.issue("A").await;
+
+    proxy.silence();
+    // Statement timeout + 2 s for the batch, then one connection attempt
+    // (about 4 s), with room for a loaded machine.
+    let (status, _) = post_within(
+        &app,
+        "/api/v1/centres/mo-cay/tickets",
+        json!({ "service": "A" }),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(status, 503, "issuing into a silent network");
+    wait_health(&app, "degraded", Duration::from_secs(5)).await;
+    let asked = Instant::now();
+    let r = app.get("/api/v1/centres/mo-cay/queue").await;
+    assert_eq!(r.status(), 503, "reading from a silent network");
+    assert!(asked.elapsed() < QUICK, "read took {:?}", asked.elapsed());
+
+    proxy.restore();
+    wait_health(&app, "ok", Duration::from_secs(20)).await;
+    app.issue("A").await;
+    let token = before["token"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/tickets/{token}")).await.status(),
+        200
+    );
+    app.stop().await;
 }

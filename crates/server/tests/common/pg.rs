@@ -1,5 +1,5 @@
 //! PostgreSQL for server tests: a fresh database per test, and a TCP proxy
-//! between the server and PostgreSQL that a test can cut and restore (the
+//! between the server and PostgreSQL that a test can cut, silence and restore (the
 //! machine's PostgreSQL is shared, so it is never restarted by a test).
 //! Shared by the `api` and `processes` test targets via `#[path]`.
 
@@ -7,8 +7,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use sqlx::Connection;
 use tokio::net::{TcpListener, TcpStream};
@@ -59,13 +58,22 @@ fn upstream(url: &str) -> String {
     }
 }
 
-/// A TCP proxy in front of PostgreSQL. `cut` closes every open connection and
-/// refuses new ones (accepted, then closed at once) until `restore`.
+/// What the proxy does with traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Up,
+    /// Open connections are closed; new ones are accepted and closed at once
+    /// (what a restarting server or a reset link looks like).
+    Cut,
+    /// Nothing moves and nothing is closed: connections, old and new, stay
+    /// open in silence (a black-holed network, the case timeouts are for).
+    Silent,
+}
+
+/// A TCP proxy in front of PostgreSQL that a test can cut, silence and restore.
 pub struct Proxy {
     pub addr: SocketAddr,
-    up: Arc<AtomicBool>,
-    /// Bumped on every cut: open connections watch it and hang up.
-    generation: watch::Sender<u64>,
+    mode: watch::Sender<Mode>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -73,39 +81,42 @@ impl Proxy {
     pub async fn start(database_url: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let up = Arc::new(AtomicBool::new(true));
-        let (generation, _) = watch::channel(0u64);
+        let (mode, _) = watch::channel(Mode::Up);
         let target = upstream(database_url);
         let task = tokio::spawn({
-            let up = up.clone();
-            let generation = generation.clone();
+            let mode = mode.clone();
             async move {
                 while let Ok((client, _)) = listener.accept().await {
-                    if !up.load(Ordering::SeqCst) {
-                        drop(client);
-                        continue;
-                    }
-                    let mut cut = generation.subscribe();
+                    let mut watch = mode.subscribe();
                     let target = target.clone();
                     tokio::spawn(async move {
-                        let Ok(server) = TcpStream::connect(&target).await else {
+                        let now = *watch.borrow_and_update();
+                        if now != Mode::Up {
+                            // Refused (Cut) or held in silence until restored.
+                            if now == Mode::Silent {
+                                let _ = watch.wait_for(|m| *m == Mode::Up).await;
+                            }
+                            drop(client);
+                            return;
+                        }
+                        let Ok(mut server) = TcpStream::connect(&target).await else {
                             return;
                         };
-                        let (mut client, mut server) = (client, server);
+                        let mut client = client;
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                            _ = cut.changed() => {}
+                            _ = watch.wait_for(|m| *m != Mode::Up) => {}
+                        }
+                        // Silent: keep both ends open, saying nothing, until
+                        // restored; then drop them (the stream is torn anyway).
+                        if *watch.borrow() == Mode::Silent {
+                            let _ = watch.wait_for(|m| *m == Mode::Up).await;
                         }
                     });
                 }
             }
         });
-        Self {
-            addr,
-            up,
-            generation,
-            task,
-        }
+        Self { addr, mode, task }
     }
 
     /// The database URL with the proxy in place of the server.
@@ -114,12 +125,15 @@ impl Proxy {
     }
 
     pub fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.generation.send_modify(|g| *g += 1);
+        self.mode.send_replace(Mode::Cut);
+    }
+
+    pub fn silence(&self) {
+        self.mode.send_replace(Mode::Silent);
     }
 
     pub fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
+        self.mode.send_replace(Mode::Up);
     }
 }
 

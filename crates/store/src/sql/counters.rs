@@ -246,8 +246,12 @@ pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
     }
     let day = luot_domain::service_day(at.now, &centre.tz()?).to_string();
     let serves = serves(c, k.id).await?;
-    // Another process's counter may take our pick between the read and the
-    // update (PostgreSQL); the conditional update notices and we pick again.
+    // On PostgreSQL, writer batches of all processes are serialized by an
+    // advisory lock (postgres.rs), so no other writer can take our pick between
+    // the read and the update, and no row lock is ever contended (hence no
+    // `FOR UPDATE SKIP LOCKED`: it would buy nothing). The conditional update
+    // stays as the guard for writes made outside the writer: it notices a
+    // ticket taken meanwhile and we pick again.
     let mut attempts = 0;
     let pick = loop {
         let cands = candidates(c, &k, &day, micros(at.now)).await?;

@@ -178,8 +178,11 @@ impl SqlStore {
                 let publish: writer::Publish = Arc::new(move |batch| {
                     let _ = own.send(batch);
                 });
+                // A healthy batch takes milliseconds and each statement (the
+                // lock wait included) is bounded by the server; past this the
+                // connection itself is presumed dead (a silent network).
                 let timeout = (!options.statement_timeout.is_zero())
-                    .then(|| options.statement_timeout + Duration::from_secs(5));
+                    .then(|| options.statement_timeout + Duration::from_secs(2));
                 let config = writer::Config {
                     connect,
                     begin: "BEGIN",

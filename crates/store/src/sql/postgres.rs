@@ -18,6 +18,10 @@
 //!   two writers (it stays, as the guard for writes outside the writer);
 //! - the sequence must not be cached per session (`CACHE 1`, the default).
 //!
+//! Without it, batches of two processes deadlock within seconds (each batch
+//! holds the numbering rows of several services until it commits, taken in
+//! whatever order its commands came), which would need per-command retries.
+//!
 //! The cost: writes of the whole deployment go through one transaction at a
 //! time. Group commit keeps that cheap (a batch carries every command waiting
 //! in its process), and it was measured: see the README's PostgreSQL section.

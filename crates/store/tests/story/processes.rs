@@ -150,3 +150,132 @@ async fn two_stores_act_as_one() {
     stores[1].close().await;
     stores[0].close().await;
 }
+
+/// Events committed without a NOTIFY (a lost notification) still arrive, by
+/// polling; an event this version cannot read is skipped, not a stall.
+#[tokio::test]
+async fn polling_catches_what_notify_missed() {
+    let Ok(admin) = std::env::var("LUOT_TEST_PG_URL") else {
+        eprintln!("skipping the polling test: LUOT_TEST_PG_URL is not set");
+        return;
+    };
+    let fresh = postgres(&admin).await;
+    fresh
+        .store
+        .create_centre(small_centre(1), morning())
+        .await
+        .unwrap();
+    let options = luot_store::Options {
+        event_poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let s = luot_store::connect(&fresh.url, options).await.unwrap();
+    let mut rx = s.subscribe();
+
+    // Another writer commits straight into the log, without NOTIFY.
+    use sqlx::Connection;
+    let mut raw = sqlx::PgConnection::connect(&fresh.url).await.unwrap();
+    let insert = "INSERT INTO events (centre_id, kind, at, payload) \
+                  SELECT id, $1, 0, $2 FROM centres RETURNING id";
+    let paused = luot_domain::EventKind::CounterPaused {
+        counter: counter(1),
+    };
+    sqlx::query(insert)
+        .bind("from_the_future")
+        .bind(r#"{"type":"from_the_future"}"#)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar(insert)
+        .bind(paused.name())
+        .bind(serde_json::to_string(&paused).unwrap())
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+
+    let e = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("polling never delivered the event")
+        .unwrap();
+    assert_eq!((e.id, e.kind), (id, paused));
+    s.close().await;
+    fresh.store.close().await;
+}
+
+/// Every connection to the database is terminated (what a PostgreSQL restart
+/// does to its clients): the next commands succeed, because the writer
+/// reconnects before running them, and the other store's LISTEN comes back
+/// (polling is off here, so only it can deliver).
+#[tokio::test]
+async fn terminated_connections_are_replaced() {
+    let Some((a, b)) = two_stores().await else {
+        return;
+    };
+    let admin = std::env::var("LUOT_TEST_PG_URL").unwrap();
+    let no_polling = luot_store::Options {
+        event_poll: Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let listener = luot_store::connect(&a.url, no_polling).await.unwrap();
+    a.store
+        .create_centre(small_centre(1), morning())
+        .await
+        .unwrap();
+    let mut rx = listener.subscribe();
+
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let db = a.url.rsplit('/').next().unwrap().to_owned();
+    let pids: Vec<i32> = sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&db)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(pids.len() >= 3, "the stores' connections were found");
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid")
+        .bind(&pids)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    // Termination is asynchronous: wait until the backends are gone, so the
+    // command below meets a dead connection rather than a dying one.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let left: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ANY($1)")
+                    .bind(&pids)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+            if left == 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the backends did not exit");
+
+    let ticket = b
+        .issue_ticket(issue(0, 1))
+        .await
+        .expect("issue after restart");
+    let e = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let e = rx.recv().await.unwrap();
+            if let luot_domain::EventKind::TicketIssued { number, .. } = &e.kind {
+                if *number == ticket.number {
+                    return e;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the LISTEN connection did not come back");
+    assert!(e.id > 0);
+    for s in [&listener, &b, &a.store] {
+        s.close().await;
+    }
+}
