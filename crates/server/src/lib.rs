@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .with_state(state)
+        .layer(axum::middleware::from_fn(deadline::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
