@@ -64,7 +64,8 @@ pub trait Store: DisplayStore + HealthStore + KioskStore + Send + Sync + 'static
     async fn resume(&self, at: CounterRef) -> Result<CounterOutcome>;
 
     // ---- events ----
-    /// Committed events, in commit order, from now on.
+    /// Committed events, in commit order, from now on. On PostgreSQL this
+    /// includes the events of every other process sharing the database.
     fn subscribe(&self) -> broadcast::Receiver<Event>;
     /// Waits for in-flight commands and closes the database.
     async fn close(&self);
