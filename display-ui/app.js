@@ -74,6 +74,8 @@ function render() {
     return tr;
   });
   $('counters').tBodies[0].replaceChildren(...rows);
+  document.body.style.setProperty('--rows', String(Math.max(1, s.counters.length)));
+  document.body.style.setProperty('--services', String(Math.max(1, s.services.length)));
 
   $('recent').replaceChildren(...s.calls.slice(1, 1 + RECENT_SHOWN).map((c) => {
     const li = el('li');
@@ -97,6 +99,8 @@ function render() {
     $('notice').textContent = notice;
     // Constant reading speed whatever the length: about 12 characters a second.
     $('notice').style.animationDuration = `${Math.max(12, (notice.length + 40) / 12)}s`;
+    // Start with the text already coming in rather than an empty bar.
+    $('notice').style.animationDelay = '-3s';
   }
 }
 
@@ -123,11 +127,12 @@ function onEvent(e) {
   render();
   if (r.resync) stream.resync();
   if (!r.call) return;
-  flash(r.call.counter);
+  // A call missed during a long outage is shown in its place, not flashed or
+  // announced as if it were happening now.
   const age = Date.now() + board.offset - Date.parse(e.at);
-  if (age < FRESH_MS) {
-    announcer.announce(board.state.centre.announcement_vi, r.call.number, r.call.counter, r.call.recall);
-  }
+  if (age >= FRESH_MS) return;
+  flash(r.call.counter);
+  announcer.announce(board.state.centre.announcement_vi, r.call.number, r.call.counter, r.call.recall);
 }
 
 function onStatus(status) {
