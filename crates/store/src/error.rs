@@ -64,12 +64,28 @@ impl From<sqlx::Error> for Error {
 /// this attempt", so a retry may well succeed: 503, never 500. Class 08 is a
 /// broken connection, 57 an operator intervention (shutdown, restart, statement
 /// timeout), 53 exhausted resources; 40001 and 40P01 are serialization failures
-/// and deadlocks, 55P03 a lock that could not be taken.
+/// and deadlocks, 55P03 a lock that could not be taken. Only PostgreSQL's
+/// five-character SQLSTATEs qualify: SQLite's numeric codes (531 is a
+/// constraint error) must not be read as class 53.
 fn is_transient(sqlstate: &str) -> bool {
-    ["08", "57", "53"]
-        .iter()
-        .any(|class| sqlstate.starts_with(class))
-        || ["40001", "40P01", "55P03"].contains(&sqlstate)
+    let class = |c: &str| sqlstate.len() == 5 && sqlstate.starts_with(c);
+    ["08", "57", "53"].into_iter().any(class) || ["40001", "40P01", "55P03"].contains(&sqlstate)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn transient_sqlstates() {
+        for code in [
+            "08006", "57P01", "57014", "53300", "40001", "40P01", "55P03",
+        ] {
+            assert!(super::is_transient(code), "{code}");
+        }
+        // Constraint violations (PostgreSQL, then SQLite's numeric codes).
+        for code in ["23505", "23503", "531", "2067", "5", "42P01"] {
+            assert!(!super::is_transient(code), "{code}");
+        }
+    }
 }
 
 impl From<serde_json::Error> for Error {

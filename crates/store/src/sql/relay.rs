@@ -100,7 +100,8 @@ impl State {
         poll: Duration,
     ) {
         let mut wake = Some(wake);
-        let mut tick = tokio::time::interval(poll);
+        // `interval` refuses a zero period.
+        let mut tick = tokio::time::interval(poll.max(Duration::from_millis(10)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let read = tokio::select! {
