@@ -43,7 +43,7 @@ enum Wake {
     Listening,
 }
 
-/// The handles of a running relay; dropping them does not stop it, `stop` does.
+/// The handles of a running relay; `stop` (or dropping it) ends its tasks.
 pub struct Relay {
     /// The writer sends each committed batch here.
     pub own: mpsc::UnboundedSender<Vec<Event>>,
@@ -80,6 +80,13 @@ impl Relay {
         for t in &self.tasks {
             t.abort();
         }
+    }
+}
+
+/// A dropped store must not leave its LISTEN connection and poll running.
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
