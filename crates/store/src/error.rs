@@ -72,6 +72,14 @@ fn is_transient(sqlstate: &str) -> bool {
     ["08", "57", "53"].into_iter().any(class) || ["40001", "40P01", "55P03"].contains(&sqlstate)
 }
 
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -87,11 +95,3 @@ mod tests {
         }
     }
 }
-
-impl From<serde_json::Error> for Error {
-    fn from(e: serde_json::Error) -> Self {
-        Error::Internal(format!("stored JSON: {e}"))
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
