@@ -43,39 +43,48 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts `luot` on a free port and waits until it is healthy. The port was
+/// free a moment ago; if someone took it meanwhile our process exits (and a
+/// foreign server may answer on it), so a process that died is retried on
+/// another port, and health only counts while our process is alive.
 async fn start(db: &str, client: &reqwest::Client) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_luot"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            db,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("cannot start luot");
-    let base = format!("127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("http://{base}/healthz")).send().await {
-            if r.status() == 200 {
-                break;
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_luot"))
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                db,
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("cannot start luot");
+        let base = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break; // it died (the port was taken): another port
             }
+            if let Ok(r) = client.get(format!("http://{base}/healthz")).send().await {
+                if r.status() == 200 && child.try_wait().unwrap().is_none() {
+                    return Server {
+                        base,
+                        _child: child,
+                    };
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "luot on {base} never became healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(
-            Instant::now() < deadline,
-            "luot on {base} never became healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Server {
-        base,
-        _child: child,
-    }
+    panic!("luot would not start");
 }
 
 /// A centre without a daily cap (the demo's 300 per service is too few) that
