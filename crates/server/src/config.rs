@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long, env = "LUOT_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
 
+    /// `Secure` attribute on cookies: `auto` (when the request came over
+    /// https through a proxy setting `X-Forwarded-Proto`), `always`, `never`.
+    #[arg(long, env = "LUOT_COOKIE_SECURE", value_enum, default_value = "auto")]
+    pub cookie_secure: crate::auth::CookieSecure,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -89,6 +94,27 @@ pub fn duration(s: &str) -> Result<Duration, String> {
 pub enum Command {
     /// Run the server (the default).
     Serve,
+    /// Manage accounts from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator (the first one, or another).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (first line), so it never
+        /// appears in the shell history or the process list.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The name shown in the console; defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
 }
 
 #[cfg(test)]

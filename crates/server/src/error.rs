@@ -26,6 +26,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -42,6 +44,7 @@ impl ApiError {
                 message: vi.into(),
                 message_en: en.into(),
             },
+            retry_after: None,
         }
     }
 
@@ -66,6 +69,21 @@ impl ApiError {
         )
     }
 
+    /// 401: no credentials, or credentials that name nobody.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Cần đăng nhập",
+            "Sign-in required",
+        )
+    }
+
+    /// 403: known caller, wrong audience for this endpoint.
+    pub fn forbidden(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", vi, en)
+    }
+
     /// 500: the detail goes to the log, the client gets a generic message.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -80,7 +98,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut r = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 

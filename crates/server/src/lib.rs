@@ -9,6 +9,8 @@ use axum::{extract::DefaultBodyLimit, http::StatusCode, response::IntoResponse, 
 use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod deadline;
 pub mod demo;
@@ -17,6 +19,7 @@ pub mod extract;
 pub mod hub;
 pub mod kiosk_agent;
 pub mod printing;
+pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod ui;
@@ -57,7 +60,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let down = state.clone();
-    axum::serve(listener, app(state))
+    // Connect info gives handlers the peer address (audit, login rate limits).
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             down.begin_shutdown();

@@ -2,8 +2,14 @@
 //! serves until Ctrl-C or SIGTERM.
 #![forbid(unsafe_code)]
 
+use std::sync::Arc;
+
 use clap::Parser;
-use luot_server::{config::Cli, demo, serve, AppState};
+use luot_server::{
+    auth::{bootstrap, passwords::Cost, AuthConfig},
+    config::{AdminCommand, Cli, Command},
+    demo, serve, AppState,
+};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -20,16 +26,70 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let store = luot_store::connect(&cli.database_url, cli.store_options()).await?;
+    if let Some(Command::Admin { command }) = &cli.command {
+        let result = admin(store.as_ref(), command).await;
+        store.close().await;
+        return result;
+    }
     if cli.demo && demo::seed_if_empty(store.as_ref(), jiff::Timestamp::now()).await? {
         tracing::info!("seeded the demo centre `mo-cay`");
     }
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening; open http://{}/", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    if cli.demo {
+        let centre = luot_domain::CentreCode::parse("mo-cay")?;
+        let created = bootstrap::demo_accounts(
+            store.as_ref(),
+            &centre,
+            Cost::Default,
+            jiff::Timestamp::now(),
+        )
+        .await?;
+        if let Some(creds) = created {
+            // Printed once to standard output, never to the log.
+            println!("{}", creds.describe(&format!("http://{addr}")));
+        }
+    }
+    tracing::info!(%addr, "listening; open http://{addr}/");
     let mut state = AppState::new(store.clone());
+    state.auth = Arc::new(AuthConfig {
+        cookie_secure: cli.cookie_secure,
+        ..AuthConfig::default()
+    });
     state.public_url = cli.public_url.clone();
     serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `luot admin create --username NAME --password-stdin`.
+async fn admin(store: &dyn luot_store::Store, command: &AdminCommand) -> anyhow::Result<()> {
+    let AdminCommand::Create {
+        username,
+        password_stdin,
+        display_name,
+    } = command;
+    if !password_stdin {
+        anyhow::bail!("give the password on standard input with --password-stdin");
+    }
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let account = bootstrap::create_account(
+        store,
+        username,
+        display_name.as_deref().unwrap_or(username),
+        password,
+        luot_store::auth::Role::Admin,
+        None,
+        None,
+        Cost::Default,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
+    println!("created administrator `{}`", account.username);
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use luot_domain::{CentreCode, CounterNumber, ServiceCode};
 use luot_store::Store;
 use tokio::sync::watch;
 
+use crate::auth::{AuthConfig, SharedAuth};
 use crate::{error::ApiError, hub::Hub};
 
 /// The source of "now". Production reads the system clock; tests pin it.
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Flips to `true` when the server shuts down, so long-lived websocket
     /// connections send a close frame and end instead of holding shutdown up.
     shutdown: Arc<watch::Sender<bool>>,
+    /// Session policy, cookie settings and the login rate limiters.
+    pub auth: SharedAuth,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -68,6 +71,7 @@ impl AppState {
             hub,
             stream: StreamSettings::default(),
             shutdown: Arc::new(watch::channel(false).0),
+            auth: Arc::new(AuthConfig::default()),
         }
     }
 

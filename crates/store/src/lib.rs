@@ -16,6 +16,7 @@ use jiff::Timestamp;
 use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
+pub mod auth;
 mod display;
 mod error;
 pub mod health;
@@ -23,6 +24,7 @@ pub mod kiosk;
 pub mod model;
 pub mod sql;
 
+pub use auth::AuthStore;
 pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
 pub use health::HealthStore;
@@ -31,7 +33,7 @@ pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store: DisplayStore + HealthStore + KioskStore + Send + Sync + 'static {
+pub trait Store: DisplayStore + HealthStore + KioskStore + AuthStore + Send + Sync + 'static {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.

@@ -1,6 +1,8 @@
 //! Counter actions: call next, recall, start, complete, no-show, transfer, pause,
 //! resume. Ticket actions answer with the ticket acted on; pause and resume with
-//! the counter. Call-next answers 204 when nobody waits.
+//! the counter. Call-next answers 204 when nobody waits. Audience: staff allowed
+//! at that counter (administrators at any counter of their centres); the actor
+//! recorded is `staff:<username>`, and each action is audited.
 
 use axum::{
     extract::State,
@@ -12,6 +14,7 @@ use axum::{
 use luot_store::{CounterOutcome, CounterRef, CounterView, TicketView, Transfer};
 
 use crate::{
+    auth::{Caller, ClientIp},
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     state::{centre_code, counter_number, AppState},
@@ -30,13 +33,38 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/resume"), post(resume))
 }
 
-fn counter_ref(state: &AppState, centre: &str, counter: &str) -> ApiResult<CounterRef> {
+/// The counter acted on, once the caller is known to be staff allowed there:
+/// 401 before 404, so an anonymous caller learns nothing about counters.
+fn counter_ref(
+    state: &AppState,
+    caller: &Caller,
+    centre: &str,
+    counter: &str,
+) -> ApiResult<CounterRef> {
+    caller.staff()?;
+    let centre = centre_code(centre)?;
+    let counter = counter_number(counter)?;
+    let staff = caller.staff_at(&centre, counter)?;
     Ok(CounterRef {
-        centre: centre_code(centre)?,
-        counter: counter_number(counter)?,
-        actor: "staff".into(),
+        centre,
+        counter,
+        actor: staff.actor(),
         now: state.now(),
     })
+}
+
+/// Records a counter action in the audit log.
+async fn audited(
+    state: &AppState,
+    ip: ClientIp,
+    at: &CounterRef,
+    action: &str,
+    number: Option<&str>,
+) {
+    let details = serde_json::json!({"counter": at.counter, "ticket": number});
+    state
+        .audit(at.actor.clone(), ip, action, Some(&at.centre), details)
+        .await;
 }
 
 fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
@@ -55,9 +83,13 @@ fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
 pub async fn call_next(
     State(state): State<AppState>,
     Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+    ip: ClientIp,
 ) -> ApiResult<Response> {
-    let at = counter_ref(&state, &centre, &counter)?;
-    let outcome = state.store.call_next(at).await?;
+    let at = counter_ref(&state, &caller, &centre, &counter)?;
+    let outcome = state.store.call_next(at.clone()).await?;
+    let number = outcome.ticket.as_ref().map(|t| t.number.as_str());
+    audited(&state, ip, &at, "counter.call_next", number).await;
     Ok(match outcome.ticket {
         Some(t) => Json(t).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -75,9 +107,13 @@ macro_rules! ticket_action {
         pub async fn $name(
             State(state): State<AppState>,
             Path((centre, counter)): Path<(String, String)>,
+            caller: Caller,
+            ip: ClientIp,
         ) -> ApiResult<Json<TicketView>> {
-            let at = counter_ref(&state, &centre, &counter)?;
-            ticket_of(state.store.$name(at).await?)
+            let at = counter_ref(&state, &caller, &centre, &counter)?;
+            let t = ticket_of(state.store.$name(at.clone()).await?)?;
+            audited(&state, ip, &at, concat!("counter.", stringify!($name)), Some(&t.0.number)).await;
+            Ok(t)
         }
     };
 }
@@ -113,10 +149,14 @@ ticket_action!(
 pub async fn transfer(
     State(state): State<AppState>,
     Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+    ip: ClientIp,
     Json(to): Json<Transfer>,
 ) -> ApiResult<Json<TicketView>> {
-    let at = counter_ref(&state, &centre, &counter)?;
-    ticket_of(state.store.transfer(at, to).await?)
+    let at = counter_ref(&state, &caller, &centre, &counter)?;
+    let t = ticket_of(state.store.transfer(at.clone(), to).await?)?;
+    audited(&state, ip, &at, "counter.transfer", Some(&t.0.number)).await;
+    Ok(t)
 }
 
 /// Pauses the counter: it stops counting as open for ETAs and displays.
@@ -126,9 +166,13 @@ pub async fn transfer(
 pub async fn pause(
     State(state): State<AppState>,
     Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+    ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
-    let at = counter_ref(&state, &centre, &counter)?;
-    Ok(Json(state.store.pause(at).await?.counter))
+    let at = counter_ref(&state, &caller, &centre, &counter)?;
+    let k = state.store.pause(at.clone()).await?.counter;
+    audited(&state, ip, &at, "counter.pause", None).await;
+    Ok(Json(k))
 }
 
 /// Opens the counter again.
@@ -138,7 +182,11 @@ pub async fn pause(
 pub async fn resume(
     State(state): State<AppState>,
     Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+    ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
-    let at = counter_ref(&state, &centre, &counter)?;
-    Ok(Json(state.store.resume(at).await?.counter))
+    let at = counter_ref(&state, &caller, &centre, &counter)?;
+    let k = state.store.resume(at.clone()).await?.counter;
+    audited(&state, ip, &at, "counter.resume", None).await;
+    Ok(Json(k))
 }

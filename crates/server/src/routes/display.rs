@@ -13,6 +13,7 @@ use luot_store::{CallView, CounterView, MAX_NOTICE_CHARS};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::{Caller, ClientIp},
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     state::{centre_code, AppState},
@@ -21,7 +22,6 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/centres/{centre}/display", get(display))
-        // Audience: admin. The authentication layer goes on this route.
         .route("/api/v1/centres/{centre}/notice", put(set_notice))
 }
 
@@ -126,18 +126,23 @@ pub struct Notice {
 }
 
 /// Sets the notice line the displays scroll (they get `notice_changed` live).
-/// Audience: admin (authentication will guard the route in `router()`).
+/// Audience: admin of the centre; audited.
 #[utoipa::path(put, path = "/api/v1/centres/{centre}/notice", tag = "display",
     params(("centre" = String, Path)),
     request_body = Notice,
-    responses((status = 200, body = Notice), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = Notice), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody, description = "too long or has control characters")))]
 pub async fn set_notice(
     State(state): State<AppState>,
     Path(centre): Path<String>,
+    caller: Caller,
+    ip: ClientIp,
     Json(notice): Json<Notice>,
 ) -> ApiResult<Json<Notice>> {
+    caller.admin()?;
     let centre = centre_code(&centre)?;
+    let admin = caller.staff_of(&centre)?;
     let text = notice.text.trim().to_owned();
     if text.chars().count() > MAX_NOTICE_CHARS {
         return Err(ApiError::new(
@@ -157,7 +162,16 @@ pub async fn set_notice(
     }
     state
         .store
-        .set_notice(&centre, text.clone(), "admin".into(), state.now())
+        .set_notice(&centre, text.clone(), admin.actor(), state.now())
         .await?;
+    state
+        .audit(
+            admin.actor(),
+            ip,
+            "display.set_notice",
+            Some(&centre),
+            serde_json::json!({}),
+        )
+        .await;
     Ok(Json(Notice { text }))
 }

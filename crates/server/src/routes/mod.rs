@@ -4,8 +4,10 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod auth;
 pub mod centres;
 pub mod counters;
+pub mod devices;
 pub mod display;
 pub mod events;
 pub mod health;
@@ -23,4 +25,6 @@ pub fn router() -> Router<AppState> {
         .merge(queue::router())
         .merge(display::router())
         .merge(events::router())
+        .merge(auth::router())
+        .merge(devices::router())
 }

@@ -30,6 +30,12 @@ use crate::state::AppState;
         super::display::display,
         super::display::set_notice,
         super::events::events,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::me,
+        super::devices::register,
+        super::devices::list,
+        super::devices::revoke,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

@@ -7,10 +7,11 @@ use axum::{
     Router,
 };
 use luot_domain::{Channel, PriorityCode, ServiceCode};
-use luot_store::{IssueTicket, TicketView};
+use luot_store::{auth::DeviceKind, IssueTicket, TicketView};
 use serde::Deserialize;
 
 use crate::{
+    auth::{Caller, ClientIp},
     error::{ApiError, ApiResult},
     extract::{Json, Path, Query},
     state::{centre_code, AppState},
@@ -56,37 +57,72 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 }
 
 /// Issues a walk-in ticket. A retry with the same `Idempotency-Key` returns the
-/// same ticket and issues nothing new.
+/// same ticket and issues nothing new. Audience: a kiosk device of the centre
+/// (channel `kiosk`), staff of the centre (channel `counter`), anyone when the
+/// centre takes remote tickets (channel `remote`).
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/tickets", tag = "tickets",
     params(("centre" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = IssueRequest,
     responses(
         (status = 201, body = TicketView),
+        (status = 401, body = crate::error::ErrorBody, description = "no credentials and no remote tickets"),
+        (status = 403, body = crate::error::ErrorBody, description = "a device that is not this centre's kiosk"),
         (status = 404, body = crate::error::ErrorBody, description = "unknown centre or service"),
         (status = 409, body = crate::error::ErrorBody, description = "daily cap reached, service closed or inactive"),
         (status = 422, body = crate::error::ErrorBody, description = "unknown priority class")))]
 pub async fn issue(
     State(state): State<AppState>,
     Path(centre): Path<String>,
+    caller: Caller,
+    ip: ClientIp,
     headers: HeaderMap,
     Json(req): Json<IssueRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let centre = centre_code(&centre)?;
+    let channel = match &caller {
+        Caller::Device(_) => {
+            caller.device(&[DeviceKind::Kiosk], &centre)?;
+            Channel::Kiosk
+        }
+        Caller::Staff(_) => {
+            caller.staff_of(&centre)?;
+            Channel::Counter
+        }
+        Caller::Anonymous => {
+            if !state
+                .store
+                .centre_setup(&centre)
+                .await?
+                .centre
+                .remote_tickets
+            {
+                return Err(ApiError::unauthenticated());
+            }
+            Channel::Remote
+        }
+    };
     let cmd = IssueTicket {
-        centre,
+        centre: centre.clone(),
         service: req.service,
         priority: req.priority,
-        channel: Channel::Kiosk,
-        actor: "public".into(),
+        channel,
+        actor: caller.actor(),
         idempotency_key: idempotency_key(&headers)?,
         print_on: None,
         now: state.now(),
     };
     let ticket = state.store.issue_ticket(cmd).await?;
+    if let Caller::Staff(s) = &caller {
+        let details = serde_json::json!({"number": ticket.number, "priority": ticket.priority});
+        state
+            .audit(s.actor(), ip, "ticket.issue", Some(&centre), details)
+            .await;
+    }
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
 /// A ticket's live status by the token in its QR code. No personal data.
+/// Audience: anyone with the token.
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
     params(("token" = String, Path)),
     responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody)))]

@@ -1,16 +1,32 @@
 //! `spawn_app`: a real server on 127.0.0.1:0 over a fresh SQLite file (or a fresh
-//! PostgreSQL database with `spawn_app_on`), seeded with the demo centre, with a
-//! clock the test can set.
+//! PostgreSQL database with `spawn_app_on`), seeded with the demo centre and its
+//! demo accounts and devices, with a clock the test can set.
+//!
+//! `app.client` (and `get`/`post`/`counter`) carries the demo administrator's
+//! bearer token, so flows that are not about authorisation stay short;
+//! `app.anon` carries nothing; `app.issue` uses the demo kiosk's token;
+//! `app.login("quay2")` and `app.bearer(token)` give other audiences.
 
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
+use luot_server::auth::{bootstrap, passwords::Cost, AuthConfig, Policy};
 use luot_server::{demo, AppState};
-use serde_json::Value;
+use luot_store::auth::DeviceKind;
+use serde_json::{json, Value};
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    /// Authenticated as the demo administrator (bearer token).
     pub client: reqwest::Client,
+    /// No credentials.
+    pub anon: reqwest::Client,
+    pub admin_token: String,
+    /// The demo kiosk's and rating tablet's device tokens.
+    pub kiosk_token: String,
+    pub rating_token: String,
+    /// Demo accounts: (username, password).
+    pub accounts: Vec<(String, String)>,
     pub state: AppState,
     /// The instant every request sees as "now"; move it with `set_now`.
     pub now: Arc<Mutex<Timestamp>>,
@@ -30,6 +46,16 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("luot.db").display());
     spawn_app_on(&url, dir).await
+}
+
+/// Sessions that outlive any clock jump a test makes (days of service), so the
+/// helper tokens stay valid; expiry tests set the default policy with
+/// [`spawn_app_with`].
+pub fn lenient_policy() -> Policy {
+    Policy {
+        idle: std::time::Duration::from_secs(90 * 86_400),
+        absolute: std::time::Duration::from_secs(90 * 86_400),
+    }
 }
 
 pub async fn spawn_app_on(url: &str, dir: tempfile::TempDir) -> TestApp {
@@ -84,9 +110,27 @@ async fn spawn_app_full(
     demo::seed_if_empty(store.as_ref(), working_morning())
         .await
         .unwrap();
+    let mo_cay = luot_domain::CentreCode::parse("mo-cay").unwrap();
+    let creds = bootstrap::demo_accounts(store.as_ref(), &mo_cay, Cost::Fast, working_morning())
+        .await
+        .unwrap()
+        .expect("a fresh database has no accounts");
+    let device = |kind| {
+        creds
+            .devices
+            .iter()
+            .find(|d| d.0 == kind)
+            .map(|d| d.2.clone())
+            .unwrap()
+    };
     let mut state = AppState::new(store);
     let clock = now.clone();
     state.clock = Arc::new(move || *clock.lock().unwrap());
+    state.auth = Arc::new(AuthConfig {
+        password_cost: Cost::Fast,
+        policy: lenient_policy(),
+        ..AuthConfig::default()
+    });
     configure(&mut state);
     let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -94,16 +138,28 @@ async fn spawn_app_full(
     let server = tokio::spawn(luot_server::serve(listener, state.clone(), async {
         let _ = rx.await;
     }));
-    TestApp {
+    let mut app = TestApp {
         addr,
         client: reqwest::Client::new(),
+        anon: reqwest::Client::new(),
+        admin_token: String::new(),
+        kiosk_token: device(DeviceKind::Kiosk),
+        rating_token: device(DeviceKind::Rating),
+        accounts: creds
+            .accounts
+            .iter()
+            .map(|(u, p, _)| (u.clone(), p.clone()))
+            .collect(),
         state,
         now,
         _dir: dir,
         db_url: url.to_owned(),
         shutdown: Some(tx),
         server: Some(server),
-    }
+    };
+    app.admin_token = app.login("admin").await;
+    app.client = app.bearer(&app.admin_token);
+    app
 }
 
 impl TestApp {
@@ -128,14 +184,52 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Issues a ticket for `service` at the demo centre; panics unless 201.
+    /// The demo password of `username`.
+    pub fn password(&self, username: &str) -> String {
+        self.accounts
+            .iter()
+            .find(|(u, _)| u == username)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| panic!("no demo account {username}"))
+    }
+
+    /// Signs in as a demo account over HTTP; returns the session token.
+    pub async fn login(&self, username: &str) -> String {
+        let r = self
+            .anon
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": self.password(username)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login {username}");
+        let body: Value = r.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A client that sends `Authorization: Bearer token` on every request.
+    pub fn bearer(&self, token: &str) -> reqwest::Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(h)
+            .build()
+            .unwrap()
+    }
+
+    /// Issues a ticket for `service` at the demo centre from the demo kiosk;
+    /// panics unless 201.
     pub async fn issue(&self, service: &str) -> Value {
         let r = self
-            .post(
-                "/api/v1/centres/mo-cay/tickets",
-                serde_json::json!({ "service": service }),
-            )
-            .await;
+            .bearer(&self.kiosk_token)
+            .post(self.url("/api/v1/centres/mo-cay/tickets"))
+            .json(&json!({ "service": service }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201, "issue {service}");
         r.json().await.unwrap()
     }

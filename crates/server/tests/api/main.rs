@@ -6,6 +6,7 @@ mod helpers;
 #[path = "../common/pg.rs"]
 mod pg;
 
+mod auth;
 mod errors;
 mod events;
 mod outage;

@@ -27,6 +27,7 @@ use tokio::sync::broadcast;
 
 use crate::{model::*, Error, Options, Result, Store};
 
+mod auth;
 mod batch;
 mod counters;
 mod display;

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod auth;
 mod concurrency;
 mod display;
 mod processes;

@@ -1,0 +1,347 @@
+//! Who is calling, and whether they may. Every request resolves to a [`Caller`]:
+//! anonymous, a staff member (session cookie or bearer session token) or a
+//! registered device (bearer device token). Handlers state their audience by
+//! asking the caller: [`Caller::staff_at`], [`Caller::device`], or the
+//! [`RequireStaff`] / [`RequireAdmin`] extractors. Wrong or missing credentials
+//! are 401 `unauthenticated`; a known caller outside the audience is 403 `forbidden`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{header, request::Parts},
+};
+use luot_domain::{CentreCode, CounterNumber};
+use luot_store::auth::{Account, DeviceKind, DeviceView, Role};
+use serde::Serialize;
+
+use crate::{error::ApiError, ratelimit::RateLimiter, state::AppState};
+
+pub mod bootstrap;
+pub mod passwords;
+pub mod sessions;
+pub mod tokens;
+
+pub use sessions::{CookieSecure, Policy};
+
+/// Authentication settings and the login limiters, shared by all handlers.
+pub struct AuthConfig {
+    pub policy: Policy,
+    pub cookie_secure: CookieSecure,
+    /// Login attempts per client IP.
+    pub login_per_ip: RateLimiter,
+    /// Login attempts per username, whatever the IP (slows password guessing
+    /// spread over many addresses).
+    pub login_per_user: RateLimiter,
+    /// Cost of new password hashes (`Fast` only in tests).
+    pub password_cost: passwords::Cost,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            policy: Policy::default(),
+            cookie_secure: CookieSecure::Auto,
+            login_per_ip: RateLimiter::new(20, Duration::from_secs(600)),
+            login_per_user: RateLimiter::new(5, Duration::from_secs(300)),
+            password_cost: passwords::Cost::Default,
+        }
+    }
+}
+
+/// A signed-in staff member or administrator.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Staff {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// `None`: every counter.
+    #[schema(value_type = Option<Vec<u16>>)]
+    pub counters: Option<Vec<CounterNumber>>,
+    /// `None`: every centre.
+    #[schema(value_type = Option<String>)]
+    pub centre: Option<CentreCode>,
+}
+
+impl From<Account> for Staff {
+    fn from(a: Account) -> Self {
+        Self {
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role,
+            counters: a.counters,
+            centre: a.centre,
+        }
+    }
+}
+
+impl Staff {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+    pub fn belongs_to(&self, centre: &CentreCode) -> bool {
+        self.centre.as_ref().is_none_or(|c| c == centre)
+    }
+    /// Administrators use any counter of their centres; staff those listed.
+    pub fn may_use(&self, centre: &CentreCode, counter: CounterNumber) -> bool {
+        self.belongs_to(centre)
+            && (self.is_admin()
+                || self
+                    .counters
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&counter)))
+    }
+}
+
+/// A registered device, by its token.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Device {
+    pub id: i64,
+    pub kind: DeviceKind,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub centre: CentreCode,
+}
+
+impl Device {
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+impl From<DeviceView> for Device {
+    fn from(d: DeviceView) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            name: d.name,
+            centre: d.centre,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Caller {
+    Anonymous,
+    Staff(Staff),
+    Device(Device),
+}
+
+fn wrong_audience() -> ApiError {
+    ApiError::forbidden(
+        "Bạn không có quyền thực hiện thao tác này",
+        "You may not do this",
+    )
+}
+
+impl Caller {
+    /// `staff:<username>`, `kiosk:<id>` (device kind and id), or `public`.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Anonymous => "public".into(),
+            Caller::Staff(s) => s.actor(),
+            Caller::Device(d) => d.actor(),
+        }
+    }
+
+    /// Any signed-in staff member or administrator.
+    pub fn staff(&self) -> Result<&Staff, ApiError> {
+        match self {
+            Caller::Anonymous => Err(ApiError::unauthenticated()),
+            Caller::Device(_) => Err(wrong_audience()),
+            Caller::Staff(s) => Ok(s),
+        }
+    }
+
+    /// A staff member or administrator of `centre`.
+    pub fn staff_of(&self, centre: &CentreCode) -> Result<&Staff, ApiError> {
+        let s = self.staff()?;
+        if s.belongs_to(centre) {
+            Ok(s)
+        } else {
+            Err(wrong_audience())
+        }
+    }
+
+    /// A staff member allowed at this counter.
+    pub fn staff_at(
+        &self,
+        centre: &CentreCode,
+        counter: CounterNumber,
+    ) -> Result<&Staff, ApiError> {
+        let s = self.staff()?;
+        if s.may_use(centre, counter) {
+            Ok(s)
+        } else {
+            Err(ApiError::forbidden(
+                format!("Tài khoản này không được dùng quầy {counter}"),
+                format!("This account may not use counter {counter}"),
+            ))
+        }
+    }
+
+    pub fn admin(&self) -> Result<&Staff, ApiError> {
+        let s = self.staff()?;
+        if s.is_admin() {
+            Ok(s)
+        } else {
+            Err(wrong_audience())
+        }
+    }
+
+    /// A device of one of `kinds` registered to `centre`.
+    pub fn device(&self, kinds: &[DeviceKind], centre: &CentreCode) -> Result<&Device, ApiError> {
+        match self {
+            Caller::Anonymous => Err(ApiError::unauthenticated()),
+            Caller::Device(d) if kinds.contains(&d.kind) && &d.centre == centre => Ok(d),
+            _ => Err(wrong_audience()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let caller = resolve(parts, state).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        // An explicit credential that names nobody is an error, never anonymity.
+        let token = v
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthenticated)?;
+        return by_token(state, token)
+            .await?
+            .ok_or_else(ApiError::unauthenticated);
+    }
+    if let Some(token) = sessions::cookie(&parts.headers, sessions::SESSION_COOKIE) {
+        // A stale cookie leaves the browser anonymous: public pages still work.
+        if let Some(staff) = session(state, token).await? {
+            if !parts.method.is_safe() {
+                sessions::check_csrf(&parts.headers)?;
+            }
+            return Ok(Caller::Staff(staff));
+        }
+    }
+    Ok(Caller::Anonymous)
+}
+
+async fn by_token(state: &AppState, token: &str) -> Result<Option<Caller>, ApiError> {
+    if token.len() > 128 {
+        return Ok(None);
+    }
+    if token.starts_with(tokens::DEVICE_PREFIX) {
+        let Some(d) = state
+            .store
+            .device_by_token(&tokens::hash_token(token))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if d.revoked {
+            return Ok(None);
+        }
+        let now = state.now();
+        let stale = d
+            .last_seen
+            .is_none_or(|t| now.as_microsecond() - t.as_microsecond() > sessions::TOUCH_EVERY_US);
+        if stale {
+            state.store.touch_device(d.id, now).await?;
+        }
+        return Ok(Some(Caller::Device(d.into())));
+    }
+    Ok(session(state, token).await?.map(Caller::Staff))
+}
+
+/// The staff member of a live session; ends sessions that expired.
+pub async fn session(state: &AppState, token: &str) -> Result<Option<Staff>, ApiError> {
+    if !token.starts_with(tokens::SESSION_PREFIX) || token.len() > 128 {
+        return Ok(None);
+    }
+    let hash = tokens::hash_token(token);
+    let Some(s) = state.store.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = state.now();
+    if !s.account.active || state.auth.policy.expired(s.created_at, s.last_seen, now) {
+        state.store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    if now.as_microsecond() - s.last_seen.as_microsecond() > sessions::TOUCH_EVERY_US {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Some(s.account.into()))
+}
+
+/// The client's address as the server saw it (the proxy's, behind one).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    pub fn key(&self) -> String {
+        self.0.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Extracts a signed-in staff member or administrator (401/403 otherwise).
+pub struct RequireStaff(pub Staff);
+
+impl FromRequestParts<AppState> for RequireStaff {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            Caller::from_request_parts(parts, state)
+                .await?
+                .staff()?
+                .clone(),
+        ))
+    }
+}
+
+/// Extracts a signed-in administrator (401/403 otherwise).
+pub struct RequireAdmin(pub Staff);
+
+impl FromRequestParts<AppState> for RequireAdmin {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            Caller::from_request_parts(parts, state)
+                .await?
+                .admin()?
+                .clone(),
+        ))
+    }
+}
+
+/// Keeps `Arc<AuthConfig>` cheap to share in `AppState`.
+pub type SharedAuth = Arc<AuthConfig>;

@@ -1,0 +1,156 @@
+//! Registered devices (kiosks, displays, rating tablets), each with its own
+//! revocable bearer token. Audience: administrators. The token is shown once,
+//! in the reply to the registration; only its hash is kept.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    routing::{delete, get},
+    Router,
+};
+use luot_domain::CentreCode;
+use luot_store::auth::{DeviceKind, DeviceView, NewDevice};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{
+    auth::{tokens, ClientIp, RequireAdmin},
+    error::{ApiError, ApiResult},
+    extract::{Json, Path},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/devices", get(list).post(register))
+        .route("/api/v1/devices/{id}", delete(revoke))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterDevice {
+    pub kind: DeviceKind,
+    /// Where it stands, e.g. `Kiosk sảnh chính`.
+    pub name: String,
+    #[schema(value_type = String)]
+    pub centre: CentreCode,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RegisteredDevice {
+    pub id: i64,
+    /// The device's bearer token. Shown once: store it on the device.
+    pub token: String,
+    pub device: DeviceView,
+}
+
+/// Registers a device. Audience: admin.
+#[utoipa::path(post, path = "/api/v1/devices", tag = "devices",
+    request_body = RegisterDevice,
+    responses((status = 201, body = RegisteredDevice), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    RequireAdmin(admin): RequireAdmin,
+    Json(req): Json<RegisterDevice>,
+) -> ApiResult<(StatusCode, Json<RegisteredDevice>)> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "Tên thiết bị dài 1-80 ký tự",
+            "A device name is 1-80 characters",
+        ));
+    }
+    if !admin.belongs_to(&req.centre) {
+        return Err(ApiError::forbidden(
+            "Bạn không quản trị trung tâm này",
+            "You do not administer this centre",
+        ));
+    }
+    let token = tokens::new_token(tokens::DEVICE_PREFIX);
+    let device = state
+        .store
+        .create_device(
+            NewDevice {
+                kind: req.kind,
+                name,
+                centre: req.centre.clone(),
+                token_hash: tokens::hash_token(&token),
+                created_by: admin.actor(),
+            },
+            state.now(),
+        )
+        .await?;
+    state
+        .audit(
+            admin.actor(),
+            ip,
+            "device.register",
+            Some(&req.centre),
+            json!({"device": device.id, "kind": device.kind}),
+        )
+        .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisteredDevice {
+            id: device.id,
+            token,
+            device,
+        }),
+    ))
+}
+
+/// Every registered device with when it was last seen. Audience: admin.
+#[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
+    responses((status = 200, body = [DeviceView]), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+) -> ApiResult<Json<Vec<DeviceView>>> {
+    let mut all = state.store.devices().await?;
+    all.retain(|d| admin.belongs_to(&d.centre));
+    Ok(Json(all))
+}
+
+/// Revokes a device's token at once. Audience: admin.
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "devices",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DeviceView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    RequireAdmin(admin): RequireAdmin,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DeviceView>> {
+    let mine = state
+        .store
+        .devices()
+        .await?
+        .into_iter()
+        .find(|d| d.id == id);
+    match mine {
+        None => return Err(ApiError::not_found("device")),
+        Some(d) if !admin.belongs_to(&d.centre) => {
+            return Err(ApiError::forbidden(
+                "Bạn không quản trị trung tâm này",
+                "You do not administer this centre",
+            ))
+        }
+        Some(_) => {}
+    }
+    let d = state.store.revoke_device(id, state.now()).await?;
+    state
+        .audit(
+            admin.actor(),
+            ip,
+            "device.revoke",
+            Some(&d.centre),
+            json!({"device": id}),
+        )
+        .await;
+    Ok(Json(d))
+}

@@ -1,0 +1,458 @@
+//! [`AuthStore`] over SQL: accounts, sessions, devices and the audit log
+//! (migration 0003). Writes go through the group-commit writer like every
+//! command; none of them appends queue events.
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use jiff::Timestamp;
+use luot_domain::{CentreCode, CounterNumber};
+use sqlx::AnyConnection;
+
+use super::rows::{self, micros, ts};
+use super::SqlStore;
+use crate::auth::*;
+use crate::{Error, Result};
+
+const ACCOUNT_COLUMNS: &str = "username, display_name, role, centre, counters, active";
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    username: String,
+    display_name: String,
+    role: String,
+    centre: Option<String>,
+    counters: Option<String>,
+    active: i64,
+}
+
+impl AccountRow {
+    fn into_account(self) -> Result<Account> {
+        let counters = match self.counters {
+            None => None,
+            Some(j) => {
+                let ns: Vec<i64> = serde_json::from_str(&j)?;
+                Some(
+                    ns.into_iter()
+                        .map(CounterNumber::new)
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            }
+        };
+        Ok(Account {
+            role: Role::parse(&self.role)
+                .ok_or_else(|| Error::Internal(format!("unknown role `{}`", self.role)))?,
+            centre: self.centre.as_deref().map(CentreCode::parse).transpose()?,
+            counters,
+            active: self.active != 0,
+            username: self.username,
+            display_name: self.display_name,
+        })
+    }
+}
+
+fn counters_json(c: &Option<Vec<CounterNumber>>) -> Option<String> {
+    c.as_ref().map(|ns| {
+        serde_json::to_string(&ns.iter().map(|n| n.get()).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into())
+    })
+}
+
+async fn account_row(c: &mut AnyConnection, username: &str) -> Result<Option<(i64, Account)>> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some((id,)) = row else { return Ok(None) };
+    let a: AccountRow = sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Some((id, a.into_account()?)))
+}
+
+const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, c.code, d.revoked, d.created_at, \
+     d.created_by, d.last_seen";
+
+type DeviceRow = (i64, String, String, String, i64, i64, String, Option<i64>);
+
+fn device_view(r: DeviceRow) -> Result<DeviceView> {
+    let (id, kind, name, centre, revoked, created_at, created_by, last_seen) = r;
+    Ok(DeviceView {
+        id,
+        kind: DeviceKind::parse(&kind)
+            .ok_or_else(|| Error::Internal(format!("unknown device kind `{kind}`")))?,
+        name,
+        centre: CentreCode::parse(&centre)?,
+        revoked: revoked != 0,
+        created_at: ts(created_at),
+        created_by,
+        last_seen: last_seen.map(ts),
+    })
+}
+
+async fn device(c: &mut AnyConnection, id: i64) -> Result<DeviceView> {
+    let r: Option<DeviceRow> = sqlx::query_as(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id WHERE d.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    device_view(r.ok_or(Error::NotFound("device"))?)
+}
+
+async fn update_account(
+    c: &mut AnyConnection,
+    username: String,
+    ch: AccountChanges,
+    now: Timestamp,
+) -> Result<Account> {
+    let (id, mut a) = account_row(c, &username)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    if let Some(v) = ch.display_name {
+        a.display_name = v;
+    }
+    if let Some(v) = ch.role {
+        a.role = v;
+    }
+    if let Some(v) = ch.centre {
+        a.centre = v;
+    }
+    if let Some(v) = ch.counters {
+        a.counters = v;
+    }
+    if let Some(v) = ch.active {
+        a.active = v;
+    }
+    sqlx::query(
+        "UPDATE accounts SET display_name = $1, role = $2, centre = $3, counters = $4, \
+         active = $5, updated_at = $6, password_hash = COALESCE($7, password_hash) WHERE id = $8",
+    )
+    .bind(&a.display_name)
+    .bind(a.role.as_str())
+    .bind(a.centre.as_ref().map(|c| c.as_str().to_owned()))
+    .bind(counters_json(&a.counters))
+    .bind(i64::from(a.active))
+    .bind(micros(now))
+    .bind(ch.password_hash.clone())
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    if !a.active || ch.password_hash.is_some() {
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(a)
+}
+
+#[async_trait]
+impl AuthStore for SqlStore {
+    async fn create_account(&self, new: NewAccount, now: Timestamp) -> Result<Account> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    let a = new.account;
+                    sqlx::query(
+                        "INSERT INTO accounts (username, display_name, password_hash, role, centre, \
+                         counters, active, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(&a.username)
+                    .bind(&a.display_name)
+                    .bind(&new.password_hash)
+                    .bind(a.role.as_str())
+                    .bind(a.centre.as_ref().map(|c| c.as_str().to_owned()))
+                    .bind(counters_json(&a.counters))
+                    .bind(i64::from(a.active))
+                    .bind(micros(now))
+                    .execute(&mut *c)
+                    .await?;
+                    Ok((a, Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>> {
+        let mut c = self.read().await?;
+        let hash: Option<(String,)> =
+            sqlx::query_as("SELECT password_hash FROM accounts WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *c)
+                .await?;
+        let Some((hash,)) = hash else { return Ok(None) };
+        let a = account_row(&mut c, username).await?;
+        Ok(a.map(|(_, a)| (a, hash)))
+    }
+
+    async fn account(&self, username: &str) -> Result<Account> {
+        let mut c = self.read().await?;
+        account_row(&mut c, username)
+            .await?
+            .map(|(_, a)| a)
+            .ok_or(Error::NotFound("account"))
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let mut c = self.read().await?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
+        ))
+        .fetch_all(&mut *c)
+        .await?;
+        rows.into_iter().map(AccountRow::into_account).collect()
+    }
+
+    async fn account_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn update_account(
+        &self,
+        username: &str,
+        changes: AccountChanges,
+        now: Timestamp,
+    ) -> Result<Account> {
+        let username = username.to_owned();
+        self.writer
+            .run(move |c| {
+                async move { Ok((update_account(c, username, changes, now).await?, Vec::new())) }
+                    .boxed()
+            })
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        username: &str,
+        token_hash: &str,
+        ip: Option<String>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (username, token_hash) = (username.to_owned(), token_hash.to_owned());
+        self.writer
+            .run(move |c| {
+                async move {
+                    let (id, _) = account_row(c, &username)
+                        .await?
+                        .ok_or(Error::NotFound("account"))?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, ip) \
+                         VALUES ($1, $2, $3, $3, $4)",
+                    )
+                    .bind(&token_hash)
+                    .bind(id)
+                    .bind(micros(now))
+                    .bind(ip)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        let mut c = self.read().await?;
+        let row: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT a.username, s.created_at, s.last_seen FROM sessions s \
+             JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *c)
+        .await?;
+        let Some((username, created_at, last_seen)) = row else {
+            return Ok(None);
+        };
+        let Some((_, account)) = account_row(&mut c, &username).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SessionRecord {
+            account,
+            created_at: ts(created_at),
+            last_seen: ts(last_seen),
+        }))
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .run(move |c| {
+                async move {
+                    sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+                        .bind(micros(now))
+                        .bind(&token_hash)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .run(move |c| {
+                async move {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(&token_hash)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn create_device(&self, new: NewDevice, now: Timestamp) -> Result<DeviceView> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    let centre = rows::centre(c, &new.centre).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO devices (kind, name, centre_id, token_hash, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(new.kind.as_str())
+                    .bind(&new.name)
+                    .bind(centre.id)
+                    .bind(&new.token_hash)
+                    .bind(micros(now))
+                    .bind(&new.created_by)
+                    .fetch_one(&mut *c)
+                    .await?;
+                    Ok((device(c, id).await?, Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceView>> {
+        let mut c = self.read().await?;
+        let r: Option<DeviceRow> = sqlx::query_as(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id \
+             WHERE d.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&mut *c)
+        .await?;
+        r.map(device_view).transpose()
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceView>> {
+        let mut c = self.read().await?;
+        let rs: Vec<DeviceRow> = sqlx::query_as(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id \
+             ORDER BY d.id"
+        ))
+        .fetch_all(&mut *c)
+        .await?;
+        rs.into_iter().map(device_view).collect()
+    }
+
+    async fn revoke_device(&self, id: i64, now: Timestamp) -> Result<DeviceView> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    device(c, id).await?;
+                    sqlx::query(
+                        "UPDATE devices SET revoked = 1, revoked_at = COALESCE(revoked_at, $1) \
+                         WHERE id = $2",
+                    )
+                    .bind(micros(now))
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok((device(c, id).await?, Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn touch_device(&self, id: i64, now: Timestamp) -> Result<()> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    sqlx::query("UPDATE devices SET last_seen = $1 WHERE id = $2")
+                        .bind(micros(now))
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn record_audit(&self, e: NewAudit) -> Result<()> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    sqlx::query(
+                        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(micros(e.at))
+                    .bind(&e.actor)
+                    .bind(&e.action)
+                    .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
+                    .bind(e.ip)
+                    .bind(e.details.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn audit_log(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut c = self.read().await?;
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let rs: Vec<Row> = sqlx::query_as(
+            "SELECT id, at, actor, action, centre, ip, details FROM audit_log \
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await?;
+        rs.into_iter()
+            .map(|(id, at, actor, action, centre, ip, details)| {
+                Ok(AuditEntry {
+                    id,
+                    at: ts(at),
+                    actor,
+                    action,
+                    centre: centre.as_deref().map(CentreCode::parse).transpose()?,
+                    ip,
+                    details: serde_json::from_str(&details)?,
+                })
+            })
+            .collect()
+    }
+}

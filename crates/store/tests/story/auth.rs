@@ -1,0 +1,158 @@
+//! Accounts, sessions, devices and the audit log on both backends.
+
+use luot_store::auth::*;
+use serde_json::json;
+
+use crate::harness::*;
+
+fn account(username: &str, role: Role, counters: Option<Vec<i64>>) -> NewAccount {
+    NewAccount {
+        account: Account {
+            username: username.into(),
+            display_name: format!("Cán bộ {username}"),
+            role,
+            centre: Some(centre_code()),
+            counters: counters.map(|ns| ns.into_iter().map(counter).collect()),
+            active: true,
+        },
+        password_hash: "$argon2id$stand-in".into(),
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_devices_and_audit() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(2), now).await.unwrap();
+        assert_eq!(s.account_count().await.unwrap(), 0);
+        let lan = s
+            .create_account(account("lan", Role::Staff, Some(vec![2])), now)
+            .await
+            .unwrap();
+        s.create_account(account("root", Role::Admin, None), now)
+            .await
+            .unwrap();
+        let dup = s
+            .create_account(account("lan", Role::Admin, None), now)
+            .await;
+        assert!(
+            matches!(
+                dup,
+                Err(luot_store::Error::Conflict(
+                    luot_store::Conflict::AlreadyExists
+                ))
+            ),
+            "{}",
+            b.name
+        );
+        let (found, hash) = s.account_for_login("lan").await.unwrap().unwrap();
+        assert_eq!(
+            (found.clone(), hash.as_str()),
+            (lan.clone(), "$argon2id$stand-in")
+        );
+        assert_eq!(found.counters, Some(vec![counter(2)]));
+        assert!(s.account_for_login("nobody").await.unwrap().is_none());
+        assert_eq!(s.accounts().await.unwrap().len(), 2);
+
+        s.create_session("lan", "h1", Some("10.0.0.7".into()), now)
+            .await
+            .unwrap();
+        let later = now + jiff::SignedDuration::from_mins(5);
+        s.touch_session("h1", later).await.unwrap();
+        let sess = s.session("h1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                sess.account.username.as_str(),
+                sess.created_at,
+                sess.last_seen
+            ),
+            ("lan", now, later)
+        );
+        assert!(s.session("h2").await.unwrap().is_none());
+        // Deactivating an account ends its sessions.
+        let changed = s
+            .update_account(
+                "lan",
+                AccountChanges {
+                    active: Some(false),
+                    counters: Some(None),
+                    ..Default::default()
+                },
+                later,
+            )
+            .await
+            .unwrap();
+        assert!(!changed.active && changed.counters.is_none());
+        assert!(s.session("h1").await.unwrap().is_none(), "{}", b.name);
+
+        let d = s
+            .create_device(
+                NewDevice {
+                    kind: DeviceKind::Kiosk,
+                    name: "Kiosk 1".into(),
+                    centre: centre_code(),
+                    token_hash: "dh".into(),
+                    created_by: "staff:root".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (d.kind, d.revoked, d.last_seen),
+            (DeviceKind::Kiosk, false, None)
+        );
+        s.touch_device(d.id, later).await.unwrap();
+        let seen = s.device_by_token("dh").await.unwrap().unwrap();
+        assert_eq!(seen.last_seen, Some(later));
+        let revoked = s.revoke_device(d.id, later).await.unwrap();
+        assert!(revoked.revoked);
+        assert!(s.device_by_token("dh").await.unwrap().unwrap().revoked);
+        assert!(matches!(
+            s.revoke_device(999, later).await,
+            Err(luot_store::Error::NotFound("device"))
+        ));
+        let bad_centre = s
+            .create_device(
+                NewDevice {
+                    kind: DeviceKind::Display,
+                    name: "x".into(),
+                    centre: luot_domain::CentreCode::parse("elsewhere").unwrap(),
+                    token_hash: "dx".into(),
+                    created_by: "staff:root".into(),
+                },
+                now,
+            )
+            .await;
+        assert!(matches!(
+            bad_centre,
+            Err(luot_store::Error::NotFound("centre"))
+        ));
+
+        for i in 0..5 {
+            s.record_audit(NewAudit {
+                at: now,
+                actor: "staff:root".into(),
+                action: format!("test.{i}"),
+                centre: Some(centre_code()),
+                ip: Some("127.0.0.1".into()),
+                details: json!({"i": i}),
+            })
+            .await
+            .unwrap();
+        }
+        let page = s.audit_log(None, 3).await.unwrap();
+        assert_eq!(
+            page.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["test.4", "test.3", "test.2"]
+        );
+        let next = s.audit_log(Some(page[2].id), 3).await.unwrap();
+        assert_eq!(
+            next.iter()
+                .map(|e| e.details["i"].as_i64().unwrap())
+                .collect::<Vec<_>>(),
+            [1, 0]
+        );
+    }
+}
