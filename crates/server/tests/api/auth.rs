@@ -90,6 +90,19 @@ async fn login_gives_a_token_and_cookies_and_me_says_who() {
         (me["type"].clone(), me["kind"].clone()),
         (json!("device"), json!("kiosk"))
     );
+    let me: Value = app
+        .bearer(&app.rating_token)
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["kind"].clone(), me["centre"].clone()),
+        (json!("rating"), json!("mo-cay"))
+    );
 
     // Wrong password, unknown user: the same answer.
     for (u, p) in [("quay2", "wrong password"), ("nobody", "whatever1")] {

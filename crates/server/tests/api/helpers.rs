@@ -111,10 +111,14 @@ async fn spawn_app_full(
         .await
         .unwrap();
     let mo_cay = luot_domain::CentreCode::parse("mo-cay").unwrap();
-    let creds = bootstrap::demo_accounts(store.as_ref(), &mo_cay, Cost::Fast, working_morning())
-        .await
-        .unwrap()
-        .expect("a fresh database has no accounts");
+    let creds =
+        match bootstrap::demo_accounts(store.as_ref(), &mo_cay, Cost::Fast, working_morning())
+            .await
+            .unwrap()
+        {
+            Some(creds) => creds,
+            None => reused_database_credentials(store.as_ref(), &mo_cay).await,
+        };
     let device = |kind| {
         creds
             .devices
@@ -160,6 +164,42 @@ async fn spawn_app_full(
     app.admin_token = app.login("admin").await;
     app.client = app.bearer(&app.admin_token);
     app
+}
+
+/// A server restarted on a database that has accounts: the tests cannot know
+/// the old passwords, so every account gets a new one and new devices are added.
+async fn reused_database_credentials(
+    store: &dyn luot_store::Store,
+    centre: &luot_domain::CentreCode,
+) -> bootstrap::DemoCredentials {
+    let mut accounts = Vec::new();
+    for a in store.accounts().await.unwrap() {
+        let password = luot_server::auth::tokens::new_password();
+        let hash = luot_server::auth::passwords::hash_blocking(&password, Cost::Fast).unwrap();
+        let changes = luot_store::auth::AccountChanges {
+            password_hash: Some(hash),
+            ..Default::default()
+        };
+        store
+            .update_account(&a.username, changes, working_morning())
+            .await
+            .unwrap();
+        accounts.push((a.username, password, String::new()));
+    }
+    let mut devices = Vec::new();
+    for kind in [DeviceKind::Kiosk, DeviceKind::Rating] {
+        let token = luot_server::auth::tokens::new_token(luot_server::auth::tokens::DEVICE_PREFIX);
+        let new = luot_store::auth::NewDevice {
+            kind,
+            name: "test".into(),
+            centre: centre.clone(),
+            token_hash: luot_server::auth::tokens::hash_token(&token),
+            created_by: "system".into(),
+        };
+        let d = store.create_device(new, working_morning()).await.unwrap();
+        devices.push((kind, d.id, token));
+    }
+    bootstrap::DemoCredentials { accounts, devices }
 }
 
 impl TestApp {
