@@ -133,6 +133,39 @@ fn centre() -> CentreSetup {
     }
 }
 
+/// An administrator with a session opened straight in the database (either
+/// process accepts it: sessions live in PostgreSQL); returns the bearer token.
+async fn operator_session(store: &dyn luot_store::Store) -> String {
+    use luot_server::auth::{passwords, tokens};
+    use luot_store::auth::{Account, NewAccount, Role};
+    let now = jiff::Timestamp::now();
+    let account = Account {
+        username: "operator".into(),
+        display_name: "Operator".into(),
+        role: Role::Admin,
+        centre: None,
+        counters: None,
+        active: true,
+    };
+    let password_hash = passwords::hash_blocking("not used here", passwords::Cost::Fast).unwrap();
+    store
+        .create_account(
+            NewAccount {
+                account,
+                password_hash,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let token = tokens::new_token(tokens::SESSION_PREFIX);
+    store
+        .create_session("operator", &tokens::hash_token(&token), None, now)
+        .await
+        .unwrap();
+    token
+}
+
 /// What a display saw: event ids in arrival order and the numbers called.
 #[derive(Default)]
 struct Seen {
@@ -196,9 +229,16 @@ async fn two_processes_on_one_database() {
         .create_centre(centre(), jiff::Timestamp::now())
         .await
         .unwrap();
+    let token = operator_session(store.as_ref()).await;
     store.close().await;
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .default_headers(auth)
         .build()
         .unwrap();
     let (a, b) = tokio::join!(start(&db, &client), start(&db, &client));
