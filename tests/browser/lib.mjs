@@ -2,6 +2,8 @@
 // (crates/server/tests/browser.rs) starts a fresh server with the demo centre
 // (clock pinned to a working morning) for each *.test.mjs file and passes its
 // address in LUOT_BASE_URL; LUOT_ARTIFACTS names a folder for screenshots.
+// Credentials of the demo accounts and devices come in LUOT_ADMIN_TOKEN,
+// LUOT_KIOSK_TOKEN, LUOT_RATING_TOKEN and LUOT_ACCOUNTS ({username: password}).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -22,11 +24,19 @@ export function launch(extraArgs = []) {
   });
 }
 
-/** Calls the API; returns {status, body} (body null when empty). */
-export async function api(method, path, body) {
+export const ADMIN_TOKEN = process.env.LUOT_ADMIN_TOKEN ?? '';
+export const KIOSK_TOKEN = process.env.LUOT_KIOSK_TOKEN ?? '';
+export const RATING_TOKEN = process.env.LUOT_RATING_TOKEN ?? '';
+export const ACCOUNTS = JSON.parse(process.env.LUOT_ACCOUNTS ?? '{}');
+
+/** Calls the API as `token` (the demo administrator by default); returns
+ * {status, body} (body null when empty). */
+export async function api(method, path, body, token = ADMIN_TOKEN) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
   const r = await fetch(BASE + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();

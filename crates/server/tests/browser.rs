@@ -133,6 +133,19 @@ async fn browser_tests() {
             .current_dir(&dir)
             .env("LUOT_BASE_URL", format!("http://{}", app.addr))
             .env("LUOT_CONTROL_URL", control_url)
+            .env("LUOT_ADMIN_TOKEN", &app.admin_token)
+            .env("LUOT_KIOSK_TOKEN", &app.kiosk_token)
+            .env("LUOT_RATING_TOKEN", &app.rating_token)
+            .env(
+                "LUOT_ACCOUNTS",
+                serde_json::to_string(
+                    &app.accounts
+                        .iter()
+                        .cloned()
+                        .collect::<std::collections::HashMap<_, _>>(),
+                )
+                .unwrap(),
+            )
             .env("LUOT_ARTIFACTS", &artifacts)
             .kill_on_drop(true)
             .status();

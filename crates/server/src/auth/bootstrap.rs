@@ -85,9 +85,9 @@ impl DemoCredentials {
         }
         for (kind, id, token) in &self.devices {
             let page = match kind {
-                DeviceKind::Kiosk => format!("{base_url}/kiosk#token={token}"),
-                DeviceKind::Rating => format!("{base_url}/rate/1#token={token}"),
-                DeviceKind::Display => format!("{base_url}/display#token={token}"),
+                DeviceKind::Kiosk => format!("{base_url}/kiosk?token={token}"),
+                DeviceKind::Rating => format!("{base_url}/rate/1?token={token}"),
+                DeviceKind::Display => format!("{base_url}/display?token={token}"),
             };
             s.push_str(&format!("  {} device {id}: {page}\n", kind.as_str()));
         }

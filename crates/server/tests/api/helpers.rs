@@ -75,6 +75,7 @@ pub async fn spawn_app_with(
         luot_store::Options::default(),
         "127.0.0.1:0",
         configure,
+        None,
     )
     .await
 }
@@ -85,17 +86,16 @@ pub async fn spawn_app_with_options(
     dir: tempfile::TempDir,
     options: luot_store::Options,
 ) -> TestApp {
-    spawn_app_full(url, dir, options, "127.0.0.1:0", |_| {}).await
+    spawn_app_full(url, dir, options, "127.0.0.1:0", |_| {}, None).await
 }
 
-/// Like [`spawn_app_with`] on a given address (a restart on the same port).
-pub async fn spawn_app_at(
-    url: &str,
-    dir: tempfile::TempDir,
-    listen: &str,
-    configure: impl FnOnce(&mut AppState),
-) -> TestApp {
-    spawn_app_full(url, dir, luot_store::Options::default(), listen, configure).await
+/// The credentials a restarted app keeps (sessions and devices live in the
+/// database, so the old tokens stay valid).
+struct Carried {
+    admin_token: String,
+    kiosk_token: String,
+    rating_token: String,
+    accounts: Vec<(String, String)>,
 }
 
 async fn spawn_app_full(
@@ -104,6 +104,7 @@ async fn spawn_app_full(
     options: luot_store::Options,
     listen: &str,
     configure: impl FnOnce(&mut AppState),
+    carried: Option<Carried>,
 ) -> TestApp {
     let store = luot_store::connect(url, options).await.unwrap();
     let now = Arc::new(Mutex::new(working_morning()));
@@ -111,14 +112,24 @@ async fn spawn_app_full(
         .await
         .unwrap();
     let mo_cay = luot_domain::CentreCode::parse("mo-cay").unwrap();
-    let creds =
-        match bootstrap::demo_accounts(store.as_ref(), &mo_cay, Cost::Fast, working_morning())
-            .await
-            .unwrap()
-        {
-            Some(creds) => creds,
-            None => reused_database_credentials(store.as_ref(), &mo_cay).await,
-        };
+    let creds = match &carried {
+        Some(c) => bootstrap::DemoCredentials {
+            accounts: Vec::new(),
+            devices: vec![
+                (DeviceKind::Kiosk, 0, c.kiosk_token.clone()),
+                (DeviceKind::Rating, 0, c.rating_token.clone()),
+            ],
+        },
+        None => {
+            match bootstrap::demo_accounts(store.as_ref(), &mo_cay, Cost::Fast, working_morning())
+                .await
+                .unwrap()
+            {
+                Some(creds) => creds,
+                None => reused_database_credentials(store.as_ref(), &mo_cay).await,
+            }
+        }
+    };
     let device = |kind| {
         creds
             .devices
@@ -161,7 +172,13 @@ async fn spawn_app_full(
         shutdown: Some(tx),
         server: Some(server),
     };
-    app.admin_token = app.login("admin").await;
+    match carried {
+        Some(c) => {
+            app.admin_token = c.admin_token;
+            app.accounts = c.accounts;
+        }
+        None => app.admin_token = app.login("admin").await,
+    }
     app.client = app.bearer(&app.admin_token);
     app
 }
@@ -323,7 +340,21 @@ impl TestApp {
     async fn restart_at(mut self, listen: &str) -> TestApp {
         self.shut_down().await;
         let now = *self.now.lock().unwrap();
-        let next = spawn_app_at(&self.db_url, self._dir, listen, |_| {}).await;
+        let carried = Carried {
+            admin_token: self.admin_token.clone(),
+            kiosk_token: self.kiosk_token.clone(),
+            rating_token: self.rating_token.clone(),
+            accounts: self.accounts.clone(),
+        };
+        let next = spawn_app_full(
+            &self.db_url,
+            self._dir,
+            luot_store::Options::default(),
+            listen,
+            |_| {},
+            Some(carried),
+        )
+        .await;
         next.set_now(now);
         next
     }
