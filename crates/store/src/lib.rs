@@ -33,7 +33,9 @@ pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store: DisplayStore + HealthStore + KioskStore + AuthStore + Send + Sync + 'static {
+pub trait Store:
+    DisplayStore + HealthStore + KioskStore + AuthStore + Send + Sync + 'static
+{
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.
