@@ -128,6 +128,10 @@ impl From<StoreError> for ApiError {
                     }
                     Conflict::AlreadyExists => ("already_exists", "Đã tồn tại"),
                     Conflict::NotWaiting => ("ticket_taken", "Số này đã được quầy khác gọi"),
+                    Conflict::AlreadyRated => ("already_rated", "Số này đã được đánh giá"),
+                    Conflict::NotServed => {
+                        ("not_served", "Chỉ đánh giá được sau khi đã được phục vụ")
+                    }
                 };
                 Self::new(S::CONFLICT, code, vi, c.to_string())
             }

@@ -38,6 +38,10 @@ pub enum Conflict {
     AlreadyExists,
     #[error("the ticket is not in a queue")]
     NotWaiting,
+    #[error("the ticket was already rated")]
+    AlreadyRated,
+    #[error("only a served ticket can be rated")]
+    NotServed,
 }
 
 impl From<sqlx::Error> for Error {

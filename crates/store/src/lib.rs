@@ -19,6 +19,7 @@ use tokio::sync::broadcast;
 pub mod auth;
 mod display;
 mod error;
+pub mod feedback;
 pub mod health;
 pub mod kiosk;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod sql;
 pub use auth::AuthStore;
 pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
+pub use feedback::FeedbackStore;
 pub use health::HealthStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
@@ -34,7 +36,7 @@ pub use model::*;
 /// The business commands and queries of the queue.
 #[async_trait]
 pub trait Store:
-    DisplayStore + HealthStore + KioskStore + AuthStore + Send + Sync + 'static
+    DisplayStore + HealthStore + KioskStore + AuthStore + FeedbackStore + Send + Sync + 'static
 {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;

@@ -4,12 +4,14 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod audit;
 pub mod auth;
 pub mod centres;
 pub mod counters;
 pub mod devices;
 pub mod display;
 pub mod events;
+pub mod feedback;
 pub mod health;
 pub mod openapi;
 pub mod queue;
@@ -27,4 +29,6 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(auth::router())
         .merge(devices::router())
+        .merge(feedback::router())
+        .merge(audit::router())
 }

@@ -36,6 +36,9 @@ use crate::state::AppState;
         super::devices::register,
         super::devices::list,
         super::devices::revoke,
+        super::feedback::rate_ticket,
+        super::feedback::rate_at_counter,
+        super::audit::list,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

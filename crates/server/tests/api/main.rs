@@ -9,6 +9,8 @@ mod pg;
 mod auth;
 mod errors;
 mod events;
+mod feedback;
+mod matrix;
 mod outage;
 mod printing;
 mod tickets_and_counters;

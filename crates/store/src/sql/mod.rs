@@ -32,6 +32,7 @@ mod batch;
 mod counters;
 mod display;
 mod events;
+mod feedback;
 mod health;
 mod kiosk;
 pub mod postgres;

@@ -1,0 +1,142 @@
+//! Satisfaction ratings: once per served ticket, by its token or from the
+//! counter's rating tablet; and the audit log's paging.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_served_ticket_is_rated_once() {
+    let app = spawn_app().await;
+    let t = app.issue("A").await;
+    let token = t["token"].as_str().unwrap();
+    let rate = |body: Value| {
+        app.anon
+            .post(app.url(&format!("/api/v1/tickets/{token}/feedback")))
+            .json(&body)
+            .send()
+    };
+    let r = rate(json!({"rating": 5})).await.unwrap();
+    assert_eq!(r.status(), 409, "not served yet");
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_served");
+    let quay1 = app.bearer(&app.login("quay1").await);
+    for action in ["call-next", "start", "complete"] {
+        let r = quay1
+            .post(app.url(&format!("/api/v1/centres/mo-cay/counters/1/{action}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{action}");
+    }
+    let r = rate(json!({"rating": 6})).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = rate(json!({"rating": 5, "comment": "Cán bộ nhiệt tình"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            v["number"].clone(),
+            v["counter"].clone(),
+            v["rating"].clone()
+        ),
+        (json!("A001"), json!(1), json!(5))
+    );
+    let r = rate(json!({"rating": 1})).await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "already_rated");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_rating_tablet_rates_the_counters_last_completed_ticket() {
+    let app = spawn_app().await;
+    let tablet = app.bearer(&app.rating_token);
+    let url = app.url("/api/v1/centres/mo-cay/counters/1/feedback");
+    let r = tablet
+        .post(&url)
+        .json(&json!({"rating": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "nothing completed yet");
+    app.issue("A").await;
+    app.issue("A").await;
+    app.counter(1, "call-next", json!({})).await;
+    app.counter(1, "complete", json!({})).await;
+    app.counter(1, "call-next", json!({})).await;
+    let (s, _) = app.counter(1, "complete", json!({})).await;
+    assert_eq!(s, 200);
+    let r = tablet
+        .post(&url)
+        .json(&json!({"rating": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["number"], "A002");
+    let r = tablet
+        .post(&url)
+        .json(&json!({"rating": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "once per ticket");
+    // Only a rating device: a kiosk cannot rate for citizens.
+    let r = app
+        .bearer(&app.kiosk_token)
+        .post(&url)
+        .json(&json!({"rating": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Too late: the next citizen's rating must not land on an old ticket.
+    app.issue("A").await;
+    app.counter(1, "call-next", json!({})).await;
+    app.counter(1, "complete", json!({})).await;
+    app.set_now(working_morning() + jiff::SignedDuration::from_mins(16));
+    let r = tablet
+        .post(&url)
+        .json(&json!({"rating": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_for_admins_only() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.issue("B").await;
+        app.counter(2, "call-next", json!({})).await;
+    }
+    let page: Value = app.get("/api/v1/audit?limit=2").await.json().await.unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "counter.call_next");
+    assert_eq!(entries[0]["actor"], "staff:admin");
+    assert_eq!(entries[0]["ip"], "127.0.0.1");
+    let before = page["next_before"].as_i64().unwrap();
+    let next: Value = app
+        .get(&format!("/api/v1/audit?limit=2&before={before}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(next["entries"][0]["id"].as_i64().unwrap() < before);
+    let staff = app.bearer(&app.login("quay1").await);
+    assert_eq!(
+        staff
+            .get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    app.stop().await;
+}

@@ -1,0 +1,255 @@
+//! The authorisation matrix: every route in the OpenAPI document against every
+//! audience (anonymous, display device, kiosk device, rating device, staff of
+//! another counter, staff of the counter, administrator). Denied audiences get
+//! exactly 401 (no credentials) or 403 (wrong audience); allowed ones get past
+//! authorisation (whatever the business answer). A route missing from the table
+//! fails the test, so a new route must declare its audience here.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Display,
+    Kiosk,
+    Rating,
+    OtherStaff,
+    Staff,
+    Admin,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Display,
+    Who::Kiosk,
+    Who::Rating,
+    Who::OtherStaff,
+    Who::Staff,
+    Who::Admin,
+];
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug)]
+enum Audience {
+    Public,
+    /// Any signed-in staff member or device.
+    SignedIn,
+    /// A kiosk device, or staff of the centre.
+    KioskOrStaff,
+    /// Staff allowed at counter 1 (quay1) and administrators.
+    StaffAtCounter,
+    RatingDevice,
+    Admin,
+}
+
+fn allowed(a: Audience, w: Who) -> bool {
+    use Who::*;
+    match a {
+        Audience::Public => true,
+        Audience::SignedIn => w != Anonymous,
+        Audience::KioskOrStaff => matches!(w, Kiosk | OtherStaff | Staff | Admin),
+        Audience::StaffAtCounter => matches!(w, Staff | Admin),
+        Audience::RatingDevice => w == Rating,
+        Audience::Admin => w == Admin,
+    }
+}
+
+/// Every route with its audience and a body to send.
+fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
+    use Audience::*;
+    let c = "/api/v1/centres/{centre}/counters/{counter}";
+    let mut t = vec![
+        ("get", "/healthz", Public, Value::Null),
+        ("get", "/api/v1/centres", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/centres/{centre}/services",
+            Public,
+            Value::Null,
+        ),
+        ("get", "/api/v1/centres/{centre}/queue", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/centres/{centre}/display",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/centres/{centre}/events",
+            Public,
+            Value::Null,
+        ),
+        ("get", "/api/v1/tickets/{token}", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/tickets/{token}/ticket.png",
+            Public,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/tickets/{token}/feedback",
+            Public,
+            json!({"rating": 5}),
+        ),
+        (
+            "post",
+            "/api/v1/centres/{centre}/tickets",
+            KioskOrStaff,
+            json!({"service": "A"}),
+        ),
+        (
+            "put",
+            "/api/v1/centres/{centre}/notice",
+            Admin,
+            json!({"text": "Xin chào"}),
+        ),
+        ("post", "/api/v1/auth/login", Public, json!({})),
+        ("get", "/api/v1/auth/me", SignedIn, Value::Null),
+        (
+            "post",
+            "/api/v1/devices",
+            Admin,
+            json!({"kind": "display", "name": "x", "centre": "mo-cay"}),
+        ),
+        ("get", "/api/v1/devices", Admin, Value::Null),
+        ("delete", "/api/v1/devices/{id}", Admin, Value::Null),
+        ("get", "/api/v1/audit", Admin, Value::Null),
+        (
+            "post",
+            "/api/v1/centres/{centre}/counters/{counter}/feedback",
+            RatingDevice,
+            json!({"rating": 4}),
+        ),
+        // Last: it ends the caller's session.
+        ("post", "/api/v1/auth/logout", Public, Value::Null),
+    ];
+    for action in [
+        "call-next",
+        "recall",
+        "start",
+        "complete",
+        "no-show",
+        "pause",
+        "resume",
+    ] {
+        let p: &'static str = Box::leak(format!("{c}/{action}").into_boxed_str());
+        t.insert(t.len() - 1, ("post", p, StaffAtCounter, json!({})));
+    }
+    let p: &'static str = Box::leak(format!("{c}/transfer").into_boxed_str());
+    t.insert(
+        t.len() - 1,
+        ("post", p, StaffAtCounter, json!({"service": "B"})),
+    );
+    t
+}
+
+#[tokio::test]
+async fn every_route_answers_each_audience_as_declared() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+                .map(move |m| (m.clone(), p.clone()))
+        })
+        .collect();
+    let table = table();
+    let declared: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&declared).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an audience in the matrix: {missing:?}"
+    );
+    let stale: Vec<_> = declared.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that do not exist: {stale:?}"
+    );
+
+    // The callers.
+    let display = app
+        .client
+        .post(app.url("/api/v1/devices"))
+        .json(&json!({"kind": "display", "name": "Màn hình", "centre": "mo-cay"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let quay1 = app.login("quay1").await;
+    let quay2 = app.login("quay2").await;
+    let ticket = app.issue("A").await;
+    let token = ticket["token"].as_str().unwrap().to_owned();
+
+    for (method, path, audience, body) in table {
+        for who in EVERYONE {
+            let client = match who {
+                Who::Anonymous => app.anon.clone(),
+                Who::Display => app.bearer(&display),
+                Who::Kiosk => app.bearer(&app.kiosk_token),
+                Who::Rating => app.bearer(&app.rating_token),
+                Who::OtherStaff => app.bearer(&quay2),
+                Who::Staff => app.bearer(&quay1),
+                Who::Admin => app.client.clone(),
+            };
+            // A fresh device to revoke each time, so every admin call finds one.
+            let victim = app
+                .client
+                .post(app.url("/api/v1/devices"))
+                .json(&json!({"kind": "display", "name": "x", "centre": "mo-cay"}))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["id"]
+                .to_string();
+            let url = app.url(
+                &path
+                    .replace("{centre}", "mo-cay")
+                    .replace("{counter}", "1")
+                    .replace("{token}", &token)
+                    .replace("{id}", &victim),
+            );
+            assert!(!url.contains('{'), "give the matrix a value for {url}");
+            let req = match method {
+                "get" => client.get(&url),
+                "post" => client.post(&url),
+                "put" => client.put(&url),
+                "delete" => client.delete(&url),
+                m => panic!("method {m}"),
+            };
+            let req = if body.is_null() { req } else { req.json(&body) };
+            let status = req.send().await.unwrap().status().as_u16();
+            let what = format!("{method} {path} as {who:?} -> {status}");
+            assert!(status < 500, "{what}");
+            if allowed(audience, who) {
+                assert!(status != 401 && status != 403, "{what}: should be allowed");
+            } else if who == Who::Anonymous {
+                assert_eq!(status, 401, "{what}");
+            } else {
+                assert_eq!(status, 403, "{what}");
+            }
+        }
+    }
+    app.stop().await;
+}
