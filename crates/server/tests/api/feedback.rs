@@ -140,3 +140,23 @@ async fn the_audit_log_pages_for_admins_only() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_counters_racing_for_one_ticket_get_one_each_answer() {
+    let app = spawn_app().await;
+    // Counters 1 and 2 both serve A (the demo); one citizen waits.
+    app.issue("A").await;
+    let (q1, q2) = (
+        app.bearer(&app.login("quay1").await),
+        app.bearer(&app.login("quay2").await),
+    );
+    let call = |c: &reqwest::Client, n: u16| {
+        c.post(app.url(&format!("/api/v1/centres/mo-cay/counters/{n}/call-next")))
+            .send()
+    };
+    let (a, b) = tokio::join!(call(&q1, 1), call(&q2, 2));
+    let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 204], "exactly one counter gets the ticket");
+    app.stop().await;
+}
