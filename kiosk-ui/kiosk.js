@@ -27,6 +27,9 @@ const T = {
     noneAhead: "Bạn là người tiếp theo",
     needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn có mã thiết bị (?token=…).",
     printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
+    printerTop: "Máy in: {status}. Vẫn lấy số được: hãy chụp ảnh mã QR trên màn hình.",
+    noPrint: "Phiếu chưa in được ({status}). Hãy ghi nhớ số và chụp ảnh mã QR trên phiếu bên cạnh.",
+    printer: { paper_out: "hết giấy", cover_open: "nắp đang mở", offline: "không hoạt động", agent: "chưa kết nối" },
     checkinMissing: "Chức năng xác nhận lịch hẹn chưa sẵn sàng.",
     lang: "English",
     weekdays: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
@@ -53,6 +56,9 @@ const T = {
     noneAhead: "You are next",
     needToken: "This kiosk is not registered. An administrator should open this page with its device link (?token=…).",
     printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
+    printerTop: "Printer: {status}. You can still take a number: photograph the QR code on screen.",
+    noPrint: "Your ticket could not be printed ({status}). Remember your number and photograph the QR code on the ticket shown here.",
+    printer: { paper_out: "out of paper", cover_open: "cover open", offline: "offline", agent: "not connected" },
     checkinMissing: "Appointment check-in is not available yet.",
     lang: "Tiếng Việt",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
@@ -73,6 +79,8 @@ const state = {
   priority: null,
   idleTimer: null,
   busy: false,
+  /** Why tickets will not print (`paper_out`, `cover_open`, `offline`, `agent`), or null. */
+  printerProblem: null,
 };
 if (params.get("token")) {
   localStorage.setItem("luot.kiosk.token", state.token);
@@ -139,6 +147,7 @@ function applyLang() {
   if (state.centreInfo) $("centre-name").textContent = name(state.centreInfo);
   renderServices();
   renderPriorities();
+  renderPrinter();
   tick();
 }
 
@@ -244,6 +253,32 @@ async function refresh() {
   } catch {
     $("offline").hidden = false;
   }
+  await refreshPrinter();
+}
+
+/** The kiosk's printer as its print agent last reported it (GET /api/v1/kiosks/me). */
+async function refreshPrinter() {
+  if (!state.token) return;
+  try {
+    const { ok, body } = await api("/api/v1/kiosks/me");
+    if (!ok) return;
+    const h = body.health;
+    state.printerProblem = !h || !h.connected ? "agent"
+      : ["paper_out", "cover_open", "offline"].includes(h.printer) ? h.printer : null;
+  } catch {
+    return; // the offline overlay already says the server is unreachable
+  }
+  renderPrinter();
+}
+
+function renderPrinter() {
+  const p = state.printerProblem;
+  const status = p ? T[state.lang].printer[p] : "";
+  $("printer-notice").hidden = !p;
+  $("printer-notice").textContent = p ? t("printerTop", { status }) : "";
+  const done = $("done-print");
+  done.classList.toggle("problem", Boolean(p));
+  done.textContent = p ? t("noPrint", { status }) : t("takeTicket");
 }
 
 /** Issues a ticket, retrying a network failure with the same key. */
@@ -291,6 +326,7 @@ function showIssued(ticket) {
   img.src = `/api/v1/tickets/${encodeURIComponent(ticket.token)}/ticket.png`;
   img.alt = ticket.number;
   window.luotKiosk.lastTicket = ticket;
+  renderPrinter();
   show("done");
 }
 
@@ -299,13 +335,20 @@ async function openCheckin() {
   const box = $("checkin");
   box.replaceChildren();
   try {
-    const mod = await import("/kiosk/checkin.js");
-    const mount = mod.default || mod.mountCheckin || mod.renderCheckin || mod.mount;
-    await mount(box, {
+    const { renderCheckIn } = await import("/kiosk/checkin.js");
+    renderCheckIn(box, {
       centre: state.centre,
       lang: state.lang,
-      authorization: state.token ? `Bearer ${state.token}` : "",
-      onTicket: showIssued,
+      authorization: state.token ? `Bearer ${state.token}` : undefined,
+      // The panel shows the outcome ({ new, ticket, appointment }); the kiosk
+      // then shows the ticket like a walk-in one, QR included.
+      onTicket: (outcome) => outcome?.ticket && showIssued(outcome.ticket),
+      // Too late for the booking: a normal ticket for the same service.
+      onWalkIn: (code) => {
+        const s = state.services.find((x) => x.code === code);
+        if (s) issue(s);
+        else reset();
+      },
     });
   } catch {
     box.textContent = t("checkinMissing");
@@ -325,7 +368,7 @@ document.addEventListener("pointerdown", () => {
 });
 
 /** For tests and diagnostics. */
-window.luotKiosk = { state, refresh, lastTicket: null };
+window.luotKiosk = { state, refresh, refreshPrinter, lastTicket: null };
 
 applyLang();
 if (!state.token) banner(t("needToken"));

@@ -13,6 +13,7 @@ pub mod display;
 pub mod events;
 pub mod feedback;
 pub mod health;
+pub mod kiosks;
 pub mod openapi;
 pub mod queue;
 pub mod tickets;
@@ -31,4 +32,5 @@ pub fn router() -> Router<AppState> {
         .merge(devices::router())
         .merge(feedback::router())
         .merge(audit::router())
+        .merge(kiosks::router())
 }

@@ -39,6 +39,9 @@ use crate::state::AppState;
         super::feedback::rate_ticket,
         super::feedback::rate_at_counter,
         super::audit::list,
+        super::kiosks::agent,
+        super::kiosks::me,
+        super::kiosks::list,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

@@ -79,9 +79,11 @@ pub async fn issue(
     Json(req): Json<IssueRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let centre = centre_code(&centre)?;
+    // A kiosk's ticket is printed on that kiosk: the print job commits with it.
+    let mut print_on = None;
     let channel = match &caller {
         Caller::Device(_) => {
-            caller.device(&[DeviceKind::Kiosk], &centre)?;
+            print_on = Some(caller.device(&[DeviceKind::Kiosk], &centre)?.id);
             Channel::Kiosk
         }
         Caller::Staff(_) => {
@@ -108,7 +110,7 @@ pub async fn issue(
         channel,
         actor: caller.actor(),
         idempotency_key: idempotency_key(&headers)?,
-        print_on: None,
+        print_on,
         now: state.now(),
     };
     let ticket = state.store.issue_ticket(cmd).await?;

@@ -10,6 +10,8 @@ mod auth;
 mod errors;
 mod events;
 mod feedback;
+mod kiosk;
+mod kiosk_e2e;
 mod matrix;
 mod outage;
 mod printing;

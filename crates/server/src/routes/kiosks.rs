@@ -1,0 +1,142 @@
+//! Kiosk devices: the print agent's websocket (`luot-kiosk` connects here with
+//! its device token), the kiosk's own health for the kiosk page (printer out of
+//! paper, agent offline), and every kiosk's health for administrators.
+
+use axum::{
+    extract::{ws::rejection::WebSocketUpgradeRejection, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    routing::get,
+    Router,
+};
+use luot_store::{
+    auth::{DeviceKind, DeviceView},
+    KioskHealth,
+};
+use serde::Serialize;
+
+use crate::{
+    auth::{Caller, Device, RequireAdmin},
+    error::{ApiError, ApiResult},
+    extract::{Json, Path},
+    kiosk_agent::{self, Agent},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/kiosks", get(list))
+        .route("/api/v1/kiosks/me", get(me))
+        .route("/api/v1/kiosks/{kiosk}/agent", get(agent))
+}
+
+/// The calling kiosk device, whatever its centre.
+fn kiosk(caller: &Caller) -> ApiResult<&Device> {
+    match caller {
+        Caller::Device(d) if d.kind == DeviceKind::Kiosk => Ok(d),
+        Caller::Anonymous => Err(ApiError::unauthenticated()),
+        _ => Err(ApiError::forbidden(
+            "Chỉ thiết bị kiosk được dùng đường dẫn này",
+            "Only a kiosk device may use this path",
+        )),
+    }
+}
+
+/// The print agent's connection (protocol: `luot_print::job`). Audience: a
+/// kiosk device; `{kiosk}` is `me` or the device's own id.
+#[utoipa::path(get, path = "/api/v1/kiosks/{kiosk}/agent", tag = "kiosks",
+    params(("kiosk" = String, Path, description = "`me` or the kiosk's device id")),
+    responses(
+        (status = 101, description = "websocket: print jobs down, acks and printer status up"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "not a kiosk, or another kiosk's id"),
+        (status = 426, body = crate::error::ErrorBody, description = "not a websocket request")))]
+pub async fn agent(
+    State(state): State<AppState>,
+    Path(which): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let device = kiosk(&caller)?;
+    if which != "me" && which != device.id.to_string() {
+        return Err(ApiError::forbidden(
+            "Kiosk chỉ nhận lệnh in của chính nó",
+            "A kiosk may only take its own print jobs",
+        ));
+    }
+    let ws = ws.map_err(|_| {
+        ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "websocket_required",
+            "Đường dẫn này chỉ dùng được qua WebSocket",
+            "This path needs a WebSocket connection",
+        )
+    })?;
+    let agent = Agent {
+        device_id: device.id,
+        centre: device.centre.clone(),
+        // The host the agent reached is one the centre's network reaches too,
+        // unless the operator configured the public URL.
+        base_url: crate::printing::base_url(state.public_url.as_deref(), &headers),
+    };
+    Ok(ws
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| kiosk_agent::run(socket, state, agent)))
+}
+
+/// A kiosk as its own page or an administrator sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KioskState {
+    pub device: Device,
+    /// The print agent's last report; null when `luot-kiosk` never connected.
+    pub health: Option<KioskHealth>,
+}
+
+/// The calling kiosk and its printer, so the kiosk page can warn when the
+/// printer is out of paper or the print agent is offline. Audience: a kiosk device.
+#[utoipa::path(get, path = "/api/v1/kiosks/me", tag = "kiosks",
+    responses((status = 200, body = KioskState), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<KioskState>> {
+    let device = kiosk(&caller)?.clone();
+    let health = state.store.kiosk_health(&[device.id]).await?.pop();
+    Ok(Json(KioskState { device, health }))
+}
+
+/// A registered kiosk with its health, for the devices page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KioskListing {
+    pub device: DeviceView,
+    pub health: Option<KioskHealth>,
+}
+
+/// Every kiosk of the administrator's centres with its agent's connection,
+/// printer state, last job and jobs waiting. Audience: admin.
+#[utoipa::path(get, path = "/api/v1/kiosks", tag = "kiosks",
+    responses((status = 200, body = [KioskListing]), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+) -> ApiResult<Json<Vec<KioskListing>>> {
+    let kiosks: Vec<DeviceView> = state
+        .store
+        .devices()
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == DeviceKind::Kiosk && admin.belongs_to(&d.centre))
+        .collect();
+    let ids: Vec<i64> = kiosks.iter().map(|d| d.id).collect();
+    let mut health = state.store.kiosk_health(&ids).await?;
+    Ok(Json(
+        kiosks
+            .into_iter()
+            .map(|device| {
+                let i = health.iter().position(|h| h.device_id == device.id);
+                let health = i.map(|i| health.swap_remove(i));
+                KioskListing { device, health }
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,133 @@
+//! Kiosk routes and their audiences: the print agent's websocket, the kiosk's
+//! own health, every kiosk's health for administrators; a kiosk's ticket gets
+//! a print job for that kiosk.
+
+use serde_json::{json, Value};
+
+use crate::helpers::spawn_app;
+
+const ME: &str = "/api/v1/kiosks/me";
+const LIST: &str = "/api/v1/kiosks";
+
+#[tokio::test]
+async fn kiosk_routes_have_their_audiences() {
+    let app = spawn_app().await;
+    let kiosk = app.bearer(&app.kiosk_token);
+    let rating = app.bearer(&app.rating_token);
+    let quay1 = app.bearer(&app.login("quay1").await);
+
+    // The kiosk's own state: the kiosk device only.
+    assert_eq!(
+        app.anon.get(app.url(ME)).send().await.unwrap().status(),
+        401
+    );
+    for other in [&rating, &quay1, &app.client] {
+        let r = other.get(app.url(ME)).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "forbidden");
+    }
+    let me: Value = kiosk
+        .get(app.url(ME))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["device"]["kind"], "kiosk");
+    assert_eq!(me["device"]["centre"], "mo-cay");
+    // No agent ever connected: the page warns that tickets will not print.
+    assert_eq!(me["health"], Value::Null);
+    let id = me["device"]["id"].as_i64().unwrap();
+
+    // Every kiosk's health: administrators only.
+    assert_eq!(
+        app.anon.get(app.url(LIST)).send().await.unwrap().status(),
+        401
+    );
+    for other in [&kiosk, &rating, &quay1] {
+        assert_eq!(other.get(app.url(LIST)).send().await.unwrap().status(), 403);
+    }
+    let list: Value = app
+        .client
+        .get(app.url(LIST))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kiosks = list.as_array().unwrap();
+    assert_eq!(kiosks.len(), 1, "{list}");
+    assert_eq!(kiosks[0]["device"]["id"], id);
+    assert!(kiosks.iter().all(|k| k["device"]["kind"] == "kiosk"));
+
+    // The agent: a kiosk device, `me` or its own id; the websocket check comes after.
+    let agent = |k: &str| app.url(&format!("/api/v1/kiosks/{k}/agent"));
+    assert_eq!(
+        app.anon.get(agent("me")).send().await.unwrap().status(),
+        401
+    );
+    assert_eq!(rating.get(agent("me")).send().await.unwrap().status(), 403);
+    assert_eq!(quay1.get(agent("me")).send().await.unwrap().status(), 403);
+    assert_eq!(
+        kiosk
+            .get(agent(&(id + 1).to_string()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        kiosk.get(agent("nonsense")).send().await.unwrap().status(),
+        403
+    );
+    for own in ["me".to_string(), id.to_string()] {
+        let r = kiosk.get(agent(&own)).send().await.unwrap();
+        assert_eq!(r.status(), 426, "{own}: a plain GET is not an upgrade");
+    }
+
+    // A kiosk's ticket is to be printed on that kiosk; a staff ticket is not printed.
+    let t = app.issue("A").await;
+    assert_eq!(t["channel"], "kiosk");
+    let jobs = app.state.store.pending_print_jobs(id, 0).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].ticket_token, t["token"].as_str().unwrap());
+    let r = quay1
+        .post(app.url("/api/v1/centres/mo-cay/tickets"))
+        .json(&json!({"service": "A"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        app.state
+            .store
+            .pending_print_jobs(id, 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let me: Value = kiosk
+        .get(app.url(ME))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["health"], Value::Null, "no agent report yet");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn kiosk_routes_are_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    for p in [LIST, ME, "/api/v1/kiosks/{kiosk}/agent"] {
+        assert!(doc["paths"][p]["get"].is_object(), "{p} missing");
+    }
+    app.stop().await;
+}
