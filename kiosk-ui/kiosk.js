@@ -279,6 +279,8 @@ function renderPrinter() {
   const done = $("done-print");
   done.classList.toggle("problem", Boolean(p));
   done.textContent = p ? t("noPrint", { status }) : t("takeTicket");
+  // The notice already asks for a photograph; the generic hint would repeat it.
+  $("done-hint").hidden = Boolean(p);
 }
 
 /** Issues a ticket, retrying a network failure with the same key. */

@@ -91,6 +91,8 @@ pub struct KioskState {
     pub device: Device,
     /// The print agent's last report; null when `luot-kiosk` never connected.
     pub health: Option<KioskHealth>,
+    /// Print jobs not yet acknowledged (also counted while no agent ever connected).
+    pub pending_jobs: u32,
 }
 
 /// The calling kiosk and its printer, so the kiosk page can warn when the
@@ -101,7 +103,17 @@ pub struct KioskState {
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<KioskState>> {
     let device = kiosk(&caller)?.clone();
     let health = state.store.kiosk_health(&[device.id]).await?.pop();
-    Ok(Json(KioskState { device, health }))
+    let pending_jobs = pending(&state, device.id).await?;
+    Ok(Json(KioskState {
+        device,
+        health,
+        pending_jobs,
+    }))
+}
+
+async fn pending(state: &AppState, device_id: i64) -> ApiResult<u32> {
+    let jobs = state.store.pending_print_jobs(device_id, 0).await?;
+    Ok(u32::try_from(jobs.len()).unwrap_or(u32::MAX))
 }
 
 /// A registered kiosk with its health, for the devices page.
@@ -109,6 +121,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
 pub struct KioskListing {
     pub device: DeviceView,
     pub health: Option<KioskHealth>,
+    /// Print jobs not yet acknowledged.
+    pub pending_jobs: u32,
 }
 
 /// Every kiosk of the administrator's centres with its agent's connection,
@@ -129,14 +143,19 @@ pub async fn list(
         .collect();
     let ids: Vec<i64> = kiosks.iter().map(|d| d.id).collect();
     let mut health = state.store.kiosk_health(&ids).await?;
-    Ok(Json(
-        kiosks
-            .into_iter()
-            .map(|device| {
-                let i = health.iter().position(|h| h.device_id == device.id);
-                let health = i.map(|i| health.swap_remove(i));
-                KioskListing { device, health }
-            })
-            .collect(),
-    ))
+    let mut out = Vec::with_capacity(kiosks.len());
+    for device in kiosks {
+        let i = health.iter().position(|h| h.device_id == device.id);
+        let health = i.map(|i| health.swap_remove(i));
+        let pending_jobs = match &health {
+            Some(h) => h.pending_jobs,
+            None => pending(&state, device.id).await?,
+        };
+        out.push(KioskListing {
+            device,
+            health,
+            pending_jobs,
+        });
+    }
+    Ok(Json(out))
 }

@@ -119,6 +119,17 @@ async fn kiosk_routes_have_their_audiences() {
         .await
         .unwrap();
     assert_eq!(me["health"], Value::Null, "no agent report yet");
+    assert_eq!(me["pending_jobs"], 1);
+    let list: Value = app
+        .client
+        .get(app.url(LIST))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["pending_jobs"], 1);
     app.stop().await;
 }
 
