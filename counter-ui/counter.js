@@ -91,7 +91,14 @@ function chooseCounter(n) {
 
 async function refresh() {
   st.snap = (await api("GET", `/api/v1/centres/${st.centre}/queue`)).data;
-  if (st.counter) render();
+  if (st.counter) {
+    render();
+    const f = (await api("GET", `/api/v1/centres/${st.centre}/counters/${st.counter}/today`)).data;
+    const mean = f.mean_service_minutes === null ? "—" : `${f.mean_service_minutes} ${t("min")}`;
+    const rating = f.mean_rating === null ? "—" : `${f.mean_rating}/5 (${f.ratings})`;
+    $("#figures").textContent =
+      `${t("served")}: ${f.served} · ${t("noShows")}: ${f.no_shows} · ${t("meanTime")}: ${mean} · ${t("rating")}: ${rating}`;
+  }
 }
 
 function fillForms() {

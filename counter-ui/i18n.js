@@ -11,7 +11,8 @@ export const T = {
     done: "Xong", idle: "Chưa gọi số nào", signedOut: "Phiên đăng nhập đã hết, vui lòng đăng nhập lại",
     state_open: "đang mở", state_paused: "tạm dừng", state_closed: "đóng",
     status_called: "đã gọi, chờ công dân đến", status_serving: "đang phục vụ", status_done: "đã xong",
-    "call-next": "Gọi tiếp",
+    "call-next": "Gọi tiếp", today: "Hôm nay", served: "Đã phục vụ", noShows: "Vắng mặt",
+    meanTime: "Thời gian TB", rating: "Đánh giá",
   },
   en: {
     title: "Counter console", logout: "Sign out", signIn: "Sign in", username: "Username",
@@ -24,6 +25,7 @@ export const T = {
     done: "Done", idle: "No ticket called", signedOut: "Your session ended, please sign in again",
     state_open: "open", state_paused: "paused", state_closed: "closed",
     status_called: "called, waiting for the citizen", status_serving: "serving", status_done: "done",
-    "call-next": "Call next",
+    "call-next": "Call next", today: "Today", served: "Served", noShows: "No-shows",
+    meanTime: "Mean time", rating: "Rating",
   },
 };

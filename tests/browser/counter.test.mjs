@@ -56,6 +56,10 @@ test('sign in on /counter, call next, complete; the rating tablet asks and rates
   await tablet.click('#levels button[data-rating="5"]');
   await tablet.waitForSelector('#thanks:not([hidden])');
 
+  // Today's figures count the rating once the console refreshes.
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.querySelector('#figures').textContent.includes('5/5 (1)'));
+  await page.keyboard.press('o');
   // Rated once: the ticket's own link cannot rate again.
   const again = await api('POST', `/api/v1/tickets/${issued.body.token}/feedback`, { rating: 1 });
   assert.equal(again.status, 409);

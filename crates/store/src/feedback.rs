@@ -31,8 +31,27 @@ pub struct FeedbackView {
     pub comment: Option<String>,
 }
 
+/// A counter's figures for today (the centre's service day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CounterToday {
+    pub served: u32,
+    pub no_shows: u32,
+    /// Mean minutes from start to completion of the tickets served; null before the first.
+    pub mean_service_minutes: Option<f64>,
+    /// Mean rating given today to tickets this counter served; null without ratings.
+    pub mean_rating: Option<f64>,
+    pub ratings: u32,
+}
+
 #[async_trait]
 pub trait FeedbackStore: Send + Sync {
+    /// Today's figures of one counter.
+    async fn counter_today(
+        &self,
+        centre: &CentreCode,
+        counter: CounterNumber,
+        now: Timestamp,
+    ) -> Result<CounterToday>;
     /// Rates the ticket with this token: `NotFound("ticket")`,
     /// `Conflict(NotServed)` unless it was served, `Conflict(AlreadyRated)`.
     async fn rate_ticket(&self, token: &str, f: NewFeedback) -> Result<FeedbackView>;

@@ -5,9 +5,14 @@
 
 use std::time::Duration;
 
-use axum::{extract::State, http::StatusCode, routing::post, Router};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    routing::{get, post},
+    Router,
+};
 use luot_store::auth::DeviceKind;
-use luot_store::feedback::{FeedbackView, NewFeedback};
+use luot_store::feedback::{CounterToday, FeedbackView, NewFeedback};
 use serde::Deserialize;
 
 use crate::{
@@ -27,6 +32,33 @@ pub fn router() -> Router<AppState> {
             "/api/v1/centres/{centre}/counters/{counter}/feedback",
             post(rate_at_counter),
         )
+        .route(
+            "/api/v1/centres/{centre}/counters/{counter}/today",
+            get(today),
+        )
+}
+
+/// Today's figures of a counter: served, no-shows, mean service time, ratings.
+/// Audience: staff allowed at that counter.
+#[utoipa::path(get, path = "/api/v1/centres/{centre}/counters/{counter}/today", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    responses((status = 200, body = CounterToday), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn today(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<Json<CounterToday>> {
+    caller.staff()?;
+    let centre = centre_code(&centre)?;
+    let counter = counter_number(&counter)?;
+    caller.staff_at(&centre, counter)?;
+    Ok(Json(
+        state
+            .store
+            .counter_today(&centre, counter, state.now())
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -38,6 +38,7 @@ use crate::state::AppState;
         super::devices::revoke,
         super::feedback::rate_ticket,
         super::feedback::rate_at_counter,
+        super::feedback::today,
         super::audit::list,
         super::kiosks::agent,
         super::kiosks::me,

@@ -46,6 +46,24 @@ async fn a_served_ticket_is_rated_once() {
     let r = rate(json!({"rating": 1})).await.unwrap();
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "already_rated");
+    // The counter's figures for today count it.
+    let today: Value = quay1
+        .get(app.url("/api/v1/centres/mo-cay/counters/1/today"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            today["served"].clone(),
+            today["no_shows"].clone(),
+            today["ratings"].clone(),
+            today["mean_rating"].clone()
+        ),
+        (json!(1), json!(0), json!(1), json!(5.0))
+    );
     app.stop().await;
 }
 

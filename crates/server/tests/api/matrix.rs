@@ -132,6 +132,12 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             Value::Null,
         ),
         (
+            "get",
+            "/api/v1/centres/{centre}/counters/{counter}/today",
+            StaffAtCounter,
+            Value::Null,
+        ),
+        (
             "post",
             "/api/v1/centres/{centre}/counters/{counter}/feedback",
             RatingDevice,

@@ -85,6 +85,57 @@ fn check(f: &NewFeedback) -> Result<()> {
 
 #[async_trait]
 impl FeedbackStore for SqlStore {
+    async fn counter_today(
+        &self,
+        centre: &CentreCode,
+        counter: CounterNumber,
+        now: jiff::Timestamp,
+    ) -> Result<CounterToday> {
+        let mut c = self.read().await?;
+        let centre = rows::centre(&mut c, centre).await?;
+        let k = rows::counter(&mut c, centre.id, counter).await?;
+        let day = luot_domain::numbering::service_day(now, &centre.tz()?).to_string();
+        let rows: Vec<(String, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT t.status, t.started_at, t.finished_at, f.rating FROM tickets t \
+             LEFT JOIN feedback f ON f.ticket_id = t.id \
+             WHERE t.counter_id = $1 AND t.service_day = $2 AND t.status IN ('done', 'no_show')",
+        )
+        .bind(k.id)
+        .bind(day)
+        .fetch_all(&mut *c)
+        .await?;
+        let mut out = CounterToday {
+            served: 0,
+            no_shows: 0,
+            mean_service_minutes: None,
+            mean_rating: None,
+            ratings: 0,
+        };
+        let (mut minutes, mut timed, mut stars) = (0.0, 0u32, 0i64);
+        for (status, started, finished, rating) in rows {
+            if status == "no_show" {
+                out.no_shows += 1;
+                continue;
+            }
+            out.served += 1;
+            if let (Some(s), Some(f)) = (started, finished) {
+                minutes += (f - s) as f64 / 60_000_000.0;
+                timed += 1;
+            }
+            if let Some(r) = rating {
+                stars += r;
+                out.ratings += 1;
+            }
+        }
+        if timed > 0 {
+            out.mean_service_minutes = Some((minutes / f64::from(timed) * 10.0).round() / 10.0);
+        }
+        if out.ratings > 0 {
+            out.mean_rating = Some((stars as f64 / f64::from(out.ratings) * 10.0).round() / 10.0);
+        }
+        Ok(out)
+    }
+
     async fn rate_ticket(&self, token: &str, f: NewFeedback) -> Result<FeedbackView> {
         check(&f)?;
         let token = token.to_owned();

@@ -156,3 +156,88 @@ async fn accounts_sessions_devices_and_audit() {
         );
     }
 }
+
+#[tokio::test]
+async fn ratings_once_per_served_ticket_and_todays_figures() {
+    use luot_domain::Channel;
+    use luot_store::feedback::NewFeedback;
+    use luot_store::{CounterRef, IssueTicket};
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(2), now).await.unwrap();
+        let t = s
+            .issue_ticket(IssueTicket {
+                centre: centre_code(),
+                service: code("A"),
+                priority: None,
+                channel: Channel::Kiosk,
+                actor: "kiosk:1".into(),
+                idempotency_key: None,
+                print_on: None,
+                now,
+            })
+            .await
+            .unwrap();
+        let at = |mins: i64| CounterRef {
+            centre: centre_code(),
+            counter: counter(1),
+            actor: "staff:lan".into(),
+            now: now + jiff::SignedDuration::from_mins(mins),
+        };
+        let f = |rating: u8, mins: i64| NewFeedback {
+            rating,
+            comment: Some("tốt".into()),
+            source: "ticket".into(),
+            now: now + jiff::SignedDuration::from_mins(mins),
+        };
+        let early = s.rate_ticket(&t.token, f(5, 0)).await;
+        assert!(
+            matches!(
+                early,
+                Err(luot_store::Error::Conflict(luot_store::Conflict::NotServed))
+            ),
+            "{}",
+            b.name
+        );
+        s.call_next(at(1)).await.unwrap();
+        s.start(at(2)).await.unwrap();
+        s.complete(at(12)).await.unwrap();
+        let window = std::time::Duration::from_secs(900);
+        let v = s
+            .rate_last_at_counter(&centre_code(), counter(1), window, f(4, 13))
+            .await
+            .unwrap();
+        assert_eq!(
+            (v.number.as_str(), v.rating, v.counter),
+            ("A001", 4, Some(counter(1)))
+        );
+        let again = s.rate_ticket(&t.token, f(1, 14)).await;
+        assert!(
+            matches!(
+                again,
+                Err(luot_store::Error::Conflict(
+                    luot_store::Conflict::AlreadyRated
+                ))
+            ),
+            "{}",
+            b.name
+        );
+        let today = s
+            .counter_today(&centre_code(), counter(1), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            (today.served, today.no_shows, today.ratings),
+            (1, 0, 1),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            (today.mean_service_minutes, today.mean_rating),
+            (Some(10.0), Some(4.0)),
+            "{}",
+            b.name
+        );
+    }
+}
