@@ -23,6 +23,8 @@ use crate::state::AppState;
 /// connection is taken for dead.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(65);
+/// A job still unprinted this long after its ticket was issued is not printed.
+const STALE_AFTER: Duration = Duration::from_secs(30 * 60);
 /// The fallback poll for jobs whose wake-up was missed.
 const POLL_EVERY: Duration = Duration::from_secs(5);
 
@@ -196,6 +198,18 @@ async fn send_pending(
                 continue;
             }
         };
+        if let Some(why) = stale(&ticket, state.now()) {
+            // Nobody is at the kiosk for this paper any more (the page told the
+            // citizen to photograph the QR); printing a backlog after a long
+            // outage would only leave a pile of orphan tickets. Retired as done.
+            tracing::warn!(job = job.id, ticket = %ticket.number, why, "print job retired unprinted");
+            let _ = state
+                .store
+                .ack_print_job(agent.device_id, job.id, state.now())
+                .await;
+            *sent_up_to = job.id;
+            continue;
+        }
         let print = crate::printing::ticket_print(&ticket, &centre, &agent.base_url, Lang::Vi);
         let msg = ServerMessage::Print {
             job_id: job.id as u64,
@@ -207,6 +221,18 @@ async fn send_pending(
         *sent_up_to = job.id;
     }
     true
+}
+
+/// Why a job is not worth printing any more: its ticket was already served,
+/// cancelled or transferred, or it waited longer than [`STALE_AFTER`].
+fn stale(t: &luot_store::TicketView, now: jiff::Timestamp) -> Option<&'static str> {
+    use luot_domain::TicketStatus::*;
+    match t.status {
+        Waiting | Called | Serving => {}
+        Done | NoShow | Cancelled | Transferred => return Some("ticket finished"),
+    }
+    let age = now.as_microsecond() - t.issued_at.as_microsecond();
+    (age > STALE_AFTER.as_micros() as i64).then_some("issued too long ago")
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {

@@ -142,3 +142,69 @@ async fn kiosk_routes_are_in_the_openapi_document() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn after_an_outage_finished_and_old_tickets_are_not_printed() {
+    use futures::{SinkExt, StreamExt};
+    use luot_print::{KioskMessage, Paper, PrinterStatus, ServerMessage};
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+    let app = spawn_app().await;
+    let me: Value = app
+        .bearer(&app.kiosk_token)
+        .get(app.url(ME))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = me["device"]["id"].as_i64().unwrap();
+    // No agent runs for a while: one ticket is served meanwhile, one grows old.
+    let served = app.issue("A").await;
+    assert_eq!(app.counter(1, "call-next", json!({})).await.0, 200);
+    assert_eq!(app.counter(1, "start", json!({})).await.0, 200);
+    assert_eq!(app.counter(1, "complete", json!({})).await.0, 200);
+    let _old = app.issue("B").await;
+    app.set_now(crate::helpers::working_morning() + jiff::SignedDuration::from_mins(31));
+    let fresh = app.issue("C").await;
+    assert_eq!(
+        app.state
+            .store
+            .pending_print_jobs(id, 0)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // The agent connects: only the fresh ticket is sent, the others are retired.
+    let mut req = format!("ws://{}/api/v1/kiosks/me/agent", app.addr)
+        .into_client_request()
+        .unwrap();
+    let auth = format!("Bearer {}", app.kiosk_token).parse().unwrap();
+    req.headers_mut().insert("authorization", auth);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let hello = KioskMessage::Hello {
+        printer: PrinterStatus::Ok,
+        paper: Paper::Mm80,
+        version: "test".into(),
+    };
+    let text = serde_json::to_string(&hello).unwrap();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    let printed = loop {
+        let Message::Text(t) = ws.next().await.unwrap().unwrap() else {
+            continue;
+        };
+        if let ServerMessage::Print { ticket, .. } = serde_json::from_str(&t).unwrap() {
+            break ticket.number;
+        }
+    };
+    assert_eq!(printed, fresh["number"].as_str().unwrap());
+    assert_ne!(printed, served["number"].as_str().unwrap());
+    let left = app.state.store.pending_print_jobs(id, 0).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].ticket_token, fresh["token"].as_str().unwrap());
+    drop(ws);
+    app.stop().await;
+}
