@@ -22,6 +22,9 @@ pub enum Error {
     /// The counter is paused or closed and cannot call.
     #[error("counter is {state}")]
     CounterNotOpen { state: &'static str },
+    /// A booking or check-in rule (see `booking::Refusal`).
+    #[error("{0}")]
+    Booking(crate::booking::Refusal),
 }
 
 impl Error {

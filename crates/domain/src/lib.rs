@@ -4,7 +4,9 @@
 //! always a parameter, so every rule can be unit- and property-tested.
 #![forbid(unsafe_code)]
 
+pub mod booking;
 pub mod call_order;
+pub mod cccd;
 pub mod centre;
 pub mod codes;
 pub mod error;
@@ -12,8 +14,10 @@ pub mod eta;
 pub mod event;
 pub mod numbering;
 pub mod priority;
+pub mod slots;
 pub mod ticket;
 
+pub use booking::{BookingCode, CheckInWindow, Limits, Phone, Refusal};
 pub use call_order::{pick_next, CallGroup, Candidate};
 pub use centre::{Centre, Counter, CounterState, OpeningHours, Service, Weekday};
 pub use codes::{CentreCode, CounterNumber, ServiceCode, TicketPrefix};
@@ -21,4 +25,5 @@ pub use error::Error;
 pub use event::{Event, EventKind};
 pub use numbering::{service_day, NumberSequence, TicketNumber};
 pub use priority::{default_priority_classes, PriorityClass, PriorityCode};
+pub use slots::{BookingSettings, NoSlots, Slot};
 pub use ticket::{Action, Channel, TicketStatus};
