@@ -17,6 +17,7 @@ use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
 pub mod auth;
+pub mod booking;
 mod display;
 mod error;
 pub mod feedback;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod sql;
 
 pub use auth::AuthStore;
+pub use booking::*;
 pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
 pub use feedback::FeedbackStore;
@@ -35,9 +37,7 @@ pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store:
-    DisplayStore + HealthStore + KioskStore + AuthStore + FeedbackStore + Send + Sync + 'static
-{
+pub trait Store {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.

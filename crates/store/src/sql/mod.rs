@@ -29,6 +29,7 @@ use crate::{model::*, Error, Options, Result, Store};
 
 mod auth;
 mod batch;
+mod booking;
 mod counters;
 mod display;
 mod events;

@@ -1,0 +1,259 @@
+//! Online booking: the [`BookingStore`] commands (free slots, book, look up,
+//! cancel, check in, expire no-shows, send reminders once, anonymise) and the
+//! types they take and return. Personal data (name, phone, ID number) appears
+//! only in views for the person who holds the booking code and phone, and in
+//! reminders; ID numbers are kept as a keyed hash and the last four digits.
+
+use async_trait::async_trait;
+use jiff::{civil::Date, Timestamp};
+use luot_domain::{
+    BookingCode, BookingSettings, CentreCode, CheckInWindow, Limits, NoSlots, Phone, ServiceCode,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, TicketView};
+
+/// A centre's booking rules; a centre that never set them uses the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BookingRules {
+    #[schema(value_type = Object)]
+    pub limits: Limits,
+    #[schema(value_type = Object)]
+    pub check_in: CheckInWindow,
+    /// Days after the slot after which a booking's personal data is erased.
+    pub retention_days: u32,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            check_in: CheckInWindow::default(),
+            retention_days: 30,
+        }
+    }
+}
+
+/// A day without bookings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Holiday {
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    pub name: String,
+}
+
+/// A service as the booking portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BookableService {
+    pub code: ServiceCode,
+    pub name: String,
+    pub name_en: String,
+    pub examples: Vec<String>,
+    pub settings: BookingSettings,
+}
+
+/// Everything the portal needs before a citizen picks a slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BookingInfo {
+    pub centre: CentreCode,
+    pub name: String,
+    pub name_en: String,
+    pub address: String,
+    pub hotline: String,
+    pub timezone: String,
+    pub rules: BookingRules,
+    pub holidays: Vec<Holiday>,
+    pub services: Vec<BookableService>,
+}
+
+/// One slot with the places left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SlotView {
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Timestamp,
+    /// Local start time, `07:30`.
+    pub time: String,
+    pub capacity: u32,
+    pub remaining: u32,
+}
+
+/// The slots of one service on one local date. `closed` says why there are none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DaySlots {
+    pub service: ServiceCode,
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    pub slots: Vec<SlotView>,
+    #[schema(value_type = Option<String>)]
+    pub closed: Option<NoSlots>,
+}
+
+/// Book a slot. The handler has validated the phone and the consent.
+#[derive(Debug, Clone)]
+pub struct Book {
+    pub centre: CentreCode,
+    pub service: ServiceCode,
+    pub slot_start: Timestamp,
+    pub name: String,
+    pub phone: Phone,
+    /// A validated ID number (12 or 9 digits); stored only as hash + last 4.
+    pub id_number: Option<String>,
+    pub consent_version: String,
+    pub consent_text: String,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentStatus {
+    Booked,
+    CheckedIn,
+    Cancelled,
+    NoShow,
+}
+
+impl AppointmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Booked => "booked",
+            Self::CheckedIn => "checked_in",
+            Self::Cancelled => "cancelled",
+            Self::NoShow => "no_show",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Booked, Self::CheckedIn, Self::Cancelled, Self::NoShow]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A booking as its holder sees it (they proved the code and the phone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AppointmentView {
+    #[schema(value_type = String)]
+    pub code: BookingCode,
+    pub status: AppointmentStatus,
+    pub centre: CentreCode,
+    pub centre_name: String,
+    pub centre_name_en: String,
+    pub address: String,
+    pub timezone: String,
+    pub service: ServiceCode,
+    pub service_name: String,
+    pub service_name_en: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub slot_start: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub slot_end: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub check_in_opens: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub check_in_closes: Timestamp,
+    pub name: String,
+    /// `0912***678`.
+    pub phone: String,
+    /// `********2345`, when an ID number was given.
+    pub id_number: Option<String>,
+    pub bring_note: String,
+    pub bring_note_en: String,
+    pub consent_version: String,
+    /// The ticket's number once checked in.
+    pub ticket_number: Option<String>,
+}
+
+/// How a kiosk or staff member finds the booking to check in.
+#[derive(Debug, Clone)]
+pub enum CheckInBy {
+    Code(BookingCode),
+    /// Today's booking at this centre made with this ID number (from a CCCD QR).
+    IdNumber {
+        centre: CentreCode,
+        id_number: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckIn {
+    pub by: CheckInBy,
+    /// `kiosk:3`, `staff:lan`.
+    pub actor: String,
+    pub now: Timestamp,
+}
+
+/// A checked-in booking and its appointment ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CheckInOutcome {
+    pub appointment: AppointmentView,
+    pub ticket: TicketView,
+    /// False when the booking was already checked in (a second scan).
+    pub new: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    DayBefore,
+    HourBefore,
+}
+
+/// A reminder to send; it carries the phone, so never log it unmasked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub kind: ReminderKind,
+    pub code: BookingCode,
+    pub phone: String,
+    pub name: String,
+    pub centre_name: String,
+    pub address: String,
+    pub service_name: String,
+    pub slot_start: Timestamp,
+    pub timezone: String,
+}
+
+/// Booking commands and queries.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// The centre's bookable services, rules and holidays.
+    async fn booking_info(&self, centre: &CentreCode) -> Result<BookingInfo>;
+    async fn set_booking_settings(
+        &self,
+        centre: &CentreCode,
+        service: &ServiceCode,
+        settings: BookingSettings,
+    ) -> Result<()>;
+    async fn set_booking_rules(&self, centre: &CentreCode, rules: BookingRules) -> Result<()>;
+    /// Replaces the centre's holiday list.
+    async fn set_holidays(&self, centre: &CentreCode, holidays: Vec<Holiday>) -> Result<()>;
+    /// The bookable slots of a date with the places left.
+    async fn free_slots(
+        &self,
+        centre: &CentreCode,
+        service: &ServiceCode,
+        date: Date,
+        now: Timestamp,
+    ) -> Result<DaySlots>;
+    /// Books a place: never beyond capacity (`SlotFull` with the next free
+    /// slots), within the per-person limits.
+    async fn book(&self, cmd: Book) -> Result<AppointmentView>;
+    /// A booking by code and phone; a wrong phone is `NotFound`, like a wrong code.
+    async fn appointment(&self, code: &BookingCode, phone: &Phone) -> Result<AppointmentView>;
+    /// Cancels a booked (not yet checked-in) appointment, freeing its place.
+    async fn cancel_appointment(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: Timestamp,
+    ) -> Result<AppointmentView>;
+    /// Checks a booking in within its window, issuing its appointment ticket.
+    async fn check_in(&self, cmd: CheckIn) -> Result<CheckInOutcome>;
+    /// Marks bookings whose check-in window closed as no-shows; returns how many.
+    async fn expire_bookings(&self, now: Timestamp) -> Result<u32>;
+    /// Erases personal data of bookings past the retention period.
+    async fn anonymise_bookings(&self, now: Timestamp) -> Result<u32>;
+    /// The reminders due at `now`, each marked sent in the same transaction so
+    /// none goes out twice.
+    async fn claim_reminders(&self, now: Timestamp) -> Result<Vec<Reminder>>;
+}

@@ -1,0 +1,112 @@
+//! The booking commands for the SQL store: each write runs in the group-commit
+//! writer, each read on the read pool. The work lives in `settings` (booking
+//! settings, rules, holidays), `book` (slots, book, look up, cancel) and
+//! `checkin` (check-in, no-shows, reminders, anonymisation).
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use jiff::Timestamp;
+use luot_domain::CentreCode;
+
+use super::{rows, SqlStore};
+use crate::{booking::*, Result};
+
+mod book;
+mod checkin;
+mod settings;
+
+#[async_trait]
+impl crate::BookingStore for SqlStore {
+    async fn booking_info(&self, centre: &CentreCode) -> Result<BookingInfo> {
+        settings::info(&mut *self.read().await?, centre).await
+    }
+
+    async fn set_booking_settings(
+        &self,
+        centre: &CentreCode,
+        service: &luot_domain::ServiceCode,
+        settings: luot_domain::BookingSettings,
+    ) -> Result<()> {
+        let (centre, service) = (centre.clone(), service.clone());
+        self.writer
+            .run(move |c| settings::set_settings(c, centre, service, settings).boxed())
+            .await
+    }
+
+    async fn set_booking_rules(&self, centre: &CentreCode, rules: BookingRules) -> Result<()> {
+        let centre = centre.clone();
+        self.writer
+            .run(move |c| settings::set_rules(c, centre, rules).boxed())
+            .await
+    }
+
+    async fn set_holidays(&self, centre: &CentreCode, holidays: Vec<Holiday>) -> Result<()> {
+        let centre = centre.clone();
+        self.writer
+            .run(move |c| settings::set_holidays(c, centre, holidays).boxed())
+            .await
+    }
+
+    async fn free_slots(
+        &self,
+        centre: &CentreCode,
+        service: &luot_domain::ServiceCode,
+        date: jiff::civil::Date,
+        now: Timestamp,
+    ) -> Result<DaySlots> {
+        let mut c = self.read().await?;
+        let row = rows::centre(&mut c, centre).await?;
+        let b = book::bookable(&mut c, &row, service).await?;
+        book::day(&mut c, &b, date, now).await
+    }
+
+    async fn book(&self, cmd: Book) -> Result<AppointmentView> {
+        self.writer.run(move |c| book::book(c, cmd).boxed()).await
+    }
+
+    async fn appointment(
+        &self,
+        code: &luot_domain::BookingCode,
+        phone: &luot_domain::Phone,
+    ) -> Result<AppointmentView> {
+        let mut c = self.read().await?;
+        let row = book::row_for_holder(&mut c, code, phone).await?;
+        book::to_view(&mut c, row).await
+    }
+
+    async fn cancel_appointment(
+        &self,
+        code: &luot_domain::BookingCode,
+        phone: &luot_domain::Phone,
+        now: Timestamp,
+    ) -> Result<AppointmentView> {
+        let (code, phone) = (code.clone(), phone.clone());
+        self.writer
+            .run(move |c| book::cancel(c, code, phone, now).boxed())
+            .await
+    }
+
+    async fn check_in(&self, cmd: CheckIn) -> Result<CheckInOutcome> {
+        self.writer
+            .run(move |c| checkin::check_in(c, cmd).boxed())
+            .await
+    }
+
+    async fn expire_bookings(&self, now: Timestamp) -> Result<u32> {
+        self.writer
+            .run(move |c| checkin::expire(c, now).boxed())
+            .await
+    }
+
+    async fn anonymise_bookings(&self, now: Timestamp) -> Result<u32> {
+        self.writer
+            .run(move |c| checkin::anonymise(c, now).boxed())
+            .await
+    }
+
+    async fn claim_reminders(&self, now: Timestamp) -> Result<Vec<Reminder>> {
+        self.writer
+            .run(move |c| checkin::claim_reminders(c, now).boxed())
+            .await
+    }
+}

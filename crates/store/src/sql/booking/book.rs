@@ -1,0 +1,348 @@
+//! Free slots, booking, look-up and cancellation. The capacity
+//! of a slot is guarded by one conditional upsert on `slot_counts`: it adds a
+//! place only while `booked < capacity`. On SQLite the single writer makes that
+//! serial anyway; on PostgreSQL `ON CONFLICT DO UPDATE` locks the row and
+//! re-checks the condition on the latest version, so concurrent server processes
+//! cannot overbook either.
+
+use jiff::{civil::Date, tz::TimeZone, Timestamp};
+use luot_domain::{
+    booking::Refusal, cccd, slots, BookingCode, BookingSettings, Error as Rule, Phone, ServiceCode,
+};
+use sqlx::AnyConnection;
+
+use super::settings::{holidays, rules, settings};
+use crate::sql::rows::{self, micros, ts, CentreRow, ServiceRow};
+use crate::{booking::*, Error, Result};
+
+/// How many "next free slots" a full slot's refusal offers.
+const NEXT_FREE: usize = 3;
+
+/// A service with everything slot generation needs.
+pub struct Bookable {
+    pub svc: ServiceRow,
+    pub settings: BookingSettings,
+    pub hours: luot_domain::OpeningHours,
+    pub holidays: Vec<Date>,
+    pub tz: TimeZone,
+}
+
+pub async fn bookable(
+    c: &mut AnyConnection,
+    centre: &CentreRow,
+    service: &ServiceCode,
+) -> Result<Bookable> {
+    let svc = rows::service(c, centre.id, service).await?;
+    let mut settings = settings(c, svc.id).await?;
+    if svc.active == 0 {
+        settings.enabled = false;
+    }
+    Ok(Bookable {
+        hours: svc.hours(&centre.config)?,
+        settings,
+        holidays: holidays(c, centre.id)
+            .await?
+            .into_iter()
+            .map(|h| h.date)
+            .collect(),
+        tz: centre.tz()?,
+        svc,
+    })
+}
+
+async fn booked(c: &mut AnyConnection, service_id: i64, start: Timestamp) -> Result<u32> {
+    let n: Option<i64> = sqlx::query_scalar(
+        "SELECT booked FROM slot_counts WHERE service_id = $1 AND slot_start = $2",
+    )
+    .bind(service_id)
+    .bind(micros(start))
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(n.unwrap_or(0).max(0) as u32)
+}
+
+/// The bookable slots of `date` with the places left.
+pub async fn day(
+    c: &mut AnyConnection,
+    b: &Bookable,
+    date: Date,
+    now: Timestamp,
+) -> Result<DaySlots> {
+    let mut out = DaySlots {
+        service: b.svc.code(),
+        date,
+        slots: Vec::new(),
+        closed: None,
+    };
+    match slots::bookable_slots(date, now, &b.hours, &b.settings, &b.holidays, &b.tz) {
+        Err(why) => out.closed = Some(why),
+        Ok(list) => {
+            for s in list {
+                let taken = booked(c, b.svc.id, s.start).await?;
+                out.slots.push(SlotView {
+                    start: s.start,
+                    end: s.end,
+                    time: s
+                        .start
+                        .to_zoned(b.tz.clone())
+                        .time()
+                        .strftime("%H:%M")
+                        .to_string(),
+                    capacity: b.settings.capacity,
+                    remaining: b.settings.capacity.saturating_sub(taken),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The next free slot starts after `after`, within the horizon.
+async fn next_free(
+    c: &mut AnyConnection,
+    b: &Bookable,
+    after: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<Timestamp>> {
+    let mut out = Vec::new();
+    for date in slots::horizon_dates(now, &b.settings, &b.tz) {
+        let d = day(c, b, date, now).await?;
+        for s in d.slots {
+            if s.start > after && s.remaining > 0 {
+                out.push(s.start);
+                if out.len() == NEXT_FREE {
+                    return Ok(out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The keyed hash of an ID number under this database's pepper.
+pub async fn id_hash(c: &mut AnyConnection, id_number: &str) -> Result<String> {
+    use hmac::Mac;
+    let pepper: String = sqlx::query_scalar("SELECT pepper FROM booking_secret")
+        .fetch_one(&mut *c)
+        .await?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(pepper.as_bytes())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    mac.update(id_number.as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+pub async fn book(
+    c: &mut AnyConnection,
+    cmd: Book,
+) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
+    let centre = rows::centre(c, &cmd.centre).await?;
+    let b = bookable(c, &centre, &cmd.service).await?;
+    let slot = slots::check_slot(
+        cmd.slot_start,
+        cmd.now,
+        &b.hours,
+        &b.settings,
+        &b.holidays,
+        &b.tz,
+    )?;
+    let day = slots::local_date(slot.start, &b.tz).to_string();
+    let rules = rules(c, centre.id).await?;
+    let same_day: Vec<(String,)> = sqlx::query_as(
+        "SELECT s.code FROM appointments a JOIN services s ON s.id = a.service_id \
+         WHERE a.phone = $1 AND a.service_day = $2 AND a.status IN ('booked', 'checked_in')",
+    )
+    .bind(cmd.phone.as_str())
+    .bind(&day)
+    .fetch_all(&mut *c)
+    .await?;
+    let same_day = same_day
+        .into_iter()
+        .map(|(s,)| ServiceCode::parse(&s))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    rules.limits.check(&same_day, &cmd.service)?;
+
+    let taken: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO slot_counts (service_id, slot_start, booked) VALUES ($1, $2, 1) \
+         ON CONFLICT (service_id, slot_start) DO UPDATE SET booked = slot_counts.booked + 1 \
+         WHERE slot_counts.booked < $3 RETURNING booked",
+    )
+    .bind(b.svc.id)
+    .bind(micros(slot.start))
+    .bind(i64::from(b.settings.capacity))
+    .fetch_optional(&mut *c)
+    .await?;
+    if taken.is_none() {
+        let next = next_free(c, &b, slot.start, cmd.now).await?;
+        return Err(Rule::Booking(Refusal::SlotFull { next }).into());
+    }
+
+    let (id_hash, id_last4) = match &cmd.id_number {
+        Some(id) => {
+            let masked = cccd::mask_id(id);
+            (
+                Some(id_hash(c, id).await?),
+                Some(masked[masked.len() - 4..].to_owned()),
+            )
+        }
+        None => (None, None),
+    };
+    // A fresh code; ON CONFLICT DO NOTHING keeps a rare collision from aborting
+    // the transaction (PostgreSQL) and simply draws again.
+    let mut code = None;
+    for _ in 0..16 {
+        let candidate = BookingCode::from_random(rand::random());
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO appointments (centre_id, service_id, code, slot_start, slot_end, service_day, \
+             name, phone, id_hash, id_last4, consent_version, consent_text, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13) \
+             ON CONFLICT (code) DO NOTHING RETURNING id",
+        )
+        .bind(centre.id)
+        .bind(b.svc.id)
+        .bind(candidate.as_str())
+        .bind(micros(slot.start))
+        .bind(micros(slot.end))
+        .bind(&day)
+        .bind(&cmd.name)
+        .bind(cmd.phone.as_str())
+        .bind(&id_hash)
+        .bind(&id_last4)
+        .bind(&cmd.consent_version)
+        .bind(&cmd.consent_text)
+        .bind(micros(cmd.now))
+        .fetch_optional(&mut *c)
+        .await?;
+        if id.is_some() {
+            code = Some(candidate);
+            break;
+        }
+    }
+    let code = code.ok_or_else(|| Error::Internal("no free booking code after 16 draws".into()))?;
+    Ok((view_by_code(c, &code).await?, Vec::new()))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AppointmentRow {
+    pub id: i64,
+    pub centre_id: i64,
+    pub service_id: i64,
+    pub code: String,
+    pub status: String,
+    pub slot_start: i64,
+    pub slot_end: i64,
+    pub name: String,
+    pub phone: String,
+    pub id_last4: Option<String>,
+    pub consent_version: String,
+    pub ticket_id: Option<i64>,
+    pub service_code: String,
+    pub service_name: String,
+    pub service_name_en: String,
+    pub centre_code: String,
+}
+
+pub const APPOINTMENT_SELECT: &str = "SELECT a.id, a.centre_id, a.service_id, a.code, a.status, \
+     a.slot_start, a.slot_end, a.name, a.phone, a.id_last4, a.consent_version, a.ticket_id, \
+     s.code AS service_code, s.name AS service_name, s.name_en AS service_name_en, \
+     c.code AS centre_code FROM appointments a JOIN services s ON s.id = a.service_id \
+     JOIN centres c ON c.id = a.centre_id";
+
+pub async fn row_by_code(c: &mut AnyConnection, code: &BookingCode) -> Result<AppointmentRow> {
+    sqlx::query_as(&format!("{APPOINTMENT_SELECT} WHERE a.code = $1"))
+        .bind(code.as_str())
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or(Error::NotFound("appointment"))
+}
+
+pub async fn view_by_code(c: &mut AnyConnection, code: &BookingCode) -> Result<AppointmentView> {
+    let row = row_by_code(c, code).await?;
+    to_view(c, row).await
+}
+
+pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<AppointmentView> {
+    let centre = rows::centre(c, &luot_domain::CentreCode::parse(&r.centre_code)?).await?;
+    let s = settings(c, r.service_id).await?;
+    let window = rules(c, r.centre_id).await?.check_in;
+    let ticket_number: Option<String> = match r.ticket_id {
+        Some(id) => {
+            sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+        }
+        None => None,
+    };
+    let cfg = centre.config;
+    let start = ts(r.slot_start);
+    Ok(AppointmentView {
+        code: BookingCode::parse(&r.code)?,
+        status: AppointmentStatus::parse(&r.status)
+            .ok_or_else(|| Error::Internal(format!("appointment status `{}`", r.status)))?,
+        centre: cfg.code,
+        centre_name: cfg.name,
+        centre_name_en: cfg.name_en,
+        address: cfg.address,
+        timezone: cfg.timezone,
+        service: ServiceCode::parse(&r.service_code)?,
+        service_name: r.service_name,
+        service_name_en: r.service_name_en,
+        slot_start: start,
+        slot_end: ts(r.slot_end),
+        check_in_opens: window.opens(start),
+        check_in_closes: window.closes(start),
+        name: r.name,
+        phone: luot_domain::booking::mask_phone(&r.phone),
+        id_number: r.id_last4.map(|l| format!("********{l}")),
+        bring_note: s.bring_note,
+        bring_note_en: s.bring_note_en,
+        consent_version: r.consent_version,
+        ticket_number,
+    })
+}
+
+/// The booking only if the phone matches; otherwise the same `NotFound` as an
+/// unknown code, so the reply gives no hint which was wrong.
+pub async fn row_for_holder(
+    c: &mut AnyConnection,
+    code: &BookingCode,
+    phone: &Phone,
+) -> Result<AppointmentRow> {
+    let row = row_by_code(c, code).await?;
+    if row.phone.is_empty() || row.phone != phone.as_str() {
+        return Err(Error::NotFound("appointment"));
+    }
+    Ok(row)
+}
+
+pub async fn cancel(
+    c: &mut AnyConnection,
+    code: BookingCode,
+    phone: Phone,
+    now: Timestamp,
+) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
+    let row = row_for_holder(c, &code, &phone).await?;
+    if row.status != "booked" {
+        let status = AppointmentStatus::parse(&row.status)
+            .map(|s| s.as_str())
+            .unwrap_or("unknown");
+        return Err(Rule::Booking(Refusal::NotActive { status }).into());
+    }
+    let done = sqlx::query(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = $1 WHERE id = $2 AND status = 'booked'",
+    )
+    .bind(micros(now))
+    .bind(row.id)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 1 {
+        sqlx::query(
+            "UPDATE slot_counts SET booked = booked - 1 WHERE service_id = $1 AND slot_start = $2 AND booked > 0",
+        )
+        .bind(row.service_id)
+        .bind(row.slot_start)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok((view_by_code(c, &code).await?, Vec::new()))
+}

@@ -1,0 +1,320 @@
+//! Checking a booking in (its appointment ticket), and the housekeeping the
+//! server runs every minute: no-shows after the window, reminders (each marked
+//! sent in the transaction that hands it out, so none goes twice), and erasing
+//! personal data after the retention period.
+
+use jiff::{SignedDuration, Timestamp};
+use luot_domain::{
+    booking::{Arrival, Refusal},
+    BookingCode, Channel, Error as Rule, EventKind, NumberSequence, TicketNumber, TicketPrefix,
+};
+use sqlx::AnyConnection;
+
+use super::book::{self as b, AppointmentRow, APPOINTMENT_SELECT};
+use super::settings::rules;
+use crate::sql::rows::{self, micros, new_token, ts};
+use crate::sql::{events, tickets};
+use crate::{booking::*, Error, Result};
+
+type Reply = Result<(CheckInOutcome, Vec<luot_domain::Event>)>;
+
+pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn) -> Reply {
+    let row = match &cmd.by {
+        CheckInBy::Code(code) => b::row_by_code(c, code).await?,
+        CheckInBy::IdNumber { centre, id_number } => {
+            by_id_number(c, centre, id_number, cmd.now).await?
+        }
+    };
+    let window = rules(c, row.centre_id).await?.check_in;
+    let start = ts(row.slot_start);
+    match row.status.as_str() {
+        "checked_in" => {
+            let ticket_id = row
+                .ticket_id
+                .ok_or_else(|| Error::Internal("checked in without a ticket".into()))?;
+            let ticket = tickets::view(c, ticket_id, cmd.now).await?;
+            let appointment = b::to_view(c, row).await?;
+            return Ok((
+                CheckInOutcome {
+                    appointment,
+                    ticket,
+                    new: false,
+                },
+                Vec::new(),
+            ));
+        }
+        "booked" => {}
+        "no_show" => return Err(too_late(&row)?),
+        other => {
+            let status = AppointmentStatus::parse(other)
+                .map(|s| s.as_str())
+                .unwrap_or("unknown");
+            return Err(Rule::Booking(Refusal::NotActive { status }).into());
+        }
+    }
+    match window.arrival(start, cmd.now) {
+        Arrival::Early { opens_at } => {
+            return Err(Rule::Booking(Refusal::TooEarly { opens_at }).into())
+        }
+        Arrival::Late { .. } => return Err(too_late(&row)?),
+        Arrival::OnTime => {}
+    }
+    let (ticket_id, event) = issue_appointment_ticket(c, &row, &cmd).await?;
+    sqlx::query(
+        "UPDATE appointments SET status = 'checked_in', checked_in_at = $1, ticket_id = $2 WHERE id = $3",
+    )
+    .bind(micros(cmd.now))
+    .bind(ticket_id)
+    .bind(row.id)
+    .execute(&mut *c)
+    .await?;
+    let ticket = tickets::view(c, ticket_id, cmd.now).await?;
+    let appointment = b::view_by_code(c, &BookingCode::parse(&row.code)?).await?;
+    Ok((
+        CheckInOutcome {
+            appointment,
+            ticket,
+            new: true,
+        },
+        vec![event],
+    ))
+}
+
+fn too_late(row: &AppointmentRow) -> Result<Error> {
+    Ok(Rule::Booking(Refusal::TooLate {
+        service: luot_domain::ServiceCode::parse(&row.service_code)?,
+    })
+    .into())
+}
+
+/// Today's bookings at the centre made with this ID number: the one whose window
+/// is open, else one already checked in, else the nearest (for early/late).
+async fn by_id_number(
+    c: &mut AnyConnection,
+    centre: &luot_domain::CentreCode,
+    id_number: &str,
+    now: Timestamp,
+) -> Result<AppointmentRow> {
+    let centre = rows::centre(c, centre).await?;
+    let today = luot_domain::service_day(now, &centre.tz()?).to_string();
+    let hash = b::id_hash(c, id_number).await?;
+    let found: Vec<AppointmentRow> = sqlx::query_as(&format!(
+        "{APPOINTMENT_SELECT} WHERE a.centre_id = $1 AND a.id_hash = $2 AND a.service_day = $3 \
+         AND a.status IN ('booked', 'checked_in', 'no_show') ORDER BY a.slot_start"
+    ))
+    .bind(centre.id)
+    .bind(&hash)
+    .bind(&today)
+    .fetch_all(&mut *c)
+    .await?;
+    let window = rules(c, centre.id).await?.check_in;
+    let rank = |r: &AppointmentRow| match (r.status.as_str(), window.arrival(ts(r.slot_start), now))
+    {
+        ("booked", Arrival::OnTime) => 0,
+        ("checked_in", _) => 1,
+        ("booked", Arrival::Early { .. }) => 2,
+        _ => 3,
+    };
+    found
+        .into_iter()
+        .min_by_key(|r| (rank(r), r.slot_start))
+        .ok_or(Error::NotFound("appointment"))
+}
+
+/// Issues the appointment ticket: numbered like a walk-in of the service that
+/// day (the walk-in daily cap does not apply: the place was promised), with
+/// `slot_start` set and `queued_at` = slot start, so call-next serves it first
+/// once its slot has begun and earlier slots before later ones.
+async fn issue_appointment_ticket(
+    c: &mut AnyConnection,
+    row: &AppointmentRow,
+    cmd: &CheckIn,
+) -> Result<(i64, luot_domain::Event)> {
+    let centre = rows::centre(c, &luot_domain::CentreCode::parse(&row.centre_code)?).await?;
+    let svc = rows::service(
+        c,
+        centre.id,
+        &luot_domain::ServiceCode::parse(&row.service_code)?,
+    )
+    .await?;
+    let day = luot_domain::service_day(cmd.now, &centre.tz()?).to_string();
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = daily_sequences.last_seq + 1 \
+         RETURNING last_seq",
+    )
+    .bind(svc.id)
+    .bind(&day)
+    .bind(svc.start_number)
+    .fetch_one(&mut *c)
+    .await?;
+    let sequence = NumberSequence {
+        start_number: svc.start_number as u32,
+        daily_cap: None,
+    };
+    let seq = sequence.admit(u32::try_from(seq).unwrap_or(u32::MAX))?;
+    let number = TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string();
+    let ticket_id: i64 = sqlx::query_scalar(
+        "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, token, \
+         channel, status, issued_by, slot_start, issued_at, queued_at) \
+         VALUES ($1, $2, $2, $3, $4, $5, 'appointment', 'waiting', $6, $7, $8, $7) RETURNING id",
+    )
+    .bind(centre.id)
+    .bind(svc.id)
+    .bind(&day)
+    .bind(&number)
+    .bind(new_token())
+    .bind(&cmd.actor)
+    .bind(row.slot_start)
+    .bind(micros(cmd.now))
+    .fetch_one(&mut *c)
+    .await?;
+    let event = events::append(
+        c,
+        &centre,
+        EventKind::TicketIssued {
+            number,
+            service: svc.code(),
+            channel: Channel::Appointment,
+            priority: false,
+        },
+        Some(ticket_id),
+        None,
+        &cmd.actor,
+        cmd.now,
+    )
+    .await?;
+    Ok((ticket_id, event))
+}
+
+/// Marks as no-shows the bookings whose check-in window has closed. The window
+/// is per centre, so each centre's closing offset is applied to its own rows.
+pub async fn expire(
+    c: &mut AnyConnection,
+    now: Timestamp,
+) -> Result<(u32, Vec<luot_domain::Event>)> {
+    let centres: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT centre_id FROM appointments WHERE status = 'booked' AND slot_start < $1",
+    )
+    .bind(micros(now))
+    .fetch_all(&mut *c)
+    .await?;
+    let mut n = 0;
+    for (centre_id,) in centres {
+        let window = rules(c, centre_id).await?.check_in;
+        let after = SignedDuration::from_mins(i64::from(window.after_minutes));
+        let cutoff = now.saturating_sub(after).unwrap_or(now);
+        let done = sqlx::query(
+            "UPDATE appointments SET status = 'no_show' WHERE centre_id = $1 AND status = 'booked' \
+             AND slot_start <= $2",
+        )
+        .bind(centre_id)
+        .bind(micros(cutoff))
+        .execute(&mut *c)
+        .await?;
+        n += done.rows_affected() as u32;
+    }
+    Ok((n, Vec::new()))
+}
+
+/// Erases name, phone and ID hash of bookings whose slot is older than the
+/// centre's retention period. The booking itself stays for statistics.
+pub async fn anonymise(
+    c: &mut AnyConnection,
+    now: Timestamp,
+) -> Result<(u32, Vec<luot_domain::Event>)> {
+    let centres: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT centre_id FROM appointments WHERE anonymised_at IS NULL AND slot_start < $1",
+    )
+    .bind(micros(now))
+    .fetch_all(&mut *c)
+    .await?;
+    let mut n = 0;
+    for (centre_id,) in centres {
+        let days = rules(c, centre_id).await?.retention_days;
+        let cutoff = now
+            .saturating_sub(SignedDuration::from_hours(24 * i64::from(days)))
+            .unwrap_or(now);
+        let done = sqlx::query(
+            "UPDATE appointments SET name = '', phone = '', id_hash = NULL, id_last4 = NULL, \
+             anonymised_at = $1 WHERE centre_id = $2 AND anonymised_at IS NULL AND slot_end <= $3",
+        )
+        .bind(micros(now))
+        .bind(centre_id)
+        .bind(micros(cutoff))
+        .execute(&mut *c)
+        .await?;
+        n += done.rows_affected() as u32;
+    }
+    Ok((n, Vec::new()))
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    id: i64,
+    code: String,
+    phone: String,
+    name: String,
+    slot_start: i64,
+    reminded_day_at: Option<i64>,
+    service_name: String,
+    config: String,
+}
+
+/// Reminders due now: the day before (within 24 hours of the slot) and an hour
+/// before. A booking made inside the last hour gets only the hour reminder.
+pub async fn claim_reminders(
+    c: &mut AnyConnection,
+    now: Timestamp,
+) -> Result<(Vec<Reminder>, Vec<luot_domain::Event>)> {
+    let day = micros(now) + 24 * 3_600_000_000;
+    let hour = micros(now) + 3_600_000_000;
+    let due: Vec<DueRow> = sqlx::query_as(
+        "SELECT a.id, a.code, a.phone, a.name, a.slot_start, a.reminded_day_at, s.name AS service_name, \
+         c.config FROM appointments a JOIN services s ON s.id = a.service_id \
+         JOIN centres c ON c.id = a.centre_id WHERE a.status = 'booked' AND a.slot_start > $1 \
+         AND ((a.reminded_day_at IS NULL AND a.slot_start <= $2) \
+           OR (a.reminded_hour_at IS NULL AND a.slot_start <= $3)) ORDER BY a.slot_start",
+    )
+    .bind(micros(now))
+    .bind(day)
+    .bind(hour)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = Vec::new();
+    for r in due {
+        let kind = if r.slot_start <= hour {
+            ReminderKind::HourBefore
+        } else {
+            ReminderKind::DayBefore
+        };
+        // The hour reminder also settles a day reminder never sent.
+        let sql = match kind {
+            ReminderKind::HourBefore => {
+                "UPDATE appointments SET reminded_hour_at = $1, reminded_day_at = COALESCE(reminded_day_at, $1) WHERE id = $2"
+            }
+            ReminderKind::DayBefore => "UPDATE appointments SET reminded_day_at = $1 WHERE id = $2",
+        };
+        sqlx::query(sql)
+            .bind(micros(now))
+            .bind(r.id)
+            .execute(&mut *c)
+            .await?;
+        if kind == ReminderKind::DayBefore && r.reminded_day_at.is_some() {
+            continue;
+        }
+        let centre: luot_domain::Centre = serde_json::from_str(&r.config)?;
+        out.push(Reminder {
+            kind,
+            code: BookingCode::parse(&r.code)?,
+            phone: r.phone,
+            name: r.name,
+            centre_name: centre.name,
+            address: centre.address,
+            service_name: r.service_name,
+            slot_start: ts(r.slot_start),
+            timezone: centre.timezone,
+        });
+    }
+    Ok((out, Vec::new()))
+}

@@ -1,0 +1,186 @@
+//! Booking settings per service, booking rules and holidays per centre: read
+//! with defaults for what was never set, and written by the administrator (and
+//! the demo seed).
+
+use luot_domain::{BookingSettings, ServiceCode};
+use sqlx::AnyConnection;
+
+use crate::sql::rows;
+use crate::{booking::*, Error, Result};
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    enabled: i64,
+    slot_minutes: i64,
+    capacity: i64,
+    horizon_days: i64,
+    lead_minutes: i64,
+    bring_note: String,
+    bring_note_en: String,
+}
+
+pub async fn settings(c: &mut AnyConnection, service_id: i64) -> Result<BookingSettings> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT enabled, slot_minutes, capacity, horizon_days, lead_minutes, bring_note, \
+         bring_note_en FROM booking_settings WHERE service_id = $1",
+    )
+    .bind(service_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        None => BookingSettings::default(),
+        Some(r) => BookingSettings {
+            enabled: r.enabled != 0,
+            slot_minutes: r.slot_minutes as u32,
+            capacity: r.capacity as u32,
+            horizon_days: r.horizon_days as u32,
+            lead_minutes: r.lead_minutes as u32,
+            bring_note: r.bring_note,
+            bring_note_en: r.bring_note_en,
+        },
+    })
+}
+
+pub async fn rules(c: &mut AnyConnection, centre_id: i64) -> Result<BookingRules> {
+    let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT per_day, per_service_per_day, checkin_before_min, checkin_after_min, \
+         retention_days FROM booking_rules WHERE centre_id = $1",
+    )
+    .bind(centre_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        None => BookingRules::default(),
+        Some((per_day, per_service, before, after, retention)) => BookingRules {
+            limits: luot_domain::Limits {
+                per_day: per_day as u32,
+                per_service_per_day: per_service as u32,
+            },
+            check_in: luot_domain::CheckInWindow {
+                before_minutes: before as u32,
+                after_minutes: after as u32,
+            },
+            retention_days: retention as u32,
+        },
+    })
+}
+
+pub async fn holidays(c: &mut AnyConnection, centre_id: i64) -> Result<Vec<Holiday>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT day, name FROM holidays WHERE centre_id = $1 ORDER BY day")
+            .bind(centre_id)
+            .fetch_all(&mut *c)
+            .await?;
+    rows.into_iter()
+        .map(|(day, name)| {
+            let date = day
+                .parse()
+                .map_err(|e| Error::Internal(format!("stored holiday `{day}`: {e}")))?;
+            Ok(Holiday { date, name })
+        })
+        .collect()
+}
+
+pub async fn info(c: &mut AnyConnection, code: &luot_domain::CentreCode) -> Result<BookingInfo> {
+    let centre = rows::centre(c, code).await?;
+    let mut services = Vec::new();
+    for s in rows::services(c, centre.id).await? {
+        if s.active == 0 {
+            continue;
+        }
+        services.push(BookableService {
+            code: s.code(),
+            name: s.name.clone(),
+            name_en: s.name_en.clone(),
+            examples: serde_json::from_str(&s.examples)?,
+            settings: settings(c, s.id).await?,
+        });
+    }
+    let cfg = &centre.config;
+    Ok(BookingInfo {
+        centre: cfg.code.clone(),
+        name: cfg.name.clone(),
+        name_en: cfg.name_en.clone(),
+        address: cfg.address.clone(),
+        hotline: cfg.hotline.clone(),
+        timezone: cfg.timezone.clone(),
+        rules: rules(c, centre.id).await?,
+        holidays: holidays(c, centre.id).await?,
+        services,
+    })
+}
+
+pub async fn set_settings(
+    c: &mut AnyConnection,
+    centre: luot_domain::CentreCode,
+    service: ServiceCode,
+    s: BookingSettings,
+) -> Result<((), Vec<luot_domain::Event>)> {
+    s.validate()?;
+    let centre = rows::centre(c, &centre).await?;
+    let svc = rows::service(c, centre.id, &service).await?;
+    sqlx::query(
+        "INSERT INTO booking_settings (service_id, enabled, slot_minutes, capacity, horizon_days, \
+         lead_minutes, bring_note, bring_note_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (service_id) DO UPDATE SET enabled = $2, slot_minutes = $3, capacity = $4, \
+         horizon_days = $5, lead_minutes = $6, bring_note = $7, bring_note_en = $8",
+    )
+    .bind(svc.id)
+    .bind(i64::from(s.enabled))
+    .bind(i64::from(s.slot_minutes))
+    .bind(i64::from(s.capacity))
+    .bind(i64::from(s.horizon_days))
+    .bind(i64::from(s.lead_minutes))
+    .bind(&s.bring_note)
+    .bind(&s.bring_note_en)
+    .execute(&mut *c)
+    .await?;
+    Ok(((), Vec::new()))
+}
+
+pub async fn set_rules(
+    c: &mut AnyConnection,
+    centre: luot_domain::CentreCode,
+    r: BookingRules,
+) -> Result<((), Vec<luot_domain::Event>)> {
+    let centre = rows::centre(c, &centre).await?;
+    sqlx::query(
+        "INSERT INTO booking_rules (centre_id, per_day, per_service_per_day, checkin_before_min, \
+         checkin_after_min, retention_days) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (centre_id) DO UPDATE SET per_day = $2, per_service_per_day = $3, \
+         checkin_before_min = $4, checkin_after_min = $5, retention_days = $6",
+    )
+    .bind(centre.id)
+    .bind(i64::from(r.limits.per_day))
+    .bind(i64::from(r.limits.per_service_per_day))
+    .bind(i64::from(r.check_in.before_minutes))
+    .bind(i64::from(r.check_in.after_minutes))
+    .bind(i64::from(r.retention_days))
+    .execute(&mut *c)
+    .await?;
+    Ok(((), Vec::new()))
+}
+
+pub async fn set_holidays(
+    c: &mut AnyConnection,
+    centre: luot_domain::CentreCode,
+    list: Vec<Holiday>,
+) -> Result<((), Vec<luot_domain::Event>)> {
+    let centre = rows::centre(c, &centre).await?;
+    sqlx::query("DELETE FROM holidays WHERE centre_id = $1")
+        .bind(centre.id)
+        .execute(&mut *c)
+        .await?;
+    for h in list {
+        sqlx::query(
+            "INSERT INTO holidays (centre_id, day, name) VALUES ($1, $2, $3) \
+             ON CONFLICT (centre_id, day) DO UPDATE SET name = $3",
+        )
+        .bind(centre.id)
+        .bind(h.date.to_string())
+        .bind(&h.name)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(((), Vec::new()))
+}
