@@ -5,6 +5,7 @@
 mod harness;
 
 mod auth;
+mod booking;
 mod concurrency;
 mod display;
 mod processes;
