@@ -58,6 +58,10 @@ pub struct Cli {
     /// https through a proxy setting `X-Forwarded-Proto`), `always`, `never`.
     #[arg(long, env = "LUOT_COOKIE_SECURE", value_enum, default_value = "auto")]
     pub cookie_secure: crate::auth::CookieSecure,
+    /// Booking reminders are POSTed as JSON to this URL (an SMS gateway);
+    /// without it they are only logged, phone masked.
+    #[arg(long, env = "LUOT_NOTIFY_WEBHOOK")]
+    pub notify_webhook: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

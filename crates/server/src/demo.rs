@@ -129,12 +129,80 @@ pub async fn seed_if_empty(store: &dyn Store, now: Timestamp) -> anyhow::Result<
     if !store.is_empty().await? {
         return Ok(false);
     }
-    match store.create_centre(setup()?, now).await {
-        Ok(()) => Ok(true),
+    let setup = setup()?;
+    let code = setup.centre.code.clone();
+    match store.create_centre(setup, now).await {
+        Ok(()) => {
+            seed_booking(store, &code).await?;
+            Ok(true)
+        }
         // Another process seeded it between our check and our write.
         Err(luot_store::Error::Conflict(luot_store::Conflict::AlreadyExists)) => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What to bring, per demo service (Vietnamese, English).
+fn bring_note(service: &str) -> (&'static str, &'static str) {
+    match service {
+        "A" => (
+            "CCCD; giấy chứng sinh (khai sinh) hoặc giấy tờ liên quan đến việc hộ tịch",
+            "Citizen ID card; birth certificate or the papers for the civil-status matter",
+        ),
+        "B" => (
+            "CCCD; bản chính và bản sao giấy tờ cần chứng thực",
+            "Citizen ID card; the original and the copies to certify",
+        ),
+        "C" => (
+            "CCCD; giấy chứng nhận quyền sử dụng đất; hồ sơ kỹ thuật (nếu có)",
+            "Citizen ID card; land use right certificate; technical documents (if any)",
+        ),
+        _ => (
+            "CCCD và các giấy tờ liên quan",
+            "Citizen ID card and related papers",
+        ),
+    }
+}
+
+/// Demo holidays: Tết Đinh Mùi 2027 and the national holidays around the demo.
+pub fn holidays() -> Vec<luot_store::Holiday> {
+    let d = |y, m, d| jiff::civil::date(y, m, d);
+    let mut list = vec![
+        (d(2026, 9, 2), "Quốc khánh"),
+        (d(2027, 1, 1), "Tết Dương lịch"),
+        (d(2027, 4, 16), "Giỗ Tổ Hùng Vương"),
+        (d(2027, 4, 30), "Ngày Giải phóng miền Nam"),
+        (d(2027, 5, 1), "Quốc tế Lao động"),
+        (d(2027, 9, 2), "Quốc khánh"),
+    ];
+    // Tết Nguyên đán: 29 tháng Chạp to mùng 5 (4-10 February 2027).
+    list.extend((4..=10).map(|day| (d(2027, 2, day), "Tết Nguyên đán")));
+    list.sort_by_key(|(date, _)| *date);
+    list.into_iter()
+        .map(|(date, name)| luot_store::Holiday {
+            date,
+            name: name.into(),
+        })
+        .collect()
+}
+
+/// Booking settings per service and the holiday list of the demo centre.
+async fn seed_booking(store: &dyn Store, centre: &CentreCode) -> anyhow::Result<()> {
+    for s in setup()?.services {
+        let (vi, en) = bring_note(s.code.as_str());
+        let settings = luot_domain::BookingSettings {
+            slot_minutes: if s.mean_service_minutes >= 15 { 30 } else { 15 },
+            capacity: 2,
+            bring_note: vi.into(),
+            bring_note_en: en.into(),
+            ..Default::default()
+        };
+        store
+            .set_booking_settings(centre, &s.code, settings)
+            .await?;
+    }
+    store.set_holidays(centre, holidays()).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -146,5 +214,14 @@ mod tests {
         assert_eq!(s.services.len(), 6);
         assert_eq!(s.counters.len(), 4);
         assert_eq!(s.counters[1].serves.len(), 3);
+    }
+
+    #[test]
+    fn demo_holidays_include_tet() {
+        let h = super::holidays();
+        assert!(h
+            .iter()
+            .any(|h| h.date == jiff::civil::date(2027, 2, 6) && h.name.contains("Tết")));
+        assert!(h.windows(2).all(|w| w[0].date < w[1].date));
     }
 }

@@ -26,7 +26,9 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
-    /// Seconds for a `Retry-After` header (429 answers).
+    /// More fields for the JSON body, e.g. `next_slots` of a full slot.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
 }
 
@@ -44,8 +46,17 @@ impl ApiError {
                 message: vi.into(),
                 message_en: en.into(),
             },
+            extra: serde_json::Map::new(),
             retry_after: None,
         }
+    }
+
+    /// Adds a field to the JSON body.
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
+        if let Ok(v) = serde_json::to_value(value) {
+            self.extra.insert(key.to_owned(), v);
+        }
+        self
     }
 
     /// 400 for a request that does not have the required shape.
@@ -98,12 +109,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, Json(self.body)).into_response();
+        let mut body = match serde_json::to_value(&self.body) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        body.extend(self.extra);
+        let mut res = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            r.headers_mut()
+            res.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
-        r
+        res
     }
 }
 
@@ -162,6 +178,7 @@ impl From<StoreError> for ApiError {
                         "Quầy đang tạm dừng hoặc đóng",
                         en,
                     ),
+                    D::Booking(r) => crate::booking_error::refusal(r),
                     D::Closed => Self::new(
                         S::CONFLICT,
                         "service_closed",

@@ -11,13 +11,17 @@ use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 pub mod audit;
 pub mod auth;
+pub mod booking_error;
 pub mod config;
 pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod housekeeping;
 pub mod hub;
+pub mod ics;
 pub mod kiosk_agent;
+pub mod notify;
 pub mod printing;
 pub mod ratelimit;
 pub mod routes;

@@ -57,7 +57,13 @@ async fn main() -> anyhow::Result<()> {
         ..AuthConfig::default()
     });
     state.public_url = cli.public_url.clone();
+    let notifier: std::sync::Arc<dyn luot_server::notify::Notifier> = match &cli.notify_webhook {
+        Some(url) => std::sync::Arc::new(luot_server::notify::WebhookNotifier::new(url.clone())?),
+        None => std::sync::Arc::new(luot_server::notify::LogNotifier),
+    };
+    let (housekeeping, _rounds) = luot_server::housekeeping::spawn(state.clone(), notifier);
     serve(listener, state, shutdown_signal()).await?;
+    housekeeping.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

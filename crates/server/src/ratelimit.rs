@@ -81,6 +81,13 @@ impl ApiError {
     }
 }
 
+/// Takes a token from `limiter` for `key` now, or answers 429.
+pub fn limit(limiter: &RateLimiter, key: &str) -> Result<(), ApiError> {
+    limiter
+        .check(key, Instant::now())
+        .map_err(ApiError::rate_limited)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

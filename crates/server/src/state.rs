@@ -8,7 +8,7 @@ use luot_store::Store;
 use tokio::sync::watch;
 
 use crate::auth::{AuthConfig, SharedAuth};
-use crate::{error::ApiError, hub::Hub};
+use crate::{error::ApiError, hub::Hub, ratelimit::RateLimiter};
 
 /// The source of "now". Production reads the system clock; tests pin it.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -33,6 +33,8 @@ pub struct AppState {
     shutdown: Arc<watch::Sender<bool>>,
     /// Session policy, cookie settings and the login rate limiters.
     pub auth: SharedAuth,
+    /// Rate limits of the public booking endpoints.
+    pub booking_limits: Arc<BookingLimits>,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -72,6 +74,7 @@ impl AppState {
             stream: StreamSettings::default(),
             shutdown: Arc::new(watch::channel(false).0),
             auth: Arc::new(AuthConfig::default()),
+            booking_limits: Arc::new(BookingLimits::default()),
         }
     }
 
@@ -105,4 +108,24 @@ pub fn service_code(s: &str) -> Result<ServiceCode, ApiError> {
 
 pub fn counter_number(s: &str) -> Result<CounterNumber, ApiError> {
     CounterNumber::parse(s).map_err(|_| ApiError::not_found("counter"))
+}
+
+/// Per-IP and per-phone limits for booking, look-up, cancel and check-in.
+pub struct BookingLimits {
+    /// Every public booking request (slots, book, look-up, cancel), per IP.
+    pub ip: RateLimiter,
+    /// Book, look-up and cancel attempts per phone number, whatever the IP.
+    pub phone: RateLimiter,
+    /// Check-in attempts per IP (a kiosk checks in many people).
+    pub check_in: RateLimiter,
+}
+
+impl Default for BookingLimits {
+    fn default() -> Self {
+        Self {
+            ip: RateLimiter::new(60, Duration::from_secs(60)),
+            phone: RateLimiter::new(6, Duration::from_secs(600)),
+            check_in: RateLimiter::new(120, Duration::from_secs(60)),
+        }
+    }
 }

@@ -178,6 +178,9 @@ pub enum CheckInBy {
 #[derive(Debug, Clone)]
 pub struct CheckIn {
     pub by: CheckInBy,
+    /// Only a booking at this centre (the kiosk's or staff member's); `None`
+    /// for staff of every centre. Another centre's booking is `NotFound`.
+    pub within: Option<CentreCode>,
     /// `kiosk:3`, `staff:lan`.
     pub actor: String,
     pub now: Timestamp,

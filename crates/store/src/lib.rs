@@ -37,7 +37,17 @@ pub use model::*;
 
 /// The business commands and queries of the queue.
 #[async_trait]
-pub trait Store {
+pub trait Store:
+    BookingStore
+    + DisplayStore
+    + HealthStore
+    + KioskStore
+    + AuthStore
+    + FeedbackStore
+    + Send
+    + Sync
+    + 'static
+{
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
     /// `Conflict(AlreadyExists)` if the code is taken.

@@ -4,9 +4,11 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod centres;
+pub mod checkin;
 pub mod counters;
 pub mod devices;
 pub mod display;
@@ -33,4 +35,6 @@ pub fn router() -> Router<AppState> {
         .merge(feedback::router())
         .merge(audit::router())
         .merge(kiosks::router())
+        .merge(appointments::router())
+        .merge(checkin::router())
 }

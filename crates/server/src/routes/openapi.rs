@@ -43,6 +43,15 @@ use crate::state::AppState;
         super::kiosks::agent,
         super::kiosks::me,
         super::kiosks::list,
+        super::appointments::info,
+        super::appointments::slots,
+        super::appointments::book,
+        super::appointments::lookup,
+        super::appointments::cancel,
+        super::appointments::calendar,
+        super::appointments::qr,
+        super::checkin::by_code,
+        super::checkin::by_scan,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

@@ -7,9 +7,11 @@ mod helpers;
 mod pg;
 
 mod auth;
+mod booking;
 mod errors;
 mod events;
 mod feedback;
+mod housekeeping;
 mod kiosk;
 mod kiosk_e2e;
 mod matrix;

@@ -239,6 +239,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
         centre_with_capacity(s, 2).await;
         let a = s.book(book_cmd("A", ten(), phone(1))).await.unwrap();
         let by_code = |now: Timestamp| CheckIn {
+            within: None,
             by: CheckInBy::Code(a.code.clone()),
             actor: "kiosk:1".into(),
             now,
@@ -255,6 +256,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
         let late_one = s.book(book_cmd("A", ten(), phone(2))).await.unwrap();
         let late = s
             .check_in(CheckIn {
+                within: None,
                 by: CheckInBy::Code(late_one.code.clone()),
                 actor: "kiosk:1".into(),
                 now: ten() + mins(15),
@@ -290,6 +292,7 @@ async fn check_in_by_the_id_number_of_a_cccd() {
         cmd.id_number = Some("051185004321".into());
         s.book(cmd).await.unwrap();
         let by_id = |id: &str, now| CheckIn {
+            within: None,
             by: CheckInBy::IdNumber {
                 centre: centre_code(),
                 id_number: id.into(),
@@ -352,6 +355,7 @@ async fn no_shows_reminders_and_anonymisation() {
         );
         let late = s
             .check_in(CheckIn {
+                within: None,
                 by: CheckInBy::Code(a.code.clone()),
                 actor: "kiosk:1".into(),
                 now: ten() + mins(16),

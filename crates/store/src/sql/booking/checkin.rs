@@ -25,6 +25,13 @@ pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn) -> Reply {
             by_id_number(c, centre, id_number, cmd.now).await?
         }
     };
+    if cmd
+        .within
+        .as_ref()
+        .is_some_and(|c| c.as_str() != row.centre_code)
+    {
+        return Err(Error::NotFound("appointment"));
+    }
     let window = rules(c, row.centre_id).await?.check_in;
     let start = ts(row.slot_start);
     match row.status.as_str() {

@@ -1,0 +1,63 @@
+//! The booking housekeeping task: once a minute it marks bookings whose
+//! check-in window has closed as no-shows, hands due reminders to the
+//! [`Notifier`] (the store marks each sent as it hands it out, so a restart or a
+//! second process never sends one twice; a failed send is logged, not retried),
+//! and erases personal data past the retention period. Time comes from the
+//! state's clock, so tests drive it with a pinned clock and a paused runtime.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use luot_domain::booking::mask_phone;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::notify::Notifier;
+use crate::AppState;
+
+/// How often the task runs.
+pub const PERIOD: Duration = Duration::from_secs(60);
+
+/// One round: expire, remind, anonymise. Errors are logged and the next round
+/// tries again.
+pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
+    let now = state.now();
+    match state.store.expire_bookings(now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "bookings expired as no-shows"),
+        Err(e) => tracing::warn!(error = %e, "expiring bookings failed"),
+    }
+    match state.store.claim_reminders(now).await {
+        Ok(due) => {
+            for r in due {
+                if let Err(e) = notifier.remind(&r).await {
+                    tracing::warn!(error = %e, code = %r.code, phone = %mask_phone(&r.phone), "reminder not delivered");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "claiming reminders failed"),
+    }
+    if let Err(e) = state.store.anonymise_bookings(now).await {
+        tracing::warn!(error = %e, "anonymising bookings failed");
+    }
+}
+
+/// Starts the task. The receiver counts finished rounds (tests wait on it).
+pub fn spawn(
+    state: AppState,
+    notifier: Arc<dyn Notifier>,
+) -> (JoinHandle<()>, watch::Receiver<u64>) {
+    let (tx, rx) = watch::channel(0u64);
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PERIOD);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut rounds = 0;
+        loop {
+            tick.tick().await;
+            run_once(&state, notifier.as_ref()).await;
+            rounds += 1;
+            tx.send_replace(rounds);
+        }
+    });
+    (task, rx)
+}
