@@ -53,6 +53,10 @@ pub struct BookingInfoReply {
     #[serde(flatten)]
     pub info: BookingInfo,
     pub consent: Consent,
+    /// Today in the centre's timezone, by the server's clock (the first
+    /// bookable date; the horizon counts from here).
+    #[schema(value_type = String, format = Date)]
+    pub today: Date,
 }
 
 /// Audience: public. What the portal needs before booking: bookable services
@@ -68,7 +72,9 @@ pub async fn info(
     limit(&state.booking_limits.ip, &ip.key())?;
     let info = state.store.booking_info(&centre_code(&centre)?).await?;
     let c = &booking::CONSENT;
+    let tz = jiff::tz::TimeZone::get(&info.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(Json(BookingInfoReply {
+        today: state.now().to_zoned(tz).date(),
         info,
         consent: Consent {
             version: c.version,

@@ -1,0 +1,69 @@
+// Strings of the booking portal, Vietnamese first. `t(key, vars)` fills {name}
+// placeholders; the choice of language is remembered on this device.
+const STRINGS = {
+  vi: {
+    brand: 'Đặt lịch hẹn', nav_lookup: 'Tra cứu / Hủy', lang_switch: 'EN',
+    step_service: 'Lĩnh vực', step_date: 'Ngày', step_slot: 'Giờ', step_details: 'Thông tin', step_done: 'Xong',
+    choose_service: 'Chọn lĩnh vực cần giải quyết', choose_date: 'Chọn ngày', choose_slot: 'Chọn giờ',
+    back: '‹ Quay lại', places_left: 'còn {n} chỗ', full: 'hết chỗ', no_slots_left: 'Ngày này đã hết giờ trống.',
+    closed_holiday: 'Ngày lễ: trung tâm không nhận lịch hẹn.', closed_not_a_working_day: 'Trung tâm không làm việc ngày này.',
+    closed_booking_disabled: 'Lĩnh vực này chưa nhận đặt lịch trực tuyến.', closed_outside_horizon: 'Ngày này chưa mở đặt lịch.',
+    details: 'Thông tin người đến', name: 'Họ và tên', phone: 'Số điện thoại di động', id_number: 'Số CCCD (không bắt buộc)',
+    id_hint: 'Có số CCCD, bạn có thể quét thẻ tại ki-ốt để xác nhận.',
+    consent_title: 'Đồng ý xử lý dữ liệu cá nhân', submit: 'Đặt lịch', sending: 'Đang gửi…',
+    need_consent: 'Vui lòng đánh dấu ô đồng ý để đặt lịch.',
+    slot_full: 'Khung giờ này vừa hết chỗ. Các giờ trống gần nhất:',
+    done_title: 'Đặt lịch thành công', your_code: 'Mã đặt lịch của bạn',
+    code_hint: 'Đưa mã hoặc mã QR này tại ki-ốt từ 30 phút trước giờ hẹn đến 15 phút sau giờ hẹn.',
+    service: 'Lĩnh vực', date: 'Ngày', time: 'Giờ', address: 'Địa chỉ', bring: 'Mang theo', status: 'Trạng thái',
+    add_calendar: 'Thêm vào lịch', cancel_link: 'Hủy lịch hẹn', new_booking: 'Đặt lịch khác',
+    lookup_title: 'Tra cứu hoặc hủy lịch hẹn', code: 'Mã đặt lịch', find: 'Tra cứu',
+    not_found: 'Không tìm thấy lịch hẹn với mã và số điện thoại này.',
+    cancel: 'Hủy lịch hẹn này', cancel_confirm: 'Bạn chắc chắn muốn hủy lịch hẹn?', cancelled_ok: 'Đã hủy lịch hẹn.',
+    st_booked: 'Đã đặt', st_checked_in: 'Đã xác nhận tại trung tâm', st_cancelled: 'Đã hủy', st_no_show: 'Không đến',
+    ticket: 'Số thứ tự', network: 'Không kết nối được, vui lòng thử lại.',
+  },
+  en: {
+    brand: 'Book an appointment', nav_lookup: 'Find / cancel', lang_switch: 'VI',
+    step_service: 'Service', step_date: 'Date', step_slot: 'Time', step_details: 'Details', step_done: 'Done',
+    choose_service: 'Choose a service', choose_date: 'Choose a date', choose_slot: 'Choose a time',
+    back: '‹ Back', places_left: '{n} left', full: 'full', no_slots_left: 'No free times left on this day.',
+    closed_holiday: 'Public holiday: no appointments.', closed_not_a_working_day: 'The centre is closed on this day.',
+    closed_booking_disabled: 'This service cannot be booked online yet.', closed_outside_horizon: 'This day is not open for booking yet.',
+    details: 'Who is coming', name: 'Full name', phone: 'Mobile phone number', id_number: 'Citizen ID number (optional)',
+    id_hint: 'With your ID number you can check in by scanning your card at the kiosk.',
+    consent_title: 'Consent to personal data processing', submit: 'Book', sending: 'Sending…',
+    need_consent: 'Please tick the consent box to book.',
+    slot_full: 'That time has just filled up. The nearest free times:',
+    done_title: 'You are booked', your_code: 'Your booking code',
+    code_hint: 'Show this code or QR at the kiosk from 30 minutes before to 15 minutes after your time.',
+    service: 'Service', date: 'Date', time: 'Time', address: 'Address', bring: 'Bring', status: 'Status',
+    add_calendar: 'Add to calendar', cancel_link: 'Cancel the booking', new_booking: 'Book another',
+    lookup_title: 'Find or cancel a booking', code: 'Booking code', find: 'Find',
+    not_found: 'No booking with this code and phone number.',
+    cancel: 'Cancel this booking', cancel_confirm: 'Cancel this booking?', cancelled_ok: 'The booking is cancelled.',
+    st_booked: 'Booked', st_checked_in: 'Checked in', st_cancelled: 'Cancelled', st_no_show: 'Did not come',
+    ticket: 'Ticket number', network: 'Cannot reach the server, please retry.',
+  },
+};
+
+let lang = localStorage.getItem('luot.lang') === 'en' ? 'en' : 'vi';
+
+export function getLang() { return lang; }
+
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'vi';
+  localStorage.setItem('luot.lang', lang);
+  document.documentElement.lang = lang;
+}
+
+export function t(key, vars = {}) {
+  const s = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
+/** The server's message in the current language. */
+export function errorText(e) {
+  if (!e) return t('network');
+  return (lang === 'en' ? e.message_en : e.message) || e.message || t('network');
+}

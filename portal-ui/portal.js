@@ -1,0 +1,145 @@
+// The booking portal: service -> date -> slot (places left) -> name, phone,
+// optional ID, consent (unticked, text shown) -> confirmation with code, QR,
+// date, time, address, what to bring, calendar file and cancel link. Routes:
+// `#/` books, `#/lookup` finds or cancels.
+import * as api from './api.js';
+import { h, fmt, dateOpts, timeOpts } from './dom.js';
+import { t, errorText, getLang, setLang } from './i18n.js';
+import { facts } from './facts.js';
+import { renderLookup } from './lookup.js';
+
+const app = document.getElementById('app');
+let info = null;
+// The booking in progress: {service, date, slot, done, phone, error, nextSlots}.
+let flow = {};
+
+function local(iso, opts) { return fmt(iso, info.timezone, getLang(), opts); }
+function svcName(s) { return getLang() === 'en' ? s.name_en : s.name; }
+
+function steps(active) {
+  const names = ['step_service', 'step_date', 'step_slot', 'step_details', 'step_done'];
+  return h('ol', { class: 'steps' }, names.map((n, i) => h('li', { class: i === active ? 'on' : '' }, t(n))));
+}
+
+function back(to) {
+  return h('button', { type: 'button', class: 'back', onclick: () => { Object.assign(flow, to); render(); } }, t('back'));
+}
+
+function chooseService() {
+  return [steps(0), h('h1', {}, t('choose_service')),
+    h('div', { class: 'list' }, info.services.filter((s) => s.settings.enabled).map((s) =>
+      h('button', { type: 'button', class: 'choice', testid: `service-${s.code}`,
+        onclick: () => { flow = { service: s }; render(); } },
+      svcName(s), h('small', {}, s.examples.slice(0, 3).join(' · ')))))];
+}
+
+/** The dates from today to the end of the service's horizon, in the centre's timezone. */
+function horizonDates(s) {
+  const start = new Date(`${info.today}T00:00:00Z`);
+  return Array.from({ length: s.settings.horizon_days + 1 }, (_, i) =>
+    new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10));
+}
+
+function chooseDate() {
+  const holidays = new Set(info.holidays.map((x) => x.date));
+  return [steps(1), back({ service: undefined }), h('h1', {}, `${t('choose_date')} · ${svcName(flow.service)}`),
+    h('div', { class: 'grid' }, horizonDates(flow.service).map((d) => {
+      const label = fmt(`${d}T12:00:00Z`, 'UTC', getLang(), { weekday: 'short', day: 'numeric', month: 'numeric' });
+      return h('button', { type: 'button', class: 'choice', testid: `date-${d}`, disabled: holidays.has(d),
+        onclick: () => { flow.date = d; flow.day = null; render(); } }, label);
+    }))];
+}
+
+function chooseSlot() {
+  const out = [steps(2), back({ date: undefined }), h('h1', {}, `${t('choose_slot')} · ${local(`${flow.date}T12:00:00Z`, dateOpts)}`)];
+  if (!flow.day) {
+    api.slots(flow.service.code, flow.date).then((r) => {
+      flow.day = r.ok ? r.body : { slots: [], error: r.body };
+      render();
+    });
+    return [...out, h('p', { class: 'muted' }, '…')];
+  }
+  if (flow.day.error) return [...out, h('p', { class: 'error' }, errorText(flow.day.error))];
+  if (flow.day.closed) return [...out, h('p', { class: 'muted' }, t(`closed_${flow.day.closed}`))];
+  if (!flow.day.slots.length) return [...out, h('p', { class: 'muted' }, t('no_slots_left'))];
+  return [...out, h('div', { class: 'grid' }, flow.day.slots.map((s) =>
+    h('button', { type: 'button', class: 'choice', testid: `slot-${s.time}`, disabled: s.remaining === 0,
+      onclick: () => { flow.slot = s; flow.error = null; render(); } },
+    s.time, h('small', {}, s.remaining ? t('places_left', { n: s.remaining }) : t('full')))))];
+}
+
+function details() {
+  const name = h('input', { type: 'text', id: 'name', autocomplete: 'name', required: true, maxlength: 100, testid: 'name' });
+  const phone = h('input', { type: 'tel', id: 'phone', autocomplete: 'tel', inputmode: 'tel', required: true, testid: 'phone' });
+  const id = h('input', { type: 'text', id: 'id_number', inputmode: 'numeric', maxlength: 14, testid: 'id-number' });
+  const consent = h('input', { type: 'checkbox', id: 'consent', testid: 'consent' });
+  const submit = h('button', { type: 'submit', class: 'btn', testid: 'submit' }, t('submit'));
+  const consentText = getLang() === 'en' ? info.consent.text_en : info.consent.text;
+  const form = h('form', { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    flow.form = { name: name.value, phone: phone.value, id: id.value };
+    if (!consent.checked) { flow.error = { message: t('need_consent'), message_en: t('need_consent') }; return render(); }
+    submit.disabled = true;
+    submit.textContent = t('sending');
+    const r = await api.book({ service: flow.service.code, slot_start: flow.slot.start, name: name.value,
+      phone: phone.value, id_number: id.value || null, consent: true, consent_version: info.consent.version });
+    if (r.ok) { flow.done = r.body; flow.phone = phone.value; flow.error = null; return render(); }
+    flow.error = r.body;
+    flow.nextSlots = r.body?.code === 'slot_full' ? r.body.next_slots : null;
+    render();
+  } },
+  h('label', { for: 'name' }, t('name')), name,
+  h('label', { for: 'phone' }, t('phone')), phone,
+  h('label', { for: 'id_number' }, t('id_number')), id, h('small', { class: 'muted' }, t('id_hint')),
+  h('label', { class: 'consent', for: 'consent' }, consent,
+    h('span', {}, h('strong', {}, t('consent_title')), h('br'), consentText)),
+  h('div', { class: 'actions' }, submit));
+  if (flow.form) { name.value = flow.form.name; phone.value = flow.form.phone; id.value = flow.form.id; }
+  return [steps(3), back({ slot: undefined, error: null }), h('h1', {}, t('details')),
+    h('p', {}, `${svcName(flow.service)} · ${local(flow.slot.start, dateOpts)} · ${flow.slot.time}`),
+    flow.error && h('p', { class: 'error', role: 'alert', testid: 'error' }, errorText(flow.error)),
+    flow.nextSlots && [h('p', {}, t('slot_full')), h('div', { class: 'grid' }, flow.nextSlots.map((s) =>
+      h('button', { type: 'button', class: 'choice', onclick: () => {
+        flow.slot = { start: s, time: local(s, timeOpts) }; flow.date = s.slice(0, 10); flow.nextSlots = null; flow.error = null; render();
+      } }, `${local(s, { day: 'numeric', month: 'numeric' })} ${local(s, timeOpts)}`)))],
+    form];
+}
+
+function done() {
+  const a = flow.done;
+  return [steps(4), h('h1', { class: 'ok' }, t('done_title')),
+    h('div', { class: 'card center' },
+      h('div', { class: 'muted' }, t('your_code')), h('div', { class: 'code', testid: 'code' }, a.code),
+      h('img', { class: 'qr', src: api.qrUrl(a.code), alt: a.code, width: 200, height: 200, testid: 'qr' }),
+      h('p', { class: 'muted' }, t('code_hint'))),
+    h('div', { class: 'card' }, facts(a)),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', testid: 'calendar', onclick: () => api.downloadCalendar(a.code, flow.phone) }, t('add_calendar')),
+      h('a', { class: 'btn secondary', href: `/#/lookup?code=${a.code}`, testid: 'cancel-link' }, t('cancel_link')),
+      h('button', { type: 'button', class: 'btn secondary', onclick: () => { flow = {}; render(); } }, t('new_booking')))];
+}
+
+function bookingView() {
+  if (flow.done) return done();
+  if (!flow.service) return chooseService();
+  if (!flow.date) return chooseDate();
+  if (!flow.slot) return chooseSlot();
+  return details();
+}
+
+function render() {
+  document.querySelector('.lang').textContent = t('lang_switch');
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelector('.centre').textContent = info ? (getLang() === 'en' ? info.name_en : info.name) : '';
+  const route = location.hash.startsWith('#/lookup') ? 'lookup' : 'book';
+  const view = !info ? [h('p', { class: 'error' }, t('network'))]
+    : route === 'lookup' ? renderLookup(info) : bookingView();
+  app.replaceChildren(...view.flat().filter(Boolean));
+}
+
+document.querySelector('.lang').addEventListener('click', () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); render(); });
+window.addEventListener('hashchange', render);
+setLang(getLang());
+const r = await api.bookingInfo();
+info = r.ok ? r.body : null;
+render();

@@ -1,0 +1,91 @@
+// The booking portal on a 360 px phone: service -> date -> slot -> details ->
+// consent -> confirmation with code and QR; then look up and cancel. And the
+// kiosk check-in panel (kiosk-ui/checkin.js) answering a scanned code.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { BASE, KIOSK_TOKEN, api, launch, screenshot } from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function phone() {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  return context.newPage();
+}
+
+const noOverflow = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+test('a citizen books a slot, then looks it up and cancels it', async () => {
+  const page = await phone();
+  await page.goto(`${BASE}/`);
+  await page.getByTestId('service-A').click();
+  const info = await api('GET', '/api/v1/centres/mo-cay/booking');
+  await page.getByTestId(`date-${info.body.today}`).click();
+  await page.getByTestId('slot-10:00').waitFor();
+  assert.match(await page.getByTestId('slot-10:00').innerText(), /còn 2 chỗ/);
+  assert.ok(await noOverflow(page), 'slots fit a 360 px screen');
+  await page.getByTestId('slot-10:00').click();
+
+  await page.getByTestId('name').fill('Trần Thị Bích Ngọc');
+  await page.getByTestId('phone').fill('0912 345 678');
+  assert.equal(await page.getByTestId('consent').isChecked(), false, 'consent is not pre-ticked');
+  await page.getByTestId('submit').click();
+  assert.match(await page.getByTestId('error').innerText(), /đồng ý/);
+  await page.getByTestId('consent').check();
+  await page.getByTestId('submit').click();
+
+  const code = (await page.getByTestId('code').innerText()).trim();
+  assert.match(code, /^[A-HJ-NP-Z2-9]{6}$/);
+  await page.waitForFunction(() => document.querySelector('[data-testid=qr]')?.naturalWidth > 0);
+  assert.match(await page.getByTestId('time').innerText(), /10:00/);
+  assert.match(await page.locator('main').innerText(), /CCCD/, 'what to bring is shown');
+  assert.ok(await noOverflow(page), 'the confirmation fits a 360 px screen');
+  await screenshot(page, 'portal-confirmation-360');
+
+  await page.getByTestId('lang').click();
+  assert.match(await page.locator('main').innerText(), /Your booking code/);
+  await page.getByTestId('lang').click();
+
+  await page.getByTestId('cancel-link').click();
+  assert.equal(await page.getByTestId('lookup-code').inputValue(), code);
+  await page.getByTestId('lookup-phone').fill('0987654321');
+  await page.getByTestId('find').click();
+  assert.match(await page.getByTestId('error').innerText(), /Không tìm thấy/);
+  await page.getByTestId('lookup-phone').fill('0912345678');
+  await page.getByTestId('find').click();
+  assert.match(await page.getByTestId('status').innerText(), /Đã đặt/);
+  page.once('dialog', (d) => d.accept());
+  await page.getByTestId('cancel').click();
+  await page.getByTestId('message').waitFor();
+  assert.match(await page.getByTestId('status').innerText(), /Đã hủy/);
+  await page.context().close();
+});
+
+test('the kiosk check-in panel reads a scanned code and a CCCD', async () => {
+  const slots = await api('GET', '/api/v1/centres/mo-cay/services/B/slots');
+  const start = slots.body.slots[0].start;
+  const booked = await api('POST', '/api/v1/centres/mo-cay/appointments', {
+    service: 'B', slot_start: start, name: 'Lê Hoàng Đức', phone: '0911111111', consent: true,
+  });
+  assert.equal(booked.status, 201);
+  const page = await phone();
+  await page.goto(`${BASE}/kiosk/`);
+  await page.evaluate(async (token) => {
+    const host = document.createElement('div');
+    host.id = 'checkin-host';
+    document.body.replaceChildren(host);
+    const { renderCheckIn } = await import('/kiosk/checkin.js');
+    renderCheckIn(host, { centre: 'mo-cay', authorization: `Bearer ${token}` });
+  }, KIOSK_TOKEN);
+  // A keyboard-wedge scanner types the code and Enter into the focused input.
+  await page.keyboard.type(booked.body.code.toLowerCase());
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=checkin-result]').innerText.length > 0);
+  assert.match(await page.getByTestId('checkin-result').innerText(), /đến sớm.*\d\d:\d\d/s);
+  await page.keyboard.type('001099012345|123456789|Nguyen Van An|01021960|Nam|Thon 1|15082021');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Không tìm thấy/.test(document.querySelector('[data-testid=checkin-result]').innerText));
+  await page.context().close();
+});
