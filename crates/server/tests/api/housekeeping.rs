@@ -26,6 +26,18 @@ fn ten() -> Timestamp {
     "2026-11-26T03:00:00Z".parse().unwrap()
 }
 
+/// Skips the task's minute on a paused clock, then waits for the round it
+/// triggers. Time runs normally while the database works: a paused runtime
+/// that idles on database IO would jump to (and fire) the pool's acquire
+/// timeout.
+async fn next_minute(rounds: &mut tokio::sync::watch::Receiver<u64>) {
+    let seen = *rounds.borrow();
+    tokio::time::pause();
+    tokio::time::advance(housekeeping::PERIOD).await;
+    tokio::time::resume();
+    rounds.wait_for(|n| *n > seen).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_minute_no_shows_expire_and_reminders_go_once() {
     let app = spawn_app().await;
@@ -39,7 +51,6 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
         codes.push(BookingCode::parse(v["code"].as_str().unwrap()).unwrap());
     }
 
-    tokio::time::pause();
     let recorder = Arc::new(Recorder::default());
     let (task, mut rounds) = housekeeping::spawn(app.state.clone(), recorder.clone());
     // 09:00: today's 10:00 is an hour away; tomorrow's is more than a day away.
@@ -57,12 +68,8 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
     );
 
     // 10:16: the 10:00 booking's window (to 10:15) has closed; tomorrow is within a day.
-    // A round may be under way with the old time (the paused clock jumps ahead
-    // whenever the runtime waits on the database): wait for one that started later.
-    let seen = *rounds.borrow();
     app.set_now(ten() + SignedDuration::from_mins(16));
-    tokio::time::advance(housekeeping::PERIOD).await;
-    rounds.wait_for(|n| *n >= seen + 2).await.unwrap();
+    next_minute(&mut rounds).await;
     let phone = Phone::parse("0912345678").unwrap();
     let a = app
         .state
@@ -80,9 +87,7 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
     );
 
     // Later rounds send nothing again.
-    let seen = *rounds.borrow();
-    tokio::time::advance(housekeeping::PERIOD).await;
-    rounds.wait_for(|n| *n >= seen + 2).await.unwrap();
+    next_minute(&mut rounds).await;
     assert_eq!(recorder.0.lock().unwrap().len(), 2);
     task.abort();
     app.stop().await;
