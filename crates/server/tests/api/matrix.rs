@@ -143,6 +143,50 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             RatingDevice,
             json!({"rating": 4}),
         ),
+        (
+            "get",
+            "/api/v1/centres/{centre}/booking",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/centres/{centre}/services/{service}/slots",
+            Public,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/centres/{centre}/appointments",
+            Public,
+            json!({}),
+        ),
+        ("get", "/api/v1/appointments/{code}", Public, Value::Null),
+        ("delete", "/api/v1/appointments/{code}", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/appointments/{code}/calendar.ics",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/appointments/{code}/qr.svg",
+            Public,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/appointments/{code}/check-in",
+            KioskOrStaff,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/centres/{centre}/check-in",
+            KioskOrStaff,
+            json!({"scan": "ZZZZZZ"}),
+        ),
         // Last: it ends the caller's session.
         ("post", "/api/v1/auth/logout", Public, Value::Null),
     ];
@@ -245,6 +289,8 @@ async fn every_route_answers_each_audience_as_declared() {
                     .replace("{centre}", "mo-cay")
                     .replace("{counter}", "1")
                     .replace("{token}", &token)
+                    .replace("{service}", "A")
+                    .replace("{code}", "ZZZZZZ")
                     .replace("{id}", &victim)
                     .replace("{kiosk}", "me"),
             );
