@@ -137,6 +137,11 @@ async fn transfer_keeps_the_place_in_time() {
     assert_eq!(s, 204, "counter 2 serves B but B001 was sent to counter 4");
     let (_, t) = app.counter(4, "call-next", json!({})).await;
     assert_eq!(t["number"], "B001");
+    // Once counter 4 has called it, another counter cannot pull it away by number.
+    let (s, r) = app
+        .counter(1, "transfer", json!({"ticket": "B001", "service": "A"}))
+        .await;
+    assert_eq!((s, r["code"].clone()), (409, json!("ticket_taken")));
     // A transfer needs a destination.
     let (s, r) = app.counter(4, "transfer", json!({})).await;
     assert_eq!((s, r["code"].clone()), (422, json!("invalid")));

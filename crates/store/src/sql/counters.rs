@@ -346,7 +346,13 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
     };
     let (ticket_id, number, status, from_service_id) =
         ticket.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
-    transition(status_of(&status)?, Action::Transfer)?;
+    let from = status_of(&status)?;
+    // A ticket named by number may be moved while it waits; once a counter has
+    // called it, only that counter (through its current ticket) may move it.
+    if to.ticket.is_some() && !from.is_waiting() && k.current_ticket_id != Some(ticket_id) {
+        return Err(Error::Conflict(Conflict::NotWaiting));
+    }
+    transition(from, Action::Transfer)?;
     let from_service: String = sqlx::query_scalar("SELECT code FROM services WHERE id = $1")
         .bind(from_service_id)
         .fetch_one(&mut *c)
