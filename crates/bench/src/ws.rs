@@ -171,10 +171,9 @@ fn record(text: &str, now: Instant, log: &CallLog, cursors: &mut Vec<usize>, s: 
     if cursors.len() <= c {
         cursors.resize(c + 1, 0);
     }
-    match log.next(counter, &mut cursors[c]) {
-        Some(sent) => s.record(now.saturating_duration_since(sent)),
-        // A call made by someone other than the harness's counters.
-        None => {}
+    // None: a call made by someone other than the harness's counters.
+    if let Some(sent) = log.next(counter, &mut cursors[c]) {
+        s.record(now.saturating_duration_since(sent));
     }
 }
 
