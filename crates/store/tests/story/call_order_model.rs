@@ -80,6 +80,7 @@ async fn picks_and_positions_match_the_rules() {
                             channel: Channel::Kiosk,
                             actor: "kiosk".into(),
                             idempotency_key: None,
+                            print_on: None,
                             now,
                         })
                         .await
