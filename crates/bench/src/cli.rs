@@ -85,11 +85,11 @@ pub struct RunArgs {
     pub displays: usize,
 
     /// Total call-next per second across counters while the displays watch.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 10.0)]
     pub display_call_rate: f64,
 
     /// Tickets per second the kiosks issue while the displays watch.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, default_value_t = 0.0)]
     pub display_issue_rate: f64,
 
     /// Idle websocket clients held open to measure the server's memory (0 = skip).

@@ -242,6 +242,17 @@ pub async fn counters(
     out
 }
 
+/// Signs in and returns the session token for `Authorization: Bearer`.
+pub async fn login(addr: SocketAddr, username: &str, password: &str) -> anyhow::Result<String> {
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    let r = Conn::new(addr).post("/api/v1/auth/login", &body).await?;
+    anyhow::ensure!(r.status == 200, "login as {username}: status {}", r.status);
+    r.json()?["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("login answered without a token"))
+}
+
 /// The service codes a centre offers (from the public API).
 pub async fn service_codes(addr: SocketAddr, centre: &str) -> anyhow::Result<Vec<String>> {
     let r = Conn::new(addr)

@@ -49,11 +49,48 @@ pub async fn open_seeded(url: &str, counters: u16) -> anyhow::Result<Arc<dyn Sto
     Ok(store)
 }
 
-/// `serve-child`: serve on an ephemeral loopback port, print `LISTENING addr`,
-/// stop when stdin closes.
+/// What the simulated devices sign in with: the administrator (who may use
+/// every counter) and the demo kiosk's device token.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub admin_password: Option<String>,
+    pub kiosk_token: Option<String>,
+}
+
+/// Creates the demo accounts and devices (cheap password hashing: a benchmark
+/// database only) and returns the ones the harness uses.
+async fn credentials(store: &dyn Store) -> anyhow::Result<Credentials> {
+    use luot_server::auth::{bootstrap, passwords::Cost};
+    let centre = luot_domain::CentreCode::parse("mo-cay")?;
+    let created =
+        bootstrap::demo_accounts(store, &centre, Cost::Fast, jiff::Timestamp::now()).await?;
+    let mut out = Credentials::default();
+    if let Some(c) = created {
+        out.admin_password = c
+            .accounts
+            .iter()
+            .find(|a| a.0 == "admin")
+            .map(|a| a.1.clone());
+        out.kiosk_token = c
+            .devices
+            .iter()
+            .find(|d| d.0 == luot_store::auth::DeviceKind::Kiosk)
+            .map(|d| d.2.clone());
+    }
+    Ok(out)
+}
+
+/// `serve-child`: serve on an ephemeral loopback port, print the credentials
+/// and `LISTENING addr`, stop when stdin closes.
 pub async fn serve_child(database_url: &str, counters: u16) -> anyhow::Result<()> {
     let store = open_seeded(database_url, counters).await?;
+    let creds = credentials(store.as_ref()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!(
+        "CREDENTIALS {} {}",
+        creds.admin_password.unwrap_or_else(|| "-".into()),
+        creds.kiosk_token.unwrap_or_else(|| "-".into())
+    );
     println!("LISTENING {}", listener.local_addr()?);
     let shutdown = async {
         let mut buf = [0u8; 64];
@@ -75,9 +112,11 @@ pub enum Server {
     Child {
         child: Child,
         addr: SocketAddr,
+        creds: Credentials,
     },
     InProcess {
         addr: SocketAddr,
+        creds: Credentials,
         stop: tokio::sync::oneshot::Sender<()>,
         task: tokio::task::JoinHandle<std::io::Result<()>>,
         store: Arc<dyn Store>,
@@ -108,19 +147,28 @@ impl Server {
             .context("starting the server child process")?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-            .await
-            .context("the server did not start within 60 s")??
-            .ok_or_else(|| anyhow!("the server exited before listening"))?;
-        let addr = line
-            .strip_prefix("LISTENING ")
-            .ok_or_else(|| anyhow!("unexpected server output: {line}"))?
-            .parse()?;
-        Ok(Self::Child { child, addr })
+        let mut creds = Credentials::default();
+        loop {
+            let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+                .await
+                .context("the server did not start within 60 s")??
+                .ok_or_else(|| anyhow!("the server exited before listening"))?;
+            if let Some(rest) = line.strip_prefix("CREDENTIALS ") {
+                let mut parts = rest.split(' ').map(|p| (p != "-").then(|| p.to_owned()));
+                creds.admin_password = parts.next().flatten();
+                creds.kiosk_token = parts.next().flatten();
+            } else if let Some(addr) = line.strip_prefix("LISTENING ") {
+                let addr = addr.parse()?;
+                return Ok(Self::Child { child, addr, creds });
+            } else {
+                bail!("unexpected server output: {line}");
+            }
+        }
     }
 
     pub async fn in_process(database_url: &str, counters: u16) -> anyhow::Result<Self> {
         let store = open_seeded(database_url, counters).await?;
+        let creds = credentials(store.as_ref()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -130,6 +178,7 @@ impl Server {
         }));
         Ok(Self::InProcess {
             addr,
+            creds,
             stop,
             task,
             store,
@@ -148,6 +197,17 @@ impl Server {
             bail!("load goes to loopback only; {addr} is not a loopback address");
         }
         Ok(Self::Remote { addr })
+    }
+
+    /// (admin password, kiosk device token) when the harness made them.
+    pub fn credentials(&self) -> Credentials {
+        match self {
+            Self::Child { creds, .. } | Self::InProcess { creds, .. } => creds.clone(),
+            Self::Remote { .. } => Credentials {
+                admin_password: std::env::var("LUOT_BENCH_ADMIN_PASSWORD").ok(),
+                kiosk_token: std::env::var("LUOT_BENCH_KIOSK_TOKEN").ok(),
+            },
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -120,6 +120,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let addr = server.addr();
     eprintln!("luot-bench: server at http://{addr} on {}", db.backend());
     let services = load::service_codes(addr, &args.centre).await?;
+    let creds = server.credentials();
+    let kiosk_auth = creds.kiosk_token.as_ref().map(|t| format!("Bearer {t}"));
+    let staff_auth = match &creds.admin_password {
+        Some(pw) => Some(format!("Bearer {}", load::login(addr, "admin", pw).await?)),
+        None => None,
+    };
     let secs = Duration::from_secs_f64(args.secs);
     let plan = |workers: usize, rate: f64| Plan {
         workers,
@@ -156,7 +162,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             &args.centre,
             &services,
             plan(args.kiosks, args.issue_rate),
-            None,
+            kiosk_auth.clone(),
         )
         .await;
         issue_figures = Some((k.stats.rate(), k.stats.ms(0.99), k.stats.errors));
@@ -175,7 +181,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             addr,
             &args.centre,
             plan(args.counters.into(), args.call_rate),
-            None,
+            staff_auth.clone(),
             None,
         )
         .await;
@@ -196,7 +202,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
 
     let mut display_p99 = None;
     if args.wants("display") && args.displays > 0 {
-        let d = display_phase(&args, addr, &services, secs, &server).await?;
+        let auth = (kiosk_auth.clone(), staff_auth.clone());
+        let d = display_phase(&args, addr, &services, secs, &server, auth).await?;
         if let Some((rows, extras, p99, called_here, issued_here)) = d {
             issued.extend(issued_here);
             results
@@ -320,6 +327,7 @@ async fn display_phase(
     services: &[String],
     secs: Duration,
     server: &Server,
+    (kiosk_auth, staff_auth): (Option<String>, Option<String>),
 ) -> anyhow::Result<Option<DisplayFigures>> {
     let log = Arc::new(CallLog::new(args.counters));
     if !events_available(addr, &args.centre).await {
@@ -350,18 +358,24 @@ async fn display_phase(
         rate,
         max_ops: args.max_ops,
     };
-    let kiosks = load::kiosks(
-        addr,
-        &args.centre,
-        services,
-        plan(8, args.display_issue_rate),
-        None,
-    );
+    // Rate 0 here means no kiosks (not flat out): every issue event also goes
+    // to every display.
+    let kiosk_plan = plan(8, args.display_issue_rate);
+    let kiosks = async {
+        if kiosk_plan.rate > 0.0 {
+            load::kiosks(addr, &args.centre, services, kiosk_plan, kiosk_auth).await
+        } else {
+            load::Issued {
+                stats: crate::stats::OpStats::new("issue ticket"),
+                numbers: Vec::new(),
+            }
+        }
+    };
     let counters = load::counters(
         addr,
         &args.centre,
         plan(args.counters.into(), args.display_call_rate),
-        None,
+        staff_auth,
         Some(log.clone()),
     );
     let (k, c) = tokio::join!(kiosks, counters);
