@@ -156,6 +156,8 @@ pub async fn act(c: &mut AnyConnection, at: CounterRef, action: Action) -> Reply
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
     id: i64,
+    number: String,
+    status: String,
     service_code: String,
     priority: Option<String>,
     slot_start: Option<i64>,
@@ -164,7 +166,7 @@ struct CandidateRow {
 }
 
 impl CandidateRow {
-    fn into_candidate(self) -> Result<Candidate> {
+    fn candidate(&self) -> Result<Candidate> {
         Ok(Candidate {
             id: self.id,
             service: ServiceCode::parse(&self.service_code)?,
@@ -176,41 +178,47 @@ impl CandidateRow {
     }
 }
 
-/// Each served service's best waiting ticket, plus those sent to this counter:
-/// enough for the domain to pick (see call_order's `best_per_service_is_enough`).
+/// For each service the counter serves and each call group, the first waiting
+/// ticket in (queued_at, id) order, one index probe each (migration 0007); plus
+/// the tickets transferred to this counter. Enough for the domain to pick (see
+/// call_order's `best_per_service_is_enough`), at a cost that does not grow with
+/// the queue.
+static CANDIDATES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = "t.id, t.number, t.status, s.code AS service_code, t.priority, t.slot_start, \
+                   t.queued_at";
+    let arm = |group: &str| {
+        format!(
+            "SELECT {columns}, CAST(NULL AS BIGINT) AS target_number FROM counter_services cs \
+             JOIN tickets t ON t.id = (SELECT id FROM tickets WHERE service_id = cs.service_id \
+             AND service_day = $2 AND status IN ('waiting', 'transferred') \
+             AND target_counter_id IS NULL AND {group} ORDER BY queued_at, id LIMIT 1) \
+             JOIN services s ON s.id = t.service_id WHERE cs.counter_id = $1"
+        )
+    };
+    format!(
+        "{} UNION ALL {} UNION ALL {} UNION ALL \
+         SELECT {columns}, tk.number AS target_number FROM tickets t \
+         JOIN services s ON s.id = t.service_id JOIN counters tk ON tk.id = t.target_counter_id \
+         WHERE t.target_counter_id = $1 AND t.service_day = $2 \
+         AND t.status IN ('waiting', 'transferred')",
+        arm(tickets::APPOINTMENT),
+        arm(tickets::PRIORITY),
+        arm(tickets::NORMAL),
+    )
+});
+
 async fn candidates(
     c: &mut AnyConnection,
     k: &CounterRow,
     day: &str,
     now: i64,
-) -> Result<Vec<Candidate>> {
-    let select = "SELECT t.id, s.code AS service_code, t.priority, t.slot_start, t.queued_at, \
-         tk.number AS target_number FROM tickets t JOIN services s ON s.id = t.service_id \
-         LEFT JOIN counters tk ON tk.id = t.target_counter_id";
-    let group = tickets::GROUP_SQL.replace("$now", "$3");
-    let best: Vec<CandidateRow> = sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.service_code ORDER BY x.grp, x.queued_at, x.id) AS rn \
-         FROM ({select_g} WHERE t.service_day = $2 AND t.status IN ('waiting', 'transferred') \
-         AND t.target_counter_id IS NULL \
-         AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $1)) x) y WHERE rn = 1",
-        select_g = select.replacen("SELECT ", &format!("SELECT {group} AS grp, "), 1)
-    ))
-    .bind(k.id)
-    .bind(day)
-    .bind(now)
-    .fetch_all(&mut *c)
-    .await?;
-    let targeted: Vec<CandidateRow> = sqlx::query_as(&format!(
-        "{select} WHERE t.service_day = $2 AND t.status IN ('waiting', 'transferred') AND t.target_counter_id = $1"
-    ))
-    .bind(k.id)
-    .bind(day)
-    .fetch_all(&mut *c)
-    .await?;
-    best.into_iter()
-        .chain(targeted)
-        .map(CandidateRow::into_candidate)
-        .collect()
+) -> Result<Vec<CandidateRow>> {
+    Ok(sqlx::query_as(&CANDIDATES_SQL)
+        .bind(k.id)
+        .bind(day)
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await?)
 }
 
 pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
@@ -253,16 +261,20 @@ pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
     // stays as the guard for writes made outside the writer: it notices a
     // ticket taken meanwhile and we pick again.
     let mut attempts = 0;
-    let pick = loop {
-        let cands = candidates(c, &k, &day, micros(at.now)).await?;
+    let (pick, number) = loop {
+        let rows = candidates(c, &k, &day, micros(at.now)).await?;
+        let cands = rows
+            .iter()
+            .map(CandidateRow::candidate)
+            .collect::<Result<Vec<_>>>()?;
         let Some(pick) = call_order::pick_next(at.counter, &serves, &cands, at.now).cloned() else {
             return Ok((outcome(c, centre.id, &at, None).await?, events));
         };
-        let from: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
-            .bind(pick.id)
-            .fetch_one(&mut *c)
-            .await?;
-        let to = transition(status_of(&from)?, Action::Call)?;
+        let row = rows
+            .iter()
+            .find(|r| r.id == pick.id)
+            .ok_or_else(|| Error::Internal("picked a ticket not among the candidates".into()))?;
+        let to = transition(status_of(&row.status)?, Action::Call)?;
         let updated = sqlx::query(
             "UPDATE tickets SET status = $1, counter_id = $2, called_at = $3, staff = $4, recalls = 0 \
              WHERE id = $5 AND status IN ('waiting', 'transferred')",
@@ -275,7 +287,7 @@ pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
         .execute(&mut *c)
         .await?;
         if updated.rows_affected() == 1 {
-            break pick;
+            break (pick, row.number.clone());
         }
         attempts += 1;
         if attempts >= 8 {
@@ -287,10 +299,6 @@ pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
         .bind(&at.actor)
         .bind(k.id)
         .execute(&mut *c)
-        .await?;
-    let number: String = sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
-        .bind(pick.id)
-        .fetch_one(&mut *c)
         .await?;
     events.push(
         events::append(

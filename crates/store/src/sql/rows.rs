@@ -42,7 +42,7 @@ pub async fn centre(c: &mut AnyConnection, code: &CentreCode) -> Result<CentreRo
     let (id, config, notice) = row.ok_or(Error::NotFound("centre"))?;
     Ok(CentreRow {
         id,
-        config: serde_json::from_str(&config)?,
+        config: parse_config(id, &config)?,
         notice,
     })
 }
@@ -96,6 +96,75 @@ impl ServiceRow {
             None => Ok(centre.hours.clone()),
         }
     }
+}
+
+/// A centre and one of its services in one round trip (the issue path's first
+/// read); the separate lookups only run to tell which one is missing.
+pub async fn centre_and_service(
+    c: &mut AnyConnection,
+    centre_code: &CentreCode,
+    code: &ServiceCode,
+) -> Result<(CentreRow, ServiceRow)> {
+    use sqlx::{FromRow, Row};
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let cols: Vec<String> = SERVICE_COLUMNS
+            .split(',')
+            .map(|col| format!("s.{}", col.trim()))
+            .collect();
+        format!(
+            "SELECT c.id AS centre_id, c.config AS centre_config, c.notice AS centre_notice, {} \
+             FROM centres c JOIN services s ON s.centre_id = c.id WHERE c.code = $1 AND s.code = $2",
+            cols.join(", ")
+        )
+    });
+    let row = sqlx::query(&SQL)
+        .bind(centre_code.as_str())
+        .bind(code.as_str())
+        .fetch_optional(&mut *c)
+        .await?;
+    match row {
+        Some(r) => {
+            let id: i64 = r.try_get("centre_id")?;
+            let config: String = r.try_get("centre_config")?;
+            let centre = CentreRow {
+                id,
+                config: parse_config(id, &config)?,
+                notice: r.try_get("centre_notice")?,
+            };
+            Ok((centre, ServiceRow::from_row(&r)?))
+        }
+        None => {
+            let centre = centre(c, centre_code).await?;
+            let svc = service(c, centre.id, code).await?;
+            Ok((centre, svc))
+        }
+    }
+}
+
+/// A centre's configuration, parsed once per distinct JSON text: every command
+/// reads it, and parsing it costs more than the query. Keyed by the text itself,
+/// so an edit (by any process) is seen at once and nothing needs invalidating.
+fn parse_config(id: i64, json: &str) -> Result<Centre> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: std::sync::LazyLock<Mutex<HashMap<i64, (String, Centre)>>> =
+        std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Ok(cache) = CACHE.lock() {
+        if let Some((text, centre)) = cache.get(&id) {
+            if text == json {
+                return Ok(centre.clone());
+            }
+        }
+    }
+    let centre: Centre = serde_json::from_str(json)?;
+    if let Ok(mut cache) = CACHE.lock() {
+        // Bounded: a deployment has at most a few hundred centres.
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache.insert(id, (json.to_owned(), centre.clone()));
+    }
+    Ok(centre)
 }
 
 pub async fn service(

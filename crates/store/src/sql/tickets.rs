@@ -22,7 +22,7 @@ pub async fn issue(
     c: &mut AnyConnection,
     cmd: IssueTicket,
 ) -> Result<(TicketView, Vec<luot_domain::Event>)> {
-    let centre = centre(c, &cmd.centre).await?;
+    let (centre, svc) = centre_and_service(c, &cmd.centre, &cmd.service).await?;
     let fingerprint = format!(
         "{}|{}|{}",
         cmd.service,
@@ -45,7 +45,6 @@ pub async fn issue(
         }
     }
 
-    let svc = service(c, centre.id, &cmd.service).await?;
     if svc.active == 0 {
         return Err(Error::Conflict(Conflict::ServiceInactive));
     }
@@ -135,7 +134,36 @@ pub async fn issue(
         cmd.now,
     )
     .await?;
-    Ok((view(c, ticket_id, cmd.now).await?, vec![event]))
+    // Everything the view shows is at hand: no need to read the ticket back.
+    let key = QueueKey {
+        id: ticket_id,
+        service_id: svc.id,
+        service_day: day,
+        priority: priority.is_some(),
+        slot_start: None,
+        queued_at: now,
+    };
+    let (ahead, eta_minutes) = position_and_eta(c, &key, cmd.now, svc.mean_service_minutes).await?;
+    let view = TicketView {
+        service: svc.code(),
+        service_name: svc.name,
+        service_name_en: svc.name_en,
+        status: luot_domain::TicketStatus::Waiting,
+        priority: priority.map(|p| p.as_str().to_owned()),
+        channel: cmd.channel,
+        token,
+        number,
+        position: ahead,
+        eta_minutes,
+        counter: None,
+        recalls: 0,
+        issued_at: ts(now),
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        centre: centre.config.code.clone(),
+    };
+    Ok((view, vec![event]))
 }
 
 #[derive(sqlx::FromRow)]
@@ -193,16 +221,15 @@ pub async fn by_token(c: &mut AnyConnection, token: &str, now: Timestamp) -> Res
 async fn to_view(c: &mut AnyConnection, row: TicketRow, now: Timestamp) -> Result<TicketView> {
     let status = status_of(&row.status)?;
     let (position, eta_minutes) = if status.is_waiting() {
-        let ahead = position(c, &row, now).await?;
-        let eta = estimate(
-            c,
-            row.service_id,
-            &row.service_day,
-            row.mean_service_minutes,
-            ahead,
-        )
-        .await?;
-        (ahead, eta)
+        let key = QueueKey {
+            id: row.id,
+            service_id: row.service_id,
+            service_day: row.service_day.clone(),
+            priority: row.priority.is_some(),
+            slot_start: row.slot_start,
+            queued_at: row.queued_at,
+        };
+        position_and_eta(c, &key, now, row.mean_service_minutes).await?
     } else {
         (0, 0)
     };
@@ -227,30 +254,77 @@ async fn to_view(c: &mut AnyConnection, row: TicketRow, now: Timestamp) -> Resul
     })
 }
 
-/// People ahead of a waiting ticket in its service's queue, in call order.
-async fn position(c: &mut AnyConnection, t: &TicketRow, now: Timestamp) -> Result<u32> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM tickets WHERE service_id = $1 AND service_day = $2 \
-         AND status IN ('waiting', 'transferred') AND ({g}, queued_at, id) < ($3, $4, $5)",
-        g = GROUP_SQL.replace("$now", "$6")
-    );
-    let my_group = if t.slot_start.is_some_and(|s| s <= micros(now)) {
-        0
-    } else if t.priority.is_some() {
-        1
+/// Where a waiting ticket stands in its service's queue.
+pub struct QueueKey {
+    pub id: i64,
+    pub service_id: i64,
+    pub service_day: String,
+    pub priority: bool,
+    pub slot_start: Option<i64>,
+    pub queued_at: i64,
+}
+
+/// The filters of the three call groups at `$3` (see domain::call_order), as
+/// the partial indexes of migration 0007 expect them.
+pub const APPOINTMENT: &str = "slot_start IS NOT NULL AND slot_start <= $3";
+pub const PRIORITY: &str = "priority IS NOT NULL AND (slot_start IS NULL OR slot_start > $3)";
+pub const NORMAL: &str = "priority IS NULL AND (slot_start IS NULL OR slot_start > $3)";
+const WAITING_IN: &str =
+    "FROM tickets WHERE service_id = $1 AND service_day = $2 AND status IN ('waiting', 'transferred')";
+
+/// People ahead of a waiting ticket in its service's queue, in call order
+/// (group, queued_at, id), and its ETA, in one statement. Every count reads only
+/// a small part of an index: the appointment and priority groups are short, and
+/// a normal ticket's position is the queue length (kept by triggers) less those
+/// behind it, who are few for the freshly issued ticket this is most often
+/// asked about. The ETA needs the open counters and the recent service times.
+async fn position_and_eta(
+    c: &mut AnyConnection,
+    t: &QueueKey,
+    now: Timestamp,
+    configured_minutes: i64,
+) -> Result<(u32, u32)> {
+    let now = micros(now);
+    let before = "queued_at <= $4 AND (queued_at < $4 OR id < $5)";
+    let after = "queued_at >= $4 AND (queued_at > $4 OR id > $5)";
+    let ahead = if t.slot_start.is_some_and(|s| s <= now) {
+        format!("(SELECT COUNT(*) {WAITING_IN} AND {APPOINTMENT} AND {before})")
+    } else if t.priority {
+        format!(
+            "(SELECT COUNT(*) {WAITING_IN} AND {APPOINTMENT}) \
+             + (SELECT COUNT(*) {WAITING_IN} AND {PRIORITY} AND {before})"
+        )
     } else {
-        2
+        format!(
+            "COALESCE((SELECT waiting FROM queue_lengths WHERE service_id = $1 AND service_day = $2), 0) \
+             - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})"
+        )
     };
-    let n: i64 = sqlx::query_scalar(&sql)
+    let sql = format!(
+        "SELECT p.ahead, p.open, r.d FROM (SELECT ({ahead}) AS ahead, \
+         (SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
+          WHERE cs.service_id = $1 AND k.state = 'open') AS open) p \
+         LEFT JOIN (SELECT finished_at - COALESCE(started_at, called_at) AS d FROM tickets \
+          WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
+          ORDER BY finished_at DESC LIMIT {RECENT_SERVICES}) r ON 1 = 1"
+    );
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&sql)
         .bind(t.service_id)
         .bind(&t.service_day)
-        .bind(my_group)
+        .bind(now)
         .bind(t.queued_at)
         .bind(t.id)
-        .bind(micros(now))
-        .fetch_one(&mut *c)
+        .fetch_all(&mut *c)
         .await?;
-    Ok(n as u32)
+    let (ahead, open) = rows.first().map_or((0, 0), |r| (r.0, r.1));
+    let ahead = ahead.max(0) as u32;
+    let recent: Vec<u32> = rows
+        .iter()
+        .filter_map(|r| r.2)
+        .map(|us| (us.max(0) / 1_000_000) as u32)
+        .collect();
+    let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
+    Ok((ahead, eta::eta_minutes(ahead, open as u32, mean)))
 }
 
 /// The ETA for `ahead` people in a service's queue today.

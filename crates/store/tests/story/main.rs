@@ -6,6 +6,7 @@ mod harness;
 
 mod auth;
 mod booking;
+mod call_order_model;
 mod concurrency;
 mod display;
 mod processes;

@@ -1,0 +1,440 @@
+//! One benchmark run: start (or reach) the server, run the phases in order,
+//! read the server's peak memory, stop it, verify the database, judge the
+//! targets, print the table and write the report.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::Connection;
+
+use crate::cli::RunArgs;
+use crate::load::{self, Plan};
+use crate::report::{self, Machine, Results, Target};
+use crate::server::{proc_status_bytes, Server};
+use crate::stats::Row;
+use crate::verify;
+use crate::ws::{self, CallLog};
+use std::sync::Arc;
+
+/// The hand-written part of docs/benchmarks.md: how to read the figures and
+/// why a target is missed. Kept beside the code that produces the figures.
+const ANALYSIS: &str = include_str!("analysis.md");
+
+const METHOD: &str = include_str!("method.md");
+
+/// Where the run's data lives, and how to clean it up.
+enum Db {
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        url: String,
+        admin: String,
+        name: String,
+    },
+    None,
+}
+
+impl Db {
+    async fn fresh(args: &RunArgs) -> anyhow::Result<Self> {
+        if args.url.is_some() {
+            return Ok(Self::None);
+        }
+        match &args.database_url {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                let name = format!(
+                    "luot_bench_{}_{}",
+                    std::process::id(),
+                    jiff::Timestamp::now().as_second()
+                );
+                let mut admin = sqlx::PgConnection::connect(u)
+                    .await
+                    .with_context(|| format!("connecting to {u}"))?;
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+                let base = u.rsplit_once('/').map_or(u.as_str(), |(b, _)| b);
+                Ok(Self::Postgres {
+                    url: format!("{base}/{name}"),
+                    admin: u.clone(),
+                    name,
+                })
+            }
+            Some(u) => {
+                let dir = tempfile::tempdir()?;
+                Ok(Self::Sqlite {
+                    url: u.clone(),
+                    _dir: dir,
+                })
+            }
+            None => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Ok(Self::Sqlite { url, _dir: dir })
+            }
+        }
+    }
+
+    fn url(&self) -> Option<&str> {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => Some(url),
+            Self::None => None,
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "SQLite",
+            Self::Postgres { .. } => "PostgreSQL",
+            Self::None => "remote server",
+        }
+    }
+
+    async fn drop_db(self) -> anyhow::Result<()> {
+        if let Self::Postgres { admin, name, .. } = self {
+            let mut c = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut c)
+                .await?;
+            c.close().await?;
+        }
+        Ok(())
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1024.0 / 1024.0)
+}
+
+/// Runs the suite; returns whether every correctness check passed.
+pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
+    let db = Db::fresh(&args).await?;
+    let server = match (&args.url, db.url()) {
+        (Some(u), _) => Server::remote(u)?,
+        (None, Some(url)) if args.in_process => Server::in_process(url, args.counters).await?,
+        (None, Some(url)) => Server::child(url, args.counters).await?,
+        (None, None) => anyhow::bail!("no server and no database"),
+    };
+    let addr = server.addr();
+    eprintln!("luot-bench: server at http://{addr} on {}", db.backend());
+    let services = load::service_codes(addr, &args.centre).await?;
+    let creds = server.credentials();
+    let kiosk_auth = creds.kiosk_token.as_ref().map(|t| format!("Bearer {t}"));
+    let staff_auth = match &creds.admin_password {
+        Some(pw) => Some(format!("Bearer {}", load::login(addr, "admin", pw).await?)),
+        None => None,
+    };
+    let secs = Duration::from_secs_f64(args.secs);
+    let plan = |workers: usize, rate: f64| Plan {
+        workers,
+        duration: secs,
+        rate,
+        max_ops: args.max_ops,
+    };
+
+    let mut results = Results {
+        sections: Vec::new(),
+        extras: Vec::new(),
+        targets: Vec::new(),
+        checks: Vec::new(),
+    };
+    let mut http_rows = Vec::new();
+    let mut issued = Vec::new();
+    let mut called = Vec::new();
+
+    let mut healthz_rate = 0.0;
+    if args.wants("healthz") {
+        eprintln!(
+            "luot-bench: GET /healthz, {} clients, {secs:?}",
+            args.healthz_concurrency
+        );
+        let h = load::healthz(addr, plan(args.healthz_concurrency, 0.0)).await;
+        healthz_rate = h.rate();
+        http_rows.push(Row::of(&h, healthz_rate));
+    }
+    let mut issue_figures = None;
+    if args.wants("issue") {
+        eprintln!("luot-bench: {} kiosks issuing, {secs:?}", args.kiosks);
+        let k = load::kiosks(
+            addr,
+            &args.centre,
+            &services,
+            plan(args.kiosks, args.issue_rate),
+            kiosk_auth.clone(),
+        )
+        .await;
+        issue_figures = Some((k.stats.rate(), k.stats.ms(0.99), k.stats.errors));
+        results
+            .extras
+            .extend(crate::stats::error_samples(&[&k.stats]));
+        http_rows.push(Row::of(&k.stats, healthz_rate));
+        issued.extend(k.numbers);
+    }
+    if args.wants("call") {
+        eprintln!(
+            "luot-bench: {} counters calling and completing, {secs:?}",
+            args.counters
+        );
+        let s = load::counters(
+            addr,
+            &args.centre,
+            plan(args.counters.into(), args.call_rate),
+            staff_auth.clone(),
+            None,
+        )
+        .await;
+        http_rows.push(Row::of(&s.call, healthz_rate));
+        http_rows.push(Row::of(&s.complete, healthz_rate));
+        results.extras.push((
+            "call-next answered 204 (nobody waiting)".into(),
+            s.empty.to_string(),
+        ));
+        results
+            .extras
+            .extend(crate::stats::error_samples(&[&s.call, &s.complete]));
+        called.extend(s.calls.into_iter().map(|(n, _, _)| n));
+    }
+    results
+        .sections
+        .push((format!("HTTP on {}", db.backend()), http_rows));
+
+    let mut display_p99 = None;
+    if args.wants("display") && args.displays > 0 {
+        let auth = (kiosk_auth.clone(), staff_auth.clone());
+        let d = display_phase(&args, addr, &services, secs, &server, auth).await?;
+        if let Some((rows, extras, p99, called_here, issued_here)) = d {
+            issued.extend(issued_here);
+            results
+                .sections
+                .push(("Displays on the events websocket".into(), rows));
+            results.extras.extend(extras);
+            called.extend(called_here);
+            display_p99 = Some(p99);
+        } else {
+            results
+                .extras
+                .push(("displays".into(), "events websocket not available".into()));
+        }
+    }
+    let mut idle_rss = None;
+    if args.wants("idle") && args.idle_clients > 0 && events_available(addr, &args.centre).await {
+        eprintln!("luot-bench: {} idle websocket clients", args.idle_clients);
+        let log = Arc::new(CallLog::new(0));
+        let d = ws::connect(addr, &args.centre, args.idle_clients, log, CONNECT_DEADLINE).await;
+        let n = d.connected.load(std::sync::atomic::Ordering::Relaxed);
+        // Let the server settle its buffers before reading its memory.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss = server.pid().and_then(|p| proc_status_bytes(p, "VmRSS"));
+        results.extras.push((
+            "idle websocket clients connected".into(),
+            format!("{n} ({} failed)", d.failed),
+        ));
+        if let Some(r) = rss {
+            results.extras.push((
+                format!("server RSS with {n} idle websocket clients"),
+                mib(r),
+            ));
+            idle_rss = Some((n, r));
+        }
+        d.finish().await;
+    }
+
+    let peak = server.pid().and_then(|p| proc_status_bytes(p, "VmHWM"));
+    if let Some(p) = peak {
+        let whose = if args.in_process {
+            " (harness and server, one process)"
+        } else {
+            ""
+        };
+        results
+            .extras
+            .push((format!("server peak RSS (VmHWM){whose}"), mib(p)));
+    }
+    server.stop().await?;
+
+    results.checks.extend(verify::client_side(&issued, &called));
+    if let Some(url) = db.url() {
+        results.checks.extend(verify::database(url, &issued).await?);
+    }
+
+    judge(&args, &db, healthz_rate, issue_figures, &mut results);
+    results.targets.push(match display_p99 {
+        Some((p99, n)) => Target::new(
+            "call-to-display p99 < 50 ms with 5,000 displays",
+            format!("p99 {p99:.1} ms with {n} displays"),
+            Some(p99 < 50.0 && n >= 5000),
+        ),
+        None => Target::new(
+            "call-to-display p99 < 50 ms with 5,000 displays",
+            "-".into(),
+            None,
+        ),
+    });
+    results.targets.push(match idle_rss {
+        Some((n, r)) => Target::new(
+            "10,000 idle websocket clients under 200 MB server RSS",
+            format!("{} with {n} clients", mib(r)),
+            Some(n >= 10_000 && r < 200 * 1000 * 1000),
+        ),
+        None => Target::new(
+            "10,000 idle websocket clients under 200 MB server RSS",
+            "-".into(),
+            None,
+        ),
+    });
+    let ok = results.checks.iter().all(|c| c.ok);
+    println!("{}", results.body());
+    if let Some(path) = &args.write_report {
+        let command = std::env::args()
+            .skip(1)
+            .fold("cargo run --release -p luot-bench --".to_owned(), |a, s| {
+                a + " " + &s
+            });
+        let md = report::markdown(&Machine::detect(), &command, METHOD, &results, ANALYSIS);
+        std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("luot-bench: wrote {}", path.display());
+    }
+    db.drop_db().await?;
+    Ok(ok)
+}
+
+/// How long connecting all websocket clients may take.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Whether the server has the events websocket (it came later than the REST API).
+async fn events_available(addr: std::net::SocketAddr, centre: &str) -> bool {
+    let probe = ws::connect(addr, centre, 1, Arc::new(CallLog::new(0)), CONNECT_DEADLINE).await;
+    let ok = probe.failed == 0;
+    probe.finish().await;
+    ok
+}
+
+type DisplayFigures = (
+    Vec<Row>,
+    Vec<(String, String)>,
+    (f64, usize),
+    Vec<String>,
+    Vec<String>,
+);
+
+/// Displays watch while counters call at a modest rate and kiosks issue; `None`
+/// when the server has no events websocket.
+async fn display_phase(
+    args: &RunArgs,
+    addr: std::net::SocketAddr,
+    services: &[String],
+    secs: Duration,
+    server: &Server,
+    (kiosk_auth, staff_auth): (Option<String>, Option<String>),
+) -> anyhow::Result<Option<DisplayFigures>> {
+    let log = Arc::new(CallLog::new(args.counters));
+    if !events_available(addr, &args.centre).await {
+        return Ok(None);
+    }
+    eprintln!("luot-bench: connecting {} displays", args.displays);
+    let started = std::time::Instant::now();
+    let displays = ws::connect(
+        addr,
+        &args.centre,
+        args.displays,
+        log.clone(),
+        CONNECT_DEADLINE,
+    )
+    .await;
+    let connect_secs = started.elapsed().as_secs_f64();
+    let n = displays
+        .connected
+        .load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "luot-bench: {n} displays connected in {connect_secs:.1} s; counters call at {}/s, kiosks issue at {}/s, {secs:?}",
+        args.display_call_rate, args.display_issue_rate
+    );
+    let rss_connected = server.pid().and_then(|p| proc_status_bytes(p, "VmRSS"));
+    let plan = |workers: usize, rate: f64| Plan {
+        workers,
+        duration: secs,
+        rate,
+        max_ops: args.max_ops,
+    };
+    // Rate 0 here means no kiosks (not flat out): every issue event also goes
+    // to every display.
+    let kiosk_plan = plan(8, args.display_issue_rate);
+    let kiosks = async {
+        if kiosk_plan.rate > 0.0 {
+            load::kiosks(addr, &args.centre, services, kiosk_plan, kiosk_auth).await
+        } else {
+            load::Issued {
+                stats: crate::stats::OpStats::new("issue ticket"),
+                numbers: Vec::new(),
+            }
+        }
+    };
+    let counters = load::counters(
+        addr,
+        &args.centre,
+        plan(args.counters.into(), args.display_call_rate),
+        staff_auth,
+        Some(log.clone()),
+    );
+    let (k, c) = tokio::join!(kiosks, counters);
+    // Let the last announcements arrive.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut latency = displays.finish().await;
+    latency.elapsed = c.call.elapsed;
+    let p99 = latency.ms(0.99);
+    let mut rows = vec![
+        Row::of(&k.stats, 0.0),
+        Row::of(&c.call, 0.0),
+        Row::of(&latency, 0.0),
+    ];
+    rows[2].rate = 0.0;
+    let mut extras = vec![
+        (
+            "displays connected".into(),
+            format!("{n} of {} (in {connect_secs:.1} s)", args.displays),
+        ),
+        (
+            "display frames received with a call".into(),
+            latency.count().to_string(),
+        ),
+    ];
+    if let Some(r) = rss_connected {
+        extras.push((format!("server RSS with {n} displays connected"), mib(r)));
+    }
+    let called: Vec<String> = c.calls.into_iter().map(|(num, _, _)| num).collect();
+    Ok(Some((rows, extras, (p99, n), called, k.numbers)))
+}
+
+/// The targets of issue 8 that this run measured.
+fn judge(
+    _args: &RunArgs,
+    db: &Db,
+    healthz_rate: f64,
+    issue: Option<(f64, f64, u64)>,
+    results: &mut Results,
+) {
+    if let Some((rate, p99, errors)) = issue {
+        let ratio = if healthz_rate > 0.0 {
+            rate / healthz_rate
+        } else {
+            0.0
+        };
+        match db {
+            Db::Postgres { .. } => results.targets.push(Target::new(
+                "PostgreSQL: >= 5,000 tickets/s",
+                format!("{rate:.0}/s, p99 {p99:.1} ms"),
+                Some(rate >= 5000.0 && errors == 0),
+            )),
+            _ => results.targets.push(Target::new(
+                "SQLite: >= 10,000 tickets/s, durable, p99 < 20 ms, >= 30% of /healthz",
+                format!(
+                    "{rate:.0}/s, p99 {p99:.1} ms, {:.0}% of /healthz",
+                    ratio * 100.0
+                ),
+                Some(rate >= 10_000.0 && p99 < 20.0 && ratio >= 0.30 && errors == 0),
+            )),
+        }
+    }
+}
