@@ -4,9 +4,11 @@
 
 mod harness;
 
+mod admin;
 mod auth;
 mod booking;
 mod concurrency;
 mod display;
 mod processes;
 mod queue;
+mod report;
