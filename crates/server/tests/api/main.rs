@@ -8,6 +8,7 @@ mod pg;
 
 mod auth;
 mod booking;
+mod admin;
 mod errors;
 mod events;
 mod feedback;
@@ -17,4 +18,5 @@ mod kiosk_e2e;
 mod matrix;
 mod outage;
 mod printing;
+mod reports;
 mod tickets_and_counters;
