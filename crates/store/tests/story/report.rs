@@ -14,6 +14,7 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
         channel: Channel::Kiosk,
         actor: "test".into(),
         idempotency_key: None,
+        print_on: None,
         now: at,
     }
 }
