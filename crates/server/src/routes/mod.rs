@@ -4,10 +4,10 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod admin;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
-pub mod admin;
 pub mod centres;
 pub mod checkin;
 pub mod counters;

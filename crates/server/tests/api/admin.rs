@@ -439,3 +439,34 @@ async fn every_admin_route_is_in_the_contract() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn only_administrators_change_the_centre_and_it_is_audited() {
+    let app = spawn_app().await;
+    let cfg = config(&app).await;
+    let a = service(&cfg, "A").clone();
+    let path = app.url(&format!("{BASE}/services/A"));
+    let r = app.anon.put(&path).json(&a).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let staff = app.bearer(&app.login("quay1").await);
+    let r = staff.put(&path).json(&a).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = staff
+        .get(app.url("/api/v1/centres/mo-cay/reports?from=2026-11-26&to=2026-11-26"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (s, _) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{BASE}/services/A"),
+        Some(a),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let audit = app.get("/api/v1/audit").await.text().await.unwrap();
+    assert!(audit.contains("admin.service.update"), "{audit}");
+    assert!(audit.contains("staff:admin"), "{audit}");
+    app.stop().await;
+}

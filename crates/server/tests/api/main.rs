@@ -6,9 +6,10 @@ mod helpers;
 #[path = "../common/pg.rs"]
 mod pg;
 
+mod admin;
+mod auth;
 mod auth;
 mod booking;
-mod admin;
 mod errors;
 mod events;
 mod feedback;

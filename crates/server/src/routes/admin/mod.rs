@@ -11,6 +11,7 @@ use luot_store::AdminCtx;
 use serde_json::Value;
 
 use crate::{
+    auth::{ClientIp, RequireAdmin, Staff},
     error::ApiError,
     state::{centre_code, AppState},
 };
@@ -30,39 +31,45 @@ pub fn router() -> Router<AppState> {
         .merge(logo::router())
 }
 
-/// The administrator making a request.
+/// A signed-in administrator (401 without credentials, 403 for anyone else),
+/// with the address the request came from for the audit log.
 pub struct Admin {
-    actor: String,
+    staff: Staff,
+    ip: ClientIp,
 }
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &AppState) -> Result<Self, ApiError> {
-        Ok(Admin {
-            actor: "staff:admin".into(),
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let RequireAdmin(staff) = RequireAdmin::from_request_parts(parts, state).await?;
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        Ok(Admin { staff, ip })
     }
 }
 
 impl Admin {
-    /// The context of a change to `centre` (checks the code's shape).
+    /// The context of a change to `centre`: 403 for an administrator of
+    /// another centre.
     pub fn ctx(&self, state: &AppState, centre: &str) -> Result<AdminCtx, ApiError> {
         let centre = centre_code(centre)?;
+        if !self.staff.belongs_to(&centre) {
+            return Err(ApiError::forbidden(
+                "Tài khoản này không quản trị trung tâm này",
+                "This account does not administer this centre",
+            ));
+        }
         Ok(AdminCtx {
             centre,
-            actor: self.actor.clone(),
+            actor: self.staff.actor(),
             now: state.now(),
         })
     }
 
-    /// Records a change that succeeded.
-    pub async fn audit(
-        &self,
-        _state: &AppState,
-        _action: &str,
-        _centre: &CentreCode,
-        _details: Value,
-    ) {
+    /// Records a change that succeeded (who, what, when, from where).
+    pub async fn audit(&self, state: &AppState, action: &str, centre: &CentreCode, details: Value) {
+        state
+            .audit(self.staff.actor(), self.ip, action, Some(centre), details)
+            .await;
     }
 }
