@@ -64,7 +64,7 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   assert.equal(a.open_now, false, 'A now opens at 13:30');
   assert.equal(after.find((s) => s.code === 'B').open_now, true, 'B keeps the centre hours');
   const config = await page.evaluate(() => window.luotAdmin.config.services.find((s) => s.code === 'A').hours);
-  assert.deepEqual(config, { sessions: [['13:30', '17:00']], working_days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
+  assert.deepEqual(config, { sessions: [['13:30:00', '17:00:00']], working_days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
 
   // English.
   await page.click('#lang');
