@@ -8,7 +8,6 @@ mod pg;
 
 mod admin;
 mod auth;
-mod auth;
 mod booking;
 mod errors;
 mod events;
