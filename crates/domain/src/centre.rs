@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{CentreCode, CounterNumber, Error, PriorityClass, ServiceCode, TicketPrefix};
 
 /// Days of the week, serialised as `mon`..`sun` as administrators write them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
@@ -35,9 +36,11 @@ impl From<JWeekday> for Weekday {
 
 /// When a centre or service receives citizens: sessions within a day (morning,
 /// afternoon) on the listed working days.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpeningHours {
     /// `[["07:00","11:30"],["13:30","17:00"]]`: sorted, non-overlapping sessions.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub sessions: Vec<(Time, Time)>,
     pub working_days: Vec<Weekday>,
 }
@@ -93,6 +96,7 @@ impl OpeningHours {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Centre {
     pub code: CentreCode,
@@ -119,10 +123,25 @@ pub struct Centre {
     /// works at any hour).
     #[serde(default = "yes")]
     pub enforce_hours: bool,
+    /// Printed above the number on every ticket (may be empty).
+    #[serde(default)]
+    pub ticket_header: String,
+    /// Printed at the foot of every ticket (may be empty).
+    #[serde(default)]
+    pub ticket_footer: String,
+    /// Days finished tickets, bookings and feedback are kept with their
+    /// personal data; reports keep only counts after that.
+    #[serde(default = "default_retention_days")]
+    pub data_retention_days: u32,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// Two years: long enough for yearly reports, short enough to hold little.
+pub fn default_retention_days() -> u32 {
+    730
 }
 
 impl Centre {
@@ -133,6 +152,7 @@ impl Centre {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub code: ServiceCode,
@@ -149,6 +169,9 @@ pub struct Service {
     /// Shown in the portal and on the kiosk: "Đăng ký khai sinh", ...
     #[serde(default)]
     pub examples: Vec<String>,
+    /// What to bring ("Giấy tờ cần mang theo"), shown in the portal and on the kiosk.
+    #[serde(default)]
+    pub note: String,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -175,6 +198,7 @@ impl CounterState {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counter {
     pub number: CounterNumber,

@@ -9,6 +9,7 @@ use crate::Error;
 /// A priority class's code, e.g. `elderly`: 1 to 32 lowercase ASCII letters,
 /// digits, `-` or `_`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(transparent)]
 pub struct PriorityCode(String);
 
@@ -36,6 +37,7 @@ impl<'de> Deserialize<'de> for PriorityCode {
 }
 
 /// One class of citizens served first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriorityClass {
     pub code: PriorityCode,

@@ -82,6 +82,9 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
         remote_tickets: false,
         // A demo is tried at any hour; a real centre refuses tickets when closed.
         enforce_hours: false,
+        ticket_header: String::new(),
+        ticket_footer: "Vui lòng chú ý màn hình và loa gọi số.".into(),
+        data_retention_days: luot_domain::centre::default_retention_days(),
     };
     let services = file
         .services
@@ -98,6 +101,7 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
                 hours: None,
                 active: true,
                 examples: s.examples,
+                note: String::new(),
             })
         })
         .collect::<Result<Vec<_>, luot_domain::Error>>()?;

@@ -69,6 +69,7 @@ impl ApiError {
             "centre" => "Không tìm thấy trung tâm",
             "service" => "Không tìm thấy lĩnh vực",
             "counter" => "Không tìm thấy quầy",
+            "holiday" => "Không tìm thấy ngày nghỉ",
             "ticket" => "Không tìm thấy số thứ tự",
             _ => "Không tìm thấy",
         };
@@ -148,8 +149,29 @@ impl From<StoreError> for ApiError {
                     Conflict::NotServed => {
                         ("not_served", "Chỉ đánh giá được sau khi đã được phục vụ")
                     }
+                    Conflict::DuplicatePrefix => (
+                        "duplicate_prefix",
+                        "Ký hiệu số đã được lĩnh vực khác dùng (hoặc in ra trùng số)",
+                    ),
+                    Conflict::NumberingInUse => (
+                        "numbering_in_use",
+                        "Hôm nay đã cấp số: chỉ đổi ký hiệu, số bắt đầu hoặc múi giờ từ ngày làm việc sau",
+                    ),
+                    Conflict::InUse => (
+                        "in_use",
+                        "Đã có số thứ tự liên quan: hãy tạm ngừng hoặc đóng thay vì xóa",
+                    ),
+                    Conflict::UnknownService => {
+                        ("unknown_service", "Danh sách của quầy có lĩnh vực không tồn tại")
+                    }
                 };
-                Self::new(S::CONFLICT, code, vi, c.to_string())
+                // A list naming what does not exist is a bad body, not a state clash.
+                let status = if c == Conflict::UnknownService {
+                    S::UNPROCESSABLE_ENTITY
+                } else {
+                    S::CONFLICT
+                };
+                Self::new(status, code, vi, c.to_string())
             }
             StoreError::Rule(rule) => {
                 let en = rule.to_string();

@@ -16,6 +16,7 @@ pub mod config;
 pub mod deadline;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod housekeeping;
 pub mod hub;

@@ -42,6 +42,20 @@ pub enum Conflict {
     AlreadyRated,
     #[error("only a served ticket can be rated")]
     NotServed,
+    /// A ticket prefix equal to another service's, or one that would print the
+    /// same numbers (`1` and `12`).
+    #[error("another service of the centre uses this prefix or one that prints alike")]
+    DuplicatePrefix,
+    /// The service (or centre) issued tickets this service day, so its numbering
+    /// (prefix, start number, timezone) can change only from the next day.
+    #[error("tickets were issued today; change the numbering from the next service day")]
+    NumberingInUse,
+    /// Tickets refer to it; deactivate or close it instead of deleting.
+    #[error("it is referred to by tickets; deactivate or close it instead")]
+    InUse,
+    /// A counter's list names a service the centre does not have.
+    #[error("the counter's list names an unknown service")]
+    UnknownService,
 }
 
 impl From<sqlx::Error> for Error {

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
+pub mod admin;
 pub mod auth;
 pub mod booking;
 mod display;
@@ -26,6 +27,7 @@ pub mod kiosk;
 pub mod model;
 pub mod sql;
 
+pub use admin::{AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ServiceConfig};
 pub use auth::AuthStore;
 pub use booking::*;
 pub use display::{DisplayStore, MAX_NOTICE_CHARS};
@@ -38,7 +40,8 @@ pub use model::*;
 /// The business commands and queries of the queue.
 #[async_trait]
 pub trait Store:
-    BookingStore
+    AdminStore
+    + BookingStore
     + DisplayStore
     + HealthStore
     + KioskStore

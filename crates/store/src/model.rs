@@ -107,6 +107,8 @@ pub struct ServiceOverview {
     pub name: String,
     pub name_en: String,
     pub examples: Vec<String>,
+    /// What to bring.
+    pub note: String,
     pub active: bool,
     /// Within opening hours now.
     pub open_now: bool,

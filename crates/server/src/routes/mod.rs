@@ -4,6 +4,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod admin;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod health;
 pub mod kiosks;
 pub mod openapi;
 pub mod queue;
+pub mod reports;
 pub mod tickets;
 
 pub fn router() -> Router<AppState> {
@@ -37,4 +39,6 @@ pub fn router() -> Router<AppState> {
         .merge(kiosks::router())
         .merge(appointments::router())
         .merge(checkin::router())
+        .merge(admin::router())
+        .merge(reports::router())
 }

@@ -6,6 +6,7 @@ mod helpers;
 #[path = "../common/pg.rs"]
 mod pg;
 
+mod admin;
 mod auth;
 mod booking;
 mod errors;
@@ -17,4 +18,5 @@ mod kiosk_e2e;
 mod matrix;
 mod outage;
 mod printing;
+mod reports;
 mod tickets_and_counters;

@@ -123,6 +123,87 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
         ("delete", "/api/v1/devices/{id}", Admin, Value::Null),
         ("get", "/api/v1/audit", Admin, Value::Null),
         ("get", "/api/v1/kiosks", Admin, Value::Null),
+        // Administration (routes/admin): unknown service `Z`, so nothing is deleted.
+        ("get", "/api/v1/admin/centres/{centre}", Admin, Value::Null),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/settings",
+            Admin,
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/v1/admin/centres/{centre}/services",
+            Admin,
+            json!({}),
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/services/{service}",
+            Admin,
+            json!({}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/services/{service}",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/admin/centres/{centre}/counters",
+            Admin,
+            json!({}),
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/counters/{counter}",
+            Admin,
+            json!({}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/counters/{counter}",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/admin/centres/{centre}/holidays",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/holidays/{date}",
+            Admin,
+            json!({"name": "Tết"}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/holidays/{date}",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/logo",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/logo",
+            Admin,
+            Value::Null,
+        ),
+        ("get", "/api/v1/centres/{centre}/logo", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/centres/{centre}/reports",
+            Admin,
+            Value::Null,
+        ),
         ("get", "/api/v1/kiosks/me", KioskDevice, Value::Null),
         // The kiosk's plain GET gets past authorisation to 426 (not an upgrade).
         (
@@ -292,7 +373,9 @@ async fn every_route_answers_each_audience_as_declared() {
                     .replace("{service}", "A")
                     .replace("{code}", "ZZZZZZ")
                     .replace("{id}", &victim)
-                    .replace("{kiosk}", "me"),
+                    .replace("{kiosk}", "me")
+                    .replace("{service}", "Z")
+                    .replace("{date}", "2027-02-06"),
             );
             assert!(!url.contains('{'), "give the matrix a value for {url}");
             let req = match method {

@@ -101,6 +101,7 @@ fn centre() -> CentreSetup {
         hours: None,
         active: true,
         examples: vec![],
+        note: String::new(),
     };
     CentreSetup {
         centre: Centre {
@@ -117,6 +118,9 @@ fn centre() -> CentreSetup {
             no_show_after_recalls: 1,
             remote_tickets: false,
             enforce_hours: false,
+            ticket_header: String::new(),
+            ticket_footer: String::new(),
+            data_retention_days: 730,
         },
         services: vec![service("A", "A"), service("B", "1")],
         counters: (1..=COUNTERS)

@@ -27,6 +27,7 @@ use tokio::sync::broadcast;
 
 use crate::{model::*, Error, Options, Result, Store};
 
+mod admin;
 mod auth;
 mod batch;
 mod booking;

@@ -60,6 +60,7 @@ pub async fn services(
             name: s.name.clone(),
             name_en: s.name_en.clone(),
             examples: serde_json::from_str(&s.examples)?,
+            note: s.note.clone(),
             active: s.active != 0,
             accepting: s.active != 0 && !capped && (open_now || !centre.config.enforce_hours),
             open_now,

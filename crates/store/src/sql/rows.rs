@@ -81,10 +81,12 @@ pub struct ServiceRow {
     pub examples: String,
     /// 0 or 1: booleans are integers on both backends.
     pub active: i64,
+    /// What to bring (migration 0004).
+    pub note: String,
 }
 
 pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number, daily_cap, \
-     mean_service_minutes, hours, examples, active";
+     mean_service_minutes, hours, examples, active, note";
 
 impl ServiceRow {
     pub fn code(&self) -> ServiceCode {

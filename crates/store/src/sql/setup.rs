@@ -37,8 +37,8 @@ pub async fn create_centre(
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO services (centre_id, code, prefix, name, name_en, start_number, daily_cap, \
-             mean_service_minutes, hours, examples, active, sort) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             mean_service_minutes, hours, examples, active, sort, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(centre_id)
         .bind(s.code.as_str())
@@ -52,6 +52,7 @@ pub async fn create_centre(
         .bind(serde_json::to_string(&s.examples)?)
         .bind(i64::from(s.active))
         .bind(sort as i64)
+        .bind(&s.note)
         .fetch_one(&mut *c)
         .await?;
         service_ids.insert(s.code.clone(), id);
@@ -123,6 +124,7 @@ pub async fn centre_setup(
                 hours: s.hours.as_deref().map(serde_json::from_str).transpose()?,
                 active: s.active != 0,
                 examples: serde_json::from_str(&s.examples)?,
+                note: s.note,
             })
         })
         .collect::<Result<Vec<_>>>()?;

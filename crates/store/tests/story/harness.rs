@@ -104,6 +104,7 @@ pub fn small_centre(counters: i64) -> CentreSetup {
         hours: None,
         active: true,
         examples: vec![],
+        note: String::new(),
     };
     CentreSetup {
         centre: Centre {
@@ -120,6 +121,9 @@ pub fn small_centre(counters: i64) -> CentreSetup {
             no_show_after_recalls: 1,
             remote_tickets: false,
             enforce_hours: true,
+            ticket_header: String::new(),
+            ticket_footer: String::new(),
+            data_retention_days: 730,
         },
         services: vec![service("A", "A"), service("B", "1")],
         counters: (1..=counters)

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod admin;
 mod auth;
 mod booking;
 mod call_order_model;
@@ -11,3 +12,4 @@ mod concurrency;
 mod display;
 mod processes;
 mod queue;
+mod report;

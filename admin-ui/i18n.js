@@ -1,0 +1,93 @@
+// Labels in Vietnamese (default) and English; the choice is remembered.
+
+const STRINGS = {
+  vi: {
+    title: 'Lượt · Quản trị', signIn: 'Đăng nhập', logout: 'Đăng xuất', username: 'Tên đăng nhập', password: 'Mật khẩu',
+    navSettings: 'Trung tâm', navServices: 'Lĩnh vực', navCounters: 'Quầy', navStaff: 'Cán bộ', navDevices: 'Thiết bị',
+    navPriority: 'Đối tượng ưu tiên', navHolidays: 'Ngày nghỉ', navTicket: 'Phiếu, thông báo', navReports: 'Báo cáo',
+    save: 'Lưu', saved: 'Đã lưu', cancel: 'Hủy', add: 'Thêm', edit: 'Sửa', remove: 'Xóa', up: 'Lên', down: 'Xuống',
+    confirmRemove: 'Xóa mục này?', notAdmin: 'Tài khoản này không có quyền quản trị.',
+    name: 'Tên (tiếng Việt)', nameEn: 'Tên (tiếng Anh)', address: 'Địa chỉ', hotline: 'Đường dây nóng', timezone: 'Múi giờ',
+    hours: 'Giờ làm việc', session: 'Buổi', addSession: 'Thêm buổi', workingDays: 'Ngày làm việc',
+    days: { mon: 'T2', tue: 'T3', wed: 'T4', thu: 'T5', fri: 'T6', sat: 'T7', sun: 'CN' },
+    noShowAfter: 'Số lần gọi lại trước khi được đánh vắng', remoteTickets: 'Cho phép lấy số từ xa',
+    enforceHours: 'Chỉ cấp số trong giờ làm việc', retention: 'Giữ dữ liệu cá nhân (ngày)',
+    code: 'Mã', prefix: 'Ký hiệu số', startNumber: 'Số bắt đầu', dailyCap: 'Giới hạn số/ngày (trống = không giới hạn)',
+    meanMinutes: 'Thời gian phục vụ trung bình (phút)', active: 'Đang nhận hồ sơ', inactive: 'Tạm ngừng',
+    ownHours: 'Giờ riêng cho lĩnh vực này (bỏ chọn = theo giờ của trung tâm)', centreHours: 'theo giờ trung tâm',
+    examples: 'Ví dụ thủ tục (mỗi dòng một mục)', note: 'Giấy tờ cần mang theo', newService: 'Thêm lĩnh vực',
+    numberingRule: 'Ký hiệu và số bắt đầu chỉ đổi được khi lĩnh vực chưa cấp số nào trong ngày; nếu đã cấp, hãy đổi từ ngày làm việc sau.',
+    counter: 'Quầy', number: 'Số quầy', state: 'Trạng thái', open: 'Mở', paused: 'Tạm dừng', closed: 'Đóng',
+    serves: 'Lĩnh vực phục vụ (theo thứ tự ưu tiên)', addServes: 'Thêm lĩnh vực…', newCounter: 'Thêm quầy',
+    role: 'Vai trò', admin: 'Quản trị', staff: 'Cán bộ', counters: 'Quầy được dùng (trống = tất cả)', newAccount: 'Thêm tài khoản',
+    displayName: 'Họ tên', newPassword: 'Mật khẩu mới (để trống nếu không đổi)', accountsUnavailable: 'Máy chủ chưa có chức năng quản lý tài khoản.',
+    kind: 'Loại', kiosk: 'Ki-ốt', display: 'Màn hình', rating: 'Máy đánh giá', lastSeen: 'Lần cuối kết nối', revoked: 'Đã thu hồi',
+    revoke: 'Thu hồi', register: 'Đăng ký thiết bị', tokenOnce: 'Mã truy cập (chỉ hiện một lần, hãy lưu lại):', never: 'chưa bao giờ',
+    printer: 'Máy in',
+    priorityCode: 'Mã (chữ thường, không dấu)', addClass: 'Thêm đối tượng',
+    date: 'Ngày', holidayName: 'Tên ngày nghỉ', addHoliday: 'Thêm ngày nghỉ',
+    ticketHeader: 'Dòng đầu phiếu', ticketFooter: 'Dòng cuối phiếu', logo: 'Logo in trên phiếu (PNG, tối đa 48 KB)',
+    uploadLogo: 'Tải logo lên', removeLogo: 'Xóa logo', noLogo: 'Chưa có logo',
+    notice: 'Dòng thông báo trên màn hình chờ', announceVi: 'Câu gọi số (tiếng Việt)', announceEn: 'Câu gọi số (tiếng Anh)',
+    announceHint: 'Dùng {number} cho số thứ tự và {counter} cho số quầy.',
+    from: 'Từ ngày', to: 'Đến ngày', show: 'Xem', downloadCsv: 'Tải CSV', downloadXlsx: 'Tải Excel (XLSX)',
+    rDay: 'Ngày', rService: 'Lĩnh vực', rCounter: 'Quầy', rIssued: 'Cấp số', rServed: 'Đã phục vụ', rNoShow: 'Vắng',
+    rCancelled: 'Hủy', rWait: 'Chờ TB (phút)', rService2: 'Phục vụ TB (phút)', rSat: 'Hài lòng TB', noData: 'Không có dữ liệu',
+  },
+  en: {
+    title: 'Lượt · Administration', signIn: 'Sign in', logout: 'Sign out', username: 'Username', password: 'Password',
+    navSettings: 'Centre', navServices: 'Services', navCounters: 'Counters', navStaff: 'Staff', navDevices: 'Devices',
+    navPriority: 'Priority classes', navHolidays: 'Holidays', navTicket: 'Ticket & notices', navReports: 'Reports',
+    save: 'Save', saved: 'Saved', cancel: 'Cancel', add: 'Add', edit: 'Edit', remove: 'Delete', up: 'Up', down: 'Down',
+    confirmRemove: 'Delete this?', notAdmin: 'This account is not an administrator.',
+    name: 'Name (Vietnamese)', nameEn: 'Name (English)', address: 'Address', hotline: 'Hotline', timezone: 'Timezone',
+    hours: 'Opening hours', session: 'Session', addSession: 'Add session', workingDays: 'Working days',
+    days: { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' },
+    noShowAfter: 'Recalls before a no-show', remoteTickets: 'Allow remote tickets',
+    enforceHours: 'Issue tickets only within opening hours', retention: 'Keep personal data (days)',
+    code: 'Code', prefix: 'Ticket prefix', startNumber: 'Start number', dailyCap: 'Daily cap (empty = none)',
+    meanMinutes: 'Mean service time (minutes)', active: 'Taking tickets', inactive: 'Inactive',
+    ownHours: 'Own hours for this service (unchecked = the centre\'s)', centreHours: 'centre hours',
+    examples: 'Example procedures (one per line)', note: 'What to bring', newService: 'Add service',
+    numberingRule: 'Prefix and start number change only before the service\'s first ticket of the day; otherwise change them from the next service day.',
+    counter: 'Counter', number: 'Number', state: 'State', open: 'Open', paused: 'Paused', closed: 'Closed',
+    serves: 'Services served (in order of preference)', addServes: 'Add a service…', newCounter: 'Add counter',
+    role: 'Role', admin: 'Administrator', staff: 'Staff', counters: 'Counters allowed (empty = all)', newAccount: 'Add account',
+    displayName: 'Full name', newPassword: 'New password (leave empty to keep)', accountsUnavailable: 'The server has no account management yet.',
+    kind: 'Kind', kiosk: 'Kiosk', display: 'Display', rating: 'Rating tablet', lastSeen: 'Last seen', revoked: 'Revoked',
+    revoke: 'Revoke', register: 'Register device', tokenOnce: 'Access token (shown once, keep it):', never: 'never',
+    printer: 'Printer',
+    priorityCode: 'Code (lowercase ASCII)', addClass: 'Add class',
+    date: 'Date', holidayName: 'Holiday name', addHoliday: 'Add holiday',
+    ticketHeader: 'Ticket header', ticketFooter: 'Ticket footer', logo: 'Ticket logo (PNG, at most 48 KB)',
+    uploadLogo: 'Upload logo', removeLogo: 'Remove logo', noLogo: 'No logo yet',
+    notice: 'Notice line on the waiting-room display', announceVi: 'Call phrase (Vietnamese)', announceEn: 'Call phrase (English)',
+    announceHint: 'Use {number} for the ticket number and {counter} for the counter.',
+    from: 'From', to: 'To', show: 'Show', downloadCsv: 'Download CSV', downloadXlsx: 'Download Excel (XLSX)',
+    rDay: 'Day', rService: 'Service', rCounter: 'Counter', rIssued: 'Issued', rServed: 'Served', rNoShow: 'No-shows',
+    rCancelled: 'Cancelled', rWait: 'Mean wait (min)', rService2: 'Mean service (min)', rSat: 'Satisfaction', noData: 'No data',
+  },
+};
+
+export let lang = localStorage.getItem('luot-admin-lang') === 'en' ? 'en' : 'vi';
+
+export function t(key) {
+  return STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+}
+
+export function setLang(l) {
+  lang = l;
+  localStorage.setItem('luot-admin-lang', l);
+  document.documentElement.lang = l;
+}
+
+/** The error message of an ApiError (or any error) in the current language. */
+export function errorText(e) {
+  if (e && e.vi) return lang === 'en' ? e.en : e.vi;
+  return String(e?.message ?? e);
+}
+
+/** Applies labels to elements carrying data-i18n. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}

@@ -1,0 +1,51 @@
+// Reports: figures per day x service x counter for a date range, on screen and
+// as CSV or Excel downloads (the same endpoint with format=csv|xlsx).
+
+import { api, CENTRE } from '../api.js';
+import { t } from '../i18n.js';
+import { errorLine, field, h } from '../forms.js';
+
+const iso = (d) => d.toISOString().slice(0, 10);
+
+export async function render(main) {
+  const today = new Date();
+  const monthStart = new Date(Date.UTC(today.getFullYear(), today.getMonth(), 1));
+  const from = field('from', h('input', { type: 'date', name: 'from', value: iso(monthStart) }));
+  const to = field('to', h('input', { type: 'date', name: 'to', value: iso(today) }));
+  const err = errorLine();
+  const out = h('div');
+  const url = (format) => `/api/v1/centres/${CENTRE}/reports?from=${from.input.value}&to=${to.input.value}&format=${format}`;
+  const num = (v) => (v === null || v === undefined ? '' : String(v));
+  const show = async () => {
+    err.show(null);
+    try {
+      const r = await api('GET', url('json'));
+      const cols = ['rDay', 'rService', 'rCounter', 'rIssued', 'rServed', 'rNoShow', 'rCancelled', 'rWait', 'rService2', 'rSat'];
+      out.replaceChildren(r.rows.length === 0 ? h('p', { class: 'muted' }, t('noData')) : h('table', { id: 'report' },
+        h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { class: i > 2 ? 'num' : '' }, t(c))))),
+        h('tbody', {}, r.rows.map((x) => h('tr', {},
+          h('td', {}, x.day), h('td', {}, `${x.service} · ${x.service_name}`), h('td', {}, num(x.counter)),
+          [x.issued, x.served, x.no_shows, x.cancelled, x.mean_wait_minutes, x.mean_service_minutes, x.satisfaction]
+            .map((v) => h('td', { class: 'num' }, num(v))))))));
+    } catch (e) {
+      err.show(e);
+    }
+  };
+  const download = (format) => {
+    // A plain navigation: the session cookie authenticates the GET.
+    const a = h('a', { href: url(format), download: '' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  };
+  main.append(h('div', { class: 'card' },
+    h('h2', {}, t('navReports')),
+    h('div', { class: 'row' }, from, to),
+    err,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', onclick: show }, t('show')),
+      h('button', { type: 'button', id: 'csv', onclick: () => download('csv') }, t('downloadCsv')),
+      h('button', { type: 'button', id: 'xlsx', onclick: () => download('xlsx') }, t('downloadXlsx'))),
+    out));
+  await show();
+}

@@ -1,0 +1,133 @@
+//! Report downloads: CSV (UTF-8 with a byte-order mark, so Excel shows
+//! Vietnamese) and XLSX (via `rust_xlsxwriter`). Both carry the same columns,
+//! Vietnamese headings first with the English in brackets.
+
+use luot_store::{Report, ReportRow};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+/// Column headings, in order.
+pub const HEADINGS: [&str; 12] = [
+    "Ngày (Date)",
+    "Mã lĩnh vực (Service code)",
+    "Lĩnh vực (Service)",
+    "Quầy (Counter)",
+    "Đã cấp số (Issued)",
+    "Đã phục vụ (Served)",
+    "Vắng mặt (No-shows)",
+    "Đã hủy (Cancelled)",
+    "Chờ trung bình, phút (Mean wait, min)",
+    "Phục vụ trung bình, phút (Mean service, min)",
+    "Số lượt đánh giá (Ratings)",
+    "Mức hài lòng trung bình (Mean satisfaction)",
+];
+
+/// One cell: text, a number, or empty (no data, e.g. no ticket was called).
+enum Cell {
+    Text(String),
+    Num(f64),
+    Empty,
+}
+
+fn cells(r: &ReportRow) -> [Cell; 12] {
+    let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
+    [
+        Cell::Text(r.day.to_string()),
+        Cell::Text(r.service.to_string()),
+        Cell::Text(r.service_name.clone()),
+        r.counter
+            .map_or(Cell::Empty, |c| Cell::Num(f64::from(c.get()))),
+        Cell::Num(f64::from(r.issued)),
+        Cell::Num(f64::from(r.served)),
+        Cell::Num(f64::from(r.no_shows)),
+        Cell::Num(f64::from(r.cancelled)),
+        opt(r.mean_wait_minutes),
+        opt(r.mean_service_minutes),
+        Cell::Num(f64::from(r.ratings)),
+        opt(r.satisfaction),
+    ]
+}
+
+/// Quotes a CSV field when it holds a separator, a quote or a line break; a
+/// leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet never
+/// runs a name an administrator typed as a formula.
+fn csv_field(s: &str, out: &mut String) {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&s);
+    }
+}
+
+pub fn csv(report: &Report) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    let line = |fields: Vec<String>, out: &mut String| {
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(f, out);
+        }
+        out.push_str("\r\n");
+    };
+    line(HEADINGS.iter().map(|h| h.to_string()).collect(), &mut out);
+    for r in &report.rows {
+        let fields = cells(r)
+            .into_iter()
+            .map(|c| match c {
+                Cell::Text(t) => t,
+                Cell::Num(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            })
+            .collect();
+        line(fields, &mut out);
+    }
+    out.into_bytes()
+}
+
+pub fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Báo cáo")?;
+    let bold = Format::new().set_bold();
+    for (col, h) in HEADINGS.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *h, &bold)?;
+        sheet.set_column_width(col as u16, if col == 2 { 36 } else { 14 })?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (i, r) in report.rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        for (col, c) in cells(r).into_iter().enumerate() {
+            match c {
+                Cell::Text(t) => sheet.write_string(row, col as u16, t)?,
+                Cell::Num(n) => sheet.write_number(row, col as u16, n)?,
+                Cell::Empty => sheet,
+            };
+        }
+    }
+    book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_defused() {
+        let f = |s: &str| {
+            let mut o = String::new();
+            csv_field(s, &mut o);
+            o
+        };
+        assert_eq!(f("Tư pháp - Hộ tịch"), "Tư pháp - Hộ tịch");
+        assert_eq!(f("a,b"), "\"a,b\"");
+        assert_eq!(f("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(f("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

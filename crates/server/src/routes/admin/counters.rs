@@ -1,0 +1,109 @@
+//! `POST /api/v1/admin/centres/{centre}/counters`, `PUT`/`DELETE
+//! .../counters/{counter}`: counters, their names and states, and the services
+//! each serves in order of preference (call-next looks at the first first).
+//! Audience: admin.
+
+use axum::{extract::State, http::StatusCode, routing::post, routing::put, Router};
+use luot_domain::Counter;
+use serde_json::json;
+
+use super::Admin;
+use crate::{
+    error::{ApiResult, ErrorBody},
+    extract::{Json, Path},
+    state::{counter_number, AppState},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/centres/{centre}/counters", post(create))
+        .route(
+            "/api/v1/admin/centres/{centre}/counters/{counter}",
+            put(update).delete(remove),
+        )
+}
+
+/// Adds a counter; 409 `already_exists` for a taken number, 422
+/// `unknown_service` when `serves` names a service the centre lacks. Audience: admin.
+#[utoipa::path(post, path = "/api/v1/admin/centres/{centre}/counters", tag = "admin",
+    params(("centre" = String, Path, description = "Centre code")),
+    request_body = Counter,
+    responses((status = 201, body = Counter), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(centre): Path<String>,
+    Json(body): Json<Counter>,
+) -> ApiResult<(StatusCode, Json<Counter>)> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let code = ctx.centre.clone();
+    let saved = state.store.create_counter(ctx, body).await?;
+    admin
+        .audit(
+            &state,
+            "admin.counter.create",
+            &code,
+            json!({ "counter": saved.number, "serves": saved.serves }),
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+/// Replaces a counter (the body's `number` must be the path's): name, state,
+/// and the ordered list of services it serves. Audience: admin.
+#[utoipa::path(put, path = "/api/v1/admin/centres/{centre}/counters/{counter}", tag = "admin",
+    params(("centre" = String, Path, description = "Centre code"),
+        ("counter" = u16, Path, description = "Counter number")),
+    request_body = Counter,
+    responses((status = 200, body = Counter), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((centre, counter)): Path<(String, String)>,
+    Json(body): Json<Counter>,
+) -> ApiResult<Json<Counter>> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let code = ctx.centre.clone();
+    let number = counter_number(&counter)?;
+    let saved = state.store.update_counter(ctx, number, body).await?;
+    admin
+        .audit(
+            &state,
+            "admin.counter.update",
+            &code,
+            json!({ "counter": number, "serves": saved.serves, "state": saved.state }),
+        )
+        .await;
+    Ok(Json(saved))
+}
+
+/// Deletes a counter that never called a ticket; otherwise 409 `in_use`
+/// (set `state: closed` instead). Audience: admin.
+#[utoipa::path(delete, path = "/api/v1/admin/centres/{centre}/counters/{counter}", tag = "admin",
+    params(("centre" = String, Path, description = "Centre code"),
+        ("counter" = u16, Path, description = "Counter number")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((centre, counter)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let code = ctx.centre.clone();
+    let number = counter_number(&counter)?;
+    state.store.delete_counter(ctx, number).await?;
+    admin
+        .audit(
+            &state,
+            "admin.counter.delete",
+            &code,
+            json!({ "counter": number }),
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,75 @@
+//! Administration API (audience: admin): `/api/v1/admin/centres/{centre}/...`.
+//! Administrators set up a centre without touching a file: settings, services,
+//! counters (with the services each serves, in order), holidays and the ticket
+//! logo. Every change is one store transaction that also announces
+//! `ConfigChanged` (displays and kiosks reload), and is written to the audit log.
+//! Reports are in `routes/reports.rs`.
+
+use axum::{extract::FromRequestParts, http::request::Parts, Router};
+use luot_domain::CentreCode;
+use luot_store::AdminCtx;
+use serde_json::Value;
+
+use crate::{
+    auth::{ClientIp, RequireAdmin, Staff},
+    error::ApiError,
+    state::{centre_code, AppState},
+};
+
+pub mod counters;
+pub mod holidays;
+pub mod logo;
+pub mod services;
+pub mod settings;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(settings::router())
+        .merge(services::router())
+        .merge(counters::router())
+        .merge(holidays::router())
+        .merge(logo::router())
+}
+
+/// A signed-in administrator (401 without credentials, 403 for anyone else),
+/// with the address the request came from for the audit log.
+pub struct Admin {
+    staff: Staff,
+    ip: ClientIp,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let RequireAdmin(staff) = RequireAdmin::from_request_parts(parts, state).await?;
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        Ok(Admin { staff, ip })
+    }
+}
+
+impl Admin {
+    /// The context of a change to `centre`: 403 for an administrator of
+    /// another centre.
+    pub fn ctx(&self, state: &AppState, centre: &str) -> Result<AdminCtx, ApiError> {
+        let centre = centre_code(centre)?;
+        if !self.staff.belongs_to(&centre) {
+            return Err(ApiError::forbidden(
+                "Tài khoản này không quản trị trung tâm này",
+                "This account does not administer this centre",
+            ));
+        }
+        Ok(AdminCtx {
+            centre,
+            actor: self.staff.actor(),
+            now: state.now(),
+        })
+    }
+
+    /// Records a change that succeeded (who, what, when, from where).
+    pub async fn audit(&self, state: &AppState, action: &str, centre: &CentreCode, details: Value) {
+        state
+            .audit(self.staff.actor(), self.ip, action, Some(centre), details)
+            .await;
+    }
+}

@@ -1,0 +1,97 @@
+//! `GET /api/v1/centres/{centre}/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|xlsx`:
+//! figures per service day x service x counter (issued, served, no-shows,
+//! cancelled, mean wait, mean service time, satisfaction). Audience: admin.
+//! Bad dates are 400 `invalid_date`; a reversed range or one longer than 366
+//! days is 422 `invalid_range`; an unknown format is 400 `invalid_format`.
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use luot_domain::ReportRange;
+use luot_store::Report;
+use serde::Deserialize;
+
+use super::admin::{holidays::parse_date, Admin};
+use crate::{
+    error::{ApiError, ApiResult, ErrorBody},
+    export,
+    extract::{Json, Path, Query},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/centres/{centre}/reports", get(report))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// First service day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last service day (inclusive), `YYYY-MM-DD`; at most 366 days after `from`.
+    pub to: String,
+    /// `json` (default), `csv` (UTF-8 with BOM) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// The report for a range of service days. Audience: admin.
+#[utoipa::path(get, path = "/api/v1/centres/{centre}/reports", tag = "reports",
+    params(("centre" = String, Path, description = "Centre code"), ReportQuery),
+    responses(
+        (status = 200, body = Report, description = "JSON; `text/csv` or XLSX with `format`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(centre): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let from = parse_date("from", &q.from)?;
+    let to = parse_date("to", &q.to)?;
+    let range = ReportRange::new(from, to).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_range",
+            "Khoảng thời gian không hợp lệ: từ ngày phải trước đến ngày, tối đa 366 ngày",
+            e.to_string(),
+        )
+    })?;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv" | "xlsx") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_format",
+            "Định dạng phải là json, csv hoặc xlsx",
+            "format must be json, csv or xlsx",
+        ));
+    }
+    let report = state.store.report(&ctx.centre, range).await?;
+    let name = format!("luot-{}-{from}-{to}.{format}", ctx.centre);
+    let attachment = |mime: &'static str, bytes: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, mime.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    };
+    Ok(match format {
+        "csv" => attachment("text/csv; charset=utf-8", export::csv(&report)),
+        "xlsx" => attachment(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            export::xlsx(&report).map_err(ApiError::internal)?,
+        ),
+        _ => Json(report).into_response(),
+    })
+}

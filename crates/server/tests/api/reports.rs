@@ -1,0 +1,169 @@
+//! Reports over HTTP: a scripted day of tickets, read back as JSON, as CSV
+//! (parsed) and as XLSX (opened with calamine); the figures agree.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use jiff::SignedDuration;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const REPORTS: &str = "/api/v1/centres/mo-cay/reports";
+
+fn at(mins: i64) -> jiff::Timestamp {
+    working_morning() + SignedDuration::from_mins(mins)
+}
+
+/// Counter 1 serves A001 (waited 10 min, served 6), counter 1 calls A002 and
+/// marks it a no-show (waited 20); counter 3 serves C001 (waited 30, served 15).
+async fn scripted_day(app: &TestApp) {
+    app.issue("A").await;
+    app.issue("A").await;
+    app.issue("C").await;
+    let step = |m: i64, k: u16, action: &'static str| async move {
+        app.set_now(at(m));
+        let (s, v) = app.counter(k, action, json!({})).await;
+        assert_eq!(s, 200, "{action} at {k}: {v}");
+    };
+    step(10, 1, "call-next").await;
+    step(12, 1, "start").await;
+    step(18, 1, "complete").await;
+    step(20, 1, "call-next").await;
+    step(21, 1, "recall").await;
+    step(22, 1, "no-show").await;
+    step(30, 3, "call-next").await;
+    step(30, 3, "start").await;
+    step(45, 3, "complete").await;
+}
+
+async fn get(app: &TestApp, query: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("{REPORTS}?{query}")))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_scripted_day_in_every_format() {
+    let app = spawn_app().await;
+    scripted_day(&app).await;
+    let day = "from=2026-11-26&to=2026-11-26";
+
+    let r: Value = get(&app, day).await.json().await.unwrap();
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{r}");
+    assert_eq!(
+        (
+            &rows[0]["service"],
+            &rows[0]["counter"],
+            &rows[0]["issued"],
+            &rows[0]["served"],
+            &rows[0]["no_shows"]
+        ),
+        (&json!("A"), &json!(1), &json!(2), &json!(1), &json!(1))
+    );
+    assert_eq!(rows[0]["mean_wait_minutes"], 15.0);
+    assert_eq!(rows[0]["mean_service_minutes"], 6.0);
+    assert_eq!(
+        (&rows[1]["service"], &rows[1]["counter"]),
+        (&json!("C"), &json!(3))
+    );
+    assert_eq!(rows[1]["mean_wait_minutes"], 30.0);
+    assert_eq!(rows[1]["mean_service_minutes"], 15.0);
+
+    let r = get(&app, &format!("{day}&format=csv")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("luot-mo-cay-2026-11-26-2026-11-26.csv"));
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0][0], "Ngày (Date)");
+    assert_eq!(
+        lines[1],
+        [
+            "2026-11-26",
+            "A",
+            "Tư pháp - Hộ tịch",
+            "1",
+            "2",
+            "1",
+            "1",
+            "0",
+            "15",
+            "6",
+            "0",
+            ""
+        ]
+    );
+    assert_eq!(
+        lines[2][1..10],
+        [
+            "C",
+            "Đất đai - Xây dựng",
+            "3",
+            "1",
+            "1",
+            "0",
+            "0",
+            "30",
+            "15"
+        ]
+    );
+
+    let r = get(&app, &format!("{day}&format=xlsx")).await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("Báo cáo").unwrap();
+    assert_eq!(sheet.height(), 3);
+    assert_eq!(
+        sheet.get((0, 2)),
+        Some(&Data::String("Lĩnh vực (Service)".into()))
+    );
+    assert_eq!(
+        sheet.get((1, 2)),
+        Some(&Data::String("Tư pháp - Hộ tịch".into()))
+    );
+    assert_eq!(sheet.get((1, 4)), Some(&Data::Float(2.0)));
+    assert_eq!(sheet.get((1, 8)), Some(&Data::Float(15.0)));
+    assert_eq!(sheet.get((2, 9)), Some(&Data::Float(15.0)));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_ranges_and_formats_are_4xx() {
+    let app = spawn_app().await;
+    for (query, status, code) in [
+        ("from=2026-11-26", 400, "bad_query"),
+        ("from=2026-13-01&to=2026-12-01", 400, "invalid_date"),
+        ("from=26/11/2026&to=2026-12-01", 400, "invalid_date"),
+        ("from=2026-11-27&to=2026-11-26", 422, "invalid_range"),
+        ("from=2025-01-01&to=2026-01-02", 422, "invalid_range"),
+        (
+            "from=2026-11-26&to=2026-11-26&format=pdf",
+            400,
+            "invalid_format",
+        ),
+    ] {
+        let r = get(&app, query).await;
+        assert_eq!(r.status().as_u16(), status, "{query}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], code, "{query}");
+    }
+    // A full leap year is fine, and an empty range is just empty.
+    let r: Value = get(&app, "from=2024-01-01&to=2024-12-31")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["rows"], json!([]));
+    app.stop().await;
+}

@@ -1,0 +1,108 @@
+//! Reports: figures per service day x service x counter over a range of days,
+//! aggregated in SQL (sums cast to BIGINT so both backends decode them the same).
+//! A ticket counts under the service it ended in and the counter that last
+//! called it; tickets never called have no counter.
+
+use luot_domain::{CentreCode, CounterNumber, ReportRange, ServiceCode};
+use sqlx::AnyConnection;
+
+use super::super::rows;
+use crate::{Error, Report, ReportRow, Result};
+
+#[derive(sqlx::FromRow)]
+struct Agg {
+    service_day: String,
+    code: String,
+    name: String,
+    sort: i64,
+    counter: Option<i64>,
+    issued: i64,
+    served: i64,
+    no_shows: i64,
+    cancelled: i64,
+    wait_us: i64,
+    waits: i64,
+    service_us: i64,
+    services: i64,
+}
+
+const MINUTE_US: f64 = 60_000_000.0;
+
+/// Mean in minutes, one decimal; none over zero samples.
+fn mean_minutes(total_us: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| ((total_us as f64 / n as f64 / MINUTE_US) * 10.0).round() / 10.0)
+}
+
+pub async fn report(
+    c: &mut AnyConnection,
+    code: &CentreCode,
+    range: ReportRange,
+) -> Result<Report> {
+    let centre = rows::centre(c, code).await?;
+    let rows: Vec<Agg> = sqlx::query_as(
+        "SELECT t.service_day, s.code, s.name, s.sort, k.number AS counter, \
+         COUNT(*) AS issued, \
+         CAST(SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS BIGINT) AS served, \
+         CAST(SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
+         CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, \
+         CAST(SUM(CASE WHEN t.called_at IS NOT NULL THEN t.called_at - t.issued_at ELSE 0 END) AS BIGINT) AS wait_us, \
+         CAST(SUM(CASE WHEN t.called_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS waits, \
+         CAST(SUM(CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL AND t.finished_at IS NOT NULL \
+              THEN t.finished_at - t.started_at ELSE 0 END) AS BIGINT) AS service_us, \
+         CAST(SUM(CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL AND t.finished_at IS NOT NULL \
+              THEN 1 ELSE 0 END) AS BIGINT) AS services \
+         FROM tickets t JOIN services s ON s.id = t.service_id \
+         LEFT JOIN counters k ON k.id = t.counter_id \
+         WHERE t.centre_id = $1 AND t.service_day >= $2 AND t.service_day <= $3 \
+         GROUP BY t.service_day, s.code, s.name, s.sort, k.number",
+    )
+    .bind(centre.id)
+    .bind(range.from().to_string())
+    .bind(range.to().to_string())
+    .fetch_all(&mut *c)
+    .await?;
+    let mut rows = rows;
+    // Sorted here: the backends order NULL counters differently.
+    rows.sort_by(|a, b| {
+        (
+            &a.service_day,
+            a.sort,
+            &a.code,
+            a.counter.unwrap_or(i64::MAX),
+        )
+            .cmp(&(
+                &b.service_day,
+                b.sort,
+                &b.code,
+                b.counter.unwrap_or(i64::MAX),
+            ))
+    });
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ReportRow {
+                day: r
+                    .service_day
+                    .parse()
+                    .map_err(|_| Error::Internal(format!("stored day `{}`", r.service_day)))?,
+                service: ServiceCode::parse(&r.code)?,
+                service_name: r.name,
+                counter: r.counter.map(CounterNumber::new).transpose()?,
+                issued: r.issued as u32,
+                served: r.served as u32,
+                no_shows: r.no_shows as u32,
+                cancelled: r.cancelled as u32,
+                mean_wait_minutes: mean_minutes(r.wait_us, r.waits),
+                mean_service_minutes: mean_minutes(r.service_us, r.services),
+                ratings: 0,
+                satisfaction: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Report {
+        centre: centre.summary(),
+        from: range.from(),
+        to: range.to(),
+        rows: out,
+    })
+}

@@ -1,0 +1,80 @@
+// The admin page (/admin) in headless Chromium: sign in as the demo
+// administrator, change a service's opening hours through the form, and see the
+// change in the public services API; a bad form shows the API's message; the
+// English switch relabels the page.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { ACCOUNTS, BASE, launch, screenshot } from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(() => browser?.close());
+
+async function services() {
+  const r = await fetch(`${BASE}/api/v1/centres/mo-cay/services`);
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+test('an administrator changes a service\'s hours and the API shows it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${BASE}/admin`);
+
+  // Signed out: the login form. A wrong password gets the API's message.
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login-form [name=username]', 'admin');
+  await page.fill('#login-form [name=password]', 'wrong password');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#login-form .error').textContent.length > 0);
+  assert.match(await page.textContent('#login-form .error'), /Sai tên đăng nhập hoặc mật khẩu/);
+
+  assert.ok(ACCOUNTS.admin, 'the runner passes the demo admin password');
+  await page.fill('#login-form [name=password]', ACCOUNTS.admin);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#main[data-ready=settings]');
+  assert.equal(await page.inputValue('#settings-form [name=name]'), 'Trung tâm Phục vụ Hành chính công xã Mỏ Cày');
+
+  const before = await services();
+  assert.equal(before.find((s) => s.code === 'A').open_now, true, '09:00 on a Thursday');
+
+  // Services: edit A, give it its own afternoon hours.
+  await page.click('#nav [data-section=services]');
+  await page.waitForSelector('#main[data-ready=services] #services');
+  await page.click('#services [data-edit=A]');
+  const form = page.locator('form[data-service=A]');
+  await form.locator('[name=own_hours]').check();
+  await form.locator('[data-session="0-start"]').fill('17:00');
+  await form.locator('[data-session="0-end"]').fill('13:30');
+  await form.locator('button[type=submit]').click();
+  // The API refuses hours that end before they start; the form says so.
+  await page.waitForFunction(() => document.querySelector('form[data-service=A] .error')?.dataset.code === 'invalid');
+  assert.match(await form.locator('.error').textContent(), /Giá trị không hợp lệ/);
+
+  await form.locator('[data-session="0-start"]').fill('13:30');
+  await form.locator('[data-session="0-end"]').fill('17:00');
+  await form.locator('.sessions div:nth-child(2) button').click();
+  await form.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#services tr[data-service=A]')?.textContent.includes('13:30–17:00'));
+
+  const after = await services();
+  const a = after.find((s) => s.code === 'A');
+  assert.equal(a.open_now, false, 'A now opens at 13:30');
+  assert.equal(after.find((s) => s.code === 'B').open_now, true, 'B keeps the centre hours');
+  const config = await page.evaluate(() => window.luotAdmin.config.services.find((s) => s.code === 'A').hours);
+  assert.deepEqual(config, { sessions: [['13:30:00', '17:00:00']], working_days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
+
+  // English.
+  await page.click('#lang');
+  await page.waitForSelector('#main[data-ready=services]');
+  assert.equal(await page.textContent('#nav [data-section=services]'), 'Services');
+  await screenshot(page, 'admin-services');
+
+  // Reports: the figures table renders for today.
+  await page.click('#nav [data-section=reports]');
+  await page.waitForSelector('#main[data-ready=reports]');
+  await screenshot(page, 'admin-reports');
+  assert.deepEqual(errors, []);
+});
