@@ -129,3 +129,12 @@ impl Default for BookingLimits {
         }
     }
 }
+
+/// A ticket token from a path: anything that cannot be one names no ticket.
+pub fn ticket_token(s: &str) -> Result<&str, ApiError> {
+    if s.len() <= 64 && !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(s)
+    } else {
+        Err(ApiError::not_found("ticket"))
+    }
+}

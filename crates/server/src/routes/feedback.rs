@@ -19,7 +19,7 @@ use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
     extract::{Json, Path},
-    state::{centre_code, counter_number, AppState},
+    state::{centre_code, counter_number, ticket_token, AppState},
 };
 
 /// How long after completion a rating tablet may still rate the ticket.
@@ -94,9 +94,7 @@ pub async fn rate_ticket(
     Path(token): Path<String>,
     Json(r): Json<Rating>,
 ) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
-    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::not_found("ticket"));
-    }
+    ticket_token(&token)?;
     let f = feedback(r, "ticket".into(), &state);
     Ok((
         StatusCode::CREATED,

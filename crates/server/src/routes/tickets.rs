@@ -14,7 +14,7 @@ use crate::{
     auth::{Caller, ClientIp},
     error::{ApiError, ApiResult},
     extract::{Json, Path, Query},
-    state::{centre_code, AppState},
+    state::{centre_code, ticket_token, AppState},
 };
 
 pub fn router() -> Router<AppState> {
@@ -132,9 +132,7 @@ pub async fn status(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> ApiResult<Json<TicketView>> {
-    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::not_found("ticket"));
-    }
+    ticket_token(&token)?;
     Ok(Json(
         state.store.ticket_by_token(&token, state.now()).await?,
     ))
@@ -177,9 +175,7 @@ pub async fn preview(
             ))
         }
     };
-    if token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::not_found("ticket"));
-    }
+    ticket_token(&token)?;
     let ticket = state.store.ticket_by_token(&token, state.now()).await?;
     let centre = state
         .store
