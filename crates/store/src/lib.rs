@@ -17,6 +17,7 @@ use luot_domain::{CentreCode, Event};
 use tokio::sync::broadcast;
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod booking;
 mod display;

@@ -105,25 +105,23 @@ pub async fn login(
     };
     let token = tokens::new_token(tokens::SESSION_PREFIX);
     let csrf = tokens::new_token("");
-    state
-        .store
-        .create_session(
-            &account.username,
-            &tokens::hash_token(&token),
-            ip.0.map(|i| i.to_string()),
-            state.now(),
-        )
-        .await?;
+    let username = account.username.clone();
     let staff = Staff::from(account);
     state
-        .audit(
+        .audited(
             staff.actor(),
             ip,
             "auth.login",
             staff.centre.as_ref(),
             json!({}),
+            state.store.create_session(
+                &username,
+                &tokens::hash_token(&token),
+                ip.0.map(|i| i.to_string()),
+                state.now(),
+            ),
         )
-        .await;
+        .await?;
     let cookies = sessions::set_cookies(
         &token,
         &csrf,
@@ -166,12 +164,15 @@ pub async fn logout(
     let token = bearer.or_else(|| sessions::cookie(&headers, sessions::SESSION_COOKIE));
     if let (Caller::Staff(s), Some(t)) = (&caller, token) {
         state
-            .store
-            .delete_session(&tokens::hash_token(t.trim()))
+            .audited(
+                s.actor(),
+                ip,
+                "auth.logout",
+                s.centre.as_ref(),
+                json!({}),
+                state.store.delete_session(&tokens::hash_token(t.trim())),
+            )
             .await?;
-        state
-            .audit(s.actor(), ip, "auth.logout", s.centre.as_ref(), json!({}))
-            .await;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     for c in sessions::clear_cookies() {

@@ -53,18 +53,22 @@ fn counter_ref(
     })
 }
 
-/// Records a counter action in the audit log.
-async fn audited(
+/// Runs a counter command with its audit entry in the same transaction; the
+/// entry's details name the counter, and the tickets come from the command's
+/// events.
+async fn audited<T>(
     state: &AppState,
     ip: ClientIp,
     at: &CounterRef,
     action: &str,
-    number: Option<&str>,
-) {
-    let details = serde_json::json!({"counter": at.counter, "ticket": number});
-    state
-        .audit(at.actor.clone(), ip, action, Some(&at.centre), details)
-        .await;
+    details: serde_json::Value,
+    f: impl std::future::Future<Output = luot_store::Result<T>>,
+) -> ApiResult<T> {
+    let mut details = details;
+    details["counter"] = serde_json::json!(at.counter);
+    Ok(state
+        .audited(at.actor.clone(), ip, action, Some(&at.centre), details, f)
+        .await?)
 }
 
 fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
@@ -87,9 +91,15 @@ pub async fn call_next(
     ip: ClientIp,
 ) -> ApiResult<Response> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let outcome = state.store.call_next(at.clone()).await?;
-    let number = outcome.ticket.as_ref().map(|t| t.number.as_str());
-    audited(&state, ip, &at, "counter.call_next", number).await;
+    let outcome = audited(
+        &state,
+        ip,
+        &at,
+        "counter.call_next",
+        serde_json::json!({}),
+        state.store.call_next(at.clone()),
+    )
+    .await?;
     Ok(match outcome.ticket {
         Some(t) => Json(t).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -111,9 +121,9 @@ macro_rules! ticket_action {
             ip: ClientIp,
         ) -> ApiResult<Json<TicketView>> {
             let at = counter_ref(&state, &caller, &centre, &counter)?;
-            let t = ticket_of(state.store.$name(at.clone()).await?)?;
-            audited(&state, ip, &at, concat!("counter.", stringify!($name)), Some(&t.0.number)).await;
-            Ok(t)
+            let action = concat!("counter.", stringify!($name));
+            let f = state.store.$name(at.clone());
+            ticket_of(audited(&state, ip, &at, action, serde_json::json!({}), f).await?)
         }
     };
 }
@@ -154,9 +164,10 @@ pub async fn transfer(
     Json(to): Json<Transfer>,
 ) -> ApiResult<Json<TicketView>> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let t = ticket_of(state.store.transfer(at.clone(), to).await?)?;
-    audited(&state, ip, &at, "counter.transfer", Some(&t.0.number)).await;
-    Ok(t)
+    // The note is free text and may name the citizen: it stays out of the log.
+    let details = serde_json::json!({"to_service": to.service, "to_counter": to.counter});
+    let f = state.store.transfer(at.clone(), to);
+    ticket_of(audited(&state, ip, &at, "counter.transfer", details, f).await?)
 }
 
 /// Pauses the counter: it stops counting as open for ETAs and displays.
@@ -170,9 +181,9 @@ pub async fn pause(
     ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let k = state.store.pause(at.clone()).await?.counter;
-    audited(&state, ip, &at, "counter.pause", None).await;
-    Ok(Json(k))
+    let f = state.store.pause(at.clone());
+    let k = audited(&state, ip, &at, "counter.pause", serde_json::json!({}), f).await?;
+    Ok(Json(k.counter))
 }
 
 /// Opens the counter again.
@@ -186,7 +197,7 @@ pub async fn resume(
     ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let k = state.store.resume(at.clone()).await?.counter;
-    audited(&state, ip, &at, "counter.resume", None).await;
-    Ok(Json(k))
+    let f = state.store.resume(at.clone());
+    let k = audited(&state, ip, &at, "counter.resume", serde_json::json!({}), f).await?;
+    Ok(Json(k.counter))
 }

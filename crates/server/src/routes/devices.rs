@@ -70,28 +70,24 @@ pub async fn register(
         ));
     }
     let token = tokens::new_token(tokens::DEVICE_PREFIX);
+    let details = json!({"kind": req.kind, "name": name});
+    let new = NewDevice {
+        kind: req.kind,
+        name,
+        centre: req.centre.clone(),
+        token_hash: tokens::hash_token(&token),
+        created_by: admin.actor(),
+    };
     let device = state
-        .store
-        .create_device(
-            NewDevice {
-                kind: req.kind,
-                name,
-                centre: req.centre.clone(),
-                token_hash: tokens::hash_token(&token),
-                created_by: admin.actor(),
-            },
-            state.now(),
-        )
-        .await?;
-    state
-        .audit(
+        .audited(
             admin.actor(),
             ip,
             "device.register",
             Some(&req.centre),
-            json!({"device": device.id, "kind": device.kind}),
+            details,
+            state.store.create_device(new, state.now()),
         )
-        .await;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(RegisteredDevice {
@@ -132,7 +128,7 @@ pub async fn revoke(
         .await?
         .into_iter()
         .find(|d| d.id == id);
-    match mine {
+    match &mine {
         None => return Err(ApiError::not_found("device")),
         Some(d) if !admin.belongs_to(&d.centre) => {
             return Err(ApiError::forbidden(
@@ -142,15 +138,18 @@ pub async fn revoke(
         }
         Some(_) => {}
     }
-    let d = state.store.revoke_device(id, state.now()).await?;
-    state
-        .audit(
+    let centre = mine
+        .map(|d| d.centre)
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    let d = state
+        .audited(
             admin.actor(),
             ip,
             "device.revoke",
-            Some(&d.centre),
+            Some(&centre),
             json!({"device": id}),
+            state.store.revoke_device(id, state.now()),
         )
-        .await;
+        .await?;
     Ok(Json(d))
 }

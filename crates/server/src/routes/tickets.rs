@@ -113,13 +113,16 @@ pub async fn issue(
         print_on,
         now: state.now(),
     };
-    let ticket = state.store.issue_ticket(cmd).await?;
-    if let Caller::Staff(s) = &caller {
-        let details = serde_json::json!({"number": ticket.number, "priority": ticket.priority});
-        state
-            .audit(s.actor(), ip, "ticket.issue", Some(&centre), details)
-            .await;
-    }
+    let ticket = match &caller {
+        Caller::Staff(s) => {
+            let details = serde_json::json!({"service": cmd.service, "priority": cmd.priority});
+            let issue = state.store.issue_ticket(cmd);
+            state
+                .audited(s.actor(), ip, "ticket.issue", Some(&centre), details, issue)
+                .await?
+        }
+        _ => state.store.issue_ticket(cmd).await?,
+    };
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 

@@ -400,7 +400,11 @@ async fn queue_routes_have_their_audiences() {
         .unwrap();
     assert_eq!(e.actor, "staff:quay1");
     assert_eq!(e.ip.as_deref(), Some("127.0.0.1"));
-    assert_eq!(e.details["ticket"], "A001");
+    assert_eq!(e.details["counter"], 1);
+    assert_eq!(
+        e.details["events"],
+        json!([{"type": "ticket_called", "number": "A001"}])
+    );
     assert!(log
         .iter()
         .any(|e| e.action == "auth.login" && e.actor == "staff:quay1"));

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use futures::FutureExt;
 use jiff::Timestamp;
-use luot_domain::{CentreCode, CounterNumber};
+use luot_domain::{CentreCode, CounterNumber, Event};
 use sqlx::AnyConnection;
 
 use super::rows::{self, micros, ts};
@@ -403,18 +403,7 @@ impl AuthStore for SqlStore {
         self.writer
             .run(move |c| {
                 async move {
-                    sqlx::query(
-                        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(micros(e.at))
-                    .bind(&e.actor)
-                    .bind(&e.action)
-                    .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
-                    .bind(e.ip)
-                    .bind(e.details.to_string())
-                    .execute(&mut *c)
-                    .await?;
+                    insert_audit(c, &e, &[]).await?;
                     Ok(((), Vec::new()))
                 }
                 .boxed()
@@ -455,4 +444,44 @@ impl AuthStore for SqlStore {
             })
             .collect()
     }
+}
+
+/// Writes one audit row on `c` (inside the caller's transaction). The ticket
+/// events the action appended are added to its details as `events` (type and
+/// number), so an entry names what was called or completed even when the caller
+/// could not know it before the command ran.
+pub(super) async fn insert_audit(
+    c: &mut AnyConnection,
+    e: &NewAudit,
+    events: &[Event],
+) -> Result<()> {
+    let mut details = e.details.clone();
+    if let (serde_json::Value::Object(map), false) = (&mut details, events.is_empty()) {
+        let list: Vec<serde_json::Value> = events
+            .iter()
+            .filter_map(|ev| {
+                let v = serde_json::to_value(&ev.kind).ok()?;
+                let mut item = serde_json::Map::new();
+                item.insert("type".into(), v.get("type")?.clone());
+                if let Some(n) = v.get("number") {
+                    item.insert("number".into(), n.clone());
+                }
+                Some(serde_json::Value::Object(item))
+            })
+            .collect();
+        map.insert("events".into(), serde_json::Value::Array(list));
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(micros(e.at))
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
+    .bind(e.ip.clone())
+    .bind(details.to_string())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
 }

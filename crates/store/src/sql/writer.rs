@@ -106,10 +106,20 @@ impl Writer {
         if !self.is_connected() {
             return Err(Error::Unavailable("the database is unreachable".into()));
         }
+        // The audit entry of the action in progress (see crate::audit) goes
+        // into this command's savepoint, after the command's own writes.
+        let audit = crate::audit::take();
         let (tx, rx) = oneshot::channel::<Result<T>>();
         let job: Job = Box::new(move |conn| {
             async move {
-                let result = AssertUnwindSafe(f(conn)).catch_unwind().await;
+                let command = async move {
+                    let (value, events) = f(&mut *conn).await?;
+                    if let Some(entry) = &audit {
+                        super::auth::insert_audit(conn, entry, &events).await?;
+                    }
+                    Ok((value, events))
+                };
+                let result = AssertUnwindSafe(command).catch_unwind().await;
                 let result = result.unwrap_or_else(|_| {
                     tracing::error!("a store command panicked; it was rolled back");
                     Err(Error::Internal("command panicked".into()))

@@ -241,3 +241,116 @@ async fn ratings_once_per_served_ticket_and_todays_figures() {
         );
     }
 }
+
+fn entry(action: &str) -> NewAudit {
+    NewAudit {
+        at: morning(),
+        actor: "staff:lan".into(),
+        action: action.into(),
+        centre: Some(centre_code()),
+        ip: None,
+        details: json!({"counter": 1}),
+    }
+}
+
+/// An audited command writes its audit row in its own transaction, naming the
+/// tickets its events touched; a failed command leaves none; an entry no write
+/// took comes back; concurrent commands (one batch) each get their own entry.
+#[tokio::test]
+async fn audit_rows_commit_with_their_action() {
+    use luot_domain::Channel;
+    use luot_store::audit::audited;
+    use luot_store::{CounterRef, IssueTicket};
+
+    for b in backends().await {
+        let s = b.store.clone();
+        let now = morning();
+        s.create_centre(small_centre(1), now).await.unwrap();
+        let at = CounterRef {
+            centre: centre_code(),
+            counter: counter(1),
+            actor: "staff:lan".into(),
+            now,
+        };
+        let issue = move |i: usize| IssueTicket {
+            centre: centre_code(),
+            service: code("A"),
+            priority: None,
+            channel: Channel::Counter,
+            actor: "staff:lan".into(),
+            idempotency_key: Some(format!("k{i}")),
+            print_on: None,
+            now,
+        };
+
+        // Nobody waits: the call still runs as a command, and its row names no ticket.
+        let (out, left) = audited(entry("counter.call_next"), s.call_next(at.clone())).await;
+        assert!(out.unwrap().ticket.is_none(), "{}", b.name);
+        assert!(left.is_none(), "{}", b.name);
+        let row = s.audit_log(None, 1).await.unwrap().remove(0);
+        assert_eq!(row.action, "counter.call_next");
+        assert_eq!(row.details, json!({"counter": 1}));
+
+        // Outside a command nothing takes the entry: it comes back to the caller.
+        let (_, left) = audited(entry("noop"), async {}).await;
+        assert_eq!(left.unwrap().action, "noop");
+
+        // Twenty audited issues at once share batches; each row names its own ticket.
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let (out, left) = audited(
+                        entry(&format!("ticket.issue.{i}")),
+                        s.issue_ticket(issue(i)),
+                    )
+                    .await;
+                    assert!(left.is_none());
+                    (i, out.unwrap().number)
+                })
+            })
+            .collect();
+        let mut issued = Vec::new();
+        for t in tasks {
+            issued.push(t.await.unwrap());
+        }
+        let log = s.audit_log(None, 100).await.unwrap();
+        for (i, number) in &issued {
+            let rows: Vec<_> = log
+                .iter()
+                .filter(|e| e.action == format!("ticket.issue.{i}"))
+                .collect();
+            assert_eq!(rows.len(), 1, "{}: one row for issue {i}", b.name);
+            assert_eq!(
+                rows[0].details["events"],
+                json!([{"type": "ticket_issued", "number": number}]),
+                "{}",
+                b.name
+            );
+            assert_eq!(rows[0].details["counter"], 1);
+        }
+
+        // A successful call: the row names the ticket called.
+        let (out, left) = audited(entry("counter.call_next"), s.call_next(at.clone())).await;
+        let called = out.unwrap().ticket.unwrap().number;
+        assert!(left.is_none());
+        let row = s.audit_log(None, 1).await.unwrap().remove(0);
+        assert_eq!(row.action, "counter.call_next");
+        assert_eq!(row.details["events"][0]["number"], json!(called));
+
+        // A command that fails (no-show needs a called ticket, and an unknown counter
+        // has none) rolls back and leaves no row.
+        let before = s.audit_log(None, 1).await.unwrap()[0].id;
+        let mut elsewhere = at.clone();
+        elsewhere.counter = counter(9);
+        let (out, left) = audited(entry("counter.no_show"), s.no_show(elsewhere)).await;
+        assert!(out.is_err(), "{}", b.name);
+        assert!(left.is_none(), "the failed write took the entry");
+        assert_eq!(
+            s.audit_log(None, 1).await.unwrap()[0].id,
+            before,
+            "{}",
+            b.name
+        );
+    }
+}

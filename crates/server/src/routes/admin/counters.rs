@@ -39,15 +39,11 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Counter>)> {
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
-    let saved = state.store.create_counter(ctx, body).await?;
-    admin
-        .audit(
-            &state,
-            "admin.counter.create",
-            &code,
-            json!({ "counter": saved.number, "serves": saved.serves }),
-        )
-        .await;
+    let details = json!({ "counter": body.number, "serves": body.serves });
+    let f = state.store.create_counter(ctx, body);
+    let saved = admin
+        .audited(&state, "admin.counter.create", &code, details, f)
+        .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -69,15 +65,11 @@ pub async fn update(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let number = counter_number(&counter)?;
-    let saved = state.store.update_counter(ctx, number, body).await?;
-    admin
-        .audit(
-            &state,
-            "admin.counter.update",
-            &code,
-            json!({ "counter": number, "serves": saved.serves, "state": saved.state }),
-        )
-        .await;
+    let details = json!({ "counter": number, "serves": body.serves, "state": body.state });
+    let f = state.store.update_counter(ctx, number, body);
+    let saved = admin
+        .audited(&state, "admin.counter.update", &code, details, f)
+        .await?;
     Ok(Json(saved))
 }
 
@@ -96,14 +88,15 @@ pub async fn remove(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let number = counter_number(&counter)?;
-    state.store.delete_counter(ctx, number).await?;
+    let f = state.store.delete_counter(ctx, number);
     admin
-        .audit(
+        .audited(
             &state,
             "admin.counter.delete",
             &code,
             json!({ "counter": number }),
+            f,
         )
-        .await;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -77,19 +77,20 @@ pub async fn upsert(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let date = parse_date("date", &date)?;
-    let saved = state
-        .store
-        .put_holiday(
-            ctx,
-            Holiday {
-                date,
-                name: body.name,
-            },
+    let holiday = Holiday {
+        date,
+        name: body.name,
+    };
+    let f = state.store.put_holiday(ctx, holiday);
+    let saved = admin
+        .audited(
+            &state,
+            "admin.holiday.put",
+            &code,
+            json!({ "date": date }),
+            f,
         )
         .await?;
-    admin
-        .audit(&state, "admin.holiday.put", &code, json!({ "date": date }))
-        .await;
     Ok(Json(saved))
 }
 
@@ -107,14 +108,15 @@ pub async fn remove(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let date = parse_date("date", &date)?;
-    state.store.delete_holiday(ctx, date).await?;
+    let f = state.store.delete_holiday(ctx, date);
     admin
-        .audit(
+        .audited(
             &state,
             "admin.holiday.delete",
             &code,
             json!({ "date": date }),
+            f,
         )
-        .await;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -106,15 +106,11 @@ pub async fn upload(
         ));
     }
     let (w, h) = check_png(&body)?;
-    state.store.set_logo(ctx, Some(body.to_vec())).await?;
+    let details = json!({ "bytes": body.len(), "width": w, "height": h });
+    let f = state.store.set_logo(ctx, Some(body.to_vec()));
     admin
-        .audit(
-            &state,
-            "admin.logo.set",
-            &code,
-            json!({ "bytes": body.len(), "width": w, "height": h }),
-        )
-        .await;
+        .audited(&state, "admin.logo.set", &code, details, f)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -130,10 +126,10 @@ pub async fn remove(
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
-    state.store.set_logo(ctx, None).await?;
+    let f = state.store.set_logo(ctx, None);
     admin
-        .audit(&state, "admin.logo.delete", &code, json!({}))
-        .await;
+        .audited(&state, "admin.logo.delete", &code, json!({}), f)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -66,10 +66,19 @@ impl Admin {
         })
     }
 
-    /// Records a change that succeeded (who, what, when, from where).
-    pub async fn audit(&self, state: &AppState, action: &str, centre: &CentreCode, details: Value) {
-        state
-            .audit(self.staff.actor(), self.ip, action, Some(centre), details)
-            .await;
+    /// Runs the store command `f` with its audit entry (who, what, when, from
+    /// where) written in the same transaction.
+    pub async fn audited<T>(
+        &self,
+        state: &AppState,
+        action: &str,
+        centre: &CentreCode,
+        details: Value,
+        f: impl std::future::Future<Output = luot_store::Result<T>>,
+    ) -> Result<T, ApiError> {
+        let (actor, ip) = (self.staff.actor(), self.ip);
+        Ok(state
+            .audited(actor, ip, action, Some(centre), details, f)
+            .await?)
     }
 }

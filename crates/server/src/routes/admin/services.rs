@@ -44,15 +44,11 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<ServiceConfig>)> {
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
-    let saved = state.store.create_service(ctx, body).await?;
-    admin
-        .audit(
-            &state,
-            "admin.service.create",
-            &code,
-            json!({ "service": saved.service.code }),
-        )
-        .await;
+    let details = json!({ "service": body.service.code });
+    let f = state.store.create_service(ctx, body);
+    let saved = admin
+        .audited(&state, "admin.service.create", &code, details, f)
+        .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -74,19 +70,12 @@ pub async fn update(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let service = service_code(&service)?;
-    let saved = state
-        .store
-        .update_service(ctx, service.clone(), body)
+    let details = json!({ "service": service, "prefix": body.service.prefix,
+                          "active": body.service.active });
+    let f = state.store.update_service(ctx, service, body);
+    let saved = admin
+        .audited(&state, "admin.service.update", &code, details, f)
         .await?;
-    admin
-        .audit(
-            &state,
-            "admin.service.update",
-            &code,
-            json!({ "service": service, "prefix": saved.service.prefix,
-                    "active": saved.service.active }),
-        )
-        .await;
     Ok(Json(saved))
 }
 
@@ -105,14 +94,10 @@ pub async fn remove(
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
     let service = service_code(&service)?;
-    state.store.delete_service(ctx, service.clone()).await?;
+    let details = json!({ "service": service });
+    let f = state.store.delete_service(ctx, service);
     admin
-        .audit(
-            &state,
-            "admin.service.delete",
-            &code,
-            json!({ "service": service }),
-        )
-        .await;
+        .audited(&state, "admin.service.delete", &code, details, f)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

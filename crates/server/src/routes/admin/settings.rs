@@ -54,9 +54,9 @@ pub async fn update(
 ) -> ApiResult<Json<Centre>> {
     let ctx = admin.ctx(&state, &centre)?;
     let code = ctx.centre.clone();
-    let saved = state.store.update_centre_settings(ctx, settings).await?;
-    admin
-        .audit(&state, "admin.settings.update", &code, json!({}))
-        .await;
+    let f = state.store.update_centre_settings(ctx, settings);
+    let saved = admin
+        .audited(&state, "admin.settings.update", &code, json!({}), f)
+        .await?;
     Ok(Json(saved))
 }
