@@ -58,6 +58,11 @@ pub struct Cli {
     /// https through a proxy setting `X-Forwarded-Proto`), `always`, `never`.
     #[arg(long, env = "LUOT_COOKIE_SECURE", value_enum, default_value = "auto")]
     pub cookie_secure: crate::auth::CookieSecure,
+    /// A reverse proxy (address or network, e.g. `127.0.0.1` or `10.0.0.0/8`)
+    /// whose `X-Forwarded-For` names the real client for rate limits and the
+    /// audit log. Repeat the flag, or separate with commas in the variable.
+    #[arg(long = "trusted-proxy", env = "LUOT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = proxy_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Booking reminders are POSTed as JSON to this URL (an SMS gateway);
     /// without it they are only logged, phone masked.
     #[arg(long, env = "LUOT_NOTIFY_WEBHOOK")]
@@ -80,6 +85,14 @@ impl Cli {
 }
 
 /// A duration: `250ms`, `3s`, `2m`, or a bare number of seconds.
+/// `10.0.0.0/8`, or one address (`127.0.0.1`, `::1`) as a network of one.
+pub fn proxy_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an IP address or network (e.g. 10.0.0.0/8)"))
+}
+
 pub fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));

@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
     let mut state = AppState::new(store.clone());
     state.auth = Arc::new(AuthConfig {
         cookie_secure: cli.cookie_secure,
+        trusted_proxies: cli.trusted_proxies.clone(),
         ..AuthConfig::default()
     });
     state.public_url = cli.public_url.clone();

@@ -37,6 +37,9 @@ pub struct AuthConfig {
     pub login_per_user: RateLimiter,
     /// Cost of new password hashes (`Fast` only in tests).
     pub password_cost: passwords::Cost,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    /// Empty: the socket's peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for AuthConfig {
@@ -47,6 +50,7 @@ impl Default for AuthConfig {
             login_per_ip: RateLimiter::new(20, Duration::from_secs(600)),
             login_per_user: RateLimiter::new(5, Duration::from_secs(300)),
             password_cost: passwords::Cost::Default,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -290,7 +294,10 @@ pub async fn session(state: &AppState, token: &str) -> Result<Option<Staff>, Api
     Ok(Some(s.account.into()))
 }
 
-/// The client's address as the server saw it (the proxy's, behind one).
+/// The client's address: the socket's peer, or, when that peer is a trusted
+/// reverse proxy, the address the proxies recorded in `X-Forwarded-For`. Rate
+/// limits and the audit log key on it, so behind a proxy each citizen keeps a
+/// budget of their own instead of everyone sharing the proxy's.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -298,18 +305,62 @@ impl ClientIp {
     pub fn key(&self) -> String {
         self.0.map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
+
+    /// Walks `X-Forwarded-For` from the right (the entry our own proxy added)
+    /// past every trusted proxy; the first untrusted address is the client. A
+    /// client cannot forge its way past this: what it writes itself sits to the
+    /// left of what the trusted proxy appended. An unparsable entry stops the
+    /// walk at the last address known good.
+    pub fn resolve(peer: Option<IpAddr>, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> Self {
+        let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+        let Some(mut client) = peer else {
+            return Self(None);
+        };
+        if !is_trusted(&client) {
+            return Self(Some(client));
+        }
+        let hops = forwarded
+            .iter()
+            .rev()
+            .flat_map(|h| h.rsplit(','))
+            .map(|s| s.trim().parse::<IpAddr>());
+        for hop in hops {
+            match hop {
+                Ok(ip) => {
+                    client = ip;
+                    if !is_trusted(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        Self(Some(client))
+    }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let trusted = &state.auth.trusted_proxies;
+        if trusted.is_empty() {
+            return Ok(Self(peer));
+        }
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(Self::resolve(peer, &forwarded, trusted))
     }
 }
 
@@ -345,3 +396,47 @@ impl FromRequestParts<AppState> for RequireAdmin {
 
 /// Keeps `Arc<AuthConfig>` cheap to share in `AppState`.
 pub type SharedAuth = Arc<AuthConfig>;
+
+#[cfg(test)]
+mod tests {
+    use super::ClientIp;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let trusted: Vec<ipnet::IpNet> = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+        ];
+        let resolve = |peer: &str, xff: &[&str]| ClientIp::resolve(Some(ip(peer)), xff, &trusted).0;
+        // Not behind a trusted proxy: the header is the client's own words.
+        assert_eq!(
+            resolve("203.0.113.9", &["1.1.1.1"]),
+            Some(ip("203.0.113.9"))
+        );
+        // One proxy; the client's forged entry sits to the left and is skipped.
+        assert_eq!(
+            resolve("127.0.0.1", &["6.6.6.6, 203.0.113.9"]),
+            Some(ip("203.0.113.9"))
+        );
+        // Two proxies, over two header lines.
+        assert_eq!(
+            resolve("127.0.0.1", &["203.0.113.9", "10.1.2.3"]),
+            Some(ip("203.0.113.9"))
+        );
+        // Only trusted hops: the leftmost known address.
+        assert_eq!(resolve("127.0.0.1", &["10.0.0.7"]), Some(ip("10.0.0.7")));
+        // Garbage stops the walk at the last good address.
+        assert_eq!(
+            resolve("127.0.0.1", &["203.0.113.9, not-an-ip"]),
+            Some(ip("127.0.0.1"))
+        );
+        // No header: the proxy itself.
+        assert_eq!(resolve("127.0.0.1", &[]), Some(ip("127.0.0.1")));
+        assert_eq!(ClientIp::resolve(None, &["1.1.1.1"], &trusted).0, None);
+    }
+}

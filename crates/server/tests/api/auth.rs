@@ -432,3 +432,65 @@ async fn queue_routes_have_their_audiences() {
     assert_eq!(r.status(), 401);
     app.stop().await;
 }
+
+/// Behind a trusted reverse proxy each citizen keeps a login budget of their
+/// own (keyed on the address in `X-Forwarded-For`), and the audit log records
+/// that address; without `--trusted-proxy` the header is ignored, so a client
+/// cannot dodge the limit by writing it.
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    use luot_server::{auth::AuthConfig, ratelimit::RateLimiter};
+    use std::time::Duration;
+
+    for trusted in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("luot.db").display());
+        let app = spawn_app_with(&url, dir, |s| {
+            s.auth = std::sync::Arc::new(AuthConfig {
+                password_cost: luot_server::auth::passwords::Cost::Fast,
+                login_per_ip: RateLimiter::new(2, Duration::from_secs(600)),
+                trusted_proxies: if trusted {
+                    vec!["127.0.0.0/8".parse().unwrap()]
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            });
+        })
+        .await;
+        let attempt = |forwarded: &'static str| {
+            app.anon
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"username": "nobody", "password": "guess guess"}))
+                .send()
+        };
+        let status = |r: reqwest::Response| r.status().as_u16();
+        if trusted {
+            assert_eq!(status(attempt("203.0.113.5").await.unwrap()), 401);
+            // A left-hand entry is what the client wrote itself: it changes nothing.
+            let forged = attempt("198.51.100.1, 203.0.113.5").await.unwrap();
+            assert_eq!(status(forged), 401);
+            assert_eq!(status(attempt("203.0.113.5").await.unwrap()), 429);
+            // Another citizen behind the same proxy has a budget of their own.
+            assert_eq!(status(attempt("203.0.113.6").await.unwrap()), 401);
+        } else {
+            // Every attempt claims another address, yet they share one budget
+            // (the test's own sign-ins from 127.0.0.1 may already have used some).
+            let claims = ["203.0.113.6", "203.0.113.7", "203.0.113.8"];
+            let mut statuses = Vec::new();
+            for c in claims {
+                statuses.push(status(attempt(c).await.unwrap()));
+            }
+            assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+        }
+        let log = app.state.store.audit_log(None, 10).await.unwrap();
+        let failed = log
+            .iter()
+            .find(|e| e.action == "auth.login_failed")
+            .unwrap();
+        let expected = if trusted { "203.0.113.6" } else { "127.0.0.1" };
+        assert_eq!(failed.ip.as_deref(), Some(expected), "trusted={trusted}");
+        app.stop().await;
+    }
+}
