@@ -32,7 +32,9 @@ const STRINGS = {
     announceHint: 'Dùng {number} cho số thứ tự và {counter} cho số quầy.',
     from: 'Từ ngày', to: 'Đến ngày', show: 'Xem', downloadCsv: 'Tải CSV', downloadXlsx: 'Tải Excel (XLSX)',
     rDay: 'Ngày', rService: 'Lĩnh vực', rCounter: 'Quầy', rIssued: 'Cấp số', rServed: 'Đã phục vụ', rNoShow: 'Vắng',
-    rCancelled: 'Hủy', rWait: 'Chờ TB (phút)', rService2: 'Phục vụ TB (phút)', rSat: 'Hài lòng TB', noData: 'Không có dữ liệu',
+    rCancelled: 'Hủy', rWait: 'Chờ TB (phút)', rService2: 'Phục vụ TB (phút)', rRatings: 'Lượt đánh giá', rLevels: 'Theo mức (5/4/3/2/1)',
+    rLevelsHint: 'Rất hài lòng / Hài lòng / Bình thường / Không hài lòng / Rất không hài lòng', rSat: 'Hài lòng (%)',
+    rMean: 'Điểm TB (1-5)', noData: 'Không có dữ liệu',
   },
   en: {
     title: 'Lượt · Administration', signIn: 'Sign in', logout: 'Sign out', username: 'Username', password: 'Password',
@@ -65,7 +67,9 @@ const STRINGS = {
     announceHint: 'Use {number} for the ticket number and {counter} for the counter.',
     from: 'From', to: 'To', show: 'Show', downloadCsv: 'Download CSV', downloadXlsx: 'Download Excel (XLSX)',
     rDay: 'Day', rService: 'Service', rCounter: 'Counter', rIssued: 'Issued', rServed: 'Served', rNoShow: 'No-shows',
-    rCancelled: 'Cancelled', rWait: 'Mean wait (min)', rService2: 'Mean service (min)', rSat: 'Satisfaction', noData: 'No data',
+    rCancelled: 'Cancelled', rWait: 'Mean wait (min)', rService2: 'Mean service (min)', rRatings: 'Ratings', rLevels: 'By level (5/4/3/2/1)',
+    rLevelsHint: 'Very satisfied / Satisfied / Neutral / Dissatisfied / Very dissatisfied', rSat: 'Satisfied (%)',
+    rMean: 'Mean rating (1-5)', noData: 'No data',
   },
 };
 

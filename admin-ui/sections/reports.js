@@ -1,5 +1,7 @@
 // Reports: figures per day x service x counter for a date range, on screen and
-// as CSV or Excel downloads (the same endpoint with format=csv|xlsx).
+// as CSV or Excel downloads (the same endpoint with format=csv|xlsx). Ratings:
+// the count, the count per level, the share satisfied (rất hài lòng + hài lòng)
+// and the mean on the 1 to 5 scale.
 
 import { api, CENTRE } from '../api.js';
 import { t } from '../i18n.js';
@@ -20,13 +22,19 @@ export async function render(main) {
     err.show(null);
     try {
       const r = await api('GET', url('json'));
-      const cols = ['rDay', 'rService', 'rCounter', 'rIssued', 'rServed', 'rNoShow', 'rCancelled', 'rWait', 'rService2', 'rSat'];
+      const cols = ['rDay', 'rService', 'rCounter', 'rIssued', 'rServed', 'rNoShow', 'rCancelled', 'rWait', 'rService2',
+        'rRatings', 'rLevels', 'rSat', 'rMean'];
+      // Ratings by level, 5 (rất hài lòng) down to 1 (rất không hài lòng).
+      const levels = (c) => [c.very_satisfied, c.satisfied, c.neutral, c.dissatisfied, c.very_dissatisfied].join(' / ');
       out.replaceChildren(r.rows.length === 0 ? h('p', { class: 'muted' }, t('noData')) : h('table', { id: 'report' },
-        h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { class: i > 2 ? 'num' : '' }, t(c))))),
-        h('tbody', {}, r.rows.map((x) => h('tr', {},
+        h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { class: i > 2 ? 'num' : '', title: c === 'rLevels' ? t('rLevelsHint') : undefined }, t(c))))),
+        h('tbody', {}, r.rows.map((x) => h('tr', { 'data-service': x.service, 'data-counter': num(x.counter) },
           h('td', {}, x.day), h('td', {}, `${x.service} · ${x.service_name}`), h('td', {}, num(x.counter)),
-          [x.issued, x.served, x.no_shows, x.cancelled, x.mean_wait_minutes, x.mean_service_minutes, x.satisfaction]
-            .map((v) => h('td', { class: 'num' }, num(v))))))));
+          [x.issued, x.served, x.no_shows, x.cancelled, x.mean_wait_minutes, x.mean_service_minutes, x.ratings]
+            .map((v) => h('td', { class: 'num' }, num(v))),
+          h('td', { class: 'num levels' }, levels(x.rating_counts)),
+          h('td', { class: 'num satisfaction' }, x.satisfaction === null ? '' : `${x.satisfaction}%`),
+          h('td', { class: 'num mean-rating' }, num(x.mean_rating)))))));
     } catch (e) {
       err.show(e);
     }

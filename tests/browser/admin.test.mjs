@@ -1,11 +1,11 @@
 // The admin page (/admin) in headless Chromium: sign in as the demo
 // administrator, change a service's opening hours through the form, and see the
 // change in the public services API; a bad form shows the API's message; the
-// English switch relabels the page.
+// English switch relabels the page; the report shows a served ticket's rating.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { ACCOUNTS, BASE, launch, screenshot } from './lib.mjs';
+import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, screenshot } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -75,6 +75,24 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   // Reports: the figures table renders for today.
   await page.click('#nav [data-section=reports]');
   await page.waitForSelector('#main[data-ready=reports]');
+
+  // ...with the ratings joined: a B ticket served at counter 2 and rated 4
+  // (hài lòng) is 1 rating, 0/1/0/0/0 by level, 100 % satisfied, mean 4.
+  const ticket = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'B' }, KIOSK_TOKEN);
+  assert.equal(ticket.status, 201);
+  for (const action of ['call-next', 'start', 'complete']) {
+    assert.equal((await api('POST', `/api/v1/centres/mo-cay/counters/2/${action}`, {})).status, 200, action);
+  }
+  const rated = await api('POST', `/api/v1/tickets/${ticket.body.token}/feedback`, { rating: 4 }, '');
+  assert.equal(rated.status, 201);
+  await page.fill('#main input[name=from]', '2026-11-26');
+  await page.fill('#main input[name=to]', '2026-11-26');
+  await page.click('#main button.primary');
+  const row = '#report tr[data-service=B][data-counter="2"]';
+  await page.waitForSelector(row);
+  const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(cells.slice(9), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
+  assert.equal(await page.textContent('#report th:nth-child(12)'), 'Satisfied (%)');
   await screenshot(page, 'admin-reports');
   assert.deepEqual(errors, []);
 });

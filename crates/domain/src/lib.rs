@@ -27,6 +27,6 @@ pub use error::Error;
 pub use event::{Event, EventKind};
 pub use numbering::{service_day, NumberSequence, TicketNumber};
 pub use priority::{default_priority_classes, PriorityClass, PriorityCode};
-pub use report::ReportRange;
+pub use report::{RatingCounts, ReportRange};
 pub use slots::{BookingSettings, NoSlots, Slot};
 pub use ticket::{Action, Channel, TicketStatus};

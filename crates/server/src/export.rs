@@ -1,12 +1,14 @@
 //! Report downloads: CSV (UTF-8 with a byte-order mark, so Excel shows
 //! Vietnamese) and XLSX (via `rust_xlsxwriter`). Both carry the same columns,
-//! Vietnamese headings first with the English in brackets.
+//! Vietnamese headings first with the English in brackets. Satisfaction is the
+//! share of ratings at "Rất hài lòng" or "Hài lòng", in percent, beside the
+//! count at each level and the mean on the 1 to 5 scale.
 
 use luot_store::{Report, ReportRow};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// Column headings, in order.
-pub const HEADINGS: [&str; 12] = [
+pub const HEADINGS: [&str; 18] = [
     "Ngày (Date)",
     "Mã lĩnh vực (Service code)",
     "Lĩnh vực (Service)",
@@ -18,7 +20,13 @@ pub const HEADINGS: [&str; 12] = [
     "Chờ trung bình, phút (Mean wait, min)",
     "Phục vụ trung bình, phút (Mean service, min)",
     "Số lượt đánh giá (Ratings)",
-    "Mức hài lòng trung bình (Mean satisfaction)",
+    "Rất hài lòng (Very satisfied)",
+    "Hài lòng (Satisfied)",
+    "Bình thường (Neutral)",
+    "Không hài lòng (Dissatisfied)",
+    "Rất không hài lòng (Very dissatisfied)",
+    "Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)",
+    "Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)",
 ];
 
 /// One cell: text, a number, or empty (no data, e.g. no ticket was called).
@@ -28,22 +36,30 @@ enum Cell {
     Empty,
 }
 
-fn cells(r: &ReportRow) -> [Cell; 12] {
+fn cells(r: &ReportRow) -> [Cell; 18] {
     let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
+    let n = |v: u32| Cell::Num(f64::from(v));
+    let levels = &r.rating_counts;
     [
         Cell::Text(r.day.to_string()),
         Cell::Text(r.service.to_string()),
         Cell::Text(r.service_name.clone()),
         r.counter
             .map_or(Cell::Empty, |c| Cell::Num(f64::from(c.get()))),
-        Cell::Num(f64::from(r.issued)),
-        Cell::Num(f64::from(r.served)),
-        Cell::Num(f64::from(r.no_shows)),
-        Cell::Num(f64::from(r.cancelled)),
+        n(r.issued),
+        n(r.served),
+        n(r.no_shows),
+        n(r.cancelled),
         opt(r.mean_wait_minutes),
         opt(r.mean_service_minutes),
-        Cell::Num(f64::from(r.ratings)),
+        n(r.ratings),
+        n(levels.very_satisfied),
+        n(levels.satisfied),
+        n(levels.neutral),
+        n(levels.dissatisfied),
+        n(levels.very_dissatisfied),
         opt(r.satisfaction),
+        opt(r.mean_rating),
     ]
 }
 

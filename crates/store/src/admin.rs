@@ -13,7 +13,9 @@
 
 use async_trait::async_trait;
 use jiff::{civil::Date, Timestamp};
-use luot_domain::{Centre, CentreCode, Counter, CounterNumber, ReportRange, Service, ServiceCode};
+use luot_domain::{
+    Centre, CentreCode, Counter, CounterNumber, RatingCounts, ReportRange, Service, ServiceCode,
+};
 use serde::{Deserialize, Serialize};
 
 pub use crate::booking::Holiday;
@@ -67,9 +69,17 @@ pub struct ReportRow {
     pub mean_wait_minutes: Option<f64>,
     /// Mean minutes from start to completion, over served tickets.
     pub mean_service_minutes: Option<f64>,
-    /// Ratings received and their mean (5 = Rất hài lòng), when feedback exists.
+    /// Ratings given to the row's tickets (a rating counts under the day,
+    /// service and counter of the ticket it rates).
     pub ratings: u32,
+    /// Those ratings by level.
+    pub rating_counts: RatingCounts,
+    /// Percent of ratings that are "Rất hài lòng" or "Hài lòng" (one decimal);
+    /// null without ratings.
     pub satisfaction: Option<f64>,
+    /// Mean rating, 1 (Rất không hài lòng) to 5 (Rất hài lòng), two decimals;
+    /// null without ratings.
+    pub mean_rating: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -17,10 +17,11 @@ fn at(mins: i64) -> jiff::Timestamp {
 
 /// Counter 1 serves A001 (waited 10 min, served 6), counter 1 calls A002 and
 /// marks it a no-show (waited 20); counter 3 serves C001 (waited 30, served 15).
+/// A001 is rated 4 (hài lòng), C001 2 (không hài lòng).
 async fn scripted_day(app: &TestApp) {
+    let a001 = app.issue("A").await;
     app.issue("A").await;
-    app.issue("A").await;
-    app.issue("C").await;
+    let c001 = app.issue("C").await;
     let step = |m: i64, k: u16, action: &'static str| async move {
         app.set_now(at(m));
         let (s, v) = app.counter(k, action, json!({})).await;
@@ -35,6 +36,19 @@ async fn scripted_day(app: &TestApp) {
     step(30, 3, "call-next").await;
     step(30, 3, "start").await;
     step(45, 3, "complete").await;
+    for (t, rating) in [(a001, 4), (c001, 2)] {
+        let r = app
+            .anon
+            .post(app.url(&format!(
+                "/api/v1/tickets/{}/feedback",
+                t["token"].as_str().unwrap()
+            )))
+            .json(&json!({ "rating": rating }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
 }
 
 async fn get(app: &TestApp, query: &str) -> reqwest::Response {
@@ -72,6 +86,27 @@ async fn a_scripted_day_in_every_format() {
     );
     assert_eq!(rows[1]["mean_wait_minutes"], 30.0);
     assert_eq!(rows[1]["mean_service_minutes"], 15.0);
+    // Ratings: the count, per level, the share satisfied (4 or 5) and the mean.
+    let ratings = |r: &Value| {
+        (
+            r["ratings"].clone(),
+            r["rating_counts"].clone(),
+            r["satisfaction"].clone(),
+            r["mean_rating"].clone(),
+        )
+    };
+    let levels = |l5: u32, l4: u32, l3: u32, l2: u32, l1: u32| {
+        json!({"very_satisfied": l5, "satisfied": l4, "neutral": l3,
+               "dissatisfied": l2, "very_dissatisfied": l1})
+    };
+    assert_eq!(
+        ratings(&rows[0]),
+        (json!(1), levels(0, 1, 0, 0, 0), json!(100.0), json!(4.0))
+    );
+    assert_eq!(
+        ratings(&rows[1]),
+        (json!(1), levels(0, 0, 0, 1, 0), json!(0.0), json!(2.0))
+    );
 
     let r = get(&app, &format!("{day}&format=csv")).await;
     assert_eq!(r.status(), 200);
@@ -99,10 +134,20 @@ async fn a_scripted_day_in_every_format() {
             "0",
             "15",
             "6",
+            "1",
             "0",
-            ""
+            "1",
+            "0",
+            "0",
+            "0",
+            "100",
+            "4"
         ]
     );
+    assert_eq!(lines[2][10..], ["1", "0", "0", "0", "1", "0", "0", "2"]);
+    assert!(text.lines().next().unwrap().ends_with(
+        ",\"Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)\",\"Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)\""
+    ));
     assert_eq!(
         lines[2][1..10],
         [
@@ -135,6 +180,16 @@ async fn a_scripted_day_in_every_format() {
     assert_eq!(sheet.get((1, 4)), Some(&Data::Float(2.0)));
     assert_eq!(sheet.get((1, 8)), Some(&Data::Float(15.0)));
     assert_eq!(sheet.get((2, 9)), Some(&Data::Float(15.0)));
+    assert_eq!(
+        sheet.get((0, 16)),
+        Some(&Data::String(
+            "Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)".into()
+        ))
+    );
+    let row = |r: usize| -> Vec<_> { (10..18).map(|c| sheet.get((r, c)).cloned()).collect() };
+    let nums = |v: [f64; 8]| -> Vec<_> { v.into_iter().map(|n| Some(Data::Float(n))).collect() };
+    assert_eq!(row(1), nums([1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 100.0, 4.0]));
+    assert_eq!(row(2), nums([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 2.0]));
     app.stop().await;
 }
 

@@ -115,3 +115,126 @@ async fn a_scripted_day_adds_up() {
         assert_eq!(r.rows.len(), 1);
     }
 }
+
+/// Serves `n` tickets of `service` at counter `k`, one every 10 minutes from
+/// `from` minutes; returns their tokens in order.
+async fn serve(
+    s: &dyn luot_store::Store,
+    service: &str,
+    k: i64,
+    n: usize,
+    from: i64,
+) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for i in 0..n {
+        let m = from + 10 * i as i64;
+        let t = s.issue_ticket(issue(service, min(m))).await.unwrap();
+        let called = s
+            .call_next(at(k, min(m + 1)))
+            .await
+            .unwrap()
+            .ticket
+            .unwrap();
+        assert_eq!(called.number, t.number);
+        s.start(at(k, min(m + 2))).await.unwrap();
+        s.complete(at(k, min(m + 5))).await.unwrap();
+        tokens.push(t.token);
+    }
+    tokens
+}
+
+#[tokio::test]
+async fn ratings_join_the_report() {
+    use luot_domain::RatingCounts;
+    use luot_store::feedback::NewFeedback;
+    let rate = |rating: u8, m: i64| NewFeedback {
+        rating,
+        comment: None,
+        source: "ticket".into(),
+        now: min(m),
+    };
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let mut setup = small_centre(2);
+        setup.counters[0].serves = vec![code("A")];
+        setup.counters[1].serves = vec![code("B")];
+        s.create_centre(setup, morning()).await.unwrap();
+        // Counter 1: five A tickets served, four rated 5, 4, 3 and 1 (the last
+        // the next morning: it still counts under the day it was served).
+        let a = serve(s, "A", 1, 5, 0).await;
+        for (token, (rating, m)) in a.iter().zip([(5, 60), (4, 61), (3, 62), (1, 24 * 60)]) {
+            s.rate_ticket(token, rate(rating, m)).await.unwrap();
+        }
+        // Counter 2: three B tickets, rated 5 and 5 by their links and 2 on
+        // the counter's tablet (its last completed ticket).
+        let bs = serve(s, "B", 2, 3, 0).await;
+        s.rate_ticket(&bs[0], rate(5, 60)).await.unwrap();
+        s.rate_ticket(&bs[1], rate(5, 60)).await.unwrap();
+        s.rate_last_at_counter(
+            &centre_code(),
+            counter(2),
+            std::time::Duration::from_secs(15 * 60),
+            rate(2, 26),
+        )
+        .await
+        .unwrap();
+        // A ticket never called: a row without ratings.
+        s.issue_ticket(issue("A", min(100))).await.unwrap();
+
+        let day = "2026-11-26".parse().unwrap();
+        let r = s
+            .report(&centre_code(), ReportRange::new(day, day).unwrap())
+            .await
+            .unwrap();
+        let rows: Vec<_> = r
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.service.to_string(),
+                    r.counter.map(|c| c.get()),
+                    r.served,
+                    r.ratings,
+                    r.rating_counts,
+                    r.satisfaction,
+                    r.mean_rating,
+                )
+            })
+            .collect();
+        let counts = |l5, l4, l3, l2, l1| RatingCounts {
+            very_satisfied: l5,
+            satisfied: l4,
+            neutral: l3,
+            dissatisfied: l2,
+            very_dissatisfied: l1,
+        };
+        assert_eq!(
+            rows,
+            vec![
+                // 2 of 4 satisfied; (5 + 4 + 3 + 1) / 4.
+                (
+                    "A".into(),
+                    Some(1),
+                    5,
+                    4,
+                    counts(1, 1, 1, 0, 1),
+                    Some(50.0),
+                    Some(3.25)
+                ),
+                ("A".into(), None, 0, 0, counts(0, 0, 0, 0, 0), None, None),
+                // 2 of 3 satisfied; (5 + 5 + 2) / 3.
+                (
+                    "B".into(),
+                    Some(2),
+                    3,
+                    3,
+                    counts(2, 0, 0, 1, 0),
+                    Some(66.7),
+                    Some(4.0)
+                ),
+            ],
+            "{}",
+            b.name
+        );
+    }
+}

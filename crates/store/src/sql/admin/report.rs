@@ -1,9 +1,10 @@
 //! Reports: figures per service day x service x counter over a range of days,
 //! aggregated in SQL (sums cast to BIGINT so both backends decode them the same).
 //! A ticket counts under the service it ended in and the counter that last
-//! called it; tickets never called have no counter.
+//! called it; tickets never called have no counter. A rating (at most one per
+//! ticket) counts under its ticket's row, whenever it was given.
 
-use luot_domain::{CentreCode, CounterNumber, ReportRange, ServiceCode};
+use luot_domain::{CentreCode, CounterNumber, RatingCounts, ReportRange, ServiceCode};
 use sqlx::AnyConnection;
 
 use super::super::rows;
@@ -24,6 +25,28 @@ struct Agg {
     waits: i64,
     service_us: i64,
     services: i64,
+    rated_5: i64,
+    rated_4: i64,
+    rated_3: i64,
+    rated_2: i64,
+    rated_1: i64,
+}
+
+impl Agg {
+    fn rating_counts(&self) -> RatingCounts {
+        let mut r = RatingCounts::default();
+        let levels = [
+            self.rated_1,
+            self.rated_2,
+            self.rated_3,
+            self.rated_4,
+            self.rated_5,
+        ];
+        for (level, n) in (1u8..).zip(levels) {
+            r.add(level, u32::try_from(n).unwrap_or(0));
+        }
+        r
+    }
 }
 
 const MINUTE_US: f64 = 60_000_000.0;
@@ -50,9 +73,15 @@ pub async fn report(
          CAST(SUM(CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL AND t.finished_at IS NOT NULL \
               THEN t.finished_at - t.started_at ELSE 0 END) AS BIGINT) AS service_us, \
          CAST(SUM(CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL AND t.finished_at IS NOT NULL \
-              THEN 1 ELSE 0 END) AS BIGINT) AS services \
+              THEN 1 ELSE 0 END) AS BIGINT) AS services, \
+         CAST(SUM(CASE WHEN f.rating = 5 THEN 1 ELSE 0 END) AS BIGINT) AS rated_5, \
+         CAST(SUM(CASE WHEN f.rating = 4 THEN 1 ELSE 0 END) AS BIGINT) AS rated_4, \
+         CAST(SUM(CASE WHEN f.rating = 3 THEN 1 ELSE 0 END) AS BIGINT) AS rated_3, \
+         CAST(SUM(CASE WHEN f.rating = 2 THEN 1 ELSE 0 END) AS BIGINT) AS rated_2, \
+         CAST(SUM(CASE WHEN f.rating = 1 THEN 1 ELSE 0 END) AS BIGINT) AS rated_1 \
          FROM tickets t JOIN services s ON s.id = t.service_id \
          LEFT JOIN counters k ON k.id = t.counter_id \
+         LEFT JOIN feedback f ON f.ticket_id = t.id \
          WHERE t.centre_id = $1 AND t.service_day >= $2 AND t.service_day <= $3 \
          GROUP BY t.service_day, s.code, s.name, s.sort, k.number",
     )
@@ -80,6 +109,7 @@ pub async fn report(
     let out = rows
         .into_iter()
         .map(|r| {
+            let ratings = r.rating_counts();
             Ok(ReportRow {
                 day: r
                     .service_day
@@ -94,8 +124,10 @@ pub async fn report(
                 cancelled: r.cancelled as u32,
                 mean_wait_minutes: mean_minutes(r.wait_us, r.waits),
                 mean_service_minutes: mean_minutes(r.service_us, r.services),
-                ratings: 0,
-                satisfaction: None,
+                ratings: ratings.total(),
+                satisfaction: ratings.satisfied_percent(),
+                mean_rating: ratings.mean(),
+                rating_counts: ratings,
             })
         })
         .collect::<Result<Vec<_>>>()?;
