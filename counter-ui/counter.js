@@ -1,9 +1,13 @@
 // The counter console: sign in (session cookie + CSRF token), choose a counter
 // this account may use, then call, recall, start, complete, mark no-show,
-// transfer, pause/resume and issue tickets, with keyboard shortcuts. The waiting
-// list comes from the queue snapshot, refreshed on every event of the centre's
-// live stream (and every 10 s as a safety net).
+// transfer, pause/resume, issue tickets and check bookings in (typed code,
+// scanned booking QR or CCCD QR, or a tap in today's list), with keyboard
+// shortcuts. The waiting list per service and today's bookings come from the
+// staff view of the queue (`?view=staff`, the only place booking names
+// appear), refreshed on every event of the centre's live stream (and every
+// 10 s as a safety net).
 import { T } from "./i18n.js";
+import { classify } from "/kiosk/checkin.js";
 
 const $ = (s) => document.querySelector(s);
 const st = { lang: localStorage.getItem("luot.lang") || "vi", staff: null, centre: null, counter: null, snap: null, ws: null };
@@ -34,7 +38,11 @@ async function api(method, path, body) {
   const text = await r.text();
   const data = text ? JSON.parse(text) : null;
   if (r.status === 401) { show("login"); throw new Error(t("signedOut")); }
-  if (!r.ok) throw new Error(data ? (st.lang === "vi" ? data.message : data.message_en) : String(r.status));
+  if (!r.ok) {
+    const err = new Error(data ? (st.lang === "vi" ? data.message : data.message_en) : String(r.status));
+    err.data = data;
+    throw err;
+  }
   return { status: r.status, data };
 }
 
@@ -90,7 +98,7 @@ function chooseCounter(n) {
 }
 
 async function refresh() {
-  st.snap = (await api("GET", `/api/v1/centres/${st.centre}/queue`)).data;
+  st.snap = (await api("GET", `/api/v1/centres/${st.centre}/queue?view=staff`)).data;
   if (st.counter) {
     render();
     const f = (await api("GET", `/api/v1/centres/${st.centre}/counters/${st.counter}/today`)).data;
@@ -121,25 +129,105 @@ function fillForms() {
 function render() {
   const k = st.snap.counters.find((x) => x.number === st.counter);
   if (!k) return;
+  const booked = new Map(st.snap.booked.map((b) => [b.number, b]));
   $("#counter-no").textContent = k.name;
   $("#counter-state").textContent = t("state_" + k.state);
   $("#ticket").textContent = k.current ? k.current.number : "—";
   $("#ticket-status").textContent = k.current ? t("status_" + k.current.status) : t("idle");
-  const now = Date.now();
-  const rows = st.snap.waiting
-    .filter((w) => k.serves.includes(w.service) && (!w.target_counter || w.target_counter === k.number))
-    .map((w) => {
-      const tr = document.createElement("tr");
+  const mine = k.current && booked.get(k.current.number);
+  $("#ticket-booking").textContent = mine ? `${t("booking")}: ${mine.name} · ${mine.time}` : "";
+  renderWaiting(k, booked);
+  renderAwaiting();
+}
+
+const cell = (text) => { const td = document.createElement("td"); td.textContent = text; return td; };
+
+// One table per service this counter serves (in its order), then tickets
+// transferred to this counter from a service it does not serve.
+function renderWaiting(k, booked) {
+  const classes = new Map((st.snap.centre.priority_classes || []).map((p) => [p.code, st.lang === "vi" ? p.name : p.name_en]));
+  const services = new Map(st.snap.services.map((s) => [s.code, s]));
+  const groups = new Map(k.serves.map((code) => [code, []]));
+  for (const w of st.snap.waiting) {
+    if (w.target_counter && w.target_counter !== k.number) continue;
+    const key = k.serves.includes(w.service) ? w.service : w.target_counter === k.number ? "→" : null;
+    if (!key) continue;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(w);
+  }
+  const tables = [...groups].map(([code, list]) => {
+    const s = services.get(code);
+    const title = code === "→" ? t("toCounter2") : `${code} · ${s ? (st.lang === "vi" ? s.name : s.name_en) : ""}`;
+    const table = document.createElement("table");
+    table.className = "waiting";
+    table.dataset.service = code;
+    const caption = table.createCaption();
+    caption.textContent = `${title} (${list.length})`;
+    const body = table.createTBody();
+    if (list.length === 0) {
+      const tr = body.insertRow();
+      tr.append(cell(t("waitingNone")));
+      tr.className = "empty";
+    }
+    for (const w of list) {
+      const tr = body.insertRow();
+      tr.dataset.number = w.number;
       if (w.priority) tr.className = "priority";
-      const mins = Math.max(0, Math.round((now - Date.parse(w.issued_at)) / 60000));
-      for (const v of [w.number, w.service, w.priority ? t("prio") : "", `${mins} ${t("min")}`]) {
-        const td = document.createElement("td");
-        td.textContent = v;
-        tr.append(td);
-      }
-      return tr;
-    });
-  $("#waiting").replaceChildren(...rows);
+      const b = booked.get(w.number);
+      const who = b ? `${b.name} · ${b.time}` : w.channel === "appointment" ? t("booking") : "";
+      if (b || w.channel === "appointment") tr.classList.add("booked");
+      tr.append(cell(w.number), cell(w.priority ? `★ ${classes.get(w.priority) || t("prio")}` : ""),
+        cell(`${w.waited_minutes} ${t("min")}`), cell(who));
+    }
+    return table;
+  });
+  $("#waiting").replaceChildren(...tables);
+}
+
+function renderAwaiting() {
+  const rows = st.snap.awaiting_check_in.map((b) => {
+    const tr = document.createElement("tr");
+    tr.dataset.code = b.code;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = t("checkIn");
+    button.onclick = () => checkIn(b.code);
+    const td = document.createElement("td");
+    td.append(button);
+    tr.append(cell(b.time), cell(b.service), cell(b.name), cell(b.code), td);
+    return tr;
+  });
+  if (rows.length === 0) {
+    const tr = document.createElement("tr");
+    tr.className = "empty";
+    const td = cell(t("noBookings"));
+    td.colSpan = 5;
+    tr.append(td);
+    rows.push(tr);
+  }
+  $("#awaiting").replaceChildren(...rows);
+}
+
+const fmtTime = (iso) => new Intl.DateTimeFormat("vi-VN", {
+  timeZone: (st.snap && st.snap.centre.timezone) || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hour12: false,
+}).format(new Date(iso));
+
+// Checks a booking in by what was typed or scanned: a CCCD QR goes as it is,
+// anything else is read as a booking code (the booking QR carries just that).
+async function checkIn(raw) {
+  const c = classify(raw);
+  try {
+    const r = await api("POST", `/api/v1/centres/${st.centre}/check-in`, { scan: c.kind === "cccd" ? c.scan : c.code });
+    say(`${t("checkedIn")}: ${r.data.appointment.name} · ${t("ticketNo")} ${r.data.ticket.number}`);
+  } catch (e) {
+    const d = e.data || {};
+    if (d.code === "too_early") say(`${t("tooEarly")} ${fmtTime(d.come_back_at)}`, true);
+    else if (d.code === "too_late") {
+      say(t("tooLate"), true);
+      if (d.walk_in) $("#issue [name=service]").value = d.walk_in.service;
+    } else say(e.message, true);
+  }
+  await refresh().catch(() => {});
 }
 
 async function act(action, body = {}) {
@@ -203,6 +291,14 @@ $("#transfer").addEventListener("submit", (e) => {
   act("transfer", body);
 });
 
+$("#checkin").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = e.target.elements.scan;
+  const raw = input.value;
+  input.value = "";
+  if (raw.trim()) checkIn(raw);
+});
+
 $("#issue").addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
@@ -213,14 +309,40 @@ $("#issue").addEventListener("submit", async (e) => {
   } catch (err) { say(err.message, true); }
 });
 
+function shortcut(key) {
+  const b = document.querySelector(`#actions button[data-key="${key}"]`);
+  if (b) b.click();
+  else if (key === "t") $("#transfer [name=service]").focus();
+  else if (key === "i") $("#issue [name=service]").focus();
+  else if (key === "h") $("#checkin [name=scan]").focus();
+}
+
+// Keyboard shortcuts. A keyboard-wedge scanner "types" a whole booking code or
+// CCCD QR within milliseconds, and its letters must not fire shortcuts (C would
+// complete, N call next) when nothing is focused: each key waits SCAN_GAP_MS; a
+// lone key is a shortcut, a burst of 6 or more is a scan and is checked in.
+const SCAN_GAP_MS = 60;
+let burst = "";
+let burstTimer = null;
+
+function endBurst() {
+  clearTimeout(burstTimer);
+  const keys = burst;
+  burst = "";
+  if (keys.length === 1) shortcut(keys.toLowerCase());
+  else if (keys.length >= 6) checkIn(keys);
+}
+
 document.addEventListener("keydown", (e) => {
   if ($("#desk").hidden || e.ctrlKey || e.metaKey || e.altKey) return;
   if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
-  const key = e.key.toLowerCase();
-  const b = document.querySelector(`#actions button[data-key="${key}"]`);
-  if (b) { e.preventDefault(); b.click(); }
-  else if (key === "t") { e.preventDefault(); $("#transfer [name=service]").focus(); }
-  else if (key === "i") { e.preventDefault(); $("#issue [name=service]").focus(); }
+  if (e.key === "Enter" && burst) { e.preventDefault(); endBurst(); return; }
+  // A space outside a burst still presses the focused button.
+  if (e.key.length !== 1 || (e.key === " " && !burst)) return;
+  e.preventDefault();
+  burst += e.key;
+  clearTimeout(burstTimer);
+  burstTimer = setTimeout(endBurst, SCAN_GAP_MS);
 });
 
 start();

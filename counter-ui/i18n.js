@@ -13,6 +13,11 @@ export const T = {
     status_called: "đã gọi, chờ công dân đến", status_serving: "đang phục vụ", status_done: "đã xong",
     "call-next": "Gọi tiếp", today: "Hôm nay", served: "Đã phục vụ", noShows: "Vắng mặt",
     meanTime: "Thời gian TB", rating: "Đánh giá",
+    checkIn: "Xác nhận lịch hẹn", checkInHint: "Mã đặt lịch, hoặc quét QR đặt lịch / QR trên CCCD",
+    awaiting: "Lịch hẹn hôm nay chưa xác nhận", slot: "Giờ hẹn", citizen: "Người đặt", code: "Mã",
+    booking: "Lịch hẹn", checkedIn: "Đã xác nhận lịch hẹn", ticketNo: "số", tooEarly: "Chưa đến giờ xác nhận, từ",
+    tooLate: "Đã quá giờ hẹn: hãy cấp số thường cho công dân", waitingNone: "Không có ai chờ",
+    toCounter2: "Chuyển đến quầy này", noBookings: "Không còn lịch hẹn chờ xác nhận",
   },
   en: {
     title: "Counter console", logout: "Sign out", signIn: "Sign in", username: "Username",
@@ -27,5 +32,10 @@ export const T = {
     status_called: "called, waiting for the citizen", status_serving: "serving", status_done: "done",
     "call-next": "Call next", today: "Today", served: "Served", noShows: "No-shows",
     meanTime: "Mean time", rating: "Rating",
+    checkIn: "Check in a booking", checkInHint: "Booking code, or scan the booking QR / the QR on a citizen ID card",
+    awaiting: "Today's bookings not yet checked in", slot: "Time", citizen: "Booked by", code: "Code",
+    booking: "Booking", checkedIn: "Checked in", ticketNo: "ticket", tooEarly: "Too early: check-in opens at",
+    tooLate: "The booking time has passed: issue a normal ticket", waitingNone: "Nobody waiting",
+    toCounter2: "Transferred to this counter", noBookings: "No booking left to check in",
   },
 };

@@ -1,10 +1,12 @@
 // The counter console (/counter) and the counter's rating tablet (/rate/1) in
 // headless Chromium: a staff member signs in, calls the next citizen and
 // completes; the tablet beside the counter asks for a rating and submits it.
+// Then bookings are checked in from the console (from today's list, and by
+// code after the H shortcut) and show with their names in the waiting list.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, RATING_TOKEN, screenshot } from './lib.mjs';
+import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, RATING_TOKEN, screenshot, setNow } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -72,5 +74,86 @@ test('sign in on /counter, call next, complete; the rating tablet asks and rates
     return r.status;
   });
   assert.equal(other, 403);
+  assert.deepEqual(errors, []);
+});
+
+test('check in bookings from the console; their names show in the waiting list only', async () => {
+  const book = async (service, name, phone) => {
+    const slots = await api('GET', `/api/v1/centres/mo-cay/services/${service}/slots`);
+    const r = await api('POST', '/api/v1/centres/mo-cay/appointments', {
+      service, slot_start: slots.body.slots[0].start, name, phone, consent: true,
+    });
+    assert.equal(r.status, 201);
+    return r.body;
+  };
+  const ngoc = await book('A', 'Trần Thị Bích Ngọc', '0912345678');
+  const duc = await book('B', 'Lê Hoàng Đức', '0987654321');
+  const an = await book('A', 'Nguyễn Văn An', '0911111111');
+  assert.equal(ngoc.slot_start, '2026-11-26T03:00:00Z', '10:00, the first slot after the lead time');
+  // 09:40: check-in is open for the 10:00 slots.
+  await setNow('2026-11-26T02:40:00Z');
+
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${BASE}/counter`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login [name=username]', 'quay1');
+  await page.fill('#login [name=password]', ACCOUNTS.quay1);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#desk:not([hidden])');
+
+  // Today's bookings, with a check-in button each.
+  const row = `#awaiting tr[data-code="${ngoc.code}"]`;
+  await page.waitForSelector(row);
+  assert.match(await page.textContent(row), /10:00.*Trần Thị Bích Ngọc/);
+  assert.match(await page.textContent(`#awaiting tr[data-code="${duc.code}"]`), /Lê Hoàng Đức/);
+  await page.click(`${row} button`);
+  await page.waitForFunction(() => document.querySelector('#message').textContent.includes('Đã xác nhận lịch hẹn'));
+  assert.match(await page.textContent('#message'), /Trần Thị Bích Ngọc · số A002/);
+  await page.waitForSelector(`${row}`, { state: 'detached' });
+  // In the waiting list of service A, with her name and slot.
+  await page.waitForSelector('#waiting table[data-service=A] tr[data-number=A002]');
+  assert.match(await page.textContent('#waiting tr[data-number=A002]'), /Trần Thị Bích Ngọc · 10:00/);
+
+  // By code: H puts the cursor in the check-in box, a scanner types and sends Enter.
+  await page.keyboard.press('h');
+  await page.waitForFunction(() => document.activeElement.name === 'scan');
+  await page.keyboard.type(duc.code.toLowerCase());
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#message').textContent.includes('Lê Hoàng Đức'));
+  await page.waitForSelector('#waiting table[data-service=B] tr[data-number=B001]');
+  assert.match(await page.textContent('#waiting tr[data-number=B001]'), /Lê Hoàng Đức/);
+
+  // A scanner's burst with nothing focused is a check-in, not shortcuts (its
+  // letters would call, complete...): the keys arrive within a millisecond.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.evaluate((code) => {
+    for (const key of [...code, 'Enter']) document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+  }, an.code);
+  await page.waitForFunction(() => document.querySelector('#message').textContent.includes('Nguyễn Văn An · số A003'));
+  assert.equal(await page.textContent('#ticket'), '—', 'nothing was called');
+  await page.waitForSelector('#awaiting tr.empty');
+  await screenshot(page, 'counter-checkin');
+
+  // Again: the console says it was done, and with which number.
+  await page.click('#checkin [name=scan]');
+  await page.keyboard.type(ngoc.code);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#message.error')?.textContent.includes('A002'));
+
+  // Called at 10:00, the name is shown beside the current number.
+  await setNow('2026-11-26T03:00:00Z');
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => document.querySelector('#ticket').textContent === 'A002');
+  assert.match(await page.textContent('#ticket-booking'), /Trần Thị Bích Ngọc · 10:00/);
+
+  // Public replies never carry the names.
+  for (const path of ['/api/v1/centres/mo-cay/queue', '/api/v1/centres/mo-cay/display']) {
+    const pub = await api('GET', path, undefined, '');
+    assert.equal(pub.status, 200);
+    assert.doesNotMatch(JSON.stringify(pub.body), /Trần Thị|Lê Hoàng/);
+  }
   assert.deepEqual(errors, []);
 });

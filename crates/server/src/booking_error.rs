@@ -78,3 +78,15 @@ pub fn refusal(r: Refusal) -> ApiError {
         .with("status", status),
     }
 }
+
+/// A staff check-in of a booking already checked in (by a kiosk or another
+/// counter): 409 with the ticket it got, so the console can say which.
+pub fn already_checked_in(ticket: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "already_checked_in",
+        format!("Lịch hẹn này đã được xác nhận trước đó, số thứ tự {ticket}"),
+        format!("This booking was already checked in: ticket {ticket}"),
+    )
+    .with("ticket", ticket)
+}

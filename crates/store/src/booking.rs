@@ -1,8 +1,9 @@
 //! Online booking: the [`BookingStore`] commands (free slots, book, look up,
 //! cancel, check in, expire no-shows, send reminders once, anonymise) and the
 //! types they take and return. Personal data (name, phone, ID number) appears
-//! only in views for the person who holds the booking code and phone, and in
-//! reminders; ID numbers are kept as a keyed hash and the last four digits.
+//! only in views for the person who holds the booking code and phone, in the
+//! staff view of the queue ([`StaffQueue`]) and in reminders; ID numbers are
+//! kept as a keyed hash and the last four digits.
 
 use async_trait::async_trait;
 use jiff::{civil::Date, Timestamp};
@@ -11,7 +12,7 @@ use luot_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, TicketView};
+use crate::{QueueSnapshot, Result, TicketView};
 
 /// A centre's booking rules; a centre that never set them uses the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -195,6 +196,53 @@ pub struct CheckInOutcome {
     pub new: bool,
 }
 
+/// Who booked a ticket still in the queue or at a counter (staff view only):
+/// the appointment ticket's number with the citizen's name and slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BookedTicket {
+    /// The ticket's number (unique in the centre for the day).
+    pub number: String,
+    #[schema(value_type = String)]
+    pub code: BookingCode,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub slot_start: Timestamp,
+    /// Local slot time, `10:00`.
+    pub time: String,
+}
+
+/// A booking of today not yet checked in, for the counter console's list
+/// (staff view only). Bookings whose check-in window has closed are left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AwaitingBooking {
+    #[schema(value_type = String)]
+    pub code: BookingCode,
+    #[schema(value_type = String)]
+    pub service: ServiceCode,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub slot_start: Timestamp,
+    /// Local slot time, `10:00`.
+    pub time: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub check_in_opens: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub check_in_closes: Timestamp,
+}
+
+/// The queue as the centre's staff see it: the public snapshot, plus the names
+/// behind appointment tickets and today's bookings still to check in. Carries
+/// personal data: only for staff of the centre, never on a public reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StaffQueue {
+    #[serde(flatten)]
+    pub queue: QueueSnapshot,
+    /// Appointment tickets waiting, called or being served today.
+    pub booked: Vec<BookedTicket>,
+    /// Today's bookings not yet checked in, by slot.
+    pub awaiting_check_in: Vec<AwaitingBooking>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
@@ -252,6 +300,9 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<AppointmentView>;
     /// Checks a booking in within its window, issuing its appointment ticket.
     async fn check_in(&self, cmd: CheckIn) -> Result<CheckInOutcome>;
+    /// The queue snapshot with the names behind appointment tickets and
+    /// today's bookings not yet checked in (one consistent read). Staff only.
+    async fn staff_queue(&self, centre: &CentreCode, now: Timestamp) -> Result<StaffQueue>;
     /// Marks bookings whose check-in window closed as no-shows; returns how many.
     async fn expire_bookings(&self, now: Timestamp) -> Result<u32>;
     /// Erases personal data of bookings past the retention period.

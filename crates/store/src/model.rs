@@ -153,6 +153,9 @@ pub struct WaitingTicket {
     pub issued_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub slot_start: Option<Timestamp>,
+    /// Whole minutes since issue by the server's clock (a counter PC's clock
+    /// may be off).
+    pub waited_minutes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

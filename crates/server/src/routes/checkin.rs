@@ -1,9 +1,13 @@
 //! Checking a booking in at the kiosk or a counter: by the code (typed, or the
 //! booking QR scanned), or by the citizen's CCCD QR, which finds today's booking
 //! made with that ID number. The reply is the appointment ticket (201 when new,
-//! 200 when the booking was already checked in). Too early: 409 `too_early`
-//! with `come_back_at`; too late: 409 `too_late` with the service for a normal
-//! ticket.
+//! 200 when a kiosk checks in a booking already checked in: the citizen scanned
+//! twice and sees their number again). Staff get 409 `already_checked_in` with
+//! the ticket instead, so a counter never takes another's check-in for its own;
+//! each staff check-in is audited (`counter.checkin`: booking code, ticket,
+//! service, how it was found; never the name or ID number). Too early: 409
+//! `too_early` with `come_back_at`; too late: 409 `too_late` with the service
+//! for a normal ticket.
 
 use axum::{extract::State, http::StatusCode, routing::post, Router};
 use luot_domain::{cccd, BookingCode, CentreCode};
@@ -12,6 +16,7 @@ use serde::Deserialize;
 
 use crate::{
     auth::{Caller, ClientIp},
+    booking_error::already_checked_in,
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     ratelimit::limit,
@@ -42,9 +47,14 @@ fn scope(caller: &Caller) -> ApiResult<Option<CentreCode>> {
 async fn run(
     state: &AppState,
     caller: &Caller,
+    ip: ClientIp,
     within: Option<CentreCode>,
     by: CheckInBy,
 ) -> ApiResult<(StatusCode, Json<CheckInOutcome>)> {
+    let via = match by {
+        CheckInBy::Code(_) => "code",
+        CheckInBy::IdNumber { .. } => "id_card",
+    };
     let cmd = CheckIn {
         by,
         within,
@@ -52,6 +62,21 @@ async fn run(
         now: state.now(),
     };
     let out = state.store.check_in(cmd).await?;
+    if let Caller::Staff(staff) = caller {
+        if !out.new {
+            return Err(already_checked_in(&out.ticket.number));
+        }
+        let details = serde_json::json!({
+            "booking": out.appointment.code,
+            "ticket": out.ticket.number,
+            "service": out.ticket.service,
+            "via": via,
+        });
+        let centre = &out.appointment.centre;
+        state
+            .audit(staff.actor(), ip, "counter.checkin", Some(centre), details)
+            .await;
+    }
     let status = if out.new {
         StatusCode::CREATED
     } else {
@@ -60,12 +85,13 @@ async fn run(
     Ok((status, Json(out)))
 }
 
-/// Audience: device (kiosk) or staff. Checks in by booking code.
+/// Audience: device (kiosk) or staff. Checks in by booking code. A booking of
+/// another centre than the caller's is 404, like an unknown code.
 #[utoipa::path(post, path = "/api/v1/appointments/{code}/check-in", tag = "appointments",
     params(("code" = String, Path)),
-    responses((status = 201, body = CheckInOutcome), (status = 200, body = CheckInOutcome, description = "already checked in"),
+    responses((status = 201, body = CheckInOutcome), (status = 200, body = CheckInOutcome, description = "kiosk: already checked in"),
         (status = 404, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody, description = "too_early (come_back_at), too_late (walk_in), appointment_not_active")))]
+        (status = 409, body = crate::error::ErrorBody, description = "too_early (come_back_at), too_late (walk_in), appointment_not_active; staff: already_checked_in (ticket)")))]
 pub async fn by_code(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -75,7 +101,7 @@ pub async fn by_code(
     let within = scope(&caller)?;
     limit(&state.booking_limits.check_in, &ip.key())?;
     let code = BookingCode::parse(&code).map_err(|_| ApiError::not_found("appointment"))?;
-    run(&state, &caller, within, CheckInBy::Code(code)).await
+    run(&state, &caller, ip, within, CheckInBy::Code(code)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -84,12 +110,14 @@ pub struct ScanRequest {
     pub scan: String,
 }
 
-/// Audience: device (kiosk) or staff. Checks in by what a scanner read: a CCCD
-/// QR (today's booking made with that ID number at this centre) or a booking code.
+/// Audience: device (kiosk) or staff of the centre (403 for another centre's).
+/// Checks in by what a scanner read or a person typed: a CCCD QR (today's
+/// booking made with that ID number at this centre) or a booking code.
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/check-in", tag = "appointments",
     params(("centre" = String, Path)), request_body = ScanRequest,
     responses((status = 201, body = CheckInOutcome), (status = 200, body = CheckInOutcome),
-        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "as for check-in by code; staff: already_checked_in (ticket)"),
         (status = 422, body = crate::error::ErrorBody, description = "neither a CCCD QR nor a booking code")))]
 pub async fn by_scan(
     State(state): State<AppState>,
@@ -114,5 +142,5 @@ pub async fn by_scan(
     } else {
         CheckInBy::Code(BookingCode::parse(req.scan.trim())?)
     };
-    run(&state, &caller, within, by).await
+    run(&state, &caller, ip, within, by).await
 }

@@ -68,7 +68,7 @@ use crate::state::AppState;
         super::admin::logo::download,
         super::reports::report,
     ),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::error::ErrorBody, luot_store::StaffQueue))
 )]
 pub struct ApiDoc;
 

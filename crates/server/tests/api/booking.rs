@@ -253,11 +253,15 @@ async fn check_in_windows_then_call_next_serves_the_appointment_first() {
         ),
         (Some("appointment"), Some("A003"))
     );
+    let kiosk = app.bearer(&app.kiosk_token);
+    let again = kiosk.post(app.url(&check_in(code))).send().await.unwrap();
     assert_eq!(
-        app.post(&check_in(code), json!({})).await.status(),
+        again.status(),
         200,
-        "a second scan is harmless"
+        "a second scan at the kiosk is harmless"
     );
+    // Staff are told it was done already (counter_desk.rs has the details).
+    assert_eq!(app.post(&check_in(code), json!({})).await.status(), 409);
 
     app.set_now(at(16));
     let r = app
@@ -308,13 +312,15 @@ async fn check_in_by_scanning_a_cccd() {
     assert_eq!(r.status(), 201);
     let out: Value = r.json().await.unwrap();
     assert_eq!(out["appointment"]["code"], a["code"]);
-    // The booking QR (just the code) works through the same form.
+    // The booking QR (just the code) works through the same form: at a kiosk,
+    // a second scan shows the number again.
     let r = app
-        .post(
-            "/api/v1/centres/mo-cay/check-in",
-            json!({ "scan": a["code"] }),
-        )
-        .await;
+        .bearer(&app.kiosk_token)
+        .post(app.url("/api/v1/centres/mo-cay/check-in"))
+        .json(&json!({ "scan": a["code"] }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let other = "001099012345|123456789|Nguyễn Văn An|01021960|Nam|Thôn 1|15082021";
     let r = app

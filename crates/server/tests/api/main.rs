@@ -9,6 +9,7 @@ mod pg;
 mod admin;
 mod auth;
 mod booking;
+mod counter_desk;
 mod errors;
 mod events;
 mod feedback;

@@ -1,7 +1,8 @@
 //! The booking commands for the SQL store: each write runs in the group-commit
 //! writer, each read on the read pool. The work lives in `settings` (booking
-//! settings, rules, holidays), `book` (slots, book, look up, cancel) and
-//! `checkin` (check-in, no-shows, reminders, anonymisation).
+//! settings, rules, holidays), `book` (slots, book, look up, cancel),
+//! `checkin` (check-in, no-shows, reminders, anonymisation) and `desk` (the
+//! staff view of the queue).
 
 use async_trait::async_trait;
 use futures::FutureExt;
@@ -13,6 +14,7 @@ use crate::{booking::*, Result};
 
 mod book;
 mod checkin;
+mod desk;
 mod settings;
 
 #[async_trait]
@@ -90,6 +92,14 @@ impl crate::BookingStore for SqlStore {
         self.writer
             .run(move |c| checkin::check_in(c, cmd).boxed())
             .await
+    }
+
+    async fn staff_queue(&self, centre: &CentreCode, now: Timestamp) -> Result<StaffQueue> {
+        // One read transaction: the snapshot and the lists agree.
+        let mut tx = self.read.begin().await?;
+        let out = desk::staff_queue(&mut tx, centre, now).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn expire_bookings(&self, now: Timestamp) -> Result<u32> {

@@ -135,6 +135,8 @@ pub async fn snapshot(
                 target_counter: r.target_number.map(CounterNumber::new).transpose()?,
                 issued_at: ts(r.issued_at),
                 slot_start: r.slot_start.map(ts),
+                waited_minutes: u32::try_from((micros(now) - r.issued_at).max(0) / 60_000_000)
+                    .unwrap_or(u32::MAX),
             })
         })
         .collect::<Result<Vec<_>>>()?;

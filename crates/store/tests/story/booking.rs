@@ -12,19 +12,19 @@ use luot_store::*;
 use crate::harness::*;
 
 /// 10:00 local on Thursday 26 November 2026.
-fn ten() -> Timestamp {
+pub fn ten() -> Timestamp {
     "2026-11-26T03:00:00Z".parse().unwrap()
 }
 
-fn mins(m: i64) -> SignedDuration {
+pub fn mins(m: i64) -> SignedDuration {
     SignedDuration::from_mins(m)
 }
 
-fn phone(n: u32) -> Phone {
+pub fn phone(n: u32) -> Phone {
     Phone::parse(&format!("09{n:08}")).unwrap()
 }
 
-fn book_cmd(service: &str, start: Timestamp, p: Phone) -> Book {
+pub fn book_cmd(service: &str, start: Timestamp, p: Phone) -> Book {
     Book {
         centre: centre_code(),
         service: code(service),
@@ -38,7 +38,7 @@ fn book_cmd(service: &str, start: Timestamp, p: Phone) -> Book {
     }
 }
 
-async fn centre_with_capacity(s: &dyn Store, capacity: u32) {
+pub async fn centre_with_capacity(s: &dyn Store, capacity: u32) {
     s.create_centre(small_centre(2), morning()).await.unwrap();
     for svc in ["A", "B"] {
         let settings = BookingSettings {

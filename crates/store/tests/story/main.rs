@@ -9,6 +9,7 @@ mod auth;
 mod booking;
 mod call_order_model;
 mod concurrency;
+mod desk;
 mod display;
 mod processes;
 mod queue;

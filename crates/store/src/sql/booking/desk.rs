@@ -1,0 +1,92 @@
+//! The staff view of the queue (the counter console): the public snapshot, the
+//! citizen behind each appointment ticket still in play today, and today's
+//! bookings not yet checked in. Personal data, read for staff only; both lists
+//! come from the `appointments_day` index (migration 0009).
+
+use jiff::{tz::TimeZone, Timestamp};
+use luot_domain::{booking::Arrival, BookingCode, CentreCode, ServiceCode};
+use sqlx::AnyConnection;
+
+use super::settings::rules;
+use crate::sql::queue;
+use crate::sql::rows::{self, ts};
+use crate::{booking::*, Result};
+
+/// At most this many rows in each list; a centre's day has far fewer bookings.
+const LIST_LIMIT: i64 = 500;
+
+fn local_time(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).time().strftime("%H:%M").to_string()
+}
+
+pub async fn staff_queue(
+    c: &mut AnyConnection,
+    code: &CentreCode,
+    now: Timestamp,
+) -> Result<StaffQueue> {
+    let queue = queue::snapshot(c, code, now).await?;
+    let centre = rows::centre(c, code).await?;
+    let tz = centre.tz()?;
+    let day = luot_domain::service_day(now, &tz).to_string();
+
+    let booked: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT t.number, a.code, a.name, a.slot_start FROM appointments a \
+         JOIN tickets t ON t.id = a.ticket_id \
+         WHERE a.centre_id = $1 AND a.service_day = $2 AND a.status = 'checked_in' \
+         AND t.status IN ('waiting', 'transferred', 'called', 'serving') \
+         ORDER BY a.slot_start, t.number LIMIT $3",
+    )
+    .bind(centre.id)
+    .bind(&day)
+    .bind(LIST_LIMIT)
+    .fetch_all(&mut *c)
+    .await?;
+    let booked = booked
+        .into_iter()
+        .map(|(number, code, name, start)| {
+            Ok(BookedTicket {
+                number,
+                code: BookingCode::parse(&code)?,
+                name,
+                slot_start: ts(start),
+                time: local_time(ts(start), &tz),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let window = rules(c, centre.id).await?.check_in;
+    let awaiting: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT a.code, s.code, a.name, a.slot_start FROM appointments a \
+         JOIN services s ON s.id = a.service_id \
+         WHERE a.centre_id = $1 AND a.service_day = $2 AND a.status = 'booked' \
+         ORDER BY a.slot_start, a.code LIMIT $3",
+    )
+    .bind(centre.id)
+    .bind(&day)
+    .bind(LIST_LIMIT)
+    .fetch_all(&mut *c)
+    .await?;
+    let awaiting_check_in = awaiting
+        .into_iter()
+        // Past its window a booking can no longer be checked in (housekeeping
+        // marks it a no-show within the minute).
+        .filter(|a| !matches!(window.arrival(ts(a.3), now), Arrival::Late { .. }))
+        .map(|(code, service, name, start)| {
+            let start = ts(start);
+            Ok(AwaitingBooking {
+                code: BookingCode::parse(&code)?,
+                service: ServiceCode::parse(&service)?,
+                name,
+                slot_start: start,
+                time: local_time(start, &tz),
+                check_in_opens: window.opens(start),
+                check_in_closes: window.closes(start),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(StaffQueue {
+        queue,
+        booked,
+        awaiting_check_in,
+    })
+}
