@@ -34,6 +34,9 @@ pub enum Refusal {
     TooLate { service: ServiceCode },
     /// The booking was cancelled or expired.
     NotActive { status: &'static str },
+    /// Staff check in a booking already checked in (by a kiosk or another
+    /// counter); `ticket` is the number it got.
+    AlreadyCheckedIn { ticket: String },
 }
 
 impl fmt::Display for Refusal {
@@ -55,6 +58,9 @@ impl fmt::Display for Refusal {
             Self::TooEarly { opens_at } => write!(f, "too early: check in from {opens_at}"),
             Self::TooLate { .. } => f.write_str("too late to check in; take a normal ticket"),
             Self::NotActive { status } => write!(f, "the booking is {status}"),
+            Self::AlreadyCheckedIn { ticket } => {
+                write!(f, "this booking was already checked in: ticket {ticket}")
+            }
         }
     }
 }

@@ -76,17 +76,14 @@ pub fn refusal(r: Refusal) -> ApiError {
             en,
         )
         .with("status", status),
+        // Staff only (kiosks get the ticket again): so a counter never takes
+        // another's check-in for its own.
+        Refusal::AlreadyCheckedIn { ticket } => ApiError::new(
+            S::CONFLICT,
+            "already_checked_in",
+            format!("Lịch hẹn này đã được xác nhận trước đó, số thứ tự {ticket}"),
+            en,
+        )
+        .with("ticket", ticket),
     }
-}
-
-/// A staff check-in of a booking already checked in (by a kiosk or another
-/// counter): 409 with the ticket it got, so the console can say which.
-pub fn already_checked_in(ticket: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "already_checked_in",
-        format!("Lịch hẹn này đã được xác nhận trước đó, số thứ tự {ticket}"),
-        format!("This booking was already checked in: ticket {ticket}"),
-    )
-    .with("ticket", ticket)
 }

@@ -184,6 +184,10 @@ pub struct CheckIn {
     pub within: Option<CentreCode>,
     /// `kiosk:3`, `staff:lan`.
     pub actor: String,
+    /// A booking already checked in is refused (`AlreadyCheckedIn`, for
+    /// staff) instead of answered with its ticket (`new: false`, for a kiosk
+    /// where the citizen scanned twice).
+    pub refuse_repeat: bool,
     pub now: Timestamp,
 }
 

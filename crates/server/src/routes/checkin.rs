@@ -4,8 +4,9 @@
 //! 200 when a kiosk checks in a booking already checked in: the citizen scanned
 //! twice and sees their number again). Staff get 409 `already_checked_in` with
 //! the ticket instead, so a counter never takes another's check-in for its own;
-//! each staff check-in is audited (`counter.checkin`: booking code, ticket,
-//! service, how it was found; never the name or ID number). Too early: 409
+//! each staff check-in is audited in the check-in's own transaction
+//! (`counter.checkin`: how it was found, the booking code when typed or
+//! scanned, the ticket issued; never the name or ID number). Too early: 409
 //! `too_early` with `come_back_at`; too late: 409 `too_late` with the service
 //! for a normal ticket.
 
@@ -16,7 +17,6 @@ use serde::Deserialize;
 
 use crate::{
     auth::{Caller, ClientIp},
-    booking_error::already_checked_in,
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     ratelimit::limit,
@@ -51,32 +51,39 @@ async fn run(
     within: Option<CentreCode>,
     by: CheckInBy,
 ) -> ApiResult<(StatusCode, Json<CheckInOutcome>)> {
-    let via = match by {
-        CheckInBy::Code(_) => "code",
-        CheckInBy::IdNumber { .. } => "id_card",
+    let details = match &by {
+        CheckInBy::Code(code) => serde_json::json!({"booking": code, "via": "code"}),
+        CheckInBy::IdNumber { .. } => serde_json::json!({"via": "id_card"}),
+    };
+    let staff = match caller {
+        Caller::Staff(s) => Some(s),
+        _ => None,
     };
     let cmd = CheckIn {
         by,
-        within,
+        within: within.clone(),
         actor: caller.actor(),
+        refuse_repeat: staff.is_some(),
         now: state.now(),
     };
-    let out = state.store.check_in(cmd).await?;
-    if let Caller::Staff(staff) = caller {
-        if !out.new {
-            return Err(already_checked_in(&out.ticket.number));
+    let out = match staff {
+        // The audit row commits with the check-in (its details gain the
+        // ticket from the command's event); a refused one leaves none.
+        Some(s) => {
+            let check_in = state.store.check_in(cmd);
+            state
+                .audited(
+                    s.actor(),
+                    ip,
+                    "counter.checkin",
+                    within.as_ref(),
+                    details,
+                    check_in,
+                )
+                .await?
         }
-        let details = serde_json::json!({
-            "booking": out.appointment.code,
-            "ticket": out.ticket.number,
-            "service": out.ticket.service,
-            "via": via,
-        });
-        let centre = &out.appointment.centre;
-        state
-            .audit(staff.actor(), ip, "counter.checkin", Some(centre), details)
-            .await;
-    }
+        None => state.store.check_in(cmd).await?,
+    };
     let status = if out.new {
         StatusCode::CREATED
     } else {

@@ -242,6 +242,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
             within: None,
             by: CheckInBy::Code(a.code.clone()),
             actor: "kiosk:1".into(),
+            refuse_repeat: false,
             now,
         };
         let early = s.check_in(by_code(ten() - mins(31))).await.unwrap_err();
@@ -259,6 +260,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
                 within: None,
                 by: CheckInBy::Code(late_one.code.clone()),
                 actor: "kiosk:1".into(),
+                refuse_repeat: false,
                 now: ten() + mins(15),
             })
             .await
@@ -298,6 +300,7 @@ async fn check_in_by_the_id_number_of_a_cccd() {
                 id_number: id.into(),
             },
             actor: "kiosk:1".into(),
+            refuse_repeat: false,
             now,
         };
         assert!(matches!(
@@ -358,6 +361,7 @@ async fn no_shows_reminders_and_anonymisation() {
                 within: None,
                 by: CheckInBy::Code(a.code.clone()),
                 actor: "kiosk:1".into(),
+                refuse_repeat: false,
                 now: ten() + mins(16),
             })
             .await

@@ -1,6 +1,7 @@
 //! The staff view of the queue (the counter console) on both backends: the
 //! citizen behind each appointment ticket still in play, today's bookings not
-//! yet checked in, and a public snapshot that carries none of it.
+//! yet checked in, and a public snapshot that carries none of it; staff
+//! checking a booking in twice are refused with its ticket.
 
 use luot_store::*;
 
@@ -28,16 +29,27 @@ async fn the_staff_view_names_bookings_and_the_public_one_does_not() {
             .unwrap();
 
         let at = ten() - mins(20);
-        let out = s
-            .check_in(CheckIn {
-                by: CheckInBy::Code(first.code.clone()),
-                within: None,
-                actor: "staff:test".into(),
-                now: at,
-            })
-            .await
-            .unwrap();
+        let staff = CheckIn {
+            by: CheckInBy::Code(first.code.clone()),
+            within: None,
+            actor: "staff:test".into(),
+            refuse_repeat: true,
+            now: at,
+        };
+        let out = s.check_in(staff.clone()).await.unwrap();
         assert_eq!(out.ticket.number, "A001", "{}", b.name);
+        // Staff checking it in again are told which ticket it already has.
+        let again = s.check_in(staff).await.unwrap_err();
+        assert!(
+            matches!(
+                &again,
+                Error::Rule(luot_domain::Error::Booking(
+                    luot_domain::Refusal::AlreadyCheckedIn { ticket }
+                )) if ticket == "A001"
+            ),
+            "{}: {again:?}",
+            b.name
+        );
 
         let later = at + mins(12);
         let view = s.staff_queue(&centre_code(), later).await.unwrap();

@@ -40,6 +40,10 @@ pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn) -> Reply {
                 .ticket_id
                 .ok_or_else(|| Error::Internal("checked in without a ticket".into()))?;
             let ticket = tickets::view(c, ticket_id, cmd.now).await?;
+            if cmd.refuse_repeat {
+                let ticket = ticket.number;
+                return Err(Rule::Booking(Refusal::AlreadyCheckedIn { ticket }).into());
+            }
             let appointment = b::to_view(c, row).await?;
             return Ok((
                 CheckInOutcome {
