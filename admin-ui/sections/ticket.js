@@ -1,4 +1,5 @@
-// What citizens see and hear: ticket header and footer, the ticket logo, the
+// What citizens see and hear: ticket header and footer, the ticket logo (both
+// printed on every ticket, the logo above the header), the
 // call phrases, and the notice line of the waiting-room display
 // (PUT /api/v1/centres/{centre}/notice, from the display work).
 
@@ -9,13 +10,15 @@ import { saveCentre } from './settings.js';
 
 export async function render(main, { config, reload }) {
   const c = structuredClone(config.centre);
-  const header = field('ticketHeader', h('textarea', { name: 'ticket_header' }, c.ticket_header));
-  const footer = field('ticketFooter', h('textarea', { name: 'ticket_footer' }, c.ticket_footer));
+  // The server refuses more than prints (6 lines, 240 characters: `invalid` with the field).
+  const ticketText = (name, value) => h('textarea', { name, rows: 6, maxlength: 240 }, value);
+  const header = field('ticketHeader', ticketText('ticket_header', c.ticket_header));
+  const footer = field('ticketFooter', ticketText('ticket_footer', c.ticket_footer));
   const vi = field('announceVi', h('input', { name: 'announcement_vi', value: c.announcement_vi }));
   const en = field('announceEn', h('input', { name: 'announcement_en', value: c.announcement_en }));
   const err = errorLine();
   const texts = h('form', { class: 'card', id: 'ticket-form' },
-    h('h2', {}, t('navTicket')), header, footer, vi, en,
+    h('h2', {}, t('navTicket')), h('p', { class: 'muted' }, t('ticketTextHint')), header, footer, vi, en,
     h('p', { class: 'muted' }, t('announceHint')), err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('save'))));
   texts.onsubmit = async (ev) => {

@@ -10,8 +10,14 @@ use crate::{Centre, Counter, Error, OpeningHours, Service, ServiceCode, TicketPr
 
 /// Longest name, address or phrase a form may send (characters, not bytes).
 pub const MAX_TEXT: usize = 200;
-/// Longest ticket header, footer or what-to-bring note.
+/// Longest what-to-bring note.
 pub const MAX_NOTE: usize = 1000;
+/// Longest ticket header or footer, in characters: what prints without being cut
+/// (the printer's `layout::MAX_CHARS`), a few centimetres of paper at most.
+pub const MAX_TICKET_TEXT: usize = 240;
+/// Most lines (not counting blank ones) of a ticket header or footer, as the
+/// printer prints (`layout::MAX_NOTE_LINES`).
+pub const MAX_TICKET_LINES: usize = 6;
 /// The largest first number of a day: numbers show at most five digits.
 pub const MAX_START_NUMBER: u32 = 9_999;
 /// Retention bounds: at least a month (complaints arrive late), at most ten years.
@@ -26,6 +32,20 @@ fn text(field: &'static str, s: &str, required: bool, max: usize) -> Result<(), 
     }
     if s.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// A ticket header or footer: empty (nothing printed), or at most
+/// [`MAX_TICKET_LINES`] lines and [`MAX_TICKET_TEXT`] characters in all.
+fn ticket_text(field: &'static str, s: &str) -> Result<(), Error> {
+    text(field, s, false, MAX_TICKET_TEXT)?;
+    let lines = s.lines().filter(|l| !l.trim().is_empty()).count();
+    if lines > MAX_TICKET_LINES {
+        return Err(Error::invalid(
+            field,
+            format!("at most {MAX_TICKET_LINES} lines"),
+        ));
     }
     Ok(())
 }
@@ -97,8 +117,8 @@ impl Centre {
         if !(1..=10).contains(&self.no_show_after_recalls) {
             return Err(Error::invalid("no_show_after_recalls", "1 to 10 recalls"));
         }
-        text("ticket_header", &self.ticket_header, false, MAX_NOTE)?;
-        text("ticket_footer", &self.ticket_footer, false, MAX_NOTE)?;
+        ticket_text("ticket_header", &self.ticket_header)?;
+        ticket_text("ticket_footer", &self.ticket_footer)?;
         if !RETENTION_DAYS.contains(&self.data_retention_days) {
             return Err(Error::invalid(
                 "data_retention_days",
@@ -245,6 +265,62 @@ mod tests {
             }),
             "hours"
         );
+    }
+
+    fn centre() -> Centre {
+        Centre {
+            code: crate::CentreCode::parse("mo-cay").unwrap(),
+            name: "Trung tâm".into(),
+            name_en: "Centre".into(),
+            address: String::new(),
+            hotline: String::new(),
+            timezone: "Asia/Ho_Chi_Minh".into(),
+            hours: OpeningHours::default(),
+            priority_classes: crate::default_priority_classes(),
+            announcement_vi: "Mời số {number} đến quầy {counter}".into(),
+            announcement_en: "Number {number} to counter {counter}".into(),
+            no_show_after_recalls: 3,
+            remote_tickets: false,
+            enforce_hours: true,
+            ticket_header: String::new(),
+            ticket_footer: String::new(),
+            data_retention_days: 730,
+        }
+    }
+
+    #[test]
+    fn ticket_header_and_footer_fit_what_prints() {
+        let field = |c: Centre| match c.validate() {
+            Err(Error::Invalid { field, reason }) => (field, reason),
+            other => panic!("{other:?}"),
+        };
+        centre().validate().unwrap();
+        // Up to six lines and 240 characters, blank lines not counted.
+        let six = "UBND XÃ MỎ CÀY\n\nKính chào\n3\n4\n5\n6\n";
+        let ok = Centre {
+            ticket_header: six.into(),
+            ticket_footer: "ả".repeat(MAX_TICKET_TEXT),
+            ..centre()
+        };
+        ok.validate().unwrap();
+        let (f, why) = field(Centre {
+            ticket_header: format!("{six}7"),
+            ..centre()
+        });
+        assert_eq!((f, why.as_str()), ("ticket_header", "at most 6 lines"));
+        let (f, why) = field(Centre {
+            ticket_footer: "ả".repeat(MAX_TICKET_TEXT + 1),
+            ..centre()
+        });
+        assert_eq!(
+            (f, why.as_str()),
+            ("ticket_footer", "at most 240 characters")
+        );
+        let (f, _) = field(Centre {
+            ticket_footer: "tab\there".into(),
+            ..centre()
+        });
+        assert_eq!(f, "ticket_footer");
     }
 
     #[test]

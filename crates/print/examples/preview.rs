@@ -14,6 +14,7 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let ticket = TicketPrint {
         booking_code: Some("K7M2QX".into()),
+        header: Some("UBND XÃ MỎ CÀY\nKính chào quý khách".into()),
         ..TicketPrint::sample()
     };
     for paper in [Paper::Mm58, Paper::Mm80] {

@@ -12,7 +12,7 @@ use crate::viet::compose;
 pub enum Style {
     /// Centre name.
     Title,
-    /// Header note under the centre name.
+    /// The header's lines, and the note (address) under the centre name.
     Note,
     /// Service name, in capitals.
     Service,
@@ -81,8 +81,8 @@ fn labels(lang: Lang) -> Labels {
 /// come from administrators' settings, and a pasted essay must not print a metre of paper (or cost
 /// seconds of rasterising on the kiosk).
 pub const MAX_CHARS: usize = 240;
-/// Lines of footer notice printed at most.
-pub const MAX_FOOTER_LINES: usize = 6;
+/// Lines of header or footer printed at most (administrators cannot save more).
+pub const MAX_NOTE_LINES: usize = 6;
 /// Characters of the ticket number; real ones are four or five ("A012", "B1001").
 pub const MAX_NUMBER_CHARS: usize = 12;
 
@@ -117,11 +117,23 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
+    // Each line of a multi-line header or footer is its own paragraph.
+    let lines = |o: &Option<String>, style| -> Vec<Block> {
+        o.as_deref()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .take(MAX_NOTE_LINES)
+            .map(|line| text(line, style))
+            .collect()
+    };
     let mut b = Vec::new();
 
     if let Some(logo) = t.logo_png.as_ref().filter(|l| !l.is_empty()) {
         b.push(Block::Logo(logo.clone()));
     }
+    b.extend(lines(&t.header, Style::Note));
     b.push(text(&t.centre_name, Style::Title));
     if let Some(note) = present(&t.header_note) {
         b.push(text(&note, Style::Note));
@@ -160,24 +172,14 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
         b.push(text(&format!("{}: {}", l.booking, code), Style::Body));
     }
     let hotline = present(&t.hotline);
-    let footer = present(&t.footer);
-    if hotline.is_some() || footer.is_some() {
+    let footer = lines(&t.footer, Style::Small);
+    if hotline.is_some() || !footer.is_empty() {
         b.push(Block::Rule);
     }
     if let Some(h) = hotline {
         b.push(text(&format!("{}: {}", l.hotline, h), Style::Small));
     }
-    if let Some(f) = footer {
-        // Each line of a multi-line notice is its own paragraph.
-        for line in f
-            .lines()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .take(MAX_FOOTER_LINES)
-        {
-            b.push(text(line, Style::Small));
-        }
-    }
+    b.extend(footer);
     b
 }
 
@@ -265,20 +267,60 @@ mod tests {
     }
 
     #[test]
+    fn logo_then_header_lines_then_centre_and_footer_lines_last() {
+        let mut ticket = TicketPrint::sample();
+        ticket.logo_png = Some(vec![0x89]);
+        ticket.header = Some(" UBND XÃ MỎ CÀY \n\n  Kính chào quý khách\n".into());
+        ticket.header_note = Some("Số 12 đường Nguyễn Đình Chiểu".into());
+        ticket.hotline = None;
+        ticket.footer = Some("Cảm ơn quý khách\n  \nHẹn gặp lại".into());
+        let blocks = layout(&ticket);
+        assert_eq!(blocks[0], Block::Logo(vec![0x89]));
+        let t = texts(&blocks);
+        assert_eq!(
+            t[..4],
+            [
+                "UBND XÃ MỎ CÀY",
+                "Kính chào quý khách",
+                "Trung tâm Phục vụ Hành chính công xã Mỏ Cày",
+                "Số 12 đường Nguyễn Đình Chiểu"
+            ]
+        );
+        assert_eq!(t[t.len() - 2..], ["Cảm ơn quý khách", "Hẹn gặp lại"]);
+        assert_eq!(blocks[blocks.len() - 3], Block::Rule);
+        // Empty or blank header and footer print nothing, not even the rule.
+        ticket.header = Some(" \n ".into());
+        ticket.footer = Some(String::new());
+        let blocks = layout(&ticket);
+        assert!(matches!(
+            blocks[1],
+            Block::Text {
+                style: Style::Title,
+                ..
+            }
+        ));
+        // The only rule left is the one under the centre.
+        assert_eq!(blocks.iter().filter(|b| **b == Block::Rule).count(), 1);
+    }
+
+    #[test]
     fn oversized_fields_are_clipped() {
         let mut ticket = TicketPrint::sample();
         ticket.centre_name = "x".repeat(10_000);
         ticket.number = "9".repeat(100);
         ticket.footer = Some("dòng\n".repeat(50));
+        ticket.header = Some("đầu\n".repeat(50));
         ticket.qr_url = format!("http://h/{}", "q".repeat(5000));
         let blocks = layout(&ticket);
         let t = texts(&blocks);
-        assert_eq!(t[0].chars().count(), MAX_CHARS);
-        assert!(t[0].ends_with('…'));
+        let name = t[MAX_NOTE_LINES];
+        assert_eq!(name.chars().count(), MAX_CHARS);
+        assert!(name.ends_with('…'));
         assert!(t
             .iter()
             .any(|s| s.chars().count() == MAX_NUMBER_CHARS && s.starts_with('9')));
-        assert_eq!(t.iter().filter(|s| **s == "dòng").count(), MAX_FOOTER_LINES);
+        assert_eq!(t.iter().filter(|s| **s == "dòng").count(), MAX_NOTE_LINES);
+        assert_eq!(t.iter().filter(|s| **s == "đầu").count(), MAX_NOTE_LINES);
         assert!(!blocks.iter().any(|b| matches!(b, Block::Qr(_))));
         assert_eq!(clip("Hộ tịch", 7), "Hộ tịch");
         assert_eq!(clip("Hộ tịch", 4), "Hộ …");

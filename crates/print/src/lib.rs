@@ -19,7 +19,7 @@ pub mod escpos;
 pub mod font;
 pub mod job;
 pub mod layout;
-mod logo;
+pub mod logo;
 pub mod profile;
 pub mod qr;
 pub mod raster;

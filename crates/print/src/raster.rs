@@ -14,7 +14,9 @@ use crate::qr::QrMatrix;
 /// White margin left and right of text, in dots.
 const SIDE: u32 = 8;
 /// White space above the first line, in dots; the printer adds its own feed before the cut.
-const TOP: u32 = 8;
+pub const TOP: u32 = 8;
+/// White space between the logo and the header, in dots.
+pub const LOGO_GAP: u32 = 8;
 
 /// A piece of the printed ticket, top to bottom.
 #[derive(Debug, Clone)]
@@ -55,9 +57,9 @@ pub fn render(blocks: &[Block], paper: Paper, native_qr: bool) -> Vec<Part> {
     for block in blocks {
         match block {
             Block::Logo(png) => {
-                if let Some(img) = logo::load(png, width * 6 / 10, 120) {
+                if let Some(img) = logo::prepare(png, paper) {
                     canvas.append(&img.centred_in(width));
-                    canvas.append(&Bitmap::new(width, 6));
+                    canvas.append(&Bitmap::new(width, LOGO_GAP));
                 }
             }
             Block::Text { text, style } => text_block(&mut canvas, text, *style, paper),

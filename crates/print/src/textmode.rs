@@ -70,7 +70,7 @@ pub fn render_into(c: &mut Commands, blocks: &[Block], profile: &PrinterProfile)
     for block in blocks {
         match block {
             Block::Logo(png) => {
-                if let Some(img) = logo::load(png, paper.dots() * 6 / 10, 120) {
+                if let Some(img) = logo::prepare(png, paper) {
                     image(c, &img.centred_in(paper.dots()));
                 }
             }

@@ -34,13 +34,19 @@ pub struct TicketPrint {
     pub booking_code: Option<String>,
     #[serde(default)]
     pub hotline: Option<String>,
-    /// Notice printed at the bottom; may hold several lines.
+    /// The centre's own words at the top, between the logo and the centre name ("UBND xã Mỏ
+    /// Cày", a greeting...); each line prints as its own paragraph, wrapped to the paper.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Notice printed at the bottom; each line prints as its own paragraph.
     #[serde(default)]
     pub footer: Option<String>,
-    /// Line printed under the centre name (address, opening hours...).
+    /// Line printed under the centre name (the address).
     #[serde(default)]
     pub header_note: Option<String>,
-    /// Optional logo (any PNG; thresholded to black and white when printed).
+    /// Optional logo, printed first: any PNG, scaled to the paper and dithered when printed
+    /// ([`crate::logo`]). The server sends it already converted for the kiosk's paper, which
+    /// the conversion passes through unchanged.
     #[serde(default, with = "base64_opt")]
     pub logo_png: Option<Vec<u8>>,
     #[serde(default)]
@@ -97,6 +103,7 @@ impl TicketPrint {
             qr_url: "http://192.168.1.10:8080/t/Zk3pQ9sV2mXa".into(),
             booking_code: None,
             hotline: Some("0275 3822 123".into()),
+            header: None,
             footer: Some("Vui lòng chú ý màn hình và loa gọi số.".into()),
             header_note: None,
             logo_png: None,

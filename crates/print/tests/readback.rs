@@ -3,7 +3,10 @@
 
 mod support;
 
-use luot_print::{render_escpos, render_png, Paper, PrinterProfile, TextMode, TicketPrint};
+use luot_print::layout::{wrap, Style};
+use luot_print::raster::{font_for, LOGO_GAP, TOP};
+use luot_print::{logo, render_escpos, render_png};
+use luot_print::{Paper, PrinterProfile, TextMode, TicketPrint};
 use support::escpos_parser::{parse, Parsed};
 use support::{decode_qr, english_ticket, full_ticket, png_to_dots};
 
@@ -80,6 +83,8 @@ fn code_page_modes_print_every_diacritic() {
         "Đường dây nóng: 0275 3822 123",
         "Ông NGUYỄN VĂN Ỹ - ĐẤT ĐAI - Ư Ơ",
         "Vui lòng giữ phiếu đến khi được phục vụ.",
+        "ỦY BAN NHÂN DÂN HUYỆN MỎ CÀY NAM, TỈNH BẾN TRE",
+        "Kính chào quý khách",
     ];
     let t = full_ticket();
     for paper in PAPERS {
@@ -190,5 +195,89 @@ fn hostile_and_oversized_fields_cannot_inject_commands_or_break_layout() {
         }
         let (w, _, _) = png_to_dots(&render_png(&t, paper));
         assert_eq!(w, paper.dots());
+    }
+}
+
+/// The preview's dots as (width, height, packed rows).
+fn dots(t: &TicketPrint, paper: Paper) -> (u32, u32, Vec<u8>) {
+    png_to_dots(&render_png(t, paper))
+}
+
+#[test]
+fn the_logo_prints_first_at_the_paper_width_and_the_header_under_it() {
+    let with_all = full_ticket();
+    let raw_logo = with_all.logo_png.clone().unwrap();
+    for paper in PAPERS {
+        let (w, h, all) = dots(&with_all, paper);
+        let no_logo = TicketPrint {
+            logo_png: None,
+            ..with_all.clone()
+        };
+        let (_, h_no_logo, rest) = dots(&no_logo, paper);
+        // The ticket is taller by exactly the logo and its gap, and the logo's dots are the
+        // converted logo, centred, right under the top margin.
+        let converted = logo::prepare(&raw_logo, paper).unwrap();
+        // The 64 x 32 sample logo is enlarged to the tallest a logo prints.
+        assert_eq!(converted.height(), logo::max_height(paper));
+        assert_eq!(converted.width(), 2 * logo::max_height(paper));
+        assert_eq!(h - h_no_logo, converted.height() + LOGO_GAP, "{paper:?}");
+        let stride = paper.dots().div_ceil(8) as usize;
+        let band = |d: &[u8], from: u32, rows: u32| {
+            d[from as usize * stride..(from + rows) as usize * stride].to_vec()
+        };
+        let centred = converted.centred_in(w);
+        assert_eq!(band(&all, TOP, converted.height()), centred.data());
+        // Below the logo the ticket is the ticket without it.
+        let after = TOP + converted.height() + LOGO_GAP;
+        assert_eq!(
+            band(&all, after, h - after),
+            band(&rest, TOP, h_no_logo - TOP)
+        );
+
+        // The header's two lines, wrapped to the paper (the first is too long for one line),
+        // sit between the logo and the centre name.
+        let no_header = TicketPrint {
+            header: None,
+            ..with_all.clone()
+        };
+        let (_, h_no_header, _) = dots(&no_header, paper);
+        let spec = font_for(Style::Note, paper);
+        let wrapped: Vec<u32> = support::HEADER
+            .lines()
+            .map(|l| wrap(l, paper.dots() - 16, |s| spec.measure(s)).len() as u32)
+            .collect();
+        assert!(wrapped[0] >= 2 && wrapped[1] == 1, "{paper:?}: {wrapped:?}");
+        // Each paragraph: its lines, then 4 dots of air.
+        let header_h: u32 = wrapped.iter().map(|n| n * spec.line_height() + 4).sum();
+        assert_eq!(h - h_no_header, header_h, "{paper:?}");
+        let lines = header_h;
+        let header_band = band(&all, after, lines);
+        assert!(
+            header_band.iter().any(|b| *b != 0),
+            "{paper:?}: header has ink"
+        );
+        assert_eq!(decode_qr(w, h, &all), vec![with_all.qr_url.clone()]);
+    }
+}
+
+#[test]
+fn a_logo_converted_by_the_server_prints_like_the_upload() {
+    let t = full_ticket();
+    for paper in PAPERS {
+        let converted = logo::prepare_png(t.logo_png.as_deref().unwrap(), paper).unwrap();
+        let shipped = TicketPrint {
+            logo_png: Some(converted),
+            ..t.clone()
+        };
+        assert_eq!(
+            render_png(&shipped, paper),
+            render_png(&t, paper),
+            "{paper:?}"
+        );
+        let p = PrinterProfile {
+            paper,
+            ..PrinterProfile::default()
+        };
+        assert_eq!(render_escpos(&shipped, &p), render_escpos(&t, &p));
     }
 }

@@ -176,12 +176,14 @@ impl From<StoreError> for ApiError {
             StoreError::Rule(rule) => {
                 let en = rule.to_string();
                 match rule {
+                    // `field` names the form field to point at.
                     D::Invalid { field, reason } => Self::new(
                         S::UNPROCESSABLE_ENTITY,
                         "invalid",
                         format!("Giá trị không hợp lệ ({field}): {reason}"),
                         en,
-                    ),
+                    )
+                    .with("field", field),
                     D::DailyCapReached { .. } => Self::new(
                         S::CONFLICT,
                         "daily_cap_reached",

@@ -6,13 +6,15 @@
 //! in the database, woken by the committed `ticket_issued` events of the kiosk's
 //! centre (which cross processes on PostgreSQL) and by a slow poll that cannot
 //! miss, so a job reaches its kiosk whichever process it is connected to.
+//! Jobs go out only after the kiosk's `hello`, which names its paper: the
+//! centre's logo is sent already converted for that width.
 
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use luot_domain::{CentreCode, EventKind};
 use luot_print::job::{KioskMessage, ServerMessage};
-use luot_print::Lang;
+use luot_print::{Lang, Paper};
 use luot_store::KioskReport;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, Instant, MissedTickBehavior};
@@ -36,6 +38,15 @@ pub struct Agent {
     pub base_url: String,
 }
 
+/// What one connection has learnt so far.
+#[derive(Default)]
+struct Session {
+    /// The printer's paper, from `hello`; no job is sent before it is known.
+    paper: Option<Paper>,
+    /// The last job sent on this connection.
+    sent_up_to: i64,
+}
+
 /// Runs one agent connection until it closes, dies or the server shuts down.
 pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
     let mut events = state.store.subscribe();
@@ -49,7 +60,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
     )
     .await;
     tracing::info!(device = agent.device_id, "kiosk agent connected");
-    let mut sent_up_to = 0i64;
+    let mut session = Session::default();
     let mut ping = interval(PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut poll = interval(POLL_EVERY);
@@ -62,20 +73,20 @@ pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
-                    handle(&state, &agent, &mut socket, &mut sent_up_to, text.as_str()).await
+                    handle(&state, &agent, &mut socket, &mut session, text.as_str()).await
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => false,
                 Some(Ok(_)) => { last_heard = Instant::now(); true }
             },
             ev = events.recv() => match ev {
                 Ok(e) if e.centre == agent.centre && matches!(e.kind, EventKind::TicketIssued { .. }) => {
-                    send_pending(&state, &agent, &mut socket, &mut sent_up_to).await
+                    send_pending(&state, &agent, &mut socket, &mut session).await
                 }
                 Ok(_) => true,
-                Err(RecvError::Lagged(_)) => send_pending(&state, &agent, &mut socket, &mut sent_up_to).await,
+                Err(RecvError::Lagged(_)) => send_pending(&state, &agent, &mut socket, &mut session).await,
                 Err(RecvError::Closed) => false,
             },
-            _ = poll.tick() => send_pending(&state, &agent, &mut socket, &mut sent_up_to).await,
+            _ = poll.tick() => send_pending(&state, &agent, &mut socket, &mut session).await,
             _ = ping.tick() => {
                 last_heard.elapsed() < DEAD_AFTER && send(&mut socket, &ServerMessage::Ping).await
             }
@@ -104,7 +115,7 @@ async fn handle(
     state: &AppState,
     agent: &Agent,
     socket: &mut WebSocket,
-    sent_up_to: &mut i64,
+    session: &mut Session,
     text: &str,
 ) -> bool {
     let msg: KioskMessage = match serde_json::from_str(text) {
@@ -131,8 +142,11 @@ async fn handle(
             };
             let _ = store.report_kiosk(agent.device_id, r, now).await;
             // A hello starts a session on the client: send it everything pending.
-            *sent_up_to = 0;
-            return send_pending(state, agent, socket, sent_up_to).await;
+            *session = Session {
+                paper: Some(paper),
+                sent_up_to: 0,
+            };
+            return send_pending(state, agent, socket, session).await;
         }
         KioskMessage::Ack { job_id } => {
             store
@@ -160,16 +174,20 @@ async fn handle(
     true
 }
 
-/// Sends the jobs not yet sent on this connection. False when the socket failed.
+/// Sends the jobs not yet sent on this connection (none before `hello`).
+/// False when the socket failed.
 async fn send_pending(
     state: &AppState,
     agent: &Agent,
     socket: &mut WebSocket,
-    sent_up_to: &mut i64,
+    session: &mut Session,
 ) -> bool {
+    let Some(paper) = session.paper else {
+        return true;
+    };
     let jobs = match state
         .store
-        .pending_print_jobs(agent.device_id, *sent_up_to)
+        .pending_print_jobs(agent.device_id, session.sent_up_to)
         .await
     {
         Ok(jobs) => jobs,
@@ -181,11 +199,17 @@ async fn send_pending(
     if jobs.is_empty() {
         return true;
     }
-    let centre = match state.store.centres().await {
-        Ok(cs) => cs.into_iter().find(|c| c.code == agent.centre),
-        Err(_) => None,
+    let centre = match state.store.centre(&agent.centre).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(device = agent.device_id, error = %e, "cannot read the kiosk's centre");
+            return true;
+        }
     };
-    let Some(centre) = centre else { return true };
+    let logo = state
+        .logos
+        .get(state.store.as_ref(), &agent.centre, paper)
+        .await;
     for job in jobs {
         let ticket = match state
             .store
@@ -207,10 +231,16 @@ async fn send_pending(
                 .store
                 .ack_print_job(agent.device_id, job.id, state.now())
                 .await;
-            *sent_up_to = job.id;
+            session.sent_up_to = job.id;
             continue;
         }
-        let print = crate::printing::ticket_print(&ticket, &centre, &agent.base_url, Lang::Vi);
+        let print = crate::printing::ticket_print(
+            &ticket,
+            &centre,
+            &agent.base_url,
+            Lang::Vi,
+            logo.as_deref().map(Vec::as_slice),
+        );
         let msg = ServerMessage::Print {
             job_id: job.id as u64,
             ticket: Box::new(print),
@@ -218,7 +248,7 @@ async fn send_pending(
         if !send(socket, &msg).await {
             return false;
         }
-        *sent_up_to = job.id;
+        session.sent_up_to = job.id;
     }
     true
 }

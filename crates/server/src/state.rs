@@ -35,6 +35,9 @@ pub struct AppState {
     pub auth: SharedAuth,
     /// Rate limits of the public booking endpoints.
     pub booking_limits: Arc<BookingLimits>,
+    /// Ticket logos converted for the printer, so `ticket.png` and the kiosk
+    /// agent convert a logo once per version instead of once per ticket.
+    pub logos: Arc<crate::printing::LogoCache>,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -75,6 +78,7 @@ impl AppState {
             shutdown: Arc::new(watch::channel(false).0),
             auth: Arc::new(AuthConfig::default()),
             booking_limits: Arc::new(BookingLimits::default()),
+            logos: Arc::default(),
         }
     }
 

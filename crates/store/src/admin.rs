@@ -132,6 +132,11 @@ pub trait AdminStore: Send + Sync {
 
     /// The ticket logo (PNG bytes) or none; the caller checks size and format.
     async fn logo(&self, centre: &CentreCode) -> Result<Option<Vec<u8>>>;
+    /// The ticket logo's version, none without a logo. Every upload or removal
+    /// changes it and a centre never sees a version twice, so a logo converted
+    /// for the printer and kept under its version is known current without
+    /// reading the PNG.
+    async fn logo_version(&self, centre: &CentreCode) -> Result<Option<i64>>;
     async fn set_logo(&self, ctx: AdminCtx, png: Option<Vec<u8>>) -> Result<()>;
 
     /// Figures per day x service x counter over a range of service days.

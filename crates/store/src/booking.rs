@@ -188,6 +188,10 @@ pub struct CheckIn {
     /// staff) instead of answered with its ticket (`new: false`, for a kiosk
     /// where the citizen scanned twice).
     pub refuse_repeat: bool,
+    /// The kiosk device whose printer prints the appointment ticket, as for a
+    /// walk-in (`IssueTicket::print_on`): the job commits with the check-in. A
+    /// second scan of a booking already checked in prints nothing.
+    pub print_on: Option<i64>,
     pub now: Timestamp,
 }
 

@@ -61,6 +61,8 @@ pub trait Store:
 
     // ---- queries ----
     async fn centres(&self) -> Result<Vec<CentreSummary>>;
+    /// One centre's summary, as `centres` lists it; `NotFound` for an unknown code.
+    async fn centre(&self, centre: &CentreCode) -> Result<CentreSummary>;
     /// The full configuration of one centre.
     async fn centre_setup(&self, centre: &CentreCode) -> Result<CentreSetup>;
     async fn services(&self, centre: &CentreCode, now: Timestamp) -> Result<Vec<ServiceOverview>>;

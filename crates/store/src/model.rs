@@ -97,6 +97,12 @@ pub struct CentreSummary {
     /// The display's call phrase, `{number}` and `{counter}` filled in.
     pub announcement_vi: String,
     pub announcement_en: String,
+    /// Printed under the logo on every ticket; lines apart, empty for none.
+    #[serde(default)]
+    pub ticket_header: String,
+    /// Printed at the foot of every ticket; lines apart, empty for none.
+    #[serde(default)]
+    pub ticket_footer: String,
 }
 
 /// A service with its live figures, as the kiosk and portal show it.

@@ -7,10 +7,11 @@ pub mod escpos_parser;
 use luot_print::{Lang, TicketPrint};
 use std::path::PathBuf;
 
-/// Sample ticket with every optional part present and capitals that need every trick:
-/// stacked marks (Ễ, Ỹ), horned letters (Ư, Ơ), đ/Đ.
+/// Sample ticket with every optional part present (logo, two-line header, address, two-line
+/// footer) and capitals that need every trick: stacked marks (Ễ, Ỹ), horned letters (Ư, Ơ), đ/Đ.
 pub fn full_ticket() -> TicketPrint {
     TicketPrint {
+        header: Some(HEADER.into()),
         header_note: Some("Số 12 đường Nguyễn Đình Chiểu, thị trấn Mỏ Cày".into()),
         booking_code: Some("K7M2QX".into()),
         footer: Some(
@@ -21,6 +22,9 @@ pub fn full_ticket() -> TicketPrint {
     }
 }
 
+/// The header of [`full_ticket`]: a line long enough to wrap on 58 mm paper, then a short one.
+pub const HEADER: &str = "ỦY BAN NHÂN DÂN HUYỆN MỎ CÀY NAM, TỈNH BẾN TRE\nKính chào quý khách";
+
 pub fn english_ticket() -> TicketPrint {
     TicketPrint {
         lang: Lang::En,
@@ -30,23 +34,27 @@ pub fn english_ticket() -> TicketPrint {
 
 /// A 64 x 32 logo: a black frame with a diagonal, on a transparent background.
 pub fn logo() -> Vec<u8> {
-    let (w, h) = (64u32, 32u32);
+    rgba_png(64, 32, |x, y| {
+        let ink = x < 3 || y < 3 || x >= 61 || y >= 29 || x / 2 == y;
+        if ink {
+            [20, 40, 160, 255]
+        } else {
+            [0, 0, 0, 0]
+        }
+    })
+}
+
+/// An 8-bit RGBA PNG of `w` x `h` pixels coloured by `px(x, y)`.
+pub fn rgba_png(w: u32, h: u32, px: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgba);
     enc.set_depth(png::BitDepth::Eight);
     let mut wr = enc.write_header().unwrap();
-    let mut data = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let ink = x < 3 || y < 3 || x >= w - 3 || y >= h - 3 || x / 2 == y;
-            data.extend_from_slice(if ink {
-                &[20, 40, 160, 255]
-            } else {
-                &[0, 0, 0, 0]
-            });
-        }
-    }
+    let data: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .flat_map(|(x, y)| px(x, y))
+        .collect();
     wr.write_image_data(&data).unwrap();
     wr.finish().unwrap();
     out

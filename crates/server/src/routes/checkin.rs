@@ -8,7 +8,9 @@
 //! (`counter.checkin`: how it was found, the booking code when typed or
 //! scanned, the ticket issued; never the name or ID number). Too early: 409
 //! `too_early` with `come_back_at`; too late: 409 `too_late` with the service
-//! for a normal ticket.
+//! for a normal ticket. A kiosk's check-in is printed on that kiosk like a
+//! walk-in ticket: the print job commits with the check-in (a second scan
+//! prints nothing).
 
 use axum::{extract::State, http::StatusCode, routing::post, Router};
 use luot_domain::{cccd, BookingCode, CentreCode};
@@ -29,17 +31,30 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/centres/{centre}/check-in", post(by_scan))
 }
 
+/// Who checks in, as the store command needs it.
+struct Scope {
+    /// Only bookings of this centre (the kiosk's or the staff member's);
+    /// `None` for staff of every centre.
+    within: Option<CentreCode>,
+    /// The kiosk that prints the ticket; staff print nothing.
+    print_on: Option<i64>,
+}
+
 /// The audience of check-in: a kiosk device (its centre) or staff (their
 /// centre; `None` for staff of every centre). Anyone else: 401 / 403.
-fn scope(caller: &Caller) -> ApiResult<Option<CentreCode>> {
+fn scope(caller: &Caller) -> ApiResult<Scope> {
     match caller {
-        Caller::Device(d) => Ok(Some(
-            caller
-                .device(&[DeviceKind::Kiosk], &d.centre)?
-                .centre
-                .clone(),
-        )),
-        Caller::Staff(s) => Ok(s.centre.clone()),
+        Caller::Device(d) => {
+            let kiosk = caller.device(&[DeviceKind::Kiosk], &d.centre)?;
+            Ok(Scope {
+                within: Some(kiosk.centre.clone()),
+                print_on: Some(kiosk.id),
+            })
+        }
+        Caller::Staff(s) => Ok(Scope {
+            within: s.centre.clone(),
+            print_on: None,
+        }),
         Caller::Anonymous => Err(ApiError::unauthenticated()),
     }
 }
@@ -48,9 +63,10 @@ async fn run(
     state: &AppState,
     caller: &Caller,
     ip: ClientIp,
-    within: Option<CentreCode>,
+    scope: Scope,
     by: CheckInBy,
 ) -> ApiResult<(StatusCode, Json<CheckInOutcome>)> {
+    let within = scope.within;
     let details = match &by {
         CheckInBy::Code(code) => serde_json::json!({"booking": code, "via": "code"}),
         CheckInBy::IdNumber { .. } => serde_json::json!({"via": "id_card"}),
@@ -64,6 +80,7 @@ async fn run(
         within: within.clone(),
         actor: caller.actor(),
         refuse_repeat: staff.is_some(),
+        print_on: scope.print_on,
         now: state.now(),
     };
     let out = match staff {
@@ -93,7 +110,8 @@ async fn run(
 }
 
 /// Audience: device (kiosk) or staff. Checks in by booking code. A booking of
-/// another centre than the caller's is 404, like an unknown code.
+/// another centre than the caller's is 404, like an unknown code. A kiosk's
+/// check-in prints the ticket on that kiosk.
 #[utoipa::path(post, path = "/api/v1/appointments/{code}/check-in", tag = "appointments",
     params(("code" = String, Path)),
     responses((status = 201, body = CheckInOutcome), (status = 200, body = CheckInOutcome, description = "kiosk: already checked in"),
@@ -105,10 +123,10 @@ pub async fn by_code(
     caller: Caller,
     Path(code): Path<String>,
 ) -> ApiResult<(StatusCode, Json<CheckInOutcome>)> {
-    let within = scope(&caller)?;
+    let scope = scope(&caller)?;
     limit(&state.booking_limits.check_in, &ip.key())?;
     let code = BookingCode::parse(&code).map_err(|_| ApiError::not_found("appointment"))?;
-    run(&state, &caller, ip, within, CheckInBy::Code(code)).await
+    run(&state, &caller, ip, scope, CheckInBy::Code(code)).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -119,7 +137,8 @@ pub struct ScanRequest {
 
 /// Audience: device (kiosk) or staff of the centre (403 for another centre's).
 /// Checks in by what a scanner read or a person typed: a CCCD QR (today's
-/// booking made with that ID number at this centre) or a booking code.
+/// booking made with that ID number at this centre) or a booking code. A
+/// kiosk's check-in prints the ticket on that kiosk.
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/check-in", tag = "appointments",
     params(("centre" = String, Path)), request_body = ScanRequest,
     responses((status = 201, body = CheckInOutcome), (status = 200, body = CheckInOutcome),
@@ -134,12 +153,18 @@ pub async fn by_scan(
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<(StatusCode, Json<CheckInOutcome>)> {
     let centre = centre_code(&centre)?;
-    match &caller {
-        Caller::Device(_) => drop(caller.device(&[DeviceKind::Kiosk], &centre)?),
-        _ => drop(caller.staff_of(&centre)?),
-    }
+    let print_on = match &caller {
+        Caller::Device(_) => Some(caller.device(&[DeviceKind::Kiosk], &centre)?.id),
+        _ => {
+            caller.staff_of(&centre)?;
+            None
+        }
+    };
     limit(&state.booking_limits.check_in, &ip.key())?;
-    let within = Some(centre.clone());
+    let scope = Scope {
+        within: Some(centre.clone()),
+        print_on,
+    };
     let by = if req.scan.contains('|') {
         let card = cccd::parse(&req.scan)?;
         CheckInBy::IdNumber {
@@ -149,5 +174,5 @@ pub async fn by_scan(
     } else {
         CheckInBy::Code(BookingCode::parse(req.scan.trim())?)
     };
-    run(&state, &caller, ip, within, by).await
+    run(&state, &caller, ip, scope, by).await
 }

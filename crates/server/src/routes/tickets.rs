@@ -149,8 +149,8 @@ pub struct PreviewQuery {
     pub lang: Option<String>,
 }
 
-/// The ticket as printed, as a PNG: the same layout the kiosk printer rasterises.
-/// Audience: anyone with the token.
+/// The ticket as printed, as a PNG: the same layout the kiosk printer rasterises,
+/// with the centre's logo, header and footer. Audience: anyone with the token.
 #[utoipa::path(get, path = "/api/v1/tickets/{token}/ticket.png", tag = "tickets",
     params(("token" = String, Path), PreviewQuery),
     responses((status = 200, content_type = "image/png", description = "the ticket"),
@@ -180,15 +180,21 @@ pub async fn preview(
     };
     ticket_token(&token)?;
     let ticket = state.store.ticket_by_token(&token, state.now()).await?;
-    let centre = state
-        .store
-        .centres()
-        .await?
-        .into_iter()
-        .find(|c| c.code == ticket.centre)
-        .ok_or_else(|| ApiError::not_found("centre"))?;
+    let centre = state.store.centre(&ticket.centre).await?;
+    // The logo converted for this paper, as the kiosk agent sends it: the
+    // preview and the paper stay dot for dot the same.
+    let logo = state
+        .logos
+        .get(state.store.as_ref(), &ticket.centre, paper)
+        .await;
     let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
-    let print = crate::printing::ticket_print(&ticket, &centre, &base, lang);
+    let print = crate::printing::ticket_print(
+        &ticket,
+        &centre,
+        &base,
+        lang,
+        logo.as_deref().map(Vec::as_slice),
+    );
     // Rendering rasterises text and a QR code: keep it off the async workers.
     let png = tokio::task::spawn_blocking(move || luot_print::render_png(&print, paper))
         .await

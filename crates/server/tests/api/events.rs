@@ -7,11 +7,9 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
-use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
-
-pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any single expected message may take.
 const WAIT: Duration = Duration::from_secs(10);

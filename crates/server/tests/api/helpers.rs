@@ -359,3 +359,62 @@ impl TestApp {
         next
     }
 }
+
+/// `GET /api/v1/kiosks/me` as the kiosk with device `token`: its device,
+/// agent health and jobs waiting.
+pub async fn kiosk_me(app: &TestApp, token: &str) -> Value {
+    let r = app
+        .bearer(token)
+        .get(app.url("/api/v1/kiosks/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// A websocket client connection (event stream, kiosk agent).
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects the kiosk agent websocket with the device `token` and says `hello`
+/// with a ready printer on `paper`, as the kiosk client does first.
+pub async fn connect_agent(app: &TestApp, token: &str, paper: luot_print::Paper) -> Ws {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+    let mut req = format!("ws://{}/api/v1/kiosks/me/agent", app.addr)
+        .into_client_request()
+        .unwrap();
+    let auth = format!("Bearer {token}").parse().unwrap();
+    req.headers_mut().insert("authorization", auth);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let hello = luot_print::KioskMessage::Hello {
+        printer: luot_print::PrinterStatus::Ok,
+        paper,
+        version: "test".into(),
+    };
+    let text = serde_json::to_string(&hello).unwrap();
+    ws.send(Message::Text(text.into())).await.unwrap();
+    ws
+}
+
+/// The next print job on an agent connection (pings skipped): its id and ticket.
+pub async fn next_print_job(ws: &mut Ws) -> (u64, luot_print::TicketPrint) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let wait = async {
+        loop {
+            let Message::Text(t) = ws.next().await.unwrap().unwrap() else {
+                continue;
+            };
+            if let luot_print::ServerMessage::Print { job_id, ticket } =
+                serde_json::from_str(&t).unwrap()
+            {
+                return (job_id, *ticket);
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+        .await
+        .expect("a print job within 10 s")
+}

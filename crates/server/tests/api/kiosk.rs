@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{connect_agent, kiosk_me, next_print_job, spawn_app};
 
 const ME: &str = "/api/v1/kiosks/me";
 const LIST: &str = "/api/v1/kiosks";
@@ -26,14 +26,7 @@ async fn kiosk_routes_have_their_audiences() {
         assert_eq!(r.status(), 403);
         assert_eq!(r.json::<Value>().await.unwrap()["code"], "forbidden");
     }
-    let me: Value = kiosk
-        .get(app.url(ME))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = kiosk_me(&app, &app.kiosk_token).await;
     assert_eq!(me["device"]["kind"], "kiosk");
     assert_eq!(me["device"]["centre"], "mo-cay");
     // No agent ever connected: the page warns that tickets will not print.
@@ -110,14 +103,7 @@ async fn kiosk_routes_have_their_audiences() {
             .len(),
         1
     );
-    let me: Value = kiosk
-        .get(app.url(ME))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = kiosk_me(&app, &app.kiosk_token).await;
     assert_eq!(me["health"], Value::Null, "no agent report yet");
     assert_eq!(me["pending_jobs"], 1);
     let list: Value = app
@@ -145,20 +131,10 @@ async fn kiosk_routes_are_in_the_openapi_document() {
 
 #[tokio::test]
 async fn after_an_outage_finished_and_old_tickets_are_not_printed() {
-    use futures::{SinkExt, StreamExt};
-    use luot_print::{KioskMessage, Paper, PrinterStatus, ServerMessage};
-    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+    use luot_print::Paper;
 
     let app = spawn_app().await;
-    let me: Value = app
-        .bearer(&app.kiosk_token)
-        .get(app.url(ME))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = kiosk_me(&app, &app.kiosk_token).await;
     let id = me["device"]["id"].as_i64().unwrap();
     // No agent runs for a while: one ticket is served meanwhile, one grows old.
     let served = app.issue("A").await;
@@ -179,27 +155,8 @@ async fn after_an_outage_finished_and_old_tickets_are_not_printed() {
     );
 
     // The agent connects: only the fresh ticket is sent, the others are retired.
-    let mut req = format!("ws://{}/api/v1/kiosks/me/agent", app.addr)
-        .into_client_request()
-        .unwrap();
-    let auth = format!("Bearer {}", app.kiosk_token).parse().unwrap();
-    req.headers_mut().insert("authorization", auth);
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let hello = KioskMessage::Hello {
-        printer: PrinterStatus::Ok,
-        paper: Paper::Mm80,
-        version: "test".into(),
-    };
-    let text = serde_json::to_string(&hello).unwrap();
-    ws.send(Message::Text(text.into())).await.unwrap();
-    let printed = loop {
-        let Message::Text(t) = ws.next().await.unwrap().unwrap() else {
-            continue;
-        };
-        if let ServerMessage::Print { ticket, .. } = serde_json::from_str(&t).unwrap() {
-            break ticket.number;
-        }
-    };
+    let mut ws = connect_agent(&app, &app.kiosk_token, Paper::Mm80).await;
+    let printed = next_print_job(&mut ws).await.1.number;
     assert_eq!(printed, fresh["number"].as_str().unwrap());
     assert_ne!(printed, served["number"].as_str().unwrap());
     let left = app.state.store.pending_print_jobs(id, 0).await.unwrap();

@@ -14,15 +14,13 @@ use luot_print::{Paper, PrinterProfile, PrinterSpec};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{kiosk_me, spawn_app, TestApp};
+use crate::print_support::{decode_qr, escpos_parser};
 
 /// What `fake_printer` waits for at most.
 mod fake_server {
     pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
 }
-#[allow(dead_code)]
-#[path = "../../../print/tests/support/escpos_parser.rs"]
-mod escpos_parser;
 #[allow(dead_code)]
 #[path = "../../../kiosk/tests/support/fake_printer.rs"]
 mod fake_printer;
@@ -104,24 +102,6 @@ fn read_ticket(bytes: &[u8]) -> (u32, Vec<String>) {
     (img.width_dots, qr)
 }
 
-fn decode_qr(width: u32, height: u32, data: &[u8]) -> Vec<String> {
-    const MARGIN: usize = 16;
-    let stride = width.div_ceil(8) as usize;
-    let (w, h) = (width as usize + 2 * MARGIN, height as usize + 2 * MARGIN);
-    let mut img = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
-        let (Some(x), Some(y)) = (x.checked_sub(MARGIN), y.checked_sub(MARGIN)) else {
-            return false;
-        };
-        x < width as usize
-            && y < height as usize
-            && data[y * stride + x / 8] & (0x80 >> (x % 8)) != 0
-    });
-    img.detect_grids()
-        .iter()
-        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-        .collect()
-}
-
 async fn issue_with(app: &TestApp, token: &str, service: &str) -> Value {
     let r = app
         .bearer(token)
@@ -141,17 +121,9 @@ fn status_url(app: &TestApp, t: &Value) -> String {
 /// Waits until the kiosk acknowledged every job (the server polls nothing here:
 /// the ack is the client's last step, after the printer took the bytes).
 async fn until_all_acked(app: &TestApp, token: &str) -> Value {
-    let kiosk = app.bearer(token);
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let me: Value = kiosk
-                .get(app.url("/api/v1/kiosks/me"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let me = kiosk_me(app, token).await;
             if me["health"]["pending_jobs"] == 0 && me["health"]["connected"] == true {
                 return me;
             }
@@ -268,15 +240,7 @@ async fn a_file_printer_kiosk_writes_the_ticket_and_its_preview() {
     assert_eq!(qr, vec![status_url(&app, &t)]);
     assert!(bin.with_extension("png").exists());
     // The first kiosk prints nothing of the second's.
-    let first: Value = app
-        .bearer(&app.kiosk_token)
-        .get(app.url("/api/v1/kiosks/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = kiosk_me(&app, &app.kiosk_token).await;
     assert_eq!(first["health"], Value::Null);
     app.stop().await;
 }

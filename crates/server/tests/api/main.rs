@@ -5,6 +5,9 @@
 mod helpers;
 #[path = "../common/pg.rs"]
 mod pg;
+/// The print crate's test helpers: the ESC/POS reader, PNG to dots, QR decoding.
+#[path = "../../../print/tests/support/mod.rs"]
+mod print_support;
 
 mod admin;
 mod auth;

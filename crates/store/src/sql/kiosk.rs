@@ -49,24 +49,29 @@ impl KioskStore for SqlStore {
         self.writer
             .run(move |c| {
                 async move {
-                    let found: Option<i64> =
-                        sqlx::query_scalar("SELECT id FROM print_jobs WHERE id = $1 AND device_id = $2")
-                            .bind(job_id)
-                            .bind(device_id)
-                            .fetch_optional(&mut *c)
-                            .await?;
-                    found.ok_or(Error::NotFound("print job"))?;
-                    sqlx::query("UPDATE print_jobs SET acked_at = $1 WHERE id = $2 AND acked_at IS NULL")
-                        .bind(micros(now))
-                        .bind(job_id)
-                        .execute(&mut *c)
-                        .await?;
-                    upsert_health(c, device_id, now).await?;
-                    sqlx::query("UPDATE kiosk_health SET last_job_id = $1, last_error = NULL WHERE device_id = $2")
-                        .bind(job_id)
-                        .bind(device_id)
-                        .execute(&mut *c)
-                        .await?;
+                    // A repeated ack keeps the first acknowledgement's time.
+                    let found = sqlx::query(
+                        "UPDATE print_jobs SET acked_at = COALESCE(acked_at, $1) \
+                         WHERE id = $2 AND device_id = $3",
+                    )
+                    .bind(micros(now))
+                    .bind(job_id)
+                    .bind(device_id)
+                    .execute(&mut *c)
+                    .await?;
+                    if found.rows_affected() == 0 {
+                        return Err(Error::NotFound("print job"));
+                    }
+                    sqlx::query(
+                        "INSERT INTO kiosk_health (device_id, last_seen, last_job_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT (device_id) DO UPDATE SET last_seen = excluded.last_seen, \
+                         last_job_id = excluded.last_job_id, last_error = NULL",
+                    )
+                    .bind(device_id)
+                    .bind(micros(now))
+                    .bind(job_id)
+                    .execute(&mut *c)
+                    .await?;
                     Ok(((), Vec::new()))
                 }
                 .boxed()
@@ -97,12 +102,16 @@ impl KioskStore for SqlStore {
                     if n.rows_affected() == 0 {
                         return Err(Error::NotFound("print job"));
                     }
-                    upsert_health(c, device_id, now).await?;
-                    sqlx::query("UPDATE kiosk_health SET last_error = $1 WHERE device_id = $2")
-                        .bind(&reason)
-                        .bind(device_id)
-                        .execute(&mut *c)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO kiosk_health (device_id, last_seen, last_error) VALUES ($1, $2, $3) \
+                         ON CONFLICT (device_id) DO UPDATE SET last_seen = excluded.last_seen, \
+                         last_error = excluded.last_error",
+                    )
+                    .bind(device_id)
+                    .bind(micros(now))
+                    .bind(&reason)
+                    .execute(&mut *c)
+                    .await?;
                     Ok(((), Vec::new()))
                 }
                 .boxed()
@@ -114,18 +123,27 @@ impl KioskStore for SqlStore {
         self.writer
             .run(move |c| {
                 async move {
-                    upsert_health(c, device_id, now).await?;
+                    // What the report leaves out (None) keeps its stored value; a
+                    // first report without a printer state says `unknown`. `$4`
+                    // is used twice: parameters first appear in order, which
+                    // SQLite's numbering of `$N` names needs.
                     sqlx::query(
-                        "UPDATE kiosk_health SET connected = $1, printer = COALESCE($2, printer), \
-                         paper = COALESCE($3, paper), version = COALESCE($4, version), \
-                         last_error = COALESCE($5, last_error) WHERE device_id = $6",
+                        "INSERT INTO kiosk_health \
+                         (device_id, last_seen, connected, printer, paper, version, last_error) \
+                         VALUES ($1, $2, $3, COALESCE($4, 'unknown'), $5, $6, $7) \
+                         ON CONFLICT (device_id) DO UPDATE SET last_seen = excluded.last_seen, \
+                         connected = excluded.connected, printer = COALESCE($4, kiosk_health.printer), \
+                         paper = COALESCE(excluded.paper, kiosk_health.paper), \
+                         version = COALESCE(excluded.version, kiosk_health.version), \
+                         last_error = COALESCE(excluded.last_error, kiosk_health.last_error)",
                     )
+                    .bind(device_id)
+                    .bind(micros(now))
                     .bind(i64::from(r.connected))
                     .bind(r.printer)
                     .bind(r.paper)
                     .bind(r.version)
                     .bind(r.error)
-                    .bind(device_id)
                     .execute(&mut *c)
                     .await?;
                     Ok(((), Vec::new()))
@@ -179,16 +197,4 @@ impl KioskStore for SqlStore {
         }
         Ok(out)
     }
-}
-
-async fn upsert_health(c: &mut sqlx::AnyConnection, device_id: i64, now: Timestamp) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO kiosk_health (device_id, last_seen) VALUES ($1, $2) \
-         ON CONFLICT (device_id) DO UPDATE SET last_seen = excluded.last_seen",
-    )
-    .bind(device_id)
-    .bind(micros(now))
-    .execute(&mut *c)
-    .await?;
-    Ok(())
 }

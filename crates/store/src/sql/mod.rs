@@ -245,6 +245,12 @@ impl Store for SqlStore {
         setup::centres(&mut *self.read().await?).await
     }
 
+    async fn centre(&self, centre: &CentreCode) -> Result<CentreSummary> {
+        Ok(rows::centre(&mut *self.read().await?, centre)
+            .await?
+            .summary())
+    }
+
     async fn centre_setup(&self, centre: &CentreCode) -> Result<CentreSetup> {
         setup::centre_setup(&mut *self.read().await?, centre).await
     }

@@ -60,6 +60,8 @@ impl CentreRow {
             priority_classes: c.priority_classes.clone(),
             announcement_vi: c.announcement_vi.clone(),
             announcement_en: c.announcement_en.clone(),
+            ticket_header: c.ticket_header.clone(),
+            ticket_footer: c.ticket_footer.clone(),
         }
     }
     pub fn tz(&self) -> Result<jiff::tz::TimeZone> {

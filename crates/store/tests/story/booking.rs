@@ -243,6 +243,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
             by: CheckInBy::Code(a.code.clone()),
             actor: "kiosk:1".into(),
             refuse_repeat: false,
+            print_on: None,
             now,
         };
         let early = s.check_in(by_code(ten() - mins(31))).await.unwrap_err();
@@ -261,6 +262,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
                 by: CheckInBy::Code(late_one.code.clone()),
                 actor: "kiosk:1".into(),
                 refuse_repeat: false,
+                print_on: None,
                 now: ten() + mins(15),
             })
             .await
@@ -301,6 +303,7 @@ async fn check_in_by_the_id_number_of_a_cccd() {
             },
             actor: "kiosk:1".into(),
             refuse_repeat: false,
+            print_on: None,
             now,
         };
         assert!(matches!(
@@ -362,6 +365,7 @@ async fn no_shows_reminders_and_anonymisation() {
                 by: CheckInBy::Code(a.code.clone()),
                 actor: "kiosk:1".into(),
                 refuse_repeat: false,
+                print_on: None,
                 now: ten() + mins(16),
             })
             .await

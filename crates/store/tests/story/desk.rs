@@ -34,6 +34,7 @@ async fn the_staff_view_names_bookings_and_the_public_one_does_not() {
             within: None,
             actor: "staff:test".into(),
             refuse_repeat: true,
+            print_on: None,
             now: at,
         };
         let out = s.check_in(staff.clone()).await.unwrap();

@@ -11,6 +11,7 @@ mod call_order_model;
 mod concurrency;
 mod desk;
 mod display;
+mod kiosk;
 mod processes;
 mod queue;
 mod report;

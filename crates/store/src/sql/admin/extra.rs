@@ -97,6 +97,12 @@ pub async fn delete_holiday(c: &mut AnyConnection, ctx: AdminCtx, date: Date) ->
     if gone == 0 {
         return Err(Error::NotFound("holiday"));
     }
+    // Uploads and removals alike, so a version is never seen twice (a removed
+    // logo's successor must not match a cache of the removed one).
+    sqlx::query("UPDATE centres SET logo_version = logo_version + 1 WHERE id = $1")
+        .bind(centre.id)
+        .execute(&mut *c)
+        .await?;
     let events = changed(c, &centre, &ctx).await?;
     Ok(((), events))
 }
@@ -113,6 +119,18 @@ pub async fn logo(c: &mut AnyConnection, code: &CentreCode) -> Result<Option<Vec
             .map_err(|e| Error::Internal(format!("stored logo: {e}")))
     })
     .transpose()
+}
+
+pub async fn logo_version(c: &mut AnyConnection, code: &CentreCode) -> Result<Option<i64>> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT c.logo_version, l.centre_id FROM centres c \
+         LEFT JOIN centre_logos l ON l.centre_id = c.id WHERE c.code = $1",
+    )
+    .bind(code.as_str())
+    .fetch_optional(&mut *c)
+    .await?;
+    let (version, logo) = row.ok_or(Error::NotFound("centre"))?;
+    Ok(logo.map(|_| version))
 }
 
 pub async fn set_logo(c: &mut AnyConnection, ctx: AdminCtx, png: Option<Vec<u8>>) -> Reply<()> {
@@ -136,6 +154,12 @@ pub async fn set_logo(c: &mut AnyConnection, ctx: AdminCtx, png: Option<Vec<u8>>
                 .await?;
         }
     }
+    // Uploads and removals alike, so a version is never seen twice (a removed
+    // logo's successor must not match a cache of the removed one).
+    sqlx::query("UPDATE centres SET logo_version = logo_version + 1 WHERE id = $1")
+        .bind(centre.id)
+        .execute(&mut *c)
+        .await?;
     let events = changed(c, &centre, &ctx).await?;
     Ok(((), events))
 }

@@ -96,6 +96,10 @@ impl AdminStore for SqlStore {
         extra::logo(&mut *self.read().await?, centre).await
     }
 
+    async fn logo_version(&self, centre: &CentreCode) -> Result<Option<i64>> {
+        extra::logo_version(&mut *self.read().await?, centre).await
+    }
+
     async fn set_logo(&self, ctx: AdminCtx, png: Option<Vec<u8>>) -> Result<()> {
         self.writer
             .run(move |c| extra::set_logo(c, ctx, png).boxed())

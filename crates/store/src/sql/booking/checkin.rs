@@ -180,6 +180,9 @@ async fn issue_appointment_ticket(
     .bind(micros(cmd.now))
     .fetch_one(&mut *c)
     .await?;
+    if let Some(device_id) = cmd.print_on {
+        crate::sql::kiosk::enqueue(c, device_id, ticket_id, cmd.now).await?;
+    }
     let event = events::append(
         c,
         &centre,
