@@ -164,6 +164,10 @@ impl From<StoreError> for ApiError {
                     Conflict::UnknownService => {
                         ("unknown_service", "Danh sách của quầy có lĩnh vực không tồn tại")
                     }
+                    Conflict::LastAdmin => (
+                        "last_admin",
+                        "Đây là tài khoản quản trị cuối cùng còn hoạt động: hãy tạo hoặc kích hoạt một quản trị viên khác trước",
+                    ),
                 };
                 // A list naming what does not exist is a bad body, not a state clash.
                 let status = if c == Conflict::UnknownService {

@@ -166,6 +166,10 @@ pub trait AuthStore: Send + Sync {
     async fn accounts(&self) -> Result<Vec<Account>>;
     async fn account_count(&self) -> Result<u64>;
     /// Applies `changes`; a deactivated account or a new password ends its sessions.
+    /// `Conflict(LastAdmin)` when an active administrator would stop being one
+    /// (deactivated, demoted, or limited to one centre) while no other active
+    /// administrator covers the centres it administered. Accounts are never
+    /// deleted: tickets, ratings and the audit log name staff by username.
     async fn update_account(
         &self,
         username: &str,

@@ -56,6 +56,10 @@ pub enum Conflict {
     /// A counter's list names a service the centre does not have.
     #[error("the counter's list names an unknown service")]
     UnknownService,
+    /// The change would leave a centre (or the whole deployment) without an
+    /// active administrator who could undo it.
+    #[error("this is the last active administrator of its centres")]
+    LastAdmin,
 }
 
 impl From<sqlx::Error> for Error {

@@ -26,6 +26,7 @@ pub mod feedback;
 pub mod health;
 pub mod kiosk;
 pub mod model;
+pub mod retention;
 pub mod sql;
 
 pub use admin::{AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ServiceConfig};
@@ -37,6 +38,7 @@ pub use feedback::FeedbackStore;
 pub use health::HealthStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
+pub use retention::{Erased, RetentionStore};
 
 /// The business commands and queries of the queue.
 #[async_trait]
@@ -48,6 +50,7 @@ pub trait Store:
     + KioskStore
     + AuthStore
     + FeedbackStore
+    + RetentionStore
     + Send
     + Sync
     + 'static

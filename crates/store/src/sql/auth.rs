@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 use super::rows::{self, micros, ts};
 use super::SqlStore;
 use crate::auth::*;
-use crate::{Error, Result};
+use crate::{Conflict, Error, Result};
 
 const ACCOUNT_COLUMNS: &str = "username, display_name, role, centre, counters, active";
 
@@ -102,6 +102,36 @@ async fn device(c: &mut AnyConnection, id: i64) -> Result<DeviceView> {
     device_view(r.ok_or(Error::NotFound("device"))?)
 }
 
+/// The centres an account administers: `Some(None)` every centre,
+/// `Some(Some(c))` one; `None` when it is not an active administrator.
+fn admin_scope(a: &Account) -> Option<Option<CentreCode>> {
+    (a.active && a.role == Role::Admin).then(|| a.centre.clone())
+}
+
+/// Whether administering `outer` includes administering `inner`.
+fn covers(outer: &Option<CentreCode>, inner: &Option<CentreCode>) -> bool {
+    outer.is_none() || outer == inner
+}
+
+/// `Conflict(LastAdmin)` unless an active administrator other than `id`
+/// administers every centre of `scope`. Runs in the writer's transaction, so
+/// two administrators demoting each other cannot both succeed.
+async fn keep_an_admin(c: &mut AnyConnection, id: i64, scope: &Option<CentreCode>) -> Result<()> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM accounts WHERE id <> $1 AND active = 1 AND role = 'admin' \
+         AND (centre IS NULL OR centre = $2)",
+    )
+    .bind(id)
+    // NULL never equals anything: a deployment-wide scope needs a deployment-wide admin.
+    .bind(scope.as_ref().map(|c| c.as_str().to_owned()))
+    .fetch_one(&mut *c)
+    .await?;
+    if others == 0 {
+        return Err(Error::Conflict(Conflict::LastAdmin));
+    }
+    Ok(())
+}
+
 async fn update_account(
     c: &mut AnyConnection,
     username: String,
@@ -111,6 +141,7 @@ async fn update_account(
     let (id, mut a) = account_row(c, &username)
         .await?
         .ok_or(Error::NotFound("account"))?;
+    let before = admin_scope(&a);
     if let Some(v) = ch.display_name {
         a.display_name = v;
     }
@@ -125,6 +156,11 @@ async fn update_account(
     }
     if let Some(v) = ch.active {
         a.active = v;
+    }
+    if let Some(scope) = before {
+        if !admin_scope(&a).is_some_and(|now| covers(&now, &scope)) {
+            keep_an_admin(c, id, &scope).await?;
+        }
     }
     sqlx::query(
         "UPDATE accounts SET display_name = $1, role = $2, centre = $3, counters = $4, \

@@ -40,6 +40,7 @@ mod kiosk;
 pub mod postgres;
 mod queue;
 mod relay;
+mod retention;
 mod rows;
 mod setup;
 mod tickets;

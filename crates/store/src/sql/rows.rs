@@ -148,7 +148,7 @@ pub async fn centre_and_service(
 /// A centre's configuration, parsed once per distinct JSON text: every command
 /// reads it, and parsing it costs more than the query. Keyed by the text itself,
 /// so an edit (by any process) is seen at once and nothing needs invalidating.
-fn parse_config(id: i64, json: &str) -> Result<Centre> {
+pub(crate) fn parse_config(id: i64, json: &str) -> Result<Centre> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static CACHE: std::sync::LazyLock<Mutex<HashMap<i64, (String, Centre)>>> =

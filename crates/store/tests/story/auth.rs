@@ -354,3 +354,63 @@ async fn audit_rows_commit_with_their_action() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_last_active_administrator_of_a_scope_stays() {
+    use luot_store::{Conflict, Error};
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(2), now).await.unwrap();
+        let mut root = account("root", Role::Admin, None);
+        root.account.centre = None;
+        s.create_account(root, now).await.unwrap();
+        s.create_account(account("boss", Role::Admin, None), now)
+            .await
+            .unwrap();
+        let change = |f: fn(&mut AccountChanges)| {
+            let mut c = AccountChanges::default();
+            f(&mut c);
+            c
+        };
+        let last = |r: luot_store::Result<Account>| {
+            matches!(r, Err(Error::Conflict(Conflict::LastAdmin)))
+        };
+        // `root` is the only administrator of every centre: it may not stop
+        // being one, in any way; `boss` (one centre) does not cover it.
+        for f in [
+            (|c: &mut AccountChanges| c.active = Some(false)) as fn(&mut AccountChanges),
+            |c| c.role = Some(Role::Staff),
+            |c| c.centre = Some(Some(centre_code())),
+        ] {
+            assert!(last(s.update_account("root", change(f), now).await), "{}", b.name);
+        }
+        assert!(s.account("root").await.unwrap().active);
+        // Other changes to it are fine, and `boss` may go: `root` covers its centre.
+        let renamed = change(|c| c.display_name = Some("Quản trị tỉnh".into()));
+        s.update_account("root", renamed, now).await.unwrap();
+        s.update_account("boss", change(|c| c.active = Some(false)), now)
+            .await
+            .unwrap();
+        // With a second deployment-wide administrator, `root` may step down;
+        // then that one is the last.
+        let mut second = account("root2", Role::Admin, None);
+        second.account.centre = None;
+        s.create_account(second, now).await.unwrap();
+        s.update_account("root", change(|c| c.role = Some(Role::Staff)), now)
+            .await
+            .unwrap();
+        assert!(last(
+            s.update_account("root2", change(|c| c.active = Some(false)), now)
+                .await
+        ));
+        // An inactive administrator coming back needs no check.
+        s.update_account("boss", change(|c| c.active = Some(true)), now)
+            .await
+            .unwrap();
+        // A centre administrator is covered by the deployment-wide one.
+        s.update_account("boss", change(|c| c.role = Some(Role::Staff)), now)
+            .await
+            .unwrap();
+    }
+}

@@ -15,3 +15,4 @@ mod kiosk;
 mod processes;
 mod queue;
 mod report;
+mod retention;

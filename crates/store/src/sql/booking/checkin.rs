@@ -13,7 +13,7 @@ use sqlx::AnyConnection;
 use super::book::{self as b, AppointmentRow, APPOINTMENT_SELECT};
 use super::settings::rules;
 use crate::sql::rows::{self, micros, new_token, ts};
-use crate::sql::{events, tickets};
+use crate::sql::{events, retention, tickets};
 use crate::{booking::*, Error, Result};
 
 type Reply = Result<(CheckInOutcome, Vec<luot_domain::Event>)>;
@@ -232,11 +232,10 @@ pub async fn expire(
 }
 
 /// Erases name, phone and ID hash of bookings whose slot is older than the
-/// centre's retention period. The booking itself stays for statistics.
-pub async fn anonymise(
-    c: &mut AnyConnection,
-    now: Timestamp,
-) -> Result<(u32, Vec<luot_domain::Event>)> {
+/// centre's booking retention period, or its `data_retention_days` when that is
+/// shorter. The booking itself stays for statistics. Part of the retention pass
+/// (`sql::retention`), and callable alone.
+pub async fn anonymise(c: &mut AnyConnection, now: Timestamp) -> Result<u32> {
     let centres: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT centre_id FROM appointments WHERE anonymised_at IS NULL AND slot_start < $1",
     )
@@ -246,9 +245,8 @@ pub async fn anonymise(
     let mut n = 0;
     for (centre_id,) in centres {
         let days = rules(c, centre_id).await?.retention_days;
-        let cutoff = now
-            .saturating_sub(SignedDuration::from_hours(24 * i64::from(days)))
-            .unwrap_or(now);
+        let cutoff = retention::days_before(now, days)
+            .max(retention::centre_cutoff(c, centre_id, now).await?);
         let done = sqlx::query(
             "UPDATE appointments SET name = '', phone = '', id_hash = NULL, id_last4 = NULL, \
              anonymised_at = $1 WHERE centre_id = $2 AND anonymised_at IS NULL AND slot_end <= $3",
@@ -260,7 +258,7 @@ pub async fn anonymise(
         .await?;
         n += done.rows_affected() as u32;
     }
-    Ok((n, Vec::new()))
+    Ok(n)
 }
 
 #[derive(sqlx::FromRow)]

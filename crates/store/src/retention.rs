@@ -1,0 +1,55 @@
+//! Data retention: personal data is kept for a centre's `data_retention_days`
+//! (a centre setting, 30 to 3650 days) and then erased, while what reports count
+//! stays. The server's housekeeping calls [`RetentionStore::erase_expired`]
+//! every minute.
+//!
+//! What is personal in this schema, and what happens to it past the period:
+//!
+//! | data | erased | kept |
+//! |---|---|---|
+//! | bookings (`appointments`) | name, phone, ID hash and last digits (the booking's own, shorter, retention applies first) | service, slot, status, ticket |
+//! | ratings (`feedback`) | the free-text comment | the level, ticket, counter, staff member |
+//! | tickets | the transfer note (free text typed by staff) | numbers, services, counters, times, priority class, staff |
+//! | audit log | the IP address; the typed username of a failed sign-in naming no account | who (staff), what, when, centre |
+//! | sessions | the whole row (it ended long before) | |
+//!
+//! Priority classes stay: on a walk-in ticket they name no one, and an
+//! appointment ticket stops naming anyone once its booking is anonymised.
+//! Staff accounts are not citizens' data and stay while the account exists.
+//! Audit entries and sessions that belong to no single centre follow the
+//! longest period of any centre, so no centre loses audit history it keeps.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::Result;
+
+/// What one pass erased, per kind of data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Bookings whose name, phone and ID number were erased.
+    pub bookings: u32,
+    /// Rating comments.
+    pub comments: u32,
+    /// Ticket transfer notes.
+    pub transfer_notes: u32,
+    /// Audit entries whose IP address (or failed sign-in name) was erased.
+    pub audit_entries: u32,
+    /// Sessions deleted.
+    pub sessions: u32,
+}
+
+impl Erased {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Erases personal data older than each centre's retention period (see the
+    /// module documentation for what exactly), in one transaction. Repeating it
+    /// erases nothing more; statistics (ticket counts, times, rating levels)
+    /// are untouched.
+    async fn erase_expired(&self, now: Timestamp) -> Result<Erased>;
+}

@@ -1,0 +1,211 @@
+//! Data retention on both backends: past a centre's `data_retention_days` the
+//! personal data goes (booking names and phones, rating comments, transfer
+//! notes, audit addresses, failed sign-in names, idle sessions) and the figures
+//! stay (the report reads the same before and after).
+
+use jiff::{SignedDuration, Timestamp};
+use luot_domain::{BookingSettings, Channel, Phone, ReportRange};
+use luot_store::auth::{Account, NewAccount, NewAudit, Role};
+use luot_store::feedback::NewFeedback;
+use luot_store::*;
+use serde_json::json;
+use sqlx::Connection;
+
+use crate::harness::*;
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn at_counter(n: i64, now: Timestamp) -> CounterRef {
+    CounterRef {
+        centre: centre_code(),
+        counter: counter(n),
+        actor: "staff:lan".into(),
+        now,
+    }
+}
+
+fn issue(service: &str, now: Timestamp) -> IssueTicket {
+    IssueTicket {
+        centre: centre_code(),
+        service: code(service),
+        priority: None,
+        channel: Channel::Kiosk,
+        actor: "test".into(),
+        idempotency_key: None,
+        print_on: None,
+        now,
+    }
+}
+
+fn audit(actor: &str, action: &str, centre: bool, at: Timestamp) -> NewAudit {
+    NewAudit {
+        at,
+        actor: actor.into(),
+        action: action.into(),
+        centre: centre.then(centre_code),
+        ip: Some("203.0.113.9".into()),
+        details: json!({}),
+    }
+}
+
+/// The stored text of one column (for what no query of the store returns).
+async fn stored(url: &str, sql: &str) -> Vec<Option<String>> {
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+#[tokio::test]
+async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        let mut setup = small_centre(2);
+        setup.centre.data_retention_days = 60;
+        s.create_centre(setup, now).await.unwrap();
+        // The booking rules keep bookings longer: the centre's period wins.
+        let rules = BookingRules {
+            retention_days: 365,
+            ..Default::default()
+        };
+        s.set_booking_rules(&centre_code(), rules).await.unwrap();
+        s.set_booking_settings(&centre_code(), &code("A"), BookingSettings::default())
+            .await
+            .unwrap();
+        let phone = Phone::parse("0912345678").unwrap();
+        let booking = s
+            .book(Book {
+                centre: centre_code(),
+                service: code("A"),
+                slot_start: "2026-11-26T03:00:00Z".parse().unwrap(),
+                name: "Nguyễn Văn An".into(),
+                phone: phone.clone(),
+                id_number: Some("079123456789".into()),
+                consent_version: luot_domain::booking::CONSENT.version.into(),
+                consent_text: luot_domain::booking::CONSENT.vi.into(),
+                now,
+            })
+            .await
+            .unwrap();
+
+        s.create_account(
+            NewAccount {
+                account: Account {
+                    username: "lan".into(),
+                    display_name: "Trần Thị Lan".into(),
+                    role: Role::Staff,
+                    centre: Some(centre_code()),
+                    counters: None,
+                    active: true,
+                },
+                password_hash: "$argon2id$stand-in".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        s.create_session("lan", "h1", Some("10.0.0.7".into()), now)
+            .await
+            .unwrap();
+
+        // A served and rated ticket, and one transferred with a note.
+        let min = |m| now + SignedDuration::from_mins(m);
+        let rated = s.issue_ticket(issue("A", min(0))).await.unwrap();
+        s.issue_ticket(issue("A", min(1))).await.unwrap();
+        s.call_next(at_counter(1, min(2))).await.unwrap();
+        s.start(at_counter(1, min(3))).await.unwrap();
+        s.complete(at_counter(1, min(9))).await.unwrap();
+        let comment = "Chị Lan nhiệt tình, gọi lại cho tôi: 0912345678";
+        s.rate_ticket(
+            &rated.token,
+            NewFeedback {
+                rating: 5,
+                comment: Some(comment.into()),
+                source: "ticket".into(),
+                now: min(10),
+            },
+        )
+        .await
+        .unwrap();
+        s.call_next(at_counter(1, min(11))).await.unwrap();
+        let to_b = Transfer {
+            service: Some(code("B")),
+            note: Some("Ông Bình, hồ sơ đất thửa 12".into()),
+            ..Default::default()
+        };
+        s.transfer(at_counter(1, min(12)), to_b).await.unwrap();
+
+        s.record_audit(audit("staff:lan", "counter.call_next", true, min(2)))
+            .await
+            .unwrap();
+        s.record_audit(audit("staff:0912345678", "auth.login_failed", false, min(3)))
+            .await
+            .unwrap();
+        s.record_audit(audit("staff:lan", "auth.login_failed", false, min(4)))
+            .await
+            .unwrap();
+
+        let day = "2026-11-26".parse().unwrap();
+        let range = ReportRange::new(day, day).unwrap();
+        let report = s.report(&centre_code(), range).await.unwrap();
+
+        // Within the period nothing goes.
+        let erased = s.erase_expired(now + days(59)).await.unwrap();
+        assert!(erased.is_empty(), "{}: {erased:?}", b.name);
+        assert_eq!(
+            s.appointment(&booking.code, &phone).await.unwrap().name,
+            "Nguyễn Văn An"
+        );
+
+        let later = now + days(61);
+        let erased = s.erase_expired(later).await.unwrap();
+        assert_eq!(
+            erased,
+            Erased {
+                bookings: 1,
+                comments: 1,
+                transfer_notes: 1,
+                audit_entries: 3,
+                sessions: 1,
+            },
+            "{}",
+            b.name
+        );
+        assert!(matches!(
+            s.appointment(&booking.code, &phone).await,
+            Err(Error::NotFound(_))
+        ));
+        let personal = [
+            "SELECT name FROM appointments",
+            "SELECT phone FROM appointments",
+            "SELECT id_hash FROM appointments",
+            "SELECT comment FROM feedback",
+            "SELECT transfer_note FROM tickets WHERE transfer_note IS NOT NULL",
+        ];
+        for sql in personal {
+            let left = stored(&b.url, sql).await;
+            assert!(
+                left.iter().all(|v| v.as_deref().unwrap_or("").is_empty()),
+                "{}: {sql} -> {left:?}",
+                b.name
+            );
+        }
+        assert_eq!(
+            stored(&b.url, "SELECT CAST(rating AS TEXT) FROM feedback").await,
+            vec![Some("5".into())]
+        );
+        let log = s.audit_log(None, 10).await.unwrap();
+        assert!(log.iter().all(|e| e.ip.is_none()), "{}: {log:?}", b.name);
+        let actors: Vec<_> = log.iter().map(|e| e.actor.as_str()).collect();
+        // A failed sign-in of a real account keeps its name; typed junk does not.
+        assert_eq!(actors, ["staff:lan", "anonymous", "staff:lan"], "{}", b.name);
+        assert!(s.session("h1").await.unwrap().is_none());
+        // The figures did not move.
+        assert_eq!(s.report(&centre_code(), range).await.unwrap(), report);
+        // Nothing is left to erase.
+        assert!(s.erase_expired(later).await.unwrap().is_empty());
+    }
+}
