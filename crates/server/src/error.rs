@@ -71,6 +71,7 @@ impl ApiError {
             "counter" => "Không tìm thấy quầy",
             "holiday" => "Không tìm thấy ngày nghỉ",
             "ticket" => "Không tìm thấy số thứ tự",
+            "account" => "Không tìm thấy tài khoản",
             _ => "Không tìm thấy",
         };
         Self::new(

@@ -1,9 +1,11 @@
-//! The booking housekeeping task: once a minute it marks bookings whose
-//! check-in window has closed as no-shows, hands due reminders to the
-//! [`Notifier`] (the store marks each sent as it hands it out, so a restart or a
-//! second process never sends one twice; a failed send is logged, not retried),
-//! and erases personal data past the retention period. Time comes from the
-//! state's clock, so tests drive it with a pinned clock and a paused runtime.
+//! The housekeeping task: once a minute it marks bookings whose check-in
+//! window has closed as no-shows, hands due reminders to the [`Notifier`] (the
+//! store marks each sent as it hands it out, so a restart or a second process
+//! never sends one twice; a failed send is logged, not retried), and erases
+//! personal data past each centre's retention period (booking names and
+//! phones, rating comments, transfer notes, audit addresses: see
+//! `luot_store::retention`). Time comes from the state's clock, so tests drive
+//! it with a pinned clock and a paused runtime.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,7 @@ use crate::AppState;
 /// How often the task runs.
 pub const PERIOD: Duration = Duration::from_secs(60);
 
-/// One round: expire, remind, anonymise. Errors are logged and the next round
+/// One round: expire, remind, erase. Errors are logged and the next round
 /// tries again.
 pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
     let now = state.now();
@@ -37,8 +39,17 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
         }
         Err(e) => tracing::warn!(error = %e, "claiming reminders failed"),
     }
-    if let Err(e) = state.store.anonymise_bookings(now).await {
-        tracing::warn!(error = %e, "anonymising bookings failed");
+    match state.store.erase_expired(now).await {
+        Ok(e) if e.is_empty() => {}
+        Ok(e) => tracing::info!(
+            bookings = e.bookings,
+            comments = e.comments,
+            transfer_notes = e.transfer_notes,
+            audit_entries = e.audit_entries,
+            sessions = e.sessions,
+            "personal data past its retention period erased"
+        ),
+        Err(e) => tracing::warn!(error = %e, "erasing personal data past retention failed"),
     }
 }
 

@@ -66,6 +66,10 @@ use crate::state::AppState;
         super::admin::logo::upload,
         super::admin::logo::remove,
         super::admin::logo::download,
+        super::admin::staff::list,
+        super::admin::staff::create,
+        super::admin::staff::update,
+        super::admin::staff::remove,
         super::reports::report,
     ),
     components(schemas(crate::error::ErrorBody, luot_store::StaffQueue))

@@ -1,5 +1,6 @@
-//! The booking housekeeping task on a paused clock: each minute it expires
-//! bookings past their check-in window and sends due reminders exactly once.
+//! The housekeeping task on a paused clock: each minute it expires bookings
+//! past their check-in window, sends due reminders exactly once, and erases
+//! personal data past the centre's retention period while the figures stay.
 
 use std::sync::{Arc, Mutex};
 
@@ -89,6 +90,155 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
     // Later rounds send nothing again.
     next_minute(&mut rounds).await;
     assert_eq!(recorder.0.lock().unwrap().len(), 2);
+    task.abort();
+    app.stop().await;
+}
+
+/// The stored values of one column (for what no endpoint returns).
+async fn column(db_url: &str, sql: &str) -> Vec<Option<String>> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(db_url).await.unwrap();
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+#[tokio::test]
+async fn personal_data_goes_after_the_centres_retention_period() {
+    let app = spawn_app().await;
+    let base = "/api/v1/admin/centres/mo-cay";
+    let cfg: Value = app.get(base).await.json().await.unwrap();
+    let mut centre = cfg["centre"].clone();
+    centre["data_retention_days"] = json!(30);
+    let r = app
+        .client
+        .put(app.url(&format!("{base}/settings")))
+        .json(&centre)
+        .send();
+    assert_eq!(r.await.unwrap().status(), 200);
+
+    // A day's personal data: a booking, a rating comment, a transfer note, a
+    // staff sign-in (its address) and a failed sign-in typing a phone number.
+    let body = json!({"service": "A", "slot_start": ten().to_string(), "name": "Lê Hoàng Đức",
+        "phone": "0912345678", "id_number": "079123456789", "consent": true});
+    let r = app.post("/api/v1/centres/mo-cay/appointments", body).await;
+    assert_eq!(r.status(), 201);
+    let code = r.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let served = app.issue("A").await;
+    app.issue("A").await;
+    for action in ["call-next", "start", "complete", "call-next"] {
+        assert_eq!(app.counter(1, action, json!({})).await.0, 200, "{action}");
+    }
+    let note = json!({"service": "B", "note": "Bà Tư, hồ sơ đất thửa 12"});
+    assert_eq!(app.counter(1, "transfer", note).await.0, 200);
+    let rate = format!(
+        "/api/v1/tickets/{}/feedback",
+        served["token"].as_str().unwrap()
+    );
+    let comment = json!({"rating": 4, "comment": "Gọi lại cho tôi: 0912345678"});
+    assert_eq!(
+        app.anon
+            .post(app.url(&rate))
+            .json(&comment)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let quay2 = app.login("quay2").await;
+    let typo = json!({"username": "0987654321", "password": "nhầm"});
+    let r = app
+        .anon
+        .post(app.url("/api/v1/auth/login"))
+        .json(&typo)
+        .send();
+    assert_eq!(r.await.unwrap().status(), 401);
+    let report_path = "/api/v1/centres/mo-cay/reports?from=2026-11-26&to=2026-11-26&format=json";
+    let report: Value = app.get(report_path).await.json().await.unwrap();
+    let lookup = |app: &TestApp| {
+        app.anon
+            .get(app.url(&format!("/api/v1/appointments/{code}")))
+            .header("x-phone", "0912345678")
+            .send()
+    };
+
+    let recorder = Arc::new(Recorder::default());
+    let (task, mut rounds) = housekeeping::spawn(app.state.clone(), recorder);
+    rounds.wait_for(|n| *n >= 1).await.unwrap();
+    // Within the period everything stays.
+    assert_eq!(lookup(&app).await.unwrap().status(), 200);
+    assert_eq!(
+        column(&app.db_url, "SELECT comment FROM feedback")
+            .await
+            .len(),
+        1
+    );
+
+    let later = working_morning() + SignedDuration::from_hours(24 * 31);
+    app.set_now(later);
+    next_minute(&mut rounds).await;
+    assert_eq!(lookup(&app).await.unwrap().status(), 404);
+    for sql in [
+        "SELECT comment FROM feedback",
+        "SELECT transfer_note FROM tickets",
+        "SELECT name FROM appointments",
+        "SELECT phone FROM appointments",
+        "SELECT id_hash FROM appointments",
+    ] {
+        let left = column(&app.db_url, sql).await;
+        assert!(
+            left.iter().all(|v| v.as_deref().unwrap_or("").is_empty()),
+            "{sql}: {left:?}"
+        );
+    }
+    // Sessions idle that long are gone; a fresh one sees an audit log without
+    // old addresses, and without the phone number typed as a username.
+    assert_eq!(
+        app.bearer(&quay2)
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let admin = app.bearer(&app.login("admin").await);
+    let log: Value = admin
+        .get(app.url("/api/v1/audit?limit=100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old: Vec<&Value> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["at"].as_str().unwrap().starts_with("2026-11-26"))
+        .collect();
+    assert!(old.len() >= 8, "{old:?}");
+    assert!(old.iter().all(|e| e["ip"].is_null()), "{old:?}");
+    assert!(!log.to_string().contains("0987654321"), "{log}");
+    assert!(old
+        .iter()
+        .any(|e| e["action"] == "auth.login_failed" && e["actor"] == "anonymous"));
+    // The figures are what they were.
+    let now: Value = admin
+        .get(app.url(report_path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["rows"], report["rows"]);
+    let levels = column(&app.db_url, "SELECT CAST(rating AS TEXT) FROM feedback").await;
+    assert_eq!(levels, [Some("4".to_owned())]);
     task.abort();
     app.stop().await;
 }

@@ -23,4 +23,5 @@ mod matrix;
 mod outage;
 mod printing;
 mod reports;
+mod staff;
 mod tickets_and_counters;

@@ -209,6 +209,21 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             Value::Null,
         ),
         ("get", "/api/v1/centres/{centre}/logo", Public, Value::Null),
+        // Staff accounts: an unknown username, so nothing changes.
+        ("get", "/api/v1/admin/staff", Admin, Value::Null),
+        ("post", "/api/v1/admin/staff", Admin, json!({})),
+        (
+            "put",
+            "/api/v1/admin/staff/{username}",
+            Admin,
+            json!({"active": false}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/staff/{username}",
+            Admin,
+            Value::Null,
+        ),
         (
             "get",
             "/api/v1/centres/{centre}/reports",
@@ -386,7 +401,8 @@ async fn every_route_answers_each_audience_as_declared() {
                     .replace("{id}", &victim)
                     .replace("{kiosk}", "me")
                     .replace("{service}", "Z")
-                    .replace("{date}", "2027-02-06"),
+                    .replace("{date}", "2027-02-06")
+                    .replace("{username}", "nobody"),
             );
             assert!(!url.contains('{'), "give the matrix a value for {url}");
             let req = match method {

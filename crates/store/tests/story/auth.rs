@@ -373,9 +373,8 @@ async fn the_last_active_administrator_of_a_scope_stays() {
             f(&mut c);
             c
         };
-        let last = |r: luot_store::Result<Account>| {
-            matches!(r, Err(Error::Conflict(Conflict::LastAdmin)))
-        };
+        let last =
+            |r: luot_store::Result<Account>| matches!(r, Err(Error::Conflict(Conflict::LastAdmin)));
         // `root` is the only administrator of every centre: it may not stop
         // being one, in any way; `boss` (one centre) does not cover it.
         for f in [
@@ -383,7 +382,11 @@ async fn the_last_active_administrator_of_a_scope_stays() {
             |c| c.role = Some(Role::Staff),
             |c| c.centre = Some(Some(centre_code())),
         ] {
-            assert!(last(s.update_account("root", change(f), now).await), "{}", b.name);
+            assert!(
+                last(s.update_account("root", change(f), now).await),
+                "{}",
+                b.name
+            );
         }
         assert!(s.account("root").await.unwrap().active);
         // Other changes to it are fine, and `boss` may go: `root` covers its centre.

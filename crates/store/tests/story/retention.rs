@@ -141,9 +141,14 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
         s.record_audit(audit("staff:lan", "counter.call_next", true, min(2)))
             .await
             .unwrap();
-        s.record_audit(audit("staff:0912345678", "auth.login_failed", false, min(3)))
-            .await
-            .unwrap();
+        s.record_audit(audit(
+            "staff:0912345678",
+            "auth.login_failed",
+            false,
+            min(3),
+        ))
+        .await
+        .unwrap();
         s.record_audit(audit("staff:lan", "auth.login_failed", false, min(4)))
             .await
             .unwrap();
@@ -201,7 +206,12 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
         assert!(log.iter().all(|e| e.ip.is_none()), "{}: {log:?}", b.name);
         let actors: Vec<_> = log.iter().map(|e| e.actor.as_str()).collect();
         // A failed sign-in of a real account keeps its name; typed junk does not.
-        assert_eq!(actors, ["staff:lan", "anonymous", "staff:lan"], "{}", b.name);
+        assert_eq!(
+            actors,
+            ["staff:lan", "anonymous", "staff:lan"],
+            "{}",
+            b.name
+        );
         assert!(s.session("h1").await.unwrap().is_none());
         // The figures did not move.
         assert_eq!(s.report(&centre_code(), range).await.unwrap(), report);

@@ -3,7 +3,8 @@
 //! counters (with the services each serves, in order), holidays and the ticket
 //! logo. Every change is one store transaction that also announces
 //! `ConfigChanged` (displays and kiosks reload), and is written to the audit log.
-//! Reports are in `routes/reports.rs`.
+//! Staff accounts are `/api/v1/admin/staff` (`staff.rs`); reports are in
+//! `routes/reports.rs`.
 
 use axum::{extract::FromRequestParts, http::request::Parts, Router};
 use luot_domain::CentreCode;
@@ -21,6 +22,8 @@ pub mod holidays;
 pub mod logo;
 pub mod services;
 pub mod settings;
+pub mod staff;
+mod staff_input;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(counters::router())
         .merge(holidays::router())
         .merge(logo::router())
+        .merge(staff::router())
 }
 
 /// A signed-in administrator (401 without credentials, 403 for anyone else),
