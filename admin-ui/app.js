@@ -38,6 +38,7 @@ async function show(name) {
     await SECTIONS[name].render(main, {
       config: state.config,
       centre: CENTRE,
+      me: state.me,
       reload: () => show(name),
     });
     main.dataset.ready = name;

@@ -1,36 +1,71 @@
 // Devices (kiosks, displays, rating tablets): what GET /api/v1/devices returns,
-// with last contact (and printer status where the kiosk reports one); register
-// a device (its token is shown once) and revoke one.
+// with last contact; for each kiosk its print agent's connection and printer
+// state in plain words (GET /api/v1/kiosks), refreshed every few seconds while
+// the page is open. Register a device (its token is shown once), revoke one.
 
 import { api, CENTRE } from '../api.js';
 import { lang, t } from '../i18n.js';
 import { errorLine, field, h, submit } from '../forms.js';
 
-const when = (ts) => (ts ? new Date(ts).toLocaleString(lang === 'en' ? 'en-GB' : 'vi-VN') : t('never'));
+/** How often kiosk health is read again while the section is shown. */
+const REFRESH_MS = 5000;
 
-function printer(d) {
-  const p = d.printer ?? d.printer_status ?? d.health?.printer;
-  if (!p) return '';
-  return typeof p === 'string' ? p : (p.status ?? p.state ?? JSON.stringify(p));
+const locale = () => (lang === 'en' ? 'en-GB' : 'vi-VN');
+
+/** The later of two RFC 3339 instants (either may be missing). */
+const latest = (a, b) => (!a ? b : !b ? a : (Date.parse(a) > Date.parse(b) ? a : b));
+
+/**
+ * A kiosk's printer in words: {text, tone} where tone is ok, warn or bad.
+ * The agent (`luot-kiosk`) not connected trumps the printer's last report.
+ */
+export function kioskStatus(k) {
+  const h = k?.health;
+  if (!h) return { text: t('agentNever'), tone: 'warn', code: 'never' };
+  if (!h.connected) return { text: t('agentLost'), tone: 'bad', code: 'disconnected' };
+  const tone = { ok: 'ok', paper_low: 'warn', unknown: 'warn' }[h.printer] ?? 'bad';
+  const words = t('printerStates')[h.printer] ?? h.printer;
+  return { text: words, tone, code: h.printer };
 }
 
-export async function render(main, { reload }) {
+function printerCell(kiosk) {
+  const s = kioskStatus(kiosk);
+  const pending = kiosk?.pending_jobs
+    ? h('small', { class: 'muted' }, ` · ${t('pendingJobs').replace('{n}', kiosk.pending_jobs)}`) : '';
+  return [h('span', { class: `pill ${s.tone}`, 'data-printer': s.code, title: kiosk?.health?.last_error ?? '' }, s.text), pending];
+}
+
+export async function render(main, { config, reload }) {
+  // Times as the centre's clock shows them, whatever the admin PC's zone.
+  const timeZone = config.centre.timezone;
+  const when = (ts) => (ts ? new Date(ts).toLocaleString(locale(), { timeZone }) : t('never'));
   const err = errorLine();
-  const devices = (await api('GET', '/api/v1/devices')).filter((d) => !d.centre || d.centre === CENTRE);
+  const [all, kiosks] = await Promise.all([api('GET', '/api/v1/devices'), api('GET', '/api/v1/kiosks')]);
+  const devices = all.filter((d) => !d.centre || d.centre === CENTRE);
+  const byId = new Map(kiosks.map((k) => [k.device.id, k]));
+  const cells = new Map(); // device id -> {seen, printer} cells updated by the refresh
   const kind = field('kind', h('select', { name: 'kind' }, ['kiosk', 'display', 'rating'].map((k) => h('option', { value: k }, t(k)))));
   const name = field('name', h('input', { name: 'name', required: true }));
   const shown = h('div');
+  const updated = h('p', { class: 'muted', id: 'health-updated' });
+  const row = (d) => {
+    const k = byId.get(d.id);
+    const seen = h('td', {}, when(latest(d.last_seen, k?.health?.last_seen)));
+    const printer = h('td', {}, d.kind === 'kiosk' && !d.revoked ? printerCell(k) : '');
+    if (d.kind === 'kiosk') cells.set(d.id, { device: d, seen, printer });
+    return h('tr', { 'data-device': d.id, 'data-kind': d.kind },
+      h('td', {}, t(d.kind)), h('td', {}, d.name), seen, printer,
+      h('td', {}, d.revoked ? h('span', { class: 'pill off' }, t('revoked')) : h('span', { class: 'pill on' }, t('open'))),
+      h('td', {}, !d.revoked && h('button', {
+        type: 'button', class: 'small danger',
+        onclick: async () => { if (confirm(t('confirmRemove')) && await submit(err, () => api('DELETE', `/api/v1/devices/${d.id}`)) !== undefined) reload(); },
+      }, t('revoke'))));
+  };
+  const table = h('table', { id: 'devices' },
+    h('thead', {}, h('tr', {}, ['kind', 'name', 'lastContact', 'printer', 'state'].map((k) => h('th', {}, t(k))), h('th'))),
+    h('tbody', {}, devices.map(row)));
   const form = h('form', { class: 'card', id: 'device-form' },
-    h('h2', {}, t('navDevices')),
-    h('table', {},
-      h('thead', {}, h('tr', {}, ['kind', 'name', 'lastSeen', 'printer', 'state'].map((k) => h('th', {}, t(k))), h('th'))),
-      h('tbody', {}, devices.map((d) => h('tr', { 'data-device': d.id },
-        h('td', {}, t(d.kind)), h('td', {}, d.name), h('td', {}, when(d.last_seen)), h('td', {}, printer(d)),
-        h('td', {}, d.revoked ? h('span', { class: 'pill off' }, t('revoked')) : h('span', { class: 'pill on' }, t('open'))),
-        h('td', {}, !d.revoked && h('button', {
-          type: 'button', class: 'small danger',
-          onclick: async () => { if (confirm(t('confirmRemove')) && await submit(err, () => api('DELETE', `/api/v1/devices/${d.id}`)) !== undefined) reload(); },
-        }, t('revoke'))))))),
+    h('h2', {}, t('navDevices')), table, updated,
     h('h3', {}, t('register')), h('div', { class: 'row' }, kind, name), err, shown,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('register'))));
   form.onsubmit = async (ev) => {
@@ -39,4 +74,27 @@ export async function render(main, { reload }) {
     if (r) shown.replaceChildren(h('p', {}, t('tokenOnce')), h('p', { class: 'token' }, r.token));
   };
   main.append(form);
+  const stamp = () => { updated.textContent = `${t('healthUpdated')} ${new Date().toLocaleTimeString(locale(), { timeZone })}`; };
+  stamp();
+
+  // Only the kiosk cells change, so a half-typed registration survives.
+  const refresh = async () => {
+    if (!table.isConnected) { clearInterval(timer); document.removeEventListener('visibilitychange', onShow); return; }
+    if (document.hidden) return;
+    try {
+      const now = await api('GET', '/api/v1/kiosks');
+      for (const k of now) {
+        const c = cells.get(k.device.id);
+        if (!c || c.device.revoked) continue;
+        c.seen.replaceChildren(when(latest(k.device.last_seen, k.health?.last_seen)));
+        c.printer.replaceChildren(...printerCell(k));
+      }
+      stamp();
+    } catch {
+      updated.textContent = t('healthStale');
+    }
+  };
+  const timer = setInterval(refresh, REFRESH_MS);
+  const onShow = () => { if (!document.hidden) refresh(); };
+  document.addEventListener('visibilitychange', onShow);
 }

@@ -2,10 +2,13 @@
 // administrator, change a service's opening hours through the form, and see the
 // change in the public services API; a bad form shows the API's message; the
 // English switch relabels the page; the report shows a served ticket's rating.
+// Staff accounts made on the page can sign in (and not once deactivated); the
+// devices page tells a kiosk's printer trouble in plain words as its print
+// agent reports it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, screenshot } from './lib.mjs';
+import { ACCOUNTS, api, BASE, KIOSK_TOKEN, kioskAgent, launch, screenshot } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -95,4 +98,89 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   assert.equal(await page.textContent('#report th:nth-child(12)'), 'Satisfied (%)');
   await screenshot(page, 'admin-reports');
   assert.deepEqual(errors, []);
+});
+
+/** A page signed in as the demo administrator, on `section`. */
+async function signedIn(section) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e));
+  await page.goto(`${BASE}/admin#${section}`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login-form [name=username]', 'admin');
+  await page.fill('#login-form [name=password]', ACCOUNTS.admin);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector(`#main[data-ready=${section}]`);
+  return page;
+}
+
+async function login(username, password) {
+  const r = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+test('an administrator makes a staff account on the page, and it signs in until deactivated', async () => {
+  const page = await signedIn('staff');
+  page.on('dialog', (d) => d.accept());
+  assert.match(await page.textContent('#accounts tr[data-account=quay1]'), /Cán bộ.*mo-cay.*1.*Đang hoạt động/);
+  // The signed-in administrator cannot demote or deactivate themselves.
+  await page.click('#accounts [data-edit=admin]');
+  assert.equal(await page.isDisabled('form[data-account=admin] [name=role]'), true);
+  assert.equal(await page.locator('form[data-account=admin] [data-action=deactivate]').count(), 0);
+
+  await page.click('#new-account');
+  const form = page.locator('form[data-account=new]');
+  await form.locator('[name=username]').fill('lan.tran');
+  await form.locator('[name=display_name]').fill('Trần Thị Lan');
+  await form.locator('[data-counter="2"]').check();
+  await form.locator('[name=password]').fill('ngắn');
+  await form.locator('button[type=submit]').click();
+  // A short password: the API's message, in Vietnamese.
+  await page.waitForFunction(() => document.querySelector('form[data-account=new] .error')?.dataset.code === 'weak_password');
+  assert.match(await form.locator('.error').textContent(), /Mật khẩu phải dài/);
+  await form.locator('[name=password]').fill('mật khẩu của Lan');
+  await screenshot(page, 'admin-staff-form');
+  await form.locator('button[type=submit]').click();
+  await page.waitForSelector('#accounts tr[data-account="lan.tran"]');
+  const row = page.locator('#accounts tr[data-account="lan.tran"]');
+  assert.match(await row.textContent(), /Trần Thị Lan.*Cán bộ.*mo-cay.*2.*Đang hoạt động/);
+  await screenshot(page, 'admin-staff');
+
+  const first = await login('lan.tran', 'mật khẩu của Lan');
+  assert.equal(first.status, 200);
+  assert.deepEqual([first.body.staff.role, first.body.staff.counters], ['staff', [2]]);
+
+  // Deactivated on the page: sign-in refused.
+  await row.locator('[data-edit]').click();
+  await page.click('form[data-account="lan.tran"] [data-action=deactivate]');
+  await page.waitForFunction(() => document.querySelector('#accounts tr[data-account="lan.tran"]')?.textContent.includes('Ngừng sử dụng'));
+  assert.equal((await login('lan.tran', 'mật khẩu của Lan')).status, 401);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the devices page shows a kiosk\'s printer trouble and lost connection in plain words', async () => {
+  const page = await signedIn('devices');
+  const printer = page.locator('#devices tr[data-kind=kiosk] [data-printer]');
+  assert.equal(await printer.textContent(), 'Chưa kết nối lần nào');
+
+  // The print agent connects and reports no paper; the page catches up by itself.
+  const agent = await kioskAgent();
+  agent.send({ type: 'hello', printer: 'paper_out', paper: '80', version: 'test' });
+  await page.waitForSelector('#devices tr[data-kind=kiosk] [data-printer=paper_out]', { timeout: 20_000 });
+  assert.equal(await printer.textContent(), 'Hết giấy');
+  // Last contact on the centre's clock: 09:00 in Viet Nam.
+  assert.match(await page.textContent('#devices tr[data-kind=kiosk]'), /09:00:00 26\/11\/2026/);
+  await screenshot(page, 'admin-devices');
+
+  await agent.close();
+  await page.waitForSelector('#devices tr[data-kind=kiosk] [data-printer=disconnected]', { timeout: 20_000 });
+  assert.equal(await printer.textContent(), 'Mất kết nối');
+  await page.click('#lang');
+  await page.waitForSelector('#main[data-ready=devices] #devices');
+  assert.equal(await printer.textContent(), 'Connection lost');
+  assert.deepEqual(page.errors, []);
 });

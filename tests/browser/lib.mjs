@@ -4,7 +4,9 @@
 // address in LUOT_BASE_URL; LUOT_ARTIFACTS names a folder for screenshots.
 // Credentials of the demo accounts and devices come in LUOT_ADMIN_TOKEN,
 // LUOT_KIOSK_TOKEN, LUOT_RATING_TOKEN and LUOT_ACCOUNTS ({username: password}).
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -64,4 +66,49 @@ export async function restartServer() {
 export async function setNow(at) {
   const r = await fetch(`${CONTROL}/now`, { method: 'POST', body: at });
   if (!r.ok) throw new Error(`setting the clock failed: ${r.status}`);
+}
+
+/** One masked client-to-server WebSocket frame (RFC 6455 5.2). */
+function frame(opcode, payload) {
+  const mask = randomBytes(4);
+  const n = payload.length;
+  const head = n < 126
+    ? Buffer.from([0x80 | opcode, 0x80 | n])
+    : Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff]);
+  return Buffer.concat([head, mask, payload.map((b, i) => b ^ mask[i % 4])]);
+}
+
+/**
+ * Connects as a kiosk's print agent (what `luot-kiosk` does) with a device
+ * token: `send(message)` sends one JSON message (`{type: 'hello', printer:
+ * 'paper_out', paper: '80', version: 'test'}`), `close()` hangs up. Node 20 has
+ * no WebSocket client that sends an Authorization header, hence the handshake
+ * by hand; what the server sends is ignored.
+ */
+export function kioskAgent(token = KIOSK_TOKEN) {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/api/v1/kiosks/me/agent', BASE), {
+      headers: {
+        authorization: `Bearer ${token}`,
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+      },
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+      resolve({
+        send: (msg) => socket.write(frame(0x1, Buffer.from(JSON.stringify(msg)))),
+        close: () => new Promise((done) => {
+          socket.on('close', done);
+          socket.end(frame(0x8, Buffer.alloc(0)));
+        }),
+      });
+    });
+    req.on('response', (res) => reject(new Error(`the agent endpoint answered ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
