@@ -11,9 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use luot_domain::booking::mask_phone;
+use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::ClientIp;
 use crate::notify::Notifier;
 use crate::AppState;
 
@@ -41,14 +43,21 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
     }
     match state.store.erase_expired(now).await {
         Ok(e) if e.is_empty() => {}
-        Ok(e) => tracing::info!(
-            bookings = e.bookings,
-            comments = e.comments,
-            transfer_notes = e.transfer_notes,
-            audit_entries = e.audit_entries,
-            sessions = e.sessions,
-            "personal data past its retention period erased"
-        ),
+        Ok(e) => {
+            let counts = json!({
+                "bookings": e.bookings,
+                "comments": e.comments,
+                "transfer_notes": e.transfer_notes,
+                "audit_entries": e.audit_entries,
+                "sessions": e.sessions,
+            });
+            tracing::info!(%counts, "personal data past its retention period erased");
+            // What was erased, in counts: administrators can show the policy works.
+            let ip = ClientIp(None);
+            state
+                .audit("system".into(), ip, "retention.erase", None, counts)
+                .await;
+        }
         Err(e) => tracing::warn!(error = %e, "erasing personal data past retention failed"),
     }
 }

@@ -227,6 +227,16 @@ async fn personal_data_goes_after_the_centres_retention_period() {
     assert!(old
         .iter()
         .any(|e| e["action"] == "auth.login_failed" && e["actor"] == "anonymous"));
+    // The erasure itself is on record, in counts.
+    let entries = log["entries"].as_array().unwrap();
+    let erased = entries.iter().find(|e| e["action"] == "retention.erase");
+    let counts = &erased.unwrap()["details"];
+    let counts = [
+        &counts["bookings"],
+        &counts["comments"],
+        &counts["transfer_notes"],
+    ];
+    assert_eq!(counts, [&json!(1), &json!(1), &json!(1)], "{log}");
     // The figures are what they were.
     let now: Value = admin
         .get(app.url(report_path))

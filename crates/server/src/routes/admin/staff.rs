@@ -59,16 +59,21 @@ impl Admin {
         Ok(account)
     }
 
-    async fn audit_staff(&self, state: &AppState, action: &str, a: &Account, details: Value) {
+    /// Runs the store command `f` with its audit entry in the same
+    /// transaction, filed under the account's centre.
+    async fn audited_account<T>(
+        &self,
+        state: &AppState,
+        action: &str,
+        centre: Option<&CentreCode>,
+        details: Value,
+        f: impl std::future::Future<Output = luot_store::Result<T>>,
+    ) -> ApiResult<T> {
+        let (actor, ip) = (self.staff.actor(), self.ip);
         state
-            .audit(
-                self.staff.actor(),
-                self.ip,
-                action,
-                a.centre.as_ref(),
-                details,
-            )
-            .await;
+            .audited(actor, ip, action, centre, details, f)
+            .await
+            .map_err(refused)
     }
 }
 
@@ -149,18 +154,16 @@ pub async fn create(
         counters,
         active: body.active,
     };
+    let details = summary(&account);
+    let centre = account.centre.clone();
     let new = NewAccount {
         account,
         password_hash,
     };
-    let saved = state
-        .store
-        .create_account(new, state.now())
-        .await
-        .map_err(refused)?;
-    admin
-        .audit_staff(&state, "admin.staff.create", &saved, summary(&saved))
-        .await;
+    let f = state.store.create_account(new, state.now());
+    let saved = admin
+        .audited_account(&state, "admin.staff.create", centre.as_ref(), details, f)
+        .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -196,12 +199,13 @@ pub async fn update(
             return Err(own_account());
         }
     }
-    let saved = store_changes(&state, &username, changes).await?;
-    let mut details = summary(&saved);
+    let mut details = summary(&input::applied(&old, &changes));
     details["changed"] = json!(changed);
-    admin
-        .audit_staff(&state, "admin.staff.update", &saved, details)
-        .await;
+    let centre = changes.centre.clone().unwrap_or(old.centre);
+    let f = state.store.update_account(&username, changes, state.now());
+    let saved = admin
+        .audited_account(&state, "admin.staff.update", centre.as_ref(), details, f)
+        .await?;
     Ok(Json(saved))
 }
 
@@ -229,25 +233,16 @@ pub async fn remove(
         active: Some(false),
         ..Default::default()
     };
-    let saved = store_changes(&state, &username, changes).await?;
-    admin
-        .audit_staff(
+    let details = json!({ "username": old.username, "was_active": old.active });
+    let f = state.store.update_account(&username, changes, state.now());
+    let saved = admin
+        .audited_account(
             &state,
             "admin.staff.delete",
-            &saved,
-            json!({ "username": saved.username, "was_active": old.active }),
+            old.centre.as_ref(),
+            details,
+            f,
         )
-        .await;
+        .await?;
     Ok(Json(saved))
-}
-
-async fn store_changes(
-    state: &AppState,
-    username: &str,
-    changes: AccountChanges,
-) -> ApiResult<Account> {
-    Ok(state
-        .store
-        .update_account(username, changes, state.now())
-        .await?)
 }

@@ -236,3 +236,24 @@ pub async fn changes(
     }
     Ok((ch, changed))
 }
+
+/// `old` as it will be once `ch` is applied (what the audit entry records).
+pub fn applied(old: &Account, ch: &AccountChanges) -> Account {
+    let mut a = old.clone();
+    if let Some(v) = &ch.display_name {
+        a.display_name.clone_from(v);
+    }
+    if let Some(v) = ch.role {
+        a.role = v;
+    }
+    if let Some(v) = &ch.centre {
+        a.centre.clone_from(v);
+    }
+    if let Some(v) = &ch.counters {
+        a.counters.clone_from(v);
+    }
+    if let Some(v) = ch.active {
+        a.active = v;
+    }
+    a
+}
