@@ -15,7 +15,7 @@ use axum::extract::ws::{Message, WebSocket};
 use luot_domain::{CentreCode, EventKind};
 use luot_print::job::{KioskMessage, ServerMessage};
 use luot_print::{Lang, Paper};
-use luot_store::KioskReport;
+use luot_store::{KioskHealth, KioskReport};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
@@ -45,6 +45,20 @@ struct Session {
     paper: Option<Paper>,
     /// The last job sent on this connection.
     sent_up_to: i64,
+}
+
+/// A kiosk reported connected but unheard for longer than this is shown as
+/// disconnected: its server process may have died without recording the close.
+/// Live agents answer a ping every [`PING_EVERY`].
+pub const QUIET_AFTER: Duration = DEAD_AFTER;
+
+/// `health` as of `now`: `connected` only while the agent was heard recently.
+pub fn as_of(mut health: KioskHealth, now: jiff::Timestamp) -> KioskHealth {
+    let quiet = now.duration_since(health.last_seen);
+    if quiet > jiff::SignedDuration::try_from(QUIET_AFTER).unwrap_or(jiff::SignedDuration::MAX) {
+        health.connected = false;
+    }
+    health
 }
 
 /// Runs one agent connection until it closes, dies or the server shuts down.
@@ -166,7 +180,15 @@ async fn handle(
             };
             store.report_kiosk(agent.device_id, r, now).await
         }
-        KioskMessage::Pong => Ok(()),
+        // A pong refreshes `last_seen`, so every process can tell a live agent
+        // from one whose server process died without saying goodbye.
+        KioskMessage::Pong => {
+            let r = KioskReport {
+                connected: true,
+                ..Default::default()
+            };
+            store.report_kiosk(agent.device_id, r, now).await
+        }
     };
     if let Err(e) = result {
         tracing::warn!(device = agent.device_id, error = %e, "kiosk message not recorded");

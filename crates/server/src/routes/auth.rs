@@ -90,15 +90,18 @@ pub async fn login(
     let ok = passwords::verify(req.password, hash).await;
     let account = match account {
         Some(a) if ok && a.active => a,
-        _ => {
+        other => {
+            // What was typed as a username names no account: it may be a
+            // password typed in the wrong box or a phone number, so it is not
+            // written down.
+            let (actor, reason) = match other {
+                None => ("anonymous".to_owned(), "unknown_account"),
+                Some(a) if !ok => (format!("staff:{}", a.username), "wrong_password"),
+                Some(a) => (format!("staff:{}", a.username), "inactive"),
+            };
+            let details = json!({ "reason": reason });
             state
-                .audit(
-                    format!("staff:{username}"),
-                    ip,
-                    "auth.login_failed",
-                    None,
-                    json!({}),
-                )
+                .audit(actor, ip, "auth.login_failed", None, details)
                 .await;
             return Err(invalid_credentials());
         }

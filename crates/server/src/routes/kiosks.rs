@@ -102,7 +102,9 @@ pub struct KioskState {
         (status = 403, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<KioskState>> {
     let device = kiosk(&caller)?.clone();
+    let now = state.now();
     let health = state.store.kiosk_health(&[device.id]).await?.pop();
+    let health = health.map(|h| kiosk_agent::as_of(h, now));
     let pending_jobs = pending(&state, device.id).await?;
     Ok(Json(KioskState {
         device,
@@ -146,7 +148,7 @@ pub async fn list(
     let mut out = Vec::with_capacity(kiosks.len());
     for device in kiosks {
         let i = health.iter().position(|h| h.device_id == device.id);
-        let health = i.map(|i| health.swap_remove(i));
+        let health = i.map(|i| kiosk_agent::as_of(health.swap_remove(i), state.now()));
         let pending_jobs = match &health {
             Some(h) => h.pending_jobs,
             None => pending(&state, device.id).await?,

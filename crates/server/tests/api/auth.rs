@@ -237,6 +237,14 @@ async fn login_is_rate_limited_per_username() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
+    // A wrong password for a real account is on record under that account.
+    let log = app.state.store.audit_log(None, 20).await.unwrap();
+    let failed = log
+        .iter()
+        .find(|e| e.action == "auth.login_failed")
+        .unwrap();
+    assert_eq!(failed.actor, "staff:quay3");
+    assert_eq!(failed.details, json!({"reason": "wrong_password"}));
     app.stop().await;
 }
 
@@ -491,6 +499,10 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
             .unwrap();
         let expected = if trusted { "203.0.113.6" } else { "127.0.0.1" };
         assert_eq!(failed.ip.as_deref(), Some(expected), "trusted={trusted}");
+        // The typed name matches no account: it is not written down.
+        assert_eq!(failed.actor, "anonymous");
+        assert_eq!(failed.details, json!({"reason": "unknown_account"}));
+        assert!(!format!("{log:?}").contains("nobody"));
         app.stop().await;
     }
 }

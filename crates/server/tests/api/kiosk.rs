@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{connect_agent, kiosk_me, next_print_job, spawn_app};
+use crate::helpers::{connect_agent, kiosk_me, next_print_job, spawn_app, working_morning};
 
 const ME: &str = "/api/v1/kiosks/me";
 const LIST: &str = "/api/v1/kiosks";
@@ -163,5 +163,49 @@ async fn after_an_outage_finished_and_old_tickets_are_not_printed() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].ticket_token, fresh["token"].as_str().unwrap());
     drop(ws);
+    app.stop().await;
+}
+
+/// A kiosk whose agent went quiet (its server process died without recording
+/// the close) is shown disconnected once it missed its pongs; a pong brings it
+/// back.
+#[tokio::test]
+async fn a_kiosk_unheard_for_a_while_is_shown_disconnected() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = spawn_app().await;
+    let mut ws = connect_agent(&app, &app.kiosk_token, luot_print::Paper::Mm80).await;
+    let connected = |me: &Value| me["health"]["connected"].clone();
+    // The hello is recorded (the agent answers it with pending jobs, if any).
+    let mut me = kiosk_me(&app, &app.kiosk_token).await;
+    for _ in 0..100 {
+        if connected(&me) == json!(true) {
+            break;
+        }
+        me = kiosk_me(&app, &app.kiosk_token).await;
+    }
+    assert_eq!(connected(&me), json!(true), "{me}");
+
+    // Two minutes of silence on the centre's clock: no longer connected.
+    let later = working_morning() + jiff::SignedDuration::from_secs(120);
+    app.set_now(later);
+    let me = kiosk_me(&app, &app.kiosk_token).await;
+    assert_eq!(connected(&me), json!(false), "{me}");
+    let list: Value = app.get(LIST).await.json().await.unwrap();
+    assert_eq!(list[0]["health"]["connected"], json!(false), "{list}");
+
+    // A pong is a sign of life.
+    let pong = serde_json::to_string(&luot_print::KioskMessage::Pong).unwrap();
+    ws.send(Message::text(pong)).await.unwrap();
+    let mut me = kiosk_me(&app, &app.kiosk_token).await;
+    for _ in 0..200 {
+        if connected(&me) == json!(true) {
+            break;
+        }
+        me = kiosk_me(&app, &app.kiosk_token).await;
+    }
+    assert_eq!(connected(&me), json!(true), "{me}");
+    assert_eq!(me["health"]["last_seen"], json!(later.to_string()), "{me}");
     app.stop().await;
 }
