@@ -1,13 +1,18 @@
-//! One group-commit batch: BEGIN, each command in its own SAVEPOINT, COMMIT.
+//! One group-commit batch: BEGIN, the batch's issue commands together (see
+//! issue_bulk.rs), every other command in its own SAVEPOINT, COMMIT.
 //! Split from writer.rs, which owns the connection's life; this owns one
 //! transaction's.
+
+use std::panic::AssertUnwindSafe;
 
 use futures::{future::BoxFuture, FutureExt};
 use luot_domain::Event;
 use sqlx::AnyConnection;
+use tokio::sync::oneshot;
 
+use super::issue_bulk::{self, IssueJob};
 use super::writer::Config;
-use crate::Result;
+use crate::{auth::NewAudit, Error, Result};
 
 /// What a finished command hands back to the writer.
 pub struct Outcome {
@@ -18,7 +23,62 @@ pub struct Outcome {
 }
 
 /// A queued command. Dropping it unrun answers its caller `Unavailable`.
-pub type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
+pub enum Job {
+    /// Any command: runs alone in its own savepoint.
+    One(OneJob),
+    /// Issuing a ticket: the batch issues all of these together.
+    Issue(IssueJob),
+}
+
+/// A command run alone in its own savepoint.
+pub type OneJob = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
+
+/// Wraps a store command as a job whose result goes to `tx` after the commit.
+/// `f` returns its value and the events it appended; `audit`, the entry of the
+/// action in progress (see crate::audit), is inserted after the command's own
+/// writes, inside its savepoint. A panic in `f` is caught and answered as an
+/// error, so the writer survives bugs.
+pub fn one<T, F>(f: F, tx: oneshot::Sender<Result<T>>, audit: Option<NewAudit>) -> OneJob
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<(T, Vec<Event>)>>
+        + Send
+        + 'static,
+{
+    Box::new(move |conn| {
+        async move {
+            let command = async move {
+                let (value, events) = f(&mut *conn).await?;
+                if let Some(entry) = &audit {
+                    super::auth::insert_audit(conn, entry, &events).await?;
+                }
+                Ok((value, events))
+            };
+            let result = AssertUnwindSafe(command).catch_unwind().await;
+            let result = result.unwrap_or_else(|_| {
+                tracing::error!("a store command panicked; it was rolled back");
+                Err(Error::Internal("command panicked".into()))
+            });
+            match result {
+                Ok((value, events)) => Outcome {
+                    ok: true,
+                    events,
+                    reply: Box::new(move |commit: Result<()>| {
+                        let _ = tx.send(commit.map(|()| value));
+                    }),
+                },
+                Err(e) => Outcome {
+                    ok: false,
+                    events: Vec::new(),
+                    reply: Box::new(move |_| {
+                        let _ = tx.send(Err(e));
+                    }),
+                },
+            }
+        }
+        .boxed()
+    })
+}
 
 pub enum BatchError {
     /// The transaction could not even begin; no job ran, so they can be retried.
@@ -72,7 +132,27 @@ async fn body(
     jobs: Vec<Job>,
 ) -> std::result::Result<Vec<Outcome>, BatchError> {
     let mut outcomes = Vec::with_capacity(jobs.len());
+    let (mut ones, mut issues) = (Vec::new(), Vec::new());
     for job in jobs {
+        match job {
+            Job::One(j) => ones.push(j),
+            Job::Issue(j) => issues.push(j),
+        }
+    }
+    if !issues.is_empty() {
+        match issue_bulk::run(conn, issues, &mut outcomes).await {
+            // What the bulk path left runs one by one, like any command.
+            Ok(left) => {
+                let left = left.into_iter().map(|j| j.into_one(None));
+                ones.splice(0..0, left);
+            }
+            Err(e) => {
+                let _ = exec(conn, "ROLLBACK").await;
+                return Err(BatchError::Failed(e, outcomes));
+            }
+        }
+    }
+    for job in ones {
         if let Err(e) = exec(conn, "SAVEPOINT cmd").await {
             let _ = exec(conn, "ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
@@ -111,7 +191,7 @@ async fn body(
 
 /// Boxed so the writer task's future is provably `Send` (sqlx's executor
 /// lifetimes otherwise defeat the higher-ranked check in `tokio::spawn`).
-fn exec<'c>(
+pub fn exec<'c>(
     conn: &'c mut AnyConnection,
     sql: &'static str,
 ) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {

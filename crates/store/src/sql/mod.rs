@@ -36,6 +36,7 @@ mod display;
 mod events;
 mod feedback;
 mod health;
+mod issue_bulk;
 mod kiosk;
 pub mod postgres;
 mod queue;
@@ -290,9 +291,7 @@ impl Store for SqlStore {
     }
 
     async fn issue_ticket(&self, cmd: IssueTicket) -> Result<TicketView> {
-        self.writer
-            .run(move |c| tickets::issue(c, cmd).boxed())
-            .await
+        self.writer.issue(cmd).await
     }
 
     async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome> {

@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 use luot_domain::{
-    eta, numbering, priority, Channel, CounterNumber, EventKind, NumberSequence, ServiceCode,
-    TicketNumber, TicketPrefix,
+    eta, numbering, priority, Channel, CounterNumber, EventKind, NumberSequence, PriorityCode,
+    ServiceCode, TicketNumber, TicketPrefix,
 };
 use sqlx::AnyConnection;
 
@@ -12,39 +12,34 @@ use super::{events, rows::*};
 use crate::{model::*, Conflict, Error, Result};
 
 /// How many recent services feed the mean service time.
-const RECENT_SERVICES: i64 = 20;
+pub const RECENT_SERVICES: i64 = 20;
 
 /// The SQL rank of a waiting ticket's call group at `$now` (see domain::call_order).
 pub const GROUP_SQL: &str = "CASE WHEN slot_start IS NOT NULL AND slot_start <= $now THEN 0 \
      WHEN priority IS NOT NULL THEN 1 ELSE 2 END";
 
-pub async fn issue(
-    c: &mut AnyConnection,
-    cmd: IssueTicket,
-) -> Result<(TicketView, Vec<luot_domain::Event>)> {
-    let (centre, svc) = centre_and_service(c, &cmd.centre, &cmd.service).await?;
-    let fingerprint = format!(
+/// What issuing decides before it writes a row; shared by the single path
+/// here and the bulk path (issue_bulk.rs), so both refuse the same commands.
+pub struct Checked {
+    /// The centre's code of the priority class, if any.
+    pub priority: Option<PriorityCode>,
+    /// The service day (local calendar day) the number belongs to.
+    pub day: String,
+}
+
+/// What an idempotency key is bound to: a retry must ask for the same thing.
+pub fn fingerprint(cmd: &IssueTicket) -> String {
+    format!(
         "{}|{}|{}",
         cmd.service,
         cmd.priority.as_ref().map(|p| p.as_str()).unwrap_or(""),
         cmd.channel.as_str()
-    );
-    if let Some(key) = &cmd.idempotency_key {
-        let prior: Option<(String, i64)> = sqlx::query_as(
-            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = $1 AND key = $2",
-        )
-        .bind(centre.id)
-        .bind(key)
-        .fetch_optional(&mut *c)
-        .await?;
-        if let Some((prior_fingerprint, ticket_id)) = prior {
-            if prior_fingerprint != fingerprint {
-                return Err(Error::Conflict(Conflict::IdempotencyKeyReused));
-            }
-            return Ok((view(c, ticket_id, cmd.now).await?, Vec::new()));
-        }
-    }
+    )
+}
 
+/// The rules a new ticket must pass: an active service, open hours (when the
+/// centre enforces them), a known priority class.
+pub fn check(centre: &CentreRow, svc: &ServiceRow, cmd: &IssueTicket) -> Result<Checked> {
     if svc.active == 0 {
         return Err(Error::Conflict(Conflict::ServiceInactive));
     }
@@ -65,6 +60,90 @@ pub async fn issue(
         None => None,
     };
     let day = numbering::service_day(cmd.now, &tz).to_string();
+    Ok(Checked { priority, day })
+}
+
+/// The number for daily sequence `seq`, if the service's cap admits it.
+pub fn number_for(svc: &ServiceRow, seq: i64) -> Result<String> {
+    let sequence = NumberSequence {
+        start_number: svc.start_number as u32,
+        daily_cap: svc.daily_cap.map(|c| c as u32),
+    };
+    let seq = sequence.admit(u32::try_from(seq).unwrap_or(u32::MAX))?;
+    Ok(TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string())
+}
+
+/// The event a new ticket appends.
+pub fn issued_event(svc: &ServiceRow, cmd: &IssueTicket, number: &str, priority: bool) -> EventKind {
+    EventKind::TicketIssued {
+        number: number.to_owned(),
+        service: svc.code(),
+        channel: cmd.channel,
+        priority,
+    }
+}
+
+/// A freshly issued ticket as its holder sees it: everything is at hand, so
+/// nothing is read back.
+pub struct Fresh<'a> {
+    pub centre: &'a CentreRow,
+    pub svc: &'a ServiceRow,
+    pub channel: Channel,
+    pub priority: Option<PriorityCode>,
+    pub number: String,
+    pub token: String,
+    pub issued_at: i64,
+}
+
+impl Fresh<'_> {
+    pub fn view(self, position: u32, eta_minutes: u32) -> TicketView {
+        TicketView {
+            service: self.svc.code(),
+            service_name: self.svc.name.clone(),
+            service_name_en: self.svc.name_en.clone(),
+            status: luot_domain::TicketStatus::Waiting,
+            priority: self.priority.map(|p| p.as_str().to_owned()),
+            channel: self.channel,
+            token: self.token,
+            number: self.number,
+            position,
+            eta_minutes,
+            counter: None,
+            recalls: 0,
+            issued_at: ts(self.issued_at),
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+            centre: self.centre.config.code.clone(),
+        }
+    }
+}
+
+/// Issues one ticket. The writer's bulk path (issue_bulk.rs) issues most
+/// tickets; this is the path for what it leaves: retries of a known
+/// Idempotency-Key, refusals, a daily cap reached.
+pub async fn issue(
+    c: &mut AnyConnection,
+    cmd: IssueTicket,
+) -> Result<(TicketView, Vec<luot_domain::Event>)> {
+    let (centre, svc) = centre_and_service(c, &cmd.centre, &cmd.service).await?;
+    let fingerprint = fingerprint(&cmd);
+    if let Some(key) = &cmd.idempotency_key {
+        let prior: Option<(String, i64)> = sqlx::query_as(
+            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = $1 AND key = $2",
+        )
+        .bind(centre.id)
+        .bind(key)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some((prior_fingerprint, ticket_id)) = prior {
+            if prior_fingerprint != fingerprint {
+                return Err(Error::Conflict(Conflict::IdempotencyKeyReused));
+            }
+            return Ok((view(c, ticket_id, cmd.now).await?, Vec::new()));
+        }
+    }
+    let Checked { priority, day } = check(&centre, &svc, &cmd)?;
     // Allocate atomically (a row lock on PostgreSQL), then let the domain check
     // the cap; a refusal rolls the increment back with the command.
     let seq: i64 = sqlx::query_scalar(
@@ -77,13 +156,7 @@ pub async fn issue(
     .bind(svc.start_number)
     .fetch_one(&mut *c)
     .await?;
-    let sequence = NumberSequence {
-        start_number: svc.start_number as u32,
-        daily_cap: svc.daily_cap.map(|c| c as u32),
-    };
-    let seq = sequence.admit(u32::try_from(seq).unwrap_or(u32::MAX))?;
-
-    let number = TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string();
+    let number = number_for(&svc, seq)?;
     let token = new_token();
     let now = micros(cmd.now);
     let ticket_id: i64 = sqlx::query_scalar(
@@ -119,22 +192,8 @@ pub async fn issue(
     if let Some(device_id) = cmd.print_on {
         super::kiosk::enqueue(c, device_id, ticket_id, cmd.now).await?;
     }
-    let event = events::append(
-        c,
-        &centre,
-        EventKind::TicketIssued {
-            number: number.clone(),
-            service: svc.code(),
-            channel: cmd.channel,
-            priority: priority.is_some(),
-        },
-        Some(ticket_id),
-        None,
-        &cmd.actor,
-        cmd.now,
-    )
-    .await?;
-    // Everything the view shows is at hand: no need to read the ticket back.
+    let kind = issued_event(&svc, &cmd, &number, priority.is_some());
+    let event = events::append(c, &centre, kind, Some(ticket_id), None, &cmd.actor, cmd.now).await?;
     let key = QueueKey {
         id: ticket_id,
         service_id: svc.id,
@@ -144,26 +203,16 @@ pub async fn issue(
         queued_at: now,
     };
     let (ahead, eta_minutes) = position_and_eta(c, &key, cmd.now, svc.mean_service_minutes).await?;
-    let view = TicketView {
-        service: svc.code(),
-        service_name: svc.name,
-        service_name_en: svc.name_en,
-        status: luot_domain::TicketStatus::Waiting,
-        priority: priority.map(|p| p.as_str().to_owned()),
+    let fresh = Fresh {
+        centre: &centre,
+        svc: &svc,
         channel: cmd.channel,
-        token,
+        priority,
         number,
-        position: ahead,
-        eta_minutes,
-        counter: None,
-        recalls: 0,
-        issued_at: ts(now),
-        called_at: None,
-        started_at: None,
-        finished_at: None,
-        centre: centre.config.code.clone(),
+        token,
+        issued_at: now,
     };
-    Ok((view, vec![event]))
+    Ok((fresh.view(ahead, eta_minutes), vec![event]))
 }
 
 #[derive(sqlx::FromRow)]
@@ -278,7 +327,7 @@ const WAITING_IN: &str =
 /// a normal ticket's position is the queue length (kept by triggers) less those
 /// behind it, who are few for the freshly issued ticket this is most often
 /// asked about. The ETA needs the open counters and the recent service times.
-async fn position_and_eta(
+pub async fn position_and_eta(
     c: &mut AnyConnection,
     t: &QueueKey,
     now: Timestamp,
@@ -296,19 +345,10 @@ async fn position_and_eta(
         )
     } else {
         format!(
-            "COALESCE((SELECT waiting FROM queue_lengths WHERE service_id = $1 AND service_day = $2), 0) \
-             - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})"
+            "{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})"
         )
     };
-    let sql = format!(
-        "SELECT p.ahead, p.open, r.d FROM (SELECT ({ahead}) AS ahead, \
-         (SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
-          WHERE cs.service_id = $1 AND k.state = 'open') AS open) p \
-         LEFT JOIN (SELECT finished_at - COALESCE(started_at, called_at) AS d FROM tickets \
-          WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
-          ORDER BY finished_at DESC LIMIT {RECENT_SERVICES}) r ON 1 = 1"
-    );
-    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&sql)
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&with_eta_sql(&ahead))
         .bind(t.service_id)
         .bind(&t.service_day)
         .bind(now)
@@ -316,15 +356,42 @@ async fn position_and_eta(
         .bind(t.id)
         .fetch_all(&mut *c)
         .await?;
-    let (ahead, open) = rows.first().map_or((0, 0), |r| (r.0, r.1));
+    let (ahead, open, mean) = eta_parts(&rows, configured_minutes);
     let ahead = ahead.max(0) as u32;
+    Ok((ahead, eta::eta_minutes(ahead, open, mean)))
+}
+
+/// A service's waiting tickets today (all call groups), kept by triggers; an
+/// SQL expression over `$1` (service id) and `$2` (service day).
+pub const QUEUE_LENGTH: &str =
+    "COALESCE((SELECT waiting FROM queue_lengths WHERE service_id = $1 AND service_day = $2), 0)";
+
+/// A statement answering `first` (an expression over `$1` service id, `$2`
+/// service day and whatever else it binds) with what the ETA needs: the
+/// service's open counters and its recent service times, one row per recent
+/// service (at least one row).
+pub fn with_eta_sql(first: &str) -> String {
+    format!(
+        "SELECT p.first, p.open, r.d FROM (SELECT ({first}) AS first, \
+         (SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
+          WHERE cs.service_id = $1 AND k.state = 'open') AS open) p \
+         LEFT JOIN (SELECT finished_at - COALESCE(started_at, called_at) AS d FROM tickets \
+          WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
+          ORDER BY finished_at DESC LIMIT {RECENT_SERVICES}) r ON 1 = 1"
+    )
+}
+
+/// Reads [`with_eta_sql`]'s rows: the first value, the open counters, and the
+/// mean service time in seconds.
+pub fn eta_parts(rows: &[(i64, i64, Option<i64>)], configured_minutes: i64) -> (i64, u32, f64) {
+    let (first, open) = rows.first().map_or((0, 0), |r| (r.0, r.1));
     let recent: Vec<u32> = rows
         .iter()
         .filter_map(|r| r.2)
         .map(|us| (us.max(0) / 1_000_000) as u32)
         .collect();
     let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
-    Ok((ahead, eta::eta_minutes(ahead, open as u32, mean)))
+    (first, open.max(0) as u32, mean)
 }
 
 /// The ETA for `ahead` people in a service's queue today.
@@ -335,27 +402,11 @@ pub async fn estimate(
     configured_minutes: i64,
     ahead: u32,
 ) -> Result<u32> {
-    let open: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
-         WHERE cs.service_id = $1 AND k.state = 'open'",
-    )
-    .bind(service_id)
-    .fetch_one(&mut *c)
-    .await?;
-    let recent: Vec<i64> = sqlx::query_scalar(
-        "SELECT finished_at - COALESCE(started_at, called_at) FROM tickets \
-         WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
-         ORDER BY finished_at DESC LIMIT $3",
-    )
-    .bind(service_id)
-    .bind(day)
-    .bind(RECENT_SERVICES)
-    .fetch_all(&mut *c)
-    .await?;
-    let recent: Vec<u32> = recent
-        .into_iter()
-        .map(|us| (us.max(0) / 1_000_000) as u32)
-        .collect();
-    let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
-    Ok(eta::eta_minutes(ahead, open as u32, mean))
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&with_eta_sql("CAST(0 AS BIGINT)"))
+        .bind(service_id)
+        .bind(day)
+        .fetch_all(&mut *c)
+        .await?;
+    let (_, open, mean) = eta_parts(&rows, configured_minutes);
+    Ok(eta::eta_minutes(ahead, open, mean))
 }

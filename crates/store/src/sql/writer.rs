@@ -1,7 +1,9 @@
 //! The single writer with group commit. SQLite allows one writer at a time, and
 //! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task owns the write connection,
-//! takes every command waiting in its channel, runs each inside its own SAVEPOINT
-//! within one transaction, and commits them together with a single sync. A reply
+//! takes every command waiting in its channel, runs them within one transaction
+//! (issue commands together, in a few set-based statements, see issue_bulk.rs;
+//! every other command inside its own SAVEPOINT), and commits them together
+//! with a single sync. A reply
 //! (and the command's events) go out only after that commit: a reply means durable.
 //!
 //! One command failing rolls back to its savepoint and leaves the others in the
@@ -15,18 +17,18 @@
 //! lost; a command answered `Unavailable` because its COMMIT broke may or may not
 //! have committed (clients retry with an Idempotency-Key).
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{future::BoxFuture, FutureExt};
+use futures::future::BoxFuture;
 use luot_domain::Event;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::batch::{self, BatchError, Job, Outcome};
-use crate::{Error, Result};
+use super::batch::{self, BatchError, Job};
+use super::issue_bulk::IssueJob;
+use crate::{Error, IssueTicket, Result, TicketView};
 
 /// The most commands one commit may carry; bounds the latency of the first.
 pub const MAX_BATCH: usize = 512;
@@ -110,39 +112,25 @@ impl Writer {
         // into this command's savepoint, after the command's own writes.
         let audit = crate::audit::take();
         let (tx, rx) = oneshot::channel::<Result<T>>();
-        let job: Job = Box::new(move |conn| {
-            async move {
-                let command = async move {
-                    let (value, events) = f(&mut *conn).await?;
-                    if let Some(entry) = &audit {
-                        super::auth::insert_audit(conn, entry, &events).await?;
-                    }
-                    Ok((value, events))
-                };
-                let result = AssertUnwindSafe(command).catch_unwind().await;
-                let result = result.unwrap_or_else(|_| {
-                    tracing::error!("a store command panicked; it was rolled back");
-                    Err(Error::Internal("command panicked".into()))
-                });
-                match result {
-                    Ok((value, events)) => Outcome {
-                        ok: true,
-                        events,
-                        reply: Box::new(move |commit: Result<()>| {
-                            let _ = tx.send(commit.map(|()| value));
-                        }),
-                    },
-                    Err(e) => Outcome {
-                        ok: false,
-                        events: Vec::new(),
-                        reply: Box::new(move |_| {
-                            let _ = tx.send(Err(e));
-                        }),
-                    },
-                }
-            }
-            .boxed()
-        });
+        self.submit(Job::One(batch::one(f, tx, audit)), rx).await
+    }
+
+    /// Issues a ticket in the next batch, together with the batch's other
+    /// issue commands (issue_bulk.rs); returns it after the commit. An audited
+    /// issue (staff) takes the single path, its audit row in its savepoint.
+    pub async fn issue(&self, cmd: IssueTicket) -> Result<TicketView> {
+        if !self.is_connected() {
+            return Err(Error::Unavailable("the database is unreachable".into()));
+        }
+        let (reply, rx) = oneshot::channel();
+        let job = match crate::audit::take() {
+            Some(entry) => Job::One(IssueJob { cmd, reply }.into_one(Some(entry))),
+            None => Job::Issue(IssueJob { cmd, reply }),
+        };
+        self.submit(job, rx).await
+    }
+
+    async fn submit<T>(&self, job: Job, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
         self.jobs
             .send(Msg::Job(job))
             .await
@@ -229,10 +217,12 @@ async fn run(
         };
         let broken = match result {
             Ok(mut outcomes) => {
-                let events: Vec<Event> = outcomes
+                let mut events: Vec<Event> = outcomes
                     .iter_mut()
                     .flat_map(|o| std::mem::take(&mut o.events))
                     .collect();
+                // Published in commit order: the bulk issue ran before the rest.
+                events.sort_by_key(|e| e.id);
                 if !events.is_empty() {
                     (config.publish)(events);
                 }

@@ -7,6 +7,7 @@ mod harness;
 mod admin;
 mod auth;
 mod booking;
+mod bulk_issue;
 mod call_order_model;
 mod concurrency;
 mod desk;

@@ -1,0 +1,498 @@
+//! Issuing a whole batch of tickets in a few set-based statements.
+//!
+//! Issuing is the hot write: every kiosk press is one. Run one by one, a ticket
+//! costs about eight statements (savepoint, look-ups, numbering, inserts of the
+//! ticket, its idempotency key, print job and event, its position, release),
+//! and on SQLite each statement is a round trip to the connection's worker
+//! thread. Here the writer hands over every issue command of its batch at once,
+//! and the batch costs, per centre, two look-ups and one idempotency check; per
+//! service and day, one numbering update and two position queries; and one
+//! multi-row INSERT each for tickets, keys, print jobs and events (in chunks).
+//!
+//! The outcome is what the single path would give had the commands run one
+//! after another in batch order: consecutive numbers per service and day in
+//! that order, the same checks (`tickets::check`), each ticket's position read
+//! after the whole batch is in (the state its holder will find).
+//!
+//! Anything unusual goes to the single path (`tickets::issue`, each command in
+//! its own savepoint, after this): a command the checks refuse (it gets its
+//! error there), an Idempotency-Key already stored or repeated in the batch (a
+//! retry gets its ticket there), an unknown centre or service. A daily cap
+//! reached, or any statement failing, rolls the whole bulk back to its
+//! savepoint and every command takes the single path: so a command still fails
+//! alone, and numbers stay gap-free.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
+use luot_domain::{eta, CentreCode, Event};
+use sqlx::{AnyConnection, Row};
+use tokio::sync::oneshot;
+
+use super::batch::{self, exec, OneJob, Outcome};
+use super::rows::{self, micros, new_token, CentreRow, ServiceRow};
+use super::tickets::{self, Checked, Fresh, QueueKey, QUEUE_LENGTH};
+use crate::{auth::NewAudit, model::*, Error, Result};
+
+/// Rows per multi-row INSERT: a few hundred bound values, far below either
+/// backend's limit, and few distinct statement texts.
+const CHUNK: usize = 64;
+
+/// An issue command waiting in the writer's queue.
+pub struct IssueJob {
+    pub cmd: IssueTicket,
+    pub reply: oneshot::Sender<Result<TicketView>>,
+}
+
+impl IssueJob {
+    /// The same command on the single path (`tickets::issue`), in its own
+    /// savepoint, with its audit entry if it has one.
+    pub fn into_one(self, audit: Option<NewAudit>) -> OneJob {
+        let cmd = self.cmd;
+        batch::one(move |c| tickets::issue(c, cmd).boxed(), self.reply, audit)
+    }
+}
+
+/// Issues what it can of `jobs` inside a savepoint, pushing their outcomes;
+/// returns the jobs left for the single path. An error means the connection
+/// itself failed (the savepoint could not be rolled back): the batch is lost.
+pub async fn run(
+    c: &mut AnyConnection,
+    jobs: Vec<IssueJob>,
+    outcomes: &mut Vec<Outcome>,
+) -> std::result::Result<Vec<IssueJob>, sqlx::Error> {
+    exec(c, "SAVEPOINT bulk").await?;
+    let cmds: Vec<&IssueTicket> = jobs.iter().map(|j| &j.cmd).collect();
+    let attempt = AssertUnwindSafe(issue_all(c, &cmds)).catch_unwind().await;
+    drop(cmds);
+    let issued = match attempt {
+        Ok(Ok(issued)) => {
+            exec(c, "RELEASE bulk").await?;
+            issued
+        }
+        failed => {
+            match failed {
+                Ok(Err(e)) => tracing::debug!(error = %e, "bulk issue fell back to one by one"),
+                _ => tracing::error!("bulk issue panicked; issuing one by one"),
+            }
+            exec(c, "ROLLBACK TO bulk").await?;
+            exec(c, "RELEASE bulk").await?;
+            return Ok(jobs);
+        }
+    };
+    let mut left = Vec::new();
+    for (job, done) in jobs.into_iter().zip(issued) {
+        match done {
+            Some((view, event)) => {
+                let reply = job.reply;
+                outcomes.push(Outcome {
+                    ok: true,
+                    events: vec![event],
+                    reply: Box::new(move |commit: Result<()>| {
+                        let _ = reply.send(commit.map(|()| view));
+                    }),
+                });
+            }
+            None => left.push(job),
+        }
+    }
+    Ok(left)
+}
+
+/// A command the bulk path takes, with what the checks decided.
+struct Plan<'a> {
+    at: usize,
+    cmd: &'a IssueTicket,
+    centre: &'a CentreRow,
+    svc: &'a ServiceRow,
+    checked: Checked,
+    number: String,
+    token: String,
+    ticket_id: i64,
+}
+
+/// Per command, its view and event, or `None` for the single path.
+async fn issue_all(
+    c: &mut AnyConnection,
+    cmds: &[&IssueTicket],
+) -> Result<Vec<Option<(TicketView, Event)>>> {
+    // Centres and their services, each read once.
+    let mut centres: HashMap<&CentreCode, Option<(CentreRow, HashMap<String, ServiceRow>)>> =
+        HashMap::new();
+    for cmd in cmds {
+        if centres.contains_key(&cmd.centre) {
+            continue;
+        }
+        let loaded = match rows::centre(c, &cmd.centre).await {
+            Ok(centre) => {
+                let services = rows::services(c, centre.id).await?;
+                let by_code = services.into_iter().map(|s| (s.code.clone(), s)).collect();
+                Some((centre, by_code))
+            }
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        centres.insert(&cmd.centre, loaded);
+    }
+
+    // The checks; a refused command gets its error from the single path.
+    let mut plans = Vec::new();
+    let mut keys: HashMap<i64, Vec<&str>> = HashMap::new();
+    let mut seen_keys = HashSet::new();
+    for (at, cmd) in cmds.iter().enumerate() {
+        let Some((centre, services)) = centres.get(&cmd.centre).and_then(Option::as_ref) else {
+            continue;
+        };
+        let Some(svc) = services.get(cmd.service.as_str()) else {
+            continue;
+        };
+        let Ok(checked) = tickets::check(centre, svc, cmd) else {
+            continue;
+        };
+        if let Some(key) = &cmd.idempotency_key {
+            // A key twice in one batch: the second is a retry of the first.
+            if !seen_keys.insert((centre.id, key.as_str())) {
+                continue;
+            }
+            keys.entry(centre.id).or_default().push(key);
+        }
+        plans.push(Plan {
+            at,
+            cmd,
+            centre,
+            svc,
+            checked,
+            number: String::new(),
+            token: new_token(),
+            ticket_id: 0,
+        });
+    }
+    // Keys already stored: retries, answered by the single path.
+    let known = known_keys(c, &keys).await?;
+    plans.retain(|p| {
+        p.cmd
+            .idempotency_key
+            .as_ref()
+            .is_none_or(|k| !known.contains(&(p.centre.id, k.clone())))
+    });
+
+    // Numbers: one allocation per service and day, handed out in batch order.
+    let mut groups: Vec<((i64, String), Vec<usize>)> = Vec::new();
+    for (i, p) in plans.iter().enumerate() {
+        let g = (p.svc.id, p.checked.day.clone());
+        match groups.iter_mut().find(|(k, _)| *k == g) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((g, vec![i])),
+        }
+    }
+    for ((service_id, day), members) in &groups {
+        let n = members.len() as i64;
+        let svc = plans[members[0]].svc;
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = daily_sequences.last_seq + $4 \
+             RETURNING last_seq",
+        )
+        .bind(service_id)
+        .bind(day)
+        .bind(svc.start_number + n - 1)
+        .bind(n)
+        .fetch_one(&mut *c)
+        .await?;
+        // A cap reached fails the bulk: the single path refuses exactly the
+        // commands past it.
+        for (k, &i) in members.iter().enumerate() {
+            plans[i].number = tickets::number_for(svc, last - n + 1 + k as i64)?;
+        }
+    }
+
+    insert_tickets(c, &mut plans).await?;
+    insert_keys(c, &plans).await?;
+    insert_print_jobs(c, &plans).await?;
+    let mut events = insert_events(c, &plans).await?;
+
+    let mut out: Vec<Option<(TicketView, Event)>> = cmds.iter().map(|_| None).collect();
+    for (_, members) in &groups {
+        let positions = positions(c, &plans, members).await?;
+        for (&i, (ahead, eta_minutes)) in members.iter().zip(positions) {
+            let p = &plans[i];
+            let fresh = Fresh {
+                centre: p.centre,
+                svc: p.svc,
+                channel: p.cmd.channel,
+                priority: p.checked.priority.clone(),
+                number: p.number.clone(),
+                token: p.token.clone(),
+                issued_at: micros(p.cmd.now),
+            };
+            let event = events
+                .remove(&p.ticket_id)
+                .ok_or_else(|| Error::Internal("a bulk ticket without its event".into()))?;
+            out[p.at] = Some((fresh.view(ahead, eta_minutes), event));
+        }
+    }
+    Ok(out)
+}
+
+/// The (centre, key) pairs among `keys` that are already stored.
+async fn known_keys(
+    c: &mut AnyConnection,
+    keys: &HashMap<i64, Vec<&str>>,
+) -> Result<HashSet<(i64, String)>> {
+    let mut known = HashSet::new();
+    for (&centre_id, keys) in keys {
+        for chunk in keys.chunks(CHUNK) {
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("SELECT key FROM idempotency_keys WHERE centre_id = $1 AND key IN ({list})");
+            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(centre_id);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for k in q.persistent(false).fetch_all(&mut *c).await? {
+                known.insert((centre_id, k));
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// `n` rows of `row`, whose `?1`, `?2`, ... placeholders number each row's binds:
+/// `(?1, ?2, ?2)` with 2 binds a row becomes `($1, $2, $2), ($3, $4, $4)`.
+fn values(n: usize, binds: usize, row: &str) -> String {
+    let mut out = String::with_capacity(n * (row.len() + 8));
+    for r in 0..n {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        let mut chars = row.chars().peekable();
+        while let Some(ch) = chars.next() {
+            match chars.peek() {
+                Some(d) if ch == '?' && d.is_ascii_digit() => {
+                    let mut k = 0;
+                    while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                        k = k * 10 + d as usize;
+                        chars.next();
+                    }
+                    out.push_str(&format!("${}", r * binds + k));
+                }
+                _ => out.push(ch),
+            }
+        }
+    }
+    out
+}
+
+async fn insert_tickets(c: &mut AnyConnection, plans: &mut [Plan<'_>]) -> Result<()> {
+    for chunk in plans.chunks_mut(CHUNK) {
+        let sql = format!(
+            "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, \
+             token, channel, priority, priority_by, status, issued_by, issued_at, queued_at) VALUES {} \
+             RETURNING id, token",
+            values(
+                chunk.len(),
+                10,
+                "(?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?10)"
+            )
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk.iter() {
+            let priority = p.checked.priority.as_ref();
+            q = q
+                .bind(p.centre.id)
+                .bind(p.svc.id)
+                .bind(&p.checked.day)
+                .bind(&p.number)
+                .bind(&p.token)
+                .bind(p.cmd.channel.as_str())
+                .bind(priority.map(|p| p.as_str()))
+                .bind(priority.map(|_| p.cmd.actor.as_str()))
+                .bind(&p.cmd.actor)
+                .bind(micros(p.cmd.now));
+        }
+        let ids: HashMap<String, i64> = q
+            .persistent(false)
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?)))
+            .collect::<std::result::Result<_, sqlx::Error>>()?;
+        for p in chunk.iter_mut() {
+            p.ticket_id = *ids
+                .get(&p.token)
+                .ok_or_else(|| Error::Internal("a bulk ticket was not inserted".into()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_keys(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<()> {
+    let keyed: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| p.cmd.idempotency_key.is_some())
+        .collect();
+    for chunk in keyed.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (centre_id, key, fingerprint, ticket_id, created_at) VALUES {}",
+            values(chunk.len(), 5, "(?1, ?2, ?3, ?4, ?5)")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q
+                .bind(p.centre.id)
+                .bind(p.cmd.idempotency_key.as_deref())
+                .bind(tickets::fingerprint(p.cmd))
+                .bind(p.ticket_id)
+                .bind(micros(p.cmd.now));
+        }
+        q.persistent(false).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+async fn insert_print_jobs(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<()> {
+    let printed: Vec<(i64, &Plan)> = plans
+        .iter()
+        .filter_map(|p| p.cmd.print_on.map(|d| (d, p)))
+        .collect();
+    for chunk in printed.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES {}",
+            values(chunk.len(), 3, "(?1, ?2, ?3)")
+        );
+        let mut q = sqlx::query(&sql);
+        for (device_id, p) in chunk {
+            q = q.bind(device_id).bind(p.ticket_id).bind(micros(p.cmd.now));
+        }
+        q.persistent(false).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Appends every ticket's `ticket_issued` event, in batch order; by ticket id.
+async fn insert_events(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<HashMap<i64, Event>> {
+    let mut out = HashMap::with_capacity(plans.len());
+    for chunk in plans.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) VALUES {} \
+             RETURNING id, ticket_id",
+            values(chunk.len(), 5, "(?1, 'ticket_issued', ?2, NULL, ?3, ?4, ?5)")
+        );
+        let mut q = sqlx::query(&sql);
+        let mut kinds = HashMap::with_capacity(chunk.len());
+        for p in chunk {
+            let kind = tickets::issued_event(
+                p.svc,
+                p.cmd,
+                &p.number,
+                p.checked.priority.is_some(),
+            );
+            q = q
+                .bind(p.centre.id)
+                .bind(p.ticket_id)
+                .bind(&p.cmd.actor)
+                .bind(micros(p.cmd.now))
+                .bind(serde_json::to_string(&kind)?);
+            kinds.insert(p.ticket_id, (p, kind));
+        }
+        for r in q.persistent(false).fetch_all(&mut *c).await? {
+            let (id, ticket_id): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            let (p, kind) = kinds
+                .remove(&ticket_id)
+                .ok_or_else(|| Error::Internal("an event for an unknown ticket".into()))?;
+            out.insert(
+                ticket_id,
+                Event {
+                    id,
+                    centre: p.centre.config.code.clone(),
+                    at: p.cmd.now,
+                    kind,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Position and ETA of each ticket of one service and day (`members`), read
+/// after the whole batch is in. A normal ticket's position is the queue length
+/// less one less the normal tickets behind it (as in `tickets::position_and_eta`),
+/// and those behind a fresh ticket are the batch's later ones and the rare
+/// ticket queued later still: all read in one query. A priority ticket (rare)
+/// asks on its own.
+async fn positions(
+    c: &mut AnyConnection,
+    plans: &[Plan<'_>],
+    members: &[usize],
+) -> Result<Vec<(u32, u32)>> {
+    let first = &plans[members[0]];
+    let (service_id, day) = (first.svc.id, &first.checked.day);
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&tickets::with_eta_sql(QUEUE_LENGTH))
+        .bind(service_id)
+        .bind(day)
+        .fetch_all(&mut *c)
+        .await?;
+    let (waiting, open, mean) = tickets::eta_parts(&rows, first.svc.mean_service_minutes);
+
+    let earliest = members
+        .iter()
+        .map(|&i| micros(plans[i].cmd.now))
+        .min()
+        .unwrap_or(0);
+    // The normal call group (tickets::NORMAL) at each ticket's own `now` is
+    // applied below, per ticket.
+    let later: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 AND service_day = $2 \
+         AND status IN ('waiting', 'transferred') AND priority IS NULL AND queued_at >= $3",
+    )
+    .bind(service_id)
+    .bind(day)
+    .bind(earliest)
+    .fetch_all(&mut *c)
+    .await?;
+
+    let mut out = Vec::with_capacity(members.len());
+    for &i in members {
+        let p = &plans[i];
+        let (now, queued_at, id) = (micros(p.cmd.now), micros(p.cmd.now), p.ticket_id);
+        if p.checked.priority.is_some() {
+            let key = QueueKey {
+                id,
+                service_id,
+                service_day: day.clone(),
+                priority: true,
+                slot_start: None,
+                queued_at,
+            };
+            out.push(tickets::position_and_eta(c, &key, p.cmd.now, p.svc.mean_service_minutes).await?);
+            continue;
+        }
+        let behind = later
+            .iter()
+            .filter(|(q, t, slot)| {
+                slot.is_none_or(|s| s > now) && (*q > queued_at || (*q == queued_at && *t > id))
+            })
+            .count() as i64;
+        let ahead = (waiting - 1 - behind).max(0) as u32;
+        out.push((ahead, eta::eta_minutes(ahead, open, mean)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values;
+
+    #[test]
+    fn rows_number_their_placeholders() {
+        assert_eq!(values(2, 2, "(?1, ?2, ?2)"), "($1, $2, $2), ($3, $4, $4)");
+        assert_eq!(
+            values(2, 10, "(?1, ?10, 'x')"),
+            "($1, $10, 'x'), ($11, $20, 'x')"
+        );
+    }
+}

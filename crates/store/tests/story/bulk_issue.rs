@@ -1,0 +1,216 @@
+//! Issuing under concurrency, where the writer issues whole batches together
+//! (issue_bulk.rs): numbers stay gap-free per service and day in one order,
+//! Idempotency-Keys stay exact (retries in the same batch or a later one),
+//! each ticket gets its event and print job, positions count the queue, a
+//! daily cap refuses exactly the tickets past it, and a refused command fails
+//! alone.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::future::join_all;
+use luot_domain::{Channel, EventKind, PriorityCode};
+use luot_store::{Conflict, Error, IssueTicket, Store};
+
+use crate::harness::*;
+
+fn cmd(service: &str, key: Option<String>, print_on: Option<i64>) -> IssueTicket {
+    IssueTicket {
+        centre: centre_code(),
+        service: code(service),
+        priority: None,
+        channel: Channel::Kiosk,
+        actor: "kiosk:1".into(),
+        idempotency_key: key,
+        print_on,
+        now: morning(),
+    }
+}
+
+/// Issues every command at once (so the writer finds many in its queue).
+async fn issue_all(
+    s: &Arc<dyn Store>,
+    cmds: Vec<IssueTicket>,
+) -> Vec<luot_store::Result<luot_store::TicketView>> {
+    join_all(cmds.into_iter().map(|c| {
+        let s = s.clone();
+        async move { s.issue_ticket(c).await }
+    }))
+    .await
+}
+
+/// The daily sequence of a number (`A012` -> 12, `1012` with prefix `1` -> 12).
+fn seq(number: &str) -> u32 {
+    number[1..].parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_of_tickets_stay_gap_free_and_idempotent() {
+    const N: usize = 600;
+    for b in backends().await {
+        let s: Arc<dyn Store> = b.store.clone();
+        s.create_centre(small_centre(2), morning()).await.unwrap();
+        let device = 7;
+        // A: keyed kiosk tickets printed on `device`; B: unkeyed; every fifth
+        // a priority ticket.
+        let cmds: Vec<IssueTicket> = (0..N)
+            .map(|i| {
+                let mut c = if i % 3 == 0 {
+                    cmd("B", None, None)
+                } else {
+                    cmd("A", Some(format!("key-{i}")), Some(device))
+                };
+                if i % 5 == 0 {
+                    c.priority = Some(PriorityCode::parse("elderly").unwrap());
+                }
+                c
+            })
+            .collect();
+        let views: Vec<_> = issue_all(&s, cmds.clone())
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+
+        // Gap-free per service, in one order, nothing twice.
+        for (svc, want) in [("A", N - N.div_ceil(3)), ("B", N.div_ceil(3))] {
+            let mut seqs: Vec<u32> = views
+                .iter()
+                .filter(|v| v.service.as_str() == svc)
+                .map(|v| seq(&v.number))
+                .collect();
+            seqs.sort_unstable();
+            assert_eq!(seqs, (1..=want as u32).collect::<Vec<_>>(), "{} {svc}", b.name);
+        }
+        // Positions: nobody was called, so a normal ticket has every priority
+        // ticket of its service ahead plus the normal ones issued before it.
+        for svc in ["A", "B"] {
+            let mine: Vec<_> = views.iter().filter(|v| v.service.as_str() == svc).collect();
+            let priority = mine.iter().filter(|v| v.priority.is_some()).count() as u32;
+            let mut normal: Vec<_> = mine.iter().filter(|v| v.priority.is_none()).collect();
+            normal.sort_by_key(|v| seq(&v.number));
+            // A ticket sees at least those issued before it (and at most the
+            // queue at the end: later ones of its batch may have priority).
+            for (k, v) in normal.iter().enumerate() {
+                assert!(v.position >= k as u32, "{} {svc} {}", b.name, v.number);
+                assert!(v.position <= priority + k as u32, "{} {}", b.name, v.number);
+            }
+            let last = normal.last().unwrap();
+            let now = s.ticket_by_token(&last.token, morning()).await.unwrap();
+            assert_eq!(now.position, mine.len() as u32 - 1, "{}", b.name);
+        }
+
+        // One event per ticket, ids ascending; one print job per printed ticket.
+        let events = s.events_after(&centre_code(), 0, 100_000).await.unwrap();
+        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        let issued: HashSet<String> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::TicketIssued { number, .. } => Some(number.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(issued.len(), N, "{}", b.name);
+        assert_eq!(events.len(), N, "{}", b.name);
+        let jobs = s.pending_print_jobs(device, 0).await.unwrap();
+        let mut printed = 0;
+        let mut after = 0;
+        let mut page = jobs;
+        while !page.is_empty() {
+            printed += page.len();
+            after = page.last().unwrap().id;
+            page = s.pending_print_jobs(device, after).await.unwrap();
+        }
+        assert!(after > 0);
+        assert_eq!(printed, N - N.div_ceil(3), "{}", b.name);
+
+        // Retries, all at once and twice each in the same wave: the same
+        // tickets, nothing new issued; a key reused for another service is refused.
+        let retries: Vec<IssueTicket> = cmds
+            .iter()
+            .filter(|c| c.idempotency_key.is_some())
+            .flat_map(|c| [c.clone(), c.clone()])
+            .collect();
+        let want: HashMap<String, String> = cmds
+            .iter()
+            .zip(&views)
+            .filter_map(|(c, v)| Some((c.idempotency_key.clone()?, v.number.clone())))
+            .collect();
+        for (c, r) in retries.iter().zip(issue_all(&s, retries.clone()).await) {
+            let key = c.idempotency_key.as_ref().unwrap();
+            assert_eq!(&r.unwrap().number, &want[key], "{} {key}", b.name);
+        }
+        let mut reused = cmd("B", Some("key-1".into()), None);
+        reused.priority = None;
+        assert!(matches!(
+            s.issue_ticket(reused).await,
+            Err(Error::Conflict(Conflict::IdempotencyKeyReused))
+        ));
+        let events = s.events_after(&centre_code(), 0, 100_000).await.unwrap();
+        assert_eq!(events.len(), N, "{}: a retry issued a ticket", b.name);
+
+        // A new key used twice in one wave: one ticket.
+        let twice = issue_all(
+            &s,
+            vec![cmd("A", Some("fresh".into()), None); 5],
+        )
+        .await;
+        let numbers: HashSet<_> = twice.into_iter().map(|r| r.unwrap().number).collect();
+        assert_eq!(numbers.len(), 1, "{}", b.name);
+        s.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cap_and_refusals_fail_alone_in_a_batch() {
+    for b in backends().await {
+        let s: Arc<dyn Store> = b.store.clone();
+        let mut setup = small_centre(1);
+        setup.services[1].daily_cap = Some(10);
+        setup.services.push({
+            let mut c = setup.services[0].clone();
+            c.code = code("C");
+            c.prefix = luot_domain::TicketPrefix::parse("C").unwrap();
+            c.active = false;
+            c
+        });
+        s.create_centre(setup, morning()).await.unwrap();
+        let mut cmds = Vec::new();
+        for i in 0..90 {
+            cmds.push(match i % 3 {
+                0 => cmd("A", None, None),
+                1 => cmd("B", None, None),
+                _ if i % 2 == 0 => cmd("C", None, None),
+                _ => {
+                    let mut c = cmd("A", None, None);
+                    c.priority = Some(PriorityCode::parse("no-such-class").unwrap());
+                    c
+                }
+            });
+        }
+        let results = issue_all(&s, cmds.clone()).await;
+        let mut a = Vec::new();
+        let mut b_numbers = Vec::new();
+        let mut capped = 0;
+        for (c, r) in cmds.iter().zip(results) {
+            match (c.service.as_str(), &c.priority, r) {
+                ("A", None, Ok(v)) => a.push(seq(&v.number)),
+                ("B", _, Ok(v)) => b_numbers.push(seq(&v.number)),
+                ("B", _, Err(Error::Rule(luot_domain::Error::DailyCapReached { .. }))) => {
+                    capped += 1
+                }
+                ("C", _, Err(Error::Conflict(Conflict::ServiceInactive))) => {}
+                ("A", Some(_), Err(Error::Rule(_))) => {}
+                (svc, p, r) => panic!("{}: {svc} {p:?}: unexpected {:?}", b.name, r.err()),
+            }
+        }
+        a.sort_unstable();
+        b_numbers.sort_unstable();
+        assert_eq!(a, (1..=30).collect::<Vec<_>>(), "{}", b.name);
+        assert_eq!(b_numbers, (1..=10).collect::<Vec<_>>(), "{}", b.name);
+        assert_eq!(capped, 20, "{}", b.name);
+        let events = s.events_after(&centre_code(), 0, 1000).await.unwrap();
+        assert_eq!(events.len(), 40, "{}", b.name);
+        s.close().await;
+    }
+}
