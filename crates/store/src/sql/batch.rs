@@ -140,17 +140,23 @@ async fn body(
         }
     }
     if !issues.is_empty() {
-        match issue_bulk::run(conn, issues, &mut outcomes).await {
-            // What the bulk path left runs one by one, like any command.
-            Ok(left) => {
-                let left = left.into_iter().map(|j| j.into_one(None));
-                ones.splice(0..0, left);
+        // First in the transaction: a failed bulk rolls back nothing else.
+        let left = match issue_bulk::run(conn, issues, &mut outcomes).await {
+            Ok(left) => left,
+            Err(all) => {
+                let restart = async {
+                    exec(conn, "ROLLBACK").await?;
+                    begin(conn, config).await
+                };
+                if let Err(e) = restart.await {
+                    let _ = exec(conn, "ROLLBACK").await;
+                    return Err(BatchError::Failed(e, outcomes));
+                }
+                all
             }
-            Err(e) => {
-                let _ = exec(conn, "ROLLBACK").await;
-                return Err(BatchError::Failed(e, outcomes));
-            }
-        }
+        };
+        // What the bulk path left runs one by one, like any command.
+        ones.splice(0..0, left.into_iter().map(|j| j.into_one(None)));
     }
     for job in ones {
         if let Err(e) = exec(conn, "SAVEPOINT cmd").await {

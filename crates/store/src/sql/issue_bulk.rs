@@ -18,9 +18,9 @@
 //! its own savepoint, after this): a command the checks refuse (it gets its
 //! error there), an Idempotency-Key already stored or repeated in the batch (a
 //! retry gets its ticket there), an unknown centre or service. A daily cap
-//! reached, or any statement failing, rolls the whole bulk back to its
-//! savepoint and every command takes the single path: so a command still fails
-//! alone, and numbers stay gap-free.
+//! reached, or any statement failing, rolls the batch's transaction back (the
+//! bulk runs first in it) and every command takes the single path in a fresh
+//! one: so a command still fails alone, and numbers stay gap-free.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
@@ -30,7 +30,7 @@ use luot_domain::{eta, CentreCode, Event};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::oneshot;
 
-use super::batch::{self, exec, OneJob, Outcome};
+use super::batch::{self, OneJob, Outcome};
 use super::rows::{self, micros, new_token, CentreRow, ServiceRow};
 use super::tickets::{self, Checked, Fresh, QueueKey, QUEUE_LENGTH};
 use crate::{auth::NewAudit, model::*, Error, Result};
@@ -54,31 +54,29 @@ impl IssueJob {
     }
 }
 
-/// Issues what it can of `jobs` inside a savepoint, pushing their outcomes;
-/// returns the jobs left for the single path. An error means the connection
-/// itself failed (the savepoint could not be rolled back): the batch is lost.
+/// Issues what it can of `jobs`, pushing their outcomes, and returns the
+/// jobs left for the single path: `Ok` when the bulk went through, `Err` with
+/// every job when it failed, in which case the caller must roll the whole
+/// transaction back (this runs first in its batch, so nothing else is lost)
+/// and run them all one by one. No savepoint: SQLite would copy every page the
+/// bulk touches into a statement journal, a sizeable part of its cost.
 pub async fn run(
     c: &mut AnyConnection,
     jobs: Vec<IssueJob>,
     outcomes: &mut Vec<Outcome>,
-) -> std::result::Result<Vec<IssueJob>, sqlx::Error> {
-    exec(c, "SAVEPOINT bulk").await?;
+) -> std::result::Result<Vec<IssueJob>, Vec<IssueJob>> {
     let cmds: Vec<&IssueTicket> = jobs.iter().map(|j| &j.cmd).collect();
     let attempt = AssertUnwindSafe(issue_all(c, &cmds)).catch_unwind().await;
     drop(cmds);
     let issued = match attempt {
-        Ok(Ok(issued)) => {
-            exec(c, "RELEASE bulk").await?;
-            issued
+        Ok(Ok(issued)) => issued,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "bulk issue fell back to one by one");
+            return Err(jobs);
         }
-        failed => {
-            match failed {
-                Ok(Err(e)) => tracing::debug!(error = %e, "bulk issue fell back to one by one"),
-                _ => tracing::error!("bulk issue panicked; issuing one by one"),
-            }
-            exec(c, "ROLLBACK TO bulk").await?;
-            exec(c, "RELEASE bulk").await?;
-            return Ok(jobs);
+        Err(_) => {
+            tracing::error!("bulk issue panicked; issuing one by one");
+            return Err(jobs);
         }
     };
     let mut left = Vec::new();
@@ -243,12 +241,13 @@ async fn known_keys(
     let mut known = HashSet::new();
     for (&centre_id, keys) in keys {
         for chunk in keys.chunks(CHUNK) {
-            let list = (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql =
-                format!("SELECT key FROM idempotency_keys WHERE centre_id = $1 AND key IN ({list})");
+            let sql = dialect(
+                c,
+                &format!(
+                    "SELECT key FROM idempotency_keys WHERE centre_id = ? AND key IN ({})",
+                    rows_of(chunk.len(), "?")
+                ),
+            );
             let mut q = sqlx::query_scalar::<_, String>(&sql).bind(centre_id);
             for k in chunk {
                 q = q.bind(*k);
@@ -261,27 +260,27 @@ async fn known_keys(
     Ok(known)
 }
 
-/// `n` rows of `row`, whose `?1`, `?2`, ... placeholders number each row's binds:
-/// `(?1, ?2, ?2)` with 2 binds a row becomes `($1, $2, $2), ($3, $4, $4)`.
-fn values(n: usize, binds: usize, row: &str) -> String {
-    let mut out = String::with_capacity(n * (row.len() + 8));
-    for r in 0..n {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        let mut chars = row.chars().peekable();
-        while let Some(ch) = chars.next() {
-            match chars.peek() {
-                Some(d) if ch == '?' && d.is_ascii_digit() => {
-                    let mut k = 0;
-                    while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                        k = k * 10 + d as usize;
-                        chars.next();
-                    }
-                    out.push_str(&format!("${}", r * binds + k));
-                }
-                _ => out.push(ch),
-            }
+/// `n` copies of `row`, comma-separated.
+fn rows_of(n: usize, row: &str) -> String {
+    vec![row; n].join(", ")
+}
+
+/// The statement for this backend: SQLite takes `?` as it is (anonymous
+/// parameters; numbered or named ones cost SQLite a linear search per
+/// parameter, quadratic over a multi-row INSERT), PostgreSQL numbers them
+/// `$1`, `$2`, ... in order. Each `?` is bound once, in order, on both.
+fn dialect(c: &AnyConnection, sql: &str) -> String {
+    if c.backend_name().eq_ignore_ascii_case("sqlite") {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() * 2);
+    let mut k = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            k += 1;
+            out.push_str(&format!("${k}"));
+        } else {
+            out.push(ch);
         }
     }
     out
@@ -289,21 +288,21 @@ fn values(n: usize, binds: usize, row: &str) -> String {
 
 async fn insert_tickets(c: &mut AnyConnection, plans: &mut [Plan<'_>]) -> Result<()> {
     for chunk in plans.chunks_mut(CHUNK) {
-        let sql = format!(
-            "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, \
-             token, channel, priority, priority_by, status, issued_by, issued_at, queued_at) VALUES {} \
-             RETURNING id, token",
-            values(
-                chunk.len(),
-                10,
-                "(?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?10)"
-            )
+        let sql = dialect(
+            c,
+            &format!(
+                "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, \
+                 token, channel, priority, priority_by, status, issued_by, issued_at, queued_at) VALUES {} \
+                 RETURNING id, token",
+                rows_of(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)")
+            ),
         );
         let mut q = sqlx::query(&sql);
         for p in chunk.iter() {
             let priority = p.checked.priority.as_ref();
             q = q
                 .bind(p.centre.id)
+                .bind(p.svc.id)
                 .bind(p.svc.id)
                 .bind(&p.checked.day)
                 .bind(&p.number)
@@ -312,6 +311,7 @@ async fn insert_tickets(c: &mut AnyConnection, plans: &mut [Plan<'_>]) -> Result
                 .bind(priority.map(|p| p.as_str()))
                 .bind(priority.map(|_| p.cmd.actor.as_str()))
                 .bind(&p.cmd.actor)
+                .bind(micros(p.cmd.now))
                 .bind(micros(p.cmd.now));
         }
         let ids: HashMap<String, i64> = q
@@ -336,9 +336,12 @@ async fn insert_keys(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<()> {
         .filter(|p| p.cmd.idempotency_key.is_some())
         .collect();
     for chunk in keyed.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO idempotency_keys (centre_id, key, fingerprint, ticket_id, created_at) VALUES {}",
-            values(chunk.len(), 5, "(?1, ?2, ?3, ?4, ?5)")
+        let sql = dialect(
+            c,
+            &format!(
+                "INSERT INTO idempotency_keys (centre_id, key, fingerprint, ticket_id, created_at) VALUES {}",
+                rows_of(chunk.len(), "(?, ?, ?, ?, ?)")
+            ),
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
@@ -360,9 +363,12 @@ async fn insert_print_jobs(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<
         .filter_map(|p| p.cmd.print_on.map(|d| (d, p)))
         .collect();
     for chunk in printed.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES {}",
-            values(chunk.len(), 3, "(?1, ?2, ?3)")
+        let sql = dialect(
+            c,
+            &format!(
+                "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES {}",
+                rows_of(chunk.len(), "(?, ?, ?)")
+            ),
         );
         let mut q = sqlx::query(&sql);
         for (device_id, p) in chunk {
@@ -377,10 +383,13 @@ async fn insert_print_jobs(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<
 async fn insert_events(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<HashMap<i64, Event>> {
     let mut out = HashMap::with_capacity(plans.len());
     for chunk in plans.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) VALUES {} \
-             RETURNING id, ticket_id",
-            values(chunk.len(), 5, "(?1, 'ticket_issued', ?2, NULL, ?3, ?4, ?5)")
+        let sql = dialect(
+            c,
+            &format!(
+                "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) VALUES {} \
+                 RETURNING id, ticket_id",
+                rows_of(chunk.len(), "(?, 'ticket_issued', ?, NULL, ?, ?, ?)")
+            ),
         );
         let mut q = sqlx::query(&sql);
         let mut kinds = HashMap::with_capacity(chunk.len());
@@ -481,18 +490,4 @@ async fn positions(
         out.push((ahead, eta::eta_minutes(ahead, open, mean)));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::values;
-
-    #[test]
-    fn rows_number_their_placeholders() {
-        assert_eq!(values(2, 2, "(?1, ?2, ?2)"), "($1, $2, $2), ($3, $4, $4)");
-        assert_eq!(
-            values(2, 10, "(?1, ?10, 'x')"),
-            "($1, $10, 'x'), ($11, $20, 'x')"
-        );
-    }
 }
