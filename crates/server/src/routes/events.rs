@@ -32,7 +32,8 @@ use axum::{
 };
 use luot_domain::CentreCode;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use futures::SinkExt;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::display::{self, DisplaySnapshot};
 use crate::{
@@ -97,10 +98,12 @@ pub async fn events(
         )
     })?;
     // Small buffers: displays only read, and ten thousand of them must fit in
-    // little memory. Clients send nothing but pings.
+    // little memory. Clients send nothing but pings. Writes are buffered up to
+    // a few frames (the buffer grows only as far as it is used) so a backlog
+    // of events leaves in one write; every send flushes.
     Ok(ws
         .read_buffer_size(1024)
-        .write_buffer_size(0)
+        .write_buffer_size(4096)
         .max_message_size(16 * 1024)
         .max_frame_size(16 * 1024)
         .on_upgrade(move |socket| async move {
@@ -143,17 +146,35 @@ async fn follow(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            frame = rx.recv() => match frame {
-                Ok(Frame::Event { id, json }) => {
-                    if id > last {
-                        socket.send(Message::Text(json)).await?;
-                        last = id;
+            frame = rx.recv() => {
+                // Frames already queued behind this one go out in the same
+                // write: a connection that fell behind (a burst of events, a
+                // busy machine) catches up with one system call, not one each.
+                let mut next = Some(frame);
+                while let Some(frame) = next.take() {
+                    match frame {
+                        Ok(Frame::Event { id, json }) => {
+                            if id > last {
+                                socket.feed(Message::Text(json)).await?;
+                                last = id;
+                            }
+                            next = match rx.try_recv() {
+                                Ok(f) => Some(Ok(f)),
+                                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                                Err(TryRecvError::Empty) => None,
+                            };
+                        }
+                        Ok(Frame::Resync) | Err(RecvError::Lagged(_)) => {
+                            last = send_snapshot(&mut socket, &state, &centre).await?;
+                        }
+                        Err(RecvError::Closed) => {
+                            socket.flush().await?;
+                            return close(socket, 1011, "event hub stopped").await;
+                        }
                     }
                 }
-                Ok(Frame::Resync) | Err(RecvError::Lagged(_)) => {
-                    last = send_snapshot(&mut socket, &state, &centre).await?;
-                }
-                Err(RecvError::Closed) => return close(socket, 1011, "event hub stopped").await,
+                socket.flush().await?;
             },
             msg = socket.recv() => {
                 heard = Instant::now();
