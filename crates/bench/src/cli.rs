@@ -64,8 +64,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 64)]
     pub healthz_concurrency: usize,
 
-    /// Concurrent kiosks issuing tickets.
-    #[arg(long, default_value_t = 64)]
+    /// Concurrent kiosks issuing tickets. 256: a province's kiosks (hundreds,
+    /// over its centres) all pressing at once, each waiting for its ticket
+    /// before the next, as a real kiosk does.
+    #[arg(long, default_value_t = 256)]
     pub kiosks: usize,
 
     /// Total tickets per second the kiosks aim for; 0 = flat out.
@@ -79,6 +81,20 @@ pub struct RunArgs {
     /// Total call-next per second across counters; 0 = flat out.
     #[arg(long, default_value_t = 0.0)]
     pub call_rate: f64,
+
+    /// Citizens booking at once through the public booking API, spread over
+    /// the free slots of every service (0 = skip).
+    #[arg(long, default_value_t = 64)]
+    pub bookers: usize,
+
+    /// Total bookings per second the bookers aim for; 0 = flat out.
+    #[arg(long, default_value_t = 0.0)]
+    pub booking_rate: f64,
+
+    /// Citizens racing for one slot at once after the spread phase; exactly the
+    /// slot's capacity may win (0 = skip).
+    #[arg(long, default_value_t = 200)]
+    pub race: usize,
 
     /// Displays following the events websocket while counters call (0 = skip).
     #[arg(long, default_value_t = 5000)]
@@ -97,7 +113,7 @@ pub struct RunArgs {
     pub idle_clients: usize,
 
     /// Skip the phases that need parts not wanted in this run (comma list of
-    /// healthz, issue, call, display, idle).
+    /// healthz, issue, call, booking, display, idle).
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
 

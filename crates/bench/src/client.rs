@@ -76,11 +76,15 @@ impl Conn {
         method: Method,
         path: &str,
         json: Option<&str>,
+        headers: &[(&str, &str)],
     ) -> anyhow::Result<Reply> {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
             .header("host", &self.host);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(a) = &self.auth {
             req = req.header("authorization", a);
         }
@@ -115,10 +119,20 @@ impl Conn {
     }
 
     pub async fn get(&mut self, path: &str) -> anyhow::Result<Reply> {
-        self.send(Method::GET, path, None).await
+        self.send(Method::GET, path, None, &[]).await
     }
 
     pub async fn post(&mut self, path: &str, json: &str) -> anyhow::Result<Reply> {
-        self.send(Method::POST, path, Some(json)).await
+        self.send(Method::POST, path, Some(json), &[]).await
+    }
+
+    /// A POST with extra headers (an `Idempotency-Key`).
+    pub async fn post_with(
+        &mut self,
+        path: &str,
+        json: &str,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<Reply> {
+        self.send(Method::POST, path, Some(json), headers).await
     }
 }

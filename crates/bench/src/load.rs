@@ -28,14 +28,14 @@ pub struct Plan {
 }
 
 /// Paces one worker and bounds its loop in count and time.
-struct Pacer {
+pub struct Pacer {
     deadline: Instant,
     left: u64,
     tick: Option<tokio::time::Interval>,
 }
 
 impl Pacer {
-    fn new(plan: &Plan, start: Instant) -> Self {
+    pub fn new(plan: &Plan, start: Instant) -> Self {
         let workers = plan.workers.max(1);
         let tick = (plan.rate > 0.0).then(|| {
             let mut i = interval(Duration::from_secs_f64(workers as f64 / plan.rate));
@@ -49,7 +49,7 @@ impl Pacer {
         }
     }
 
-    async fn next(&mut self) -> bool {
+    pub async fn next(&mut self) -> bool {
         if self.left == 0 || Instant::now() >= self.deadline {
             return false;
         }
@@ -123,11 +123,15 @@ pub async fn kiosks(
             let mut numbers = Vec::new();
             let mut pacer = Pacer::new(&plan, start);
             let mut k = w;
+            // Like the kiosk page, every press carries a fresh Idempotency-Key
+            // (so the server also stores the key with each ticket).
+            let run = std::process::id();
             while pacer.next().await {
                 let body = format!(r#"{{"service":"{}"}}"#, services[k % services.len()]);
+                let key = format!("bench-{run}-{w}-{k}");
                 k += 1;
                 let t = Instant::now();
-                match conn.post(&path, &body).await {
+                match conn.post_with(&path, &body, &[("idempotency-key", &key)]).await {
                     Ok(r) if r.status == 201 => {
                         s.record(t.elapsed());
                         match r.json().ok().as_ref().and_then(|v| v["number"].as_str()) {

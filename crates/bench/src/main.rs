@@ -7,6 +7,7 @@
 
 use clap::Parser;
 
+mod booking;
 mod cli;
 mod client;
 mod load;

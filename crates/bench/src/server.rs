@@ -38,15 +38,54 @@ pub fn bench_centre(counters: u16) -> anyhow::Result<CentreSetup> {
     Ok(setup)
 }
 
+/// Booking in the bench centre: 15-minute slots of 20 places over two weeks,
+/// bookable until they start; room for tens of thousands of bookings.
+pub fn bench_booking() -> luot_domain::BookingSettings {
+    luot_domain::BookingSettings {
+        enabled: true,
+        slot_minutes: 15,
+        capacity: 20,
+        horizon_days: BOOKING_DAYS - 1,
+        lead_minutes: 0,
+        bring_note: String::new(),
+        bring_note_en: String::new(),
+    }
+}
+
+/// Days (from today) the bench centre takes bookings for.
+pub const BOOKING_DAYS: u32 = 14;
+
 /// Opens the store, creates the bench centre if the database is empty.
 pub async fn open_seeded(url: &str, counters: u16) -> anyhow::Result<Arc<dyn Store>> {
     let store = luot_store::connect(url, luot_store::Options::default()).await?;
     if store.is_empty().await? {
+        let setup = bench_centre(counters)?;
         store
-            .create_centre(bench_centre(counters)?, jiff::Timestamp::now())
+            .create_centre(setup.clone(), jiff::Timestamp::now())
             .await?;
+        for s in &setup.services {
+            store
+                .set_booking_settings(&setup.centre.code, &s.code, bench_booking())
+                .await?;
+        }
     }
     Ok(store)
+}
+
+/// The server's state for a run: as in production, except that the public
+/// booking routes' per-IP and per-phone rate limits are lifted (every
+/// simulated citizen comes from 127.0.0.1). The per-person booking limits,
+/// which are rules of the store, stay.
+pub fn bench_state(store: Arc<dyn Store>) -> luot_server::AppState {
+    use luot_server::{ratelimit::RateLimiter, state::BookingLimits};
+    let unlimited = || RateLimiter::new(u32::MAX, std::time::Duration::from_millis(1));
+    let mut state = luot_server::AppState::new(store);
+    state.booking_limits = Arc::new(BookingLimits {
+        ip: unlimited(),
+        phone: unlimited(),
+        check_in: unlimited(),
+    });
+    state
 }
 
 /// What the simulated devices sign in with: the administrator (who may use
@@ -97,12 +136,7 @@ pub async fn serve_child(database_url: &str, counters: u16) -> anyhow::Result<()
         let mut stdin = tokio::io::stdin();
         while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
     };
-    luot_server::serve(
-        listener,
-        luot_server::AppState::new(store.clone()),
-        shutdown,
-    )
-    .await?;
+    luot_server::serve(listener, bench_state(store.clone()), shutdown).await?;
     store.close().await;
     Ok(())
 }
@@ -172,7 +206,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = luot_server::AppState::new(store.clone());
+        let state = bench_state(store.clone());
         let task = tokio::spawn(luot_server::serve(listener, state, async {
             let _ = rx.await;
         }));

@@ -1,7 +1,8 @@
 //! Correctness after a run: what the clients saw (every number they were given
 //! is distinct, no number was handed to two counters) and, when the harness owns
 //! the database, what the database holds (no duplicate numbers, no ticket called
-//! twice, every ticket a client was given is there: a reply meant durable).
+//! twice, every ticket a client was given is there: a reply meant durable; no
+//! slot holds more bookings than its capacity).
 
 use std::collections::HashSet;
 
@@ -81,6 +82,19 @@ pub async fn database(url: &str, issued: &[String]) -> anyhow::Result<Vec<Check>
         .map(|r| r.try_get::<String, _>(0))
         .collect::<Result<_, _>>()?;
     let missing = issued.iter().filter(|n| !stored.contains(*n)).count();
+    // Bookings per slot against the service's capacity, and against the
+    // per-slot count the store keeps.
+    let overbooked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT a.service_id, a.slot_start FROM appointments a \
+         JOIN booking_settings b ON b.service_id = a.service_id \
+         WHERE a.status IN ('booked', 'checked_in') \
+         GROUP BY a.service_id, a.slot_start, b.capacity HAVING COUNT(*) > b.capacity) d",
+    )
+    .fetch_one(&mut c)
+    .await?;
+    let bookings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appointments")
+        .fetch_one(&mut c)
+        .await?;
     c.close().await?;
     Ok(vec![
         check(
@@ -97,6 +111,11 @@ pub async fn database(url: &str, issued: &[String]) -> anyhow::Result<Vec<Check>
             "every ticket a client got is stored",
             missing == 0,
             format!("{missing} of {} missing", issued.len()),
+        ),
+        check(
+            "no slot overbooked (database)",
+            overbooked == 0,
+            format!("{bookings} bookings stored, {overbooked} slots over capacity"),
         ),
     ])
 }

@@ -120,9 +120,13 @@ pub async fn connect(
             connected.fetch_add(1, Ordering::Relaxed);
             let _ = ready.send(true).await;
             let mut cursors: Vec<usize> = Vec::new();
+            // Made once: a fresh `changed()` per frame would register and
+            // unregister with the shared watch channel for every frame.
+            let stop = stop_rx.changed();
+            tokio::pin!(stop);
             loop {
                 tokio::select! {
-                    _ = stop_rx.changed() => break,
+                    _ = &mut stop => break,
                     msg = ws.next() => {
                         let Some(Ok(msg)) = msg else { break };
                         let now = Instant::now();
@@ -161,10 +165,7 @@ fn record(text: &str, now: Instant, log: &CallLog, cursors: &mut Vec<usize>, s: 
         }
         return;
     }
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
-    };
-    let Some(counter) = v["counter"].as_u64().and_then(|c| u16::try_from(c).ok()) else {
+    let Some(counter) = counter_of(text) else {
         return;
     };
     let c = usize::from(counter);
@@ -175,6 +176,18 @@ fn record(text: &str, now: Instant, log: &CallLog, cursors: &mut Vec<usize>, s: 
     if let Some(sent) = log.next(counter, &mut cursors[c]) {
         s.record(now.saturating_duration_since(sent));
     }
+}
+
+/// The `"counter":N` of an event, without parsing the whole JSON: ten
+/// thousand frames a second share the CPU with the server under test.
+fn counter_of(text: &str) -> Option<u16> {
+    let at = text.find("\"counter\":")? + "\"counter\":".len();
+    let digits: String = text[at..]
+        .chars()
+        .skip_while(|c| *c == ' ')
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 impl Displays {
