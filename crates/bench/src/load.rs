@@ -131,7 +131,10 @@ pub async fn kiosks(
                 let key = format!("bench-{run}-{w}-{k}");
                 k += 1;
                 let t = Instant::now();
-                match conn.post_with(&path, &body, &[("idempotency-key", &key)]).await {
+                match conn
+                    .post_with(&path, &body, &[("idempotency-key", &key)])
+                    .await
+                {
                     Ok(r) if r.status == 201 => {
                         s.record(t.elapsed());
                         match r.json().ok().as_ref().and_then(|v| v["number"].as_str()) {

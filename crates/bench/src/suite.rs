@@ -197,7 +197,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         called.extend(s.calls.into_iter().map(|(n, _, _)| n));
     }
     let booking = if args.wants("booking") && args.bookers > 0 {
-        Some(booking_phase(&args, addr, &services, secs, healthz_rate, &mut http_rows, &mut results).await?)
+        Some(
+            booking_phase(
+                &args,
+                addr,
+                &services,
+                secs,
+                healthz_rate,
+                &mut http_rows,
+                &mut results,
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -266,14 +277,25 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
 
     judge(&args, &db, healthz_rate, issue_figures, &mut results);
     if let Some(b) = booking {
-        let exact = b.race.as_ref().is_none_or(|r| r.won == r.capacity && r.stats.errors == 0);
+        let exact = b
+            .race
+            .as_ref()
+            .is_none_or(|r| r.won == r.capacity && r.stats.errors == 0);
         let race = match &b.race {
-            Some(r) => format!("race: {} of {} won {} places", r.won, r.won + r.full, r.capacity),
+            Some(r) => format!(
+                "race: {} of {} won {} places",
+                r.won,
+                r.won + r.full,
+                r.capacity
+            ),
             None => "no race".into(),
         };
         results.targets.push(Target::new(
             "booking: >= 2,000/s spread over slots; the race on one slot stays exact",
-            format!("{:.0}/s over {} slots, p99 {:.1} ms; {race}", b.rate, b.slots, b.p99),
+            format!(
+                "{:.0}/s over {} slots, p99 {:.1} ms; {race}",
+                b.rate, b.slots, b.p99
+            ),
             Some(b.rate >= 2000.0 && b.errors == 0 && exact),
         ));
     }
@@ -475,18 +497,30 @@ async fn booking_phase(
     results.checks.push(crate::verify::Check {
         what: "no slot overbooked (client view)".into(),
         ok: over == 0,
-        detail: format!("{} bookings over {} slots, {over} slots over capacity", b.stats.count() - b.full, slots.len()),
+        detail: format!(
+            "{} bookings over {} slots, {over} slots over capacity",
+            b.stats.count() - b.full,
+            slots.len()
+        ),
     });
-    results.extras.extend(crate::stats::error_samples(&[&b.stats]));
+    results
+        .extras
+        .extend(crate::stats::error_samples(&[&b.stats]));
     let race = match raced {
         Some(slot) => {
-            eprintln!("luot-bench: {} citizens racing for one slot of {}", args.race, slot.capacity);
+            eprintln!(
+                "luot-bench: {} citizens racing for one slot of {}",
+                args.race, slot.capacity
+            );
             let r = booking::race(addr, &args.centre, &slot, args.race, 50_000_000).await;
             http_rows.push(Row::of(&r.stats, healthz_rate));
             results.checks.push(crate::verify::Check {
                 what: "race for one slot: exactly its capacity won".into(),
                 ok: r.won == r.capacity && r.stats.errors == 0,
-                detail: format!("{} citizens, {} won, {} told slot_full, capacity {}", args.race, r.won, r.full, r.capacity),
+                detail: format!(
+                    "{} citizens, {} won, {} told slot_full, capacity {}",
+                    args.race, r.won, r.full, r.capacity
+                ),
             });
             Some(r)
         }

@@ -30,9 +30,9 @@ use axum::{
     routing::get,
     Router,
 };
+use futures::SinkExt;
 use luot_domain::CentreCode;
 use serde::Deserialize;
-use futures::SinkExt;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::display::{self, DisplaySnapshot};

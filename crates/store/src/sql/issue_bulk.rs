@@ -394,12 +394,7 @@ async fn insert_events(c: &mut AnyConnection, plans: &[Plan<'_>]) -> Result<Hash
         let mut q = sqlx::query(&sql);
         let mut kinds = HashMap::with_capacity(chunk.len());
         for p in chunk {
-            let kind = tickets::issued_event(
-                p.svc,
-                p.cmd,
-                &p.number,
-                p.checked.priority.is_some(),
-            );
+            let kind = tickets::issued_event(p.svc, p.cmd, &p.number, p.checked.priority.is_some());
             q = q
                 .bind(p.centre.id)
                 .bind(p.ticket_id)
@@ -477,7 +472,9 @@ async fn positions(
                 slot_start: None,
                 queued_at,
             };
-            out.push(tickets::position_and_eta(c, &key, p.cmd.now, p.svc.mean_service_minutes).await?);
+            out.push(
+                tickets::position_and_eta(c, &key, p.cmd.now, p.svc.mean_service_minutes).await?,
+            );
             continue;
         }
         let behind = later

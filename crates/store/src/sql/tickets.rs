@@ -74,7 +74,12 @@ pub fn number_for(svc: &ServiceRow, seq: i64) -> Result<String> {
 }
 
 /// The event a new ticket appends.
-pub fn issued_event(svc: &ServiceRow, cmd: &IssueTicket, number: &str, priority: bool) -> EventKind {
+pub fn issued_event(
+    svc: &ServiceRow,
+    cmd: &IssueTicket,
+    number: &str,
+    priority: bool,
+) -> EventKind {
     EventKind::TicketIssued {
         number: number.to_owned(),
         service: svc.code(),
@@ -193,7 +198,8 @@ pub async fn issue(
         super::kiosk::enqueue(c, device_id, ticket_id, cmd.now).await?;
     }
     let kind = issued_event(&svc, &cmd, &number, priority.is_some());
-    let event = events::append(c, &centre, kind, Some(ticket_id), None, &cmd.actor, cmd.now).await?;
+    let event =
+        events::append(c, &centre, kind, Some(ticket_id), None, &cmd.actor, cmd.now).await?;
     let key = QueueKey {
         id: ticket_id,
         service_id: svc.id,
@@ -344,9 +350,7 @@ pub async fn position_and_eta(
              + (SELECT COUNT(*) {WAITING_IN} AND {PRIORITY} AND {before})"
         )
     } else {
-        format!(
-            "{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})"
-        )
+        format!("{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})")
     };
     let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&with_eta_sql(&ahead))
         .bind(t.service_id)

@@ -80,7 +80,12 @@ async fn batches_of_tickets_stay_gap_free_and_idempotent() {
                 .map(|v| seq(&v.number))
                 .collect();
             seqs.sort_unstable();
-            assert_eq!(seqs, (1..=want as u32).collect::<Vec<_>>(), "{} {svc}", b.name);
+            assert_eq!(
+                seqs,
+                (1..=want as u32).collect::<Vec<_>>(),
+                "{} {svc}",
+                b.name
+            );
         }
         // Positions: nobody was called, so a normal ticket has every priority
         // ticket of its service ahead plus the normal ones issued before it.
@@ -150,11 +155,7 @@ async fn batches_of_tickets_stay_gap_free_and_idempotent() {
         assert_eq!(events.len(), N, "{}: a retry issued a ticket", b.name);
 
         // A new key used twice in one wave: one ticket.
-        let twice = issue_all(
-            &s,
-            vec![cmd("A", Some("fresh".into()), None); 5],
-        )
-        .await;
+        let twice = issue_all(&s, vec![cmd("A", Some("fresh".into()), None); 5]).await;
         let numbers: HashSet<_> = twice.into_iter().map(|r| r.unwrap().number).collect();
         assert_eq!(numbers.len(), 1, "{}", b.name);
         s.close().await;
