@@ -110,14 +110,16 @@ struct Plan<'a> {
     ticket_id: i64,
 }
 
+/// A centre and its services by code (`None` in the map: no such centre).
+type Loaded = (CentreRow, HashMap<String, ServiceRow>);
+
 /// Per command, its view and event, or `None` for the single path.
 async fn issue_all(
     c: &mut AnyConnection,
     cmds: &[&IssueTicket],
 ) -> Result<Vec<Option<(TicketView, Event)>>> {
     // Centres and their services, each read once.
-    let mut centres: HashMap<&CentreCode, Option<(CentreRow, HashMap<String, ServiceRow>)>> =
-        HashMap::new();
+    let mut centres: HashMap<&CentreCode, Option<Loaded>> = HashMap::new();
     for cmd in cmds {
         if centres.contains_key(&cmd.centre) {
             continue;
