@@ -210,3 +210,90 @@ pub async fn race(
     out.stats.elapsed = start.elapsed();
     out
 }
+
+/// What the booking phase measured, for the targets.
+pub struct Figures {
+    pub rate: f64,
+    pub p99: f64,
+    pub errors: u64,
+    pub slots: usize,
+    pub race: Option<Race>,
+}
+
+/// Citizens book spread over every free slot of the horizon, then a crowd
+/// races for one slot (kept out of the spread so its capacity is whole).
+pub async fn phase(
+    args: &crate::cli::RunArgs,
+    addr: std::net::SocketAddr,
+    services: &[String],
+    secs: std::time::Duration,
+    healthz_rate: f64,
+    http_rows: &mut Vec<crate::stats::Row>,
+    results: &mut crate::report::Results,
+) -> anyhow::Result<Figures> {
+    let mut slots = free_slots(addr, &args.centre, services, crate::server::BOOKING_DAYS).await?;
+    let raced = if args.race > 0 { slots.pop() } else { None };
+    anyhow::ensure!(!slots.is_empty(), "no free slots to book");
+    eprintln!(
+        "luot-bench: {} citizens booking over {} free slots, {secs:?}",
+        args.bookers,
+        slots.len()
+    );
+    let plan = Plan {
+        workers: args.bookers,
+        duration: secs,
+        rate: args.booking_rate,
+        max_ops: args.max_ops,
+    };
+    let b = spread(addr, &args.centre, &slots, plan).await;
+    http_rows.push(crate::stats::Row::of(&b.stats, healthz_rate));
+    let over = b
+        .per_slot
+        .iter()
+        .zip(&slots)
+        .filter(|(n, s)| **n > s.capacity)
+        .count();
+    results.extras.push((
+        "bookings answered 409 slot_full (slot filled meanwhile)".into(),
+        b.full.to_string(),
+    ));
+    results.checks.push(crate::verify::Check {
+        what: "no slot overbooked (client view)".into(),
+        ok: over == 0,
+        detail: format!(
+            "{} bookings over {} slots, {over} slots over capacity",
+            b.stats.count() - b.full,
+            slots.len()
+        ),
+    });
+    results
+        .extras
+        .extend(crate::stats::error_samples(&[&b.stats]));
+    let race = match raced {
+        Some(slot) => {
+            eprintln!(
+                "luot-bench: {} citizens racing for one slot of {}",
+                args.race, slot.capacity
+            );
+            let r = race(addr, &args.centre, &slot, args.race, 50_000_000).await;
+            http_rows.push(crate::stats::Row::of(&r.stats, healthz_rate));
+            results.checks.push(crate::verify::Check {
+                what: "race for one slot: exactly its capacity won".into(),
+                ok: r.won == r.capacity && r.stats.errors == 0,
+                detail: format!(
+                    "{} citizens, {} won, {} told slot_full, capacity {}",
+                    args.race, r.won, r.full, r.capacity
+                ),
+            });
+            Some(r)
+        }
+        None => None,
+    };
+    Ok(Figures {
+        rate: b.stats.rate(),
+        p99: b.stats.ms(0.99),
+        errors: b.stats.errors,
+        slots: slots.len(),
+        race,
+    })
+}

@@ -198,7 +198,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     }
     let booking = if args.wants("booking") && args.bookers > 0 {
         Some(
-            booking_phase(
+            crate::booking::phase(
                 &args,
                 addr,
                 &services,
@@ -444,95 +444,6 @@ async fn display_phase(
     }
     let called: Vec<String> = c.calls.into_iter().map(|(num, _, _)| num).collect();
     Ok(Some((rows, extras, (p99, n), called, k.numbers)))
-}
-
-/// What the booking phase measured, for the targets.
-struct BookingFigures {
-    rate: f64,
-    p99: f64,
-    errors: u64,
-    slots: usize,
-    race: Option<crate::booking::Race>,
-}
-
-/// Citizens book spread over every free slot of the horizon, then a crowd
-/// races for one slot (kept out of the spread so its capacity is whole).
-async fn booking_phase(
-    args: &RunArgs,
-    addr: std::net::SocketAddr,
-    services: &[String],
-    secs: Duration,
-    healthz_rate: f64,
-    http_rows: &mut Vec<Row>,
-    results: &mut Results,
-) -> anyhow::Result<BookingFigures> {
-    use crate::booking;
-    let mut slots =
-        booking::free_slots(addr, &args.centre, services, crate::server::BOOKING_DAYS).await?;
-    let raced = if args.race > 0 { slots.pop() } else { None };
-    anyhow::ensure!(!slots.is_empty(), "no free slots to book");
-    eprintln!(
-        "luot-bench: {} citizens booking over {} free slots, {secs:?}",
-        args.bookers,
-        slots.len()
-    );
-    let plan = Plan {
-        workers: args.bookers,
-        duration: secs,
-        rate: args.booking_rate,
-        max_ops: args.max_ops,
-    };
-    let b = booking::spread(addr, &args.centre, &slots, plan).await;
-    http_rows.push(Row::of(&b.stats, healthz_rate));
-    let over = b
-        .per_slot
-        .iter()
-        .zip(&slots)
-        .filter(|(n, s)| **n > s.capacity)
-        .count();
-    results.extras.push((
-        "bookings answered 409 slot_full (slot filled meanwhile)".into(),
-        b.full.to_string(),
-    ));
-    results.checks.push(crate::verify::Check {
-        what: "no slot overbooked (client view)".into(),
-        ok: over == 0,
-        detail: format!(
-            "{} bookings over {} slots, {over} slots over capacity",
-            b.stats.count() - b.full,
-            slots.len()
-        ),
-    });
-    results
-        .extras
-        .extend(crate::stats::error_samples(&[&b.stats]));
-    let race = match raced {
-        Some(slot) => {
-            eprintln!(
-                "luot-bench: {} citizens racing for one slot of {}",
-                args.race, slot.capacity
-            );
-            let r = booking::race(addr, &args.centre, &slot, args.race, 50_000_000).await;
-            http_rows.push(Row::of(&r.stats, healthz_rate));
-            results.checks.push(crate::verify::Check {
-                what: "race for one slot: exactly its capacity won".into(),
-                ok: r.won == r.capacity && r.stats.errors == 0,
-                detail: format!(
-                    "{} citizens, {} won, {} told slot_full, capacity {}",
-                    args.race, r.won, r.full, r.capacity
-                ),
-            });
-            Some(r)
-        }
-        None => None,
-    };
-    Ok(BookingFigures {
-        rate: b.stats.rate(),
-        p99: b.stats.ms(0.99),
-        errors: b.stats.errors,
-        slots: slots.len(),
-        race,
-    })
 }
 
 /// The targets of issue 8 that this run measured.

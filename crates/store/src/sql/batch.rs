@@ -1,5 +1,5 @@
 //! One group-commit batch: BEGIN, the batch's issue commands together (see
-//! issue_bulk.rs), every other command in its own SAVEPOINT, COMMIT.
+//! issue_bulk/), every other command in its own SAVEPOINT, COMMIT.
 //! Split from writer.rs, which owns the connection's life; this owns one
 //! transaction's.
 

@@ -19,7 +19,7 @@ pub const GROUP_SQL: &str = "CASE WHEN slot_start IS NOT NULL AND slot_start <= 
      WHEN priority IS NOT NULL THEN 1 ELSE 2 END";
 
 /// What issuing decides before it writes a row; shared by the single path
-/// here and the bulk path (issue_bulk.rs), so both refuse the same commands.
+/// here and the bulk path (issue_bulk/), so both refuse the same commands.
 pub struct Checked {
     /// The centre's code of the priority class, if any.
     pub priority: Option<PriorityCode>,
@@ -124,7 +124,7 @@ impl Fresh<'_> {
     }
 }
 
-/// Issues one ticket. The writer's bulk path (issue_bulk.rs) issues most
+/// Issues one ticket. The writer's bulk path (issue_bulk/) issues most
 /// tickets; this is the path for what it leaves: retries of a known
 /// Idempotency-Key, refusals, a daily cap reached.
 pub async fn issue(

@@ -1,7 +1,7 @@
 //! The single writer with group commit. SQLite allows one writer at a time, and
 //! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task owns the write connection,
 //! takes every command waiting in its channel, runs them within one transaction
-//! (issue commands together, in a few set-based statements, see issue_bulk.rs;
+//! (issue commands together, in a few set-based statements, see issue_bulk/;
 //! every other command inside its own SAVEPOINT), and commits them together
 //! with a single sync. A reply
 //! (and the command's events) go out only after that commit: a reply means durable.
@@ -116,7 +116,7 @@ impl Writer {
     }
 
     /// Issues a ticket in the next batch, together with the batch's other
-    /// issue commands (issue_bulk.rs); returns it after the commit. An audited
+    /// issue commands (issue_bulk/); returns it after the commit. An audited
     /// issue (staff) takes the single path, its audit row in its savepoint.
     pub async fn issue(&self, cmd: IssueTicket) -> Result<TicketView> {
         if !self.is_connected() {
