@@ -74,6 +74,13 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0.0)]
     pub issue_rate: f64,
 
+    /// After issuing flat out, the kiosks issue again paced at this share of the
+    /// rate they reached (0 = skip): the latency a kiosk sees when the server
+    /// is not saturated. Flat out, kiosks in a closed loop mostly measure their
+    /// own queue (mean latency = kiosks / rate).
+    #[arg(long, default_value_t = 0.5)]
+    pub paced_share: f64,
+
     /// Counters calling and completing (each its own connection and counter).
     #[arg(long, default_value_t = 16)]
     pub counters: u16,

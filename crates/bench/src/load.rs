@@ -110,6 +110,8 @@ pub async fn kiosks(
     plan: Plan,
     auth: Option<String>,
 ) -> Issued {
+    static PHASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let phase = PHASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
     let path = format!("/api/v1/centres/{centre}/tickets");
     let mut set = JoinSet::new();
@@ -124,11 +126,12 @@ pub async fn kiosks(
             let mut pacer = Pacer::new(&plan, start);
             let mut k = w;
             // Like the kiosk page, every press carries a fresh Idempotency-Key
-            // (so the server also stores the key with each ticket).
-            let run = std::process::id();
+            // (so the server also stores the key with each ticket), unique in
+            // this run and phase.
+            let run = (std::process::id(), phase);
             while pacer.next().await {
                 let body = format!(r#"{{"service":"{}"}}"#, services[k % services.len()]);
-                let key = format!("bench-{run}-{w}-{k}");
+                let key = format!("bench-{}-{}-{w}-{k}", run.0, run.1);
                 k += 1;
                 let t = Instant::now();
                 match conn
