@@ -38,6 +38,8 @@ pub struct AppState {
     /// Ticket logos converted for the printer, so `ticket.png` and the kiosk
     /// agent convert a logo once per version instead of once per ticket.
     pub logos: Arc<crate::printing::LogoCache>,
+    /// Device tokens recently read, so kiosks do not cost a read per request.
+    pub devices: Arc<crate::auth::device_cache::DeviceCache>,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -78,6 +80,7 @@ impl AppState {
             shutdown: Arc::new(watch::channel(false).0),
             auth: Arc::new(AuthConfig::default()),
             booking_limits: Arc::new(BookingLimits::default()),
+            devices: Arc::default(),
             logos: Arc::default(),
         }
     }

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::{error::ApiError, ratelimit::RateLimiter, state::AppState};
 
 pub mod bootstrap;
+pub mod device_cache;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
@@ -252,12 +253,16 @@ async fn by_token(state: &AppState, token: &str) -> Result<Option<Caller>, ApiEr
         return Ok(None);
     }
     if token.starts_with(tokens::DEVICE_PREFIX) {
-        let Some(d) = state
-            .store
-            .device_by_token(&tokens::hash_token(token))
-            .await?
-        else {
-            return Ok(None);
+        let hash = tokens::hash_token(token);
+        let d = match state.devices.get(&hash) {
+            Some(d) => d,
+            None => {
+                let Some(d) = state.store.device_by_token(&hash).await? else {
+                    return Ok(None);
+                };
+                state.devices.put(hash.clone(), d.clone());
+                d
+            }
         };
         if d.revoked {
             return Ok(None);
@@ -268,6 +273,7 @@ async fn by_token(state: &AppState, token: &str) -> Result<Option<Caller>, ApiEr
             .is_none_or(|t| now.as_microsecond() - t.as_microsecond() > sessions::TOUCH_EVERY_US);
         if stale {
             state.store.touch_device(d.id, now).await?;
+            state.devices.seen(&hash, now);
         }
         return Ok(Some(Caller::Device(d.into())));
     }

@@ -151,5 +151,6 @@ pub async fn revoke(
             state.store.revoke_device(id, state.now()),
         )
         .await?;
+    state.devices.forget(id);
     Ok(Json(d))
 }
