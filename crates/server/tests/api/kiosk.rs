@@ -177,10 +177,10 @@ async fn a_kiosk_unheard_for_a_while_is_shown_disconnected() {
     let app = spawn_app().await;
     let mut ws = connect_agent(&app, &app.kiosk_token, luot_print::Paper::Mm80).await;
     let connected = |me: &Value| me["health"]["connected"].clone();
-    // The hello is recorded (the agent answers it with pending jobs, if any).
+    // Wait until the hello is recorded (it names the agent's version).
     let mut me = kiosk_me(&app, &app.kiosk_token).await;
-    for _ in 0..100 {
-        if connected(&me) == json!(true) {
+    for _ in 0..200 {
+        if me["health"]["version"] == json!("test") {
             break;
         }
         me = kiosk_me(&app, &app.kiosk_token).await;

@@ -5,7 +5,8 @@
 //! write transaction begins.
 //!
 //! SQLite is the embedded default: one file, WAL mode, every commit synced
-//! (`synchronous = FULL`) so a reply means durable. Writes go through the
+//! before its reply so a reply means durable (durable.rs syncs the WAL while
+//! the writer runs the next batch; `synchronous = FULL` where it cannot). Writes go through the
 //! group-commit [`writer::Writer`]; reads use a small pool that WAL lets run
 //! beside the writer.
 //!
@@ -33,6 +34,7 @@ mod batch;
 mod booking;
 mod counters;
 mod display;
+mod durable;
 mod events;
 mod feedback;
 mod health;
@@ -56,6 +58,9 @@ const EVENT_BUFFER: usize = 16_384;
 /// memory: in temp files they cost a file create, writes and a close per
 /// command. They only ever matter to the open transaction, never to a crash.
 const SQLITE_PRAGMAS: &str = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
+/// The write connection when durable.rs syncs the WAL after each commit.
+const SQLITE_WRITE_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +96,7 @@ impl SqlStore {
     /// Opens `url`, creating (SQLite) and migrating the database as needed.
     pub async fn open(url: &str, options: Options) -> Result<Self> {
         sqlx::any::install_default_drivers();
+        let mut durable = None;
         let (backend, url) = if postgres::is_postgres_url(url) {
             // Several processes may start at once: sqlx's migrator holds an
             // advisory lock while it runs.
@@ -103,8 +109,10 @@ impl SqlStore {
             (Backend::Postgres, url.to_owned())
         } else {
             let url = sqlite_url(url);
-            let mut conn = SqliteConnectOptions::from_str(&url)
-                .map_err(|e| Error::Unavailable(e.to_string()))?
+            let sqlite = SqliteConnectOptions::from_str(&url)
+                .map_err(|e| Error::Unavailable(e.to_string()))?;
+            durable = durable::for_sqlite(sqlite.get_filename());
+            let mut conn = sqlite
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -119,7 +127,13 @@ impl SqlStore {
             (Backend::Sqlite, url)
         };
         let (read_settings, write_settings): (String, String) = match backend {
-            Backend::Sqlite => (SQLITE_PRAGMAS.into(), SQLITE_PRAGMAS.into()),
+            Backend::Sqlite => {
+                let write = match durable {
+                    Some(_) => SQLITE_WRITE_PRAGMAS,
+                    None => SQLITE_PRAGMAS,
+                };
+                (SQLITE_PRAGMAS.into(), write.into())
+            }
             Backend::Postgres => (
                 postgres::read_settings(options.statement_timeout),
                 postgres::write_settings(options.statement_timeout),
@@ -168,6 +182,7 @@ impl SqlStore {
                     timeout: None,
                     connect_timeout: options.acquire_timeout,
                     publish,
+                    durable,
                 };
                 (config, None)
             }
@@ -200,6 +215,7 @@ impl SqlStore {
                     timeout,
                     connect_timeout: options.acquire_timeout,
                     publish,
+                    durable: None,
                 };
                 (config, Some(relay))
             }

@@ -4,7 +4,8 @@
 //! (issue commands together, in a few set-based statements, see issue_bulk/;
 //! every other command inside its own SAVEPOINT), and commits them together
 //! with a single sync. A reply
-//! (and the command's events) go out only after that commit: a reply means durable.
+//! (and the command's events) go out only after that commit is on disk: a reply
+//! means durable. On SQLite the sync runs beside the next batch (durable.rs).
 //!
 //! One command failing rolls back to its savepoint and leaves the others in the
 //! batch untouched. A command that panics is caught and answered with an error, so
@@ -27,6 +28,7 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::{self, BatchError, Job};
+use super::durable::SyncFn;
 use super::issue_bulk::IssueJob;
 use crate::{Error, IssueTicket, Result, TicketView};
 
@@ -60,6 +62,44 @@ pub struct Config {
     /// How long one reconnection attempt may take.
     pub connect_timeout: Duration,
     pub publish: Publish,
+    /// SQLite: commits are not synced by COMMIT itself; this syncs them while
+    /// the next batch runs, and a batch's replies and events wait for it
+    /// (see durable.rs). `None`: COMMIT is durable on its own.
+    pub durable: Option<SyncFn>,
+}
+
+/// A committed batch waiting for its sync: its events (in id order) and the
+/// replies of its commands.
+struct Committed {
+    events: Vec<Event>,
+    replies: Vec<Box<dyn FnOnce(Result<()>) + Send>>,
+}
+
+/// Syncs committed batches in commit order, then publishes their events and
+/// answers their commands. One sync covers every batch committed before it.
+async fn syncer(mut rx: mpsc::Receiver<Committed>, sync: SyncFn, publish: Publish) {
+    let mut done = Vec::new();
+    while rx.recv_many(&mut done, 256).await > 0 {
+        let f = sync.clone();
+        let synced = match tokio::task::spawn_blocking(move || f()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "committed writes could not be synced to disk");
+        }
+        for c in done.drain(..) {
+            if !c.events.is_empty() {
+                (publish)(c.events);
+            }
+            for reply in c.replies {
+                reply(synced.clone().map_err(|e| {
+                    Error::Unavailable(format!("the commit could not be synced to disk: {e}"))
+                }));
+            }
+        }
+    }
 }
 
 enum Msg {
@@ -81,7 +121,11 @@ impl Writer {
     pub fn spawn(conn: AnyConnection, config: Config) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let connected = Arc::new(AtomicBool::new(true));
-        let handle = tokio::spawn(run(conn, config, rx, connected.clone()));
+        let syncer = config.durable.clone().map(|sync| {
+            let (tx, rx) = mpsc::channel(64);
+            (tx, tokio::spawn(syncer(rx, sync, config.publish.clone())))
+        });
+        let handle = tokio::spawn(run(conn, config, rx, connected.clone(), syncer));
         (
             Self {
                 jobs: tx,
@@ -169,6 +213,7 @@ async fn run(
     config: Config,
     mut rx: mpsc::Receiver<Msg>,
     connected: Arc<AtomicBool>,
+    syncer: Option<(mpsc::Sender<Committed>, tokio::task::JoinHandle<()>)>,
 ) {
     let mut conn = Some(conn);
     let mut msgs = Vec::with_capacity(MAX_BATCH);
@@ -223,11 +268,25 @@ async fn run(
                     .collect();
                 // Published in commit order: the bulk issue ran before the rest.
                 events.sort_by_key(|e| e.id);
-                if !events.is_empty() {
-                    (config.publish)(events);
-                }
-                for o in outcomes {
-                    (o.reply)(Ok(()));
+                let replies: Vec<_> = outcomes.into_iter().map(|o| o.reply).collect();
+                match &syncer {
+                    Some((to_sync, _)) => {
+                        // Back-pressure: at most 64 batches wait for a sync.
+                        let batch = Committed { events, replies };
+                        if let Err(mpsc::error::SendError(batch)) = to_sync.send(batch).await {
+                            for reply in batch.replies {
+                                reply(Err(Error::Unavailable("the store is shut down".into())));
+                            }
+                        }
+                    }
+                    None => {
+                        if !events.is_empty() {
+                            (config.publish)(events);
+                        }
+                        for reply in replies {
+                            reply(Ok(()));
+                        }
+                    }
                 }
                 false
             }
@@ -262,6 +321,11 @@ async fn run(
     if let Some(c) = conn {
         let _ = c.close().await;
     }
+    // Every committed batch is synced and answered before close completes.
+    if let Some((to_sync, task)) = syncer {
+        drop(to_sync);
+        let _ = task.await;
+    }
     if let Some(done) = close {
         let _ = done.send(());
     }
@@ -279,4 +343,92 @@ async fn reconnect(config: &Config) -> Option<AnyConnection> {
 async fn alive(c: &mut AnyConnection, config: &Config) -> bool {
     let t = config.timeout.unwrap_or(Duration::from_secs(5));
     matches!(tokio::time::timeout(t, c.ping()).await, Ok(Ok(())))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use futures::FutureExt;
+    use luot_domain::{CentreCode, EventKind};
+
+    use super::*;
+
+    /// With a separate sync, a command's reply and events wait for the sync
+    /// that follows its commit, and the writer is not blocked meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn replies_and_events_wait_for_the_sync() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let connect: Connect = Arc::new(move || {
+            let url = url.clone();
+            async move { AnyConnection::connect(&url).await }.boxed()
+        });
+        let conn = connect().await.unwrap();
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (called_tx, called) = std::sync::mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        let called_tx = Mutex::new(called_tx);
+        let sync: SyncFn = Arc::new(move || {
+            let _ = called_tx.lock().unwrap().send(());
+            let _ = gate.lock().unwrap().recv();
+            Ok(())
+        });
+        let published = Arc::new(Mutex::new(Vec::new()));
+        let seen = published.clone();
+        let publish: Publish = Arc::new(move |events: Vec<Event>| {
+            seen.lock().unwrap().extend(events.iter().map(|e| e.id));
+        });
+        let config = Config {
+            connect,
+            begin: "BEGIN IMMEDIATE",
+            after_begin: None,
+            before_commit: None,
+            timeout: None,
+            connect_timeout: Duration::from_secs(5),
+            publish,
+            durable: Some(sync),
+        };
+        let (writer, _task) = Writer::spawn(conn, config);
+        let event = |id| Event {
+            id,
+            centre: CentreCode::parse("mo-cay").unwrap(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            kind: EventKind::ConfigChanged,
+        };
+        let command = |sql: &'static str, id: i64| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(move |c| {
+                        async move {
+                            sqlx::query(sql).execute(&mut *c).await?;
+                            Ok(((), vec![event(id)]))
+                        }
+                        .boxed()
+                    })
+                    .await
+            })
+        };
+        let first = command("CREATE TABLE t (x INTEGER)", 1);
+        let wait = |rx: std::sync::mpsc::Receiver<()>| {
+            tokio::task::spawn_blocking(move || {
+                rx.recv_timeout(Duration::from_secs(10)).unwrap();
+                rx
+            })
+        };
+        let called = wait(called).await.unwrap();
+        // Committed, not yet synced: no reply, no event.
+        assert!(!first.is_finished());
+        assert!(published.lock().unwrap().is_empty());
+        // The writer takes the next command meanwhile; it waits for its own sync.
+        let second = command("INSERT INTO t VALUES (1)", 2);
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        let _called = wait(called).await.unwrap();
+        release.send(()).unwrap();
+        second.await.unwrap().unwrap();
+        assert_eq!(*published.lock().unwrap(), [1, 2]);
+    }
 }
