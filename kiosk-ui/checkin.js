@@ -13,7 +13,9 @@
 //
 // Options: centre (code), authorization (Authorization header value, optional),
 // lang ('vi' | 'en'), onTicket(outcome) after a check-in, onWalkIn(service) when
-// the citizen is too late and taps "take a normal ticket", fetch (for tests).
+// the citizen is too late and taps "take a normal ticket", keypad (true on a
+// touch kiosk: an on-screen keypad of the code's letters and digits, since a
+// kiosk browser has no keyboard), fetch (for tests).
 
 const TEXT = {
   vi: {
@@ -23,7 +25,7 @@ const TEXT = {
     early: 'Bạn đến sớm. Vui lòng quay lại xác nhận từ {time}', late: 'Đã quá giờ hẹn. Vui lòng lấy số thứ tự thông thường',
     walk_in: 'Lấy số thông thường', not_found: 'Không tìm thấy lịch hẹn hôm nay với mã hoặc thẻ này',
     invalid: 'Không đọc được mã. Vui lòng thử lại', network: 'Không kết nối được máy chủ, vui lòng thử lại',
-    slot: 'Giờ hẹn',
+    slot: 'Giờ hẹn', erase: 'Xóa', clear: 'Xóa hết',
   },
   en: {
     title: 'Check in a booking', hint: 'Type your booking code, or scan the booking QR or the QR on your citizen ID card',
@@ -32,7 +34,7 @@ const TEXT = {
     early: 'You are early. Please check in from {time}', late: 'Your time has passed. Please take a normal ticket',
     walk_in: 'Take a normal ticket', not_found: 'No booking today for this code or card',
     invalid: 'Could not read the code. Please try again', network: 'Cannot reach the server, please retry',
-    slot: 'Appointment time',
+    slot: 'Appointment time', erase: 'Delete', clear: 'Clear',
   },
 };
 
@@ -41,6 +43,10 @@ function el(tag, props = {}, ...children) {
   e.append(...children.filter((c) => c !== null && c !== undefined));
   return e;
 }
+
+/** The letters and digits of booking codes: no 0/O, 1/I (see crates/domain/src/booking.rs). */
+export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const CODE_LENGTH = 6;
 
 /** Where a scan goes: a CCCD payload (has `|`) or a booking code (a URL's last part). */
 export function classify(raw) {
@@ -57,6 +63,13 @@ export function renderCheckIn(root, opts = {}) {
   const tx = (k, vars = {}) => TEXT[lang][k].replace(/\{(\w+)\}/g, (_, v) => vars[v] ?? '');
   const fmtTime = (iso, tz) => new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'vi-VN',
     { timeZone: tz || 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+  // "07:00", or "07:00 27/11" when that is not today: a booking for tomorrow
+  // must not read as "come back at 07:00" today.
+  const fmtWhen = (iso, tz) => {
+    const day = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: tz || 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit' }).format(d);
+    const at = new Date(iso);
+    return day(at) === day(new Date()) ? fmtTime(iso, tz) : `${fmtTime(iso, tz)} ${day(at)}`;
+  };
 
   const input = el('input', { type: 'text', autocomplete: 'off', spellcheck: false, className: 'checkin-input' });
   input.setAttribute('aria-label', tx('code'));
@@ -66,9 +79,36 @@ export function renderCheckIn(root, opts = {}) {
   result.dataset.testid = 'checkin-result';
   const title = el('h2', { textContent: tx('title') });
   const hint = el('p', { className: 'checkin-hint', textContent: tx('hint') });
-  const form = el('form', { className: 'checkin' }, title, hint, input, button, result);
+  const keypad = opts.keypad ? renderKeypad() : null;
+  const form = el('form', { className: 'checkin' }, title, hint, el('div', { className: 'checkin-entry' }, input, button), keypad, result);
   form.setAttribute('novalidate', '');
   root.replaceChildren(form);
+
+  // Keys type into the input and keep the focus there, so a scanner can still
+  // "type" a QR at any moment; the system keyboard stays hidden (inputmode none).
+  function renderKeypad() {
+    input.inputMode = 'none';
+    const key = (label, value, className = 'checkin-key') => {
+      const b = el('button', { type: 'button', className, textContent: label });
+      b.dataset.key = value;
+      b.addEventListener('pointerdown', (ev) => ev.preventDefault());
+      b.addEventListener('click', () => press(value));
+      return b;
+    };
+    const erase = key(tx('erase'), 'erase', 'checkin-key wide');
+    const clear = key(tx('clear'), 'clear', 'checkin-key wide');
+    const pad = el('div', { className: 'checkin-keypad' }, ...[...CODE_ALPHABET].map((c) => key(c, c)), erase, clear);
+    pad.dataset.testid = 'checkin-keypad';
+    pad.relabel = () => { erase.textContent = tx('erase'); clear.textContent = tx('clear'); };
+    return pad;
+  }
+
+  function press(value) {
+    if (value === 'erase') input.value = input.value.slice(0, -1);
+    else if (value === 'clear') input.value = '';
+    else if (input.value.length < CODE_LENGTH) input.value += value;
+    input.focus();
+  }
 
   function show(...nodes) { result.replaceChildren(...nodes); }
 
@@ -104,7 +144,7 @@ export function renderCheckIn(root, opts = {}) {
       opts.onTicket?.(data);
       return;
     }
-    if (data?.code === 'too_early') return show(el('p', { className: 'checkin-error', textContent: tx('early', { time: fmtTime(data.come_back_at) }) }));
+    if (data?.code === 'too_early') return show(el('p', { className: 'checkin-error', textContent: tx('early', { time: fmtWhen(data.come_back_at) }) }));
     if (data?.code === 'too_late') {
       const walk = el('button', { type: 'button', className: 'checkin-walk-in', textContent: tx('walk_in') });
       walk.addEventListener('click', () => opts.onWalkIn?.(data.walk_in?.service));
@@ -120,7 +160,15 @@ export function renderCheckIn(root, opts = {}) {
 
   return {
     /** Switches the panel's language. */
-    setLang(l) { lang = l === 'en' ? 'en' : 'vi'; title.textContent = tx('title'); hint.textContent = tx('hint'); button.textContent = tx('submit'); },
+    setLang(l) {
+      lang = l === 'en' ? 'en' : 'vi';
+      title.textContent = tx('title');
+      hint.textContent = tx('hint');
+      button.textContent = tx('submit');
+      input.setAttribute('aria-label', tx('code'));
+      keypad?.relabel();
+      result.replaceChildren();
+    },
     /** Checks in what a scanner read elsewhere (e.g. a page-level key listener). */
     submit,
     focus() { input.focus(); },

@@ -11,7 +11,6 @@ const T = {
     checkinPath: "Đã đặt lịch hẹn? Xác nhận đến",
     whichPriority: "Bạn thuộc đối tượng ưu tiên nào?",
     choosePriorityService: "Chọn lĩnh vực (ưu tiên: {class})",
-    checkinTitle: "Xác nhận lịch hẹn",
     back: "‹ Quay lại",
     yourNumber: "Số thứ tự của bạn",
     takeTicket: "Vui lòng nhận phiếu in bên dưới.",
@@ -32,7 +31,7 @@ const T = {
     printer: { paper_out: "hết giấy", cover_open: "nắp đang mở", offline: "không hoạt động", agent: "chưa kết nối" },
     checkinMissing: "Chức năng xác nhận lịch hẹn chưa sẵn sàng.",
     lang: "English",
-    weekdays: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
+    weekdays: { Sun: "Chủ Nhật", Mon: "Thứ Hai", Tue: "Thứ Ba", Wed: "Thứ Tư", Thu: "Thứ Năm", Fri: "Thứ Sáu", Sat: "Thứ Bảy" },
   },
   en: {
     choose: "Choose a service",
@@ -40,7 +39,6 @@ const T = {
     checkinPath: "Booked an appointment? Check in",
     whichPriority: "Which priority applies to you?",
     choosePriorityService: "Choose a service (priority: {class})",
-    checkinTitle: "Check in your appointment",
     back: "‹ Back",
     yourNumber: "Your number",
     takeTicket: "Please take your printed ticket below.",
@@ -61,7 +59,7 @@ const T = {
     printer: { paper_out: "out of paper", cover_open: "cover open", offline: "offline", agent: "not connected" },
     checkinMissing: "Appointment check-in is not available yet.",
     lang: "Tiếng Việt",
-    weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    weekdays: { Sun: "Sunday", Mon: "Monday", Tue: "Tuesday", Wed: "Wednesday", Thu: "Thursday", Fri: "Friday", Sat: "Saturday" },
   },
 };
 
@@ -81,6 +79,8 @@ const state = {
   busy: false,
   /** Why tickets will not print (`paper_out`, `cover_open`, `offline`, `agent`), or null. */
   printerProblem: null,
+  /** The check-in panel while its screen is open (to switch its language). */
+  checkin: null,
 };
 if (params.get("token")) {
   localStorage.setItem("luot.kiosk.token", state.token);
@@ -126,6 +126,7 @@ function armIdle(screen) {
 
 function reset() {
   state.priority = null;
+  state.checkin = null;
   hideBanner();
   show("start");
   renderServices();
@@ -148,13 +149,19 @@ function applyLang() {
   renderServices();
   renderPriorities();
   renderPrinter();
+  state.checkin?.setLang(state.lang);
   tick();
 }
 
+/** Date and time in the centre's timezone: the kiosk PC's own zone may be anything. */
 function tick() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  $("clock").textContent = `${T[state.lang].weekdays[d.getDay()]}, ${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const tz = state.centreInfo?.timezone || "Asia/Ho_Chi_Minh";
+  const parts = {};
+  for (const p of new Intl.DateTimeFormat("en-GB", {
+    timeZone: tz, weekday: "short", day: "2-digit", month: "2-digit", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date())) parts[p.type] = p.value;
+  $("clock").textContent = `${T[state.lang].weekdays[parts.weekday]}, ${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
 function serviceState(s) {
@@ -173,6 +180,10 @@ function renderServices() {
   } else {
     document.querySelector("#screen-start h2").textContent = t("choose");
   }
+  // Choosing a service for a priority ticket: a way back instead of the other paths.
+  $("paths").hidden = Boolean(state.priority);
+  $("priority-cancel").hidden = !state.priority;
+  $("screen-start").classList.toggle("priority-mode", Boolean(state.priority));
   for (const s of state.services) {
     const b = document.createElement("button");
     b.type = "button";
@@ -239,6 +250,7 @@ async function loadCentre() {
   state.centreInfo = centre;
   localStorage.setItem("luot.kiosk.centre", centre.code);
   $("centre-name").textContent = name(centre);
+  tick();
   renderPriorities();
 }
 
@@ -338,9 +350,10 @@ async function openCheckin() {
   box.replaceChildren();
   try {
     const { renderCheckIn } = await import("/kiosk/checkin.js");
-    renderCheckIn(box, {
+    state.checkin = renderCheckIn(box, {
       centre: state.centre,
       lang: state.lang,
+      keypad: true,
       authorization: state.token ? `Bearer ${state.token}` : undefined,
       // The panel shows the outcome ({ new, ticket, appointment }); the kiosk
       // then shows the ticket like a walk-in one, QR included.

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, BASE, KIOSK_TOKEN, launch, screenshot } from './lib.mjs';
+import { api, BASE, KIOSK_TOKEN, launch, screenshot, setNow } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -16,8 +16,8 @@ after(() => browser?.close());
 
 const kioskState = async () => (await api('GET', '/api/v1/kiosks/me', undefined, KIOSK_TOKEN)).body;
 
-async function openKiosk(viewport) {
-  const page = await browser.newPage({ viewport });
+async function openKiosk(viewport, options = {}) {
+  const page = await browser.newPage({ viewport, ...options });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
   await page.goto(`${BASE}/kiosk?token=${encodeURIComponent(KIOSK_TOKEN)}`);
@@ -77,6 +77,97 @@ test('English switch and the check-in panel', async () => {
   // The booking work's panel when it is there, else a clear message.
   await page.waitForFunction(() => document.getElementById('checkin').textContent.trim().length > 0);
   await screenshot(page, 'kiosk-checkin');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the clock shows the centre\'s time whatever the kiosk PC\'s timezone', async () => {
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 }, { timezoneId: 'America/New_York' });
+  const centreTime = () => new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(new Date()).replace(',', '');
+  const before = centreTime();
+  const shown = (await page.textContent('#clock')).replace(/^[^,]*, /, '');
+  assert.ok([before, centreTime()].includes(shown), `${shown} is not the time in Asia/Ho_Chi_Minh (${before})`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('priority: the service screen says so and has a way back to a normal ticket', async () => {
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  await page.click('#priority-path');
+  await page.click('#priority-classes [data-priority="elderly"]');
+  assert.match(await page.textContent('#screen-start h2'), /ưu tiên: Người cao tuổi/);
+  // The other paths are gone, so nobody mistakes this screen for the start one.
+  assert.equal(await page.isVisible('#paths'), false);
+  assert.equal(await page.isVisible('#priority-cancel'), true);
+  await screenshot(page, 'kiosk-priority-services');
+  await page.click('#priority-cancel');
+  await page.waitForSelector('#paths', { state: 'visible' });
+  assert.equal(await page.textContent('#screen-start h2'), 'Chọn lĩnh vực cần giải quyết');
+  assert.equal(await page.isVisible('#priority-cancel'), false);
+  await page.click('#services .service[data-service="C"]');
+  await page.waitForSelector('#screen-done.active');
+  assert.equal(await page.evaluate(() => window.luotKiosk.lastTicket.priority), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a booking is checked in by typing its code on the on-screen keypad', async () => {
+  const slots = await api('GET', '/api/v1/centres/mo-cay/services/B/slots');
+  const slot = slots.body.slots.find((s) => s.remaining > 0);
+  const booked = await api('POST', '/api/v1/centres/mo-cay/appointments', {
+    service: 'B', slot_start: slot.start, name: 'Trần Thị Bích', phone: '0933333333', consent: true,
+  });
+  assert.equal(booked.status, 201);
+  const code = booked.body.code;
+  // Ten minutes before the slot: inside the check-in window.
+  await setNow(new Date(Date.parse(slot.start) - 10 * 60_000).toISOString());
+
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 }, { hasTouch: true });
+  await page.tap('#checkin-path');
+  await page.waitForSelector('[data-testid=checkin-keypad]');
+  // One heading, not the screen's and the panel's.
+  assert.equal(await page.locator('#screen-checkin h2').count(), 1);
+  // Every letter and digit of a booking code has a key; none that codes never use.
+  const keys = await page.$$eval('.checkin-key', (ks) => ks.map((k) => k.dataset.key).filter((k) => k.length === 1).join(''));
+  assert.equal(keys, 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789');
+  // A wrong key, deleted, then the code.
+  await page.tap('.checkin-key[data-key="Z"]');
+  await page.tap('.checkin-key[data-key="erase"]');
+  for (const ch of code) await page.tap(`.checkin-key[data-key="${ch}"]`);
+  assert.equal(await page.inputValue('[data-testid=checkin-input]'), code);
+  // The input keeps the focus (a scanner may still type) without raising a system keyboard.
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'checkin-input');
+  assert.equal(await page.getAttribute('[data-testid=checkin-input]', 'inputmode'), 'none');
+  await screenshot(page, 'kiosk-checkin-keypad');
+  await page.tap('.checkin-submit');
+  await page.waitForSelector('#screen-done.active');
+  const ticket = await page.evaluate(() => window.luotKiosk.lastTicket);
+  assert.equal(ticket.channel, 'appointment');
+  assert.equal(await page.textContent('#done-number'), ticket.number);
+  // A public screen: the booking's name never shows.
+  assert.doesNotMatch(await page.textContent('body'), /Trần Thị Bích/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('too early for a booking on another day: the date is in the message', async () => {
+  const info = await api('GET', '/api/v1/centres/mo-cay/booking');
+  const slots = await api('GET', `/api/v1/centres/mo-cay/services/C/slots?date=2026-11-27`);
+  const slot = slots.body.slots.find((s) => s.remaining > 0);
+  assert.ok(info.body.today < '2026-11-27');
+  const booked = await api('POST', '/api/v1/centres/mo-cay/appointments', {
+    service: 'C', slot_start: slot.start, name: 'Phạm Văn Em', phone: '0944444444', consent: true,
+  });
+  assert.equal(booked.status, 201);
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  await page.click('#checkin-path');
+  await page.waitForSelector('[data-testid=checkin-keypad]');
+  await page.fill('[data-testid=checkin-input]', booked.body.code);
+  await page.press('[data-testid=checkin-input]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=checkin-result]').innerText.length > 0);
+  assert.match(await page.textContent('[data-testid=checkin-result]'), /đến sớm.*\d\d:\d\d 27\/11/);
   assert.deepEqual(errors, []);
   await page.close();
 });
