@@ -10,7 +10,7 @@ import { T } from "./i18n.js";
 import { classify } from "/kiosk/checkin.js";
 
 const $ = (s) => document.querySelector(s);
-const st = { lang: localStorage.getItem("luot.lang") || "vi", staff: null, centre: null, counter: null, snap: null, ws: null };
+const st = { lang: localStorage.getItem("luot.lang") || "vi", staff: null, centre: null, counter: null, snap: null, ws: null, figures: null };
 const t = (k) => (T[st.lang] && T[st.lang][k]) || T.vi[k] || k;
 
 function translate() {
@@ -101,12 +101,18 @@ async function refresh() {
   st.snap = (await api("GET", `/api/v1/centres/${st.centre}/queue?view=staff`)).data;
   if (st.counter) {
     render();
-    const f = (await api("GET", `/api/v1/centres/${st.centre}/counters/${st.counter}/today`)).data;
-    const mean = f.mean_service_minutes === null ? "—" : `${f.mean_service_minutes} ${t("min")}`;
-    const rating = f.mean_rating === null ? "—" : `${f.mean_rating}/5 (${f.ratings})`;
-    $("#figures").textContent =
-      `${t("served")}: ${f.served} · ${t("noShows")}: ${f.no_shows} · ${t("meanTime")}: ${mean} · ${t("rating")}: ${rating}`;
+    st.figures = (await api("GET", `/api/v1/centres/${st.centre}/counters/${st.counter}/today`)).data;
+    renderFigures();
   }
+}
+
+function renderFigures() {
+  const f = st.figures;
+  if (!f) return;
+  const mean = f.mean_service_minutes === null ? "—" : `${f.mean_service_minutes} ${t("min")}`;
+  const rating = f.mean_rating === null ? "—" : `${f.mean_rating}/5 (${f.ratings})`;
+  $("#figures").textContent =
+    `${t("served")}: ${f.served} · ${t("noShows")}: ${f.no_shows} · ${t("meanTime")}: ${mean} · ${t("rating")}: ${rating}`;
 }
 
 function fillForms() {
@@ -136,8 +142,27 @@ function render() {
   $("#ticket-status").textContent = k.current ? t("status_" + k.current.status) : t("idle");
   const mine = k.current && booked.get(k.current.number);
   $("#ticket-booking").textContent = mine ? `${t("booking")}: ${mine.name} · ${mine.time}` : "";
+  enableActions(k);
   renderWaiting(k, booked);
   renderAwaiting();
+}
+
+// Only what the counter's state allows is pressable (a disabled button also
+// ignores its shortcut): recall, start and no-show need a called ticket,
+// complete and transfer one called or being served; pause or resume, not both.
+function enableActions(k) {
+  const status = k.current ? k.current.status : null;
+  const allowed = {
+    "call-next": true,
+    recall: status === "called",
+    start: status === "called",
+    complete: status === "called" || status === "serving",
+    "no-show": status === "called",
+    pause: k.state === "open",
+    resume: k.state !== "open",
+  };
+  document.querySelectorAll("#actions button").forEach((b) => { b.disabled = !allowed[b.dataset.action]; });
+  $("#transfer button[type=submit]").disabled = !k.current;
 }
 
 const cell = (text) => { const td = document.createElement("td"); td.textContent = text; return td; };
@@ -208,9 +233,14 @@ function renderAwaiting() {
   $("#awaiting").replaceChildren(...rows);
 }
 
-const fmtTime = (iso) => new Intl.DateTimeFormat("vi-VN", {
-  timeZone: (st.snap && st.snap.centre.timezone) || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hour12: false,
-}).format(new Date(iso));
+// "07:00", or "07:00 27/11" when that is another day than today.
+const fmtTime = (iso) => {
+  const timeZone = (st.snap && st.snap.centre.timezone) || "Asia/Ho_Chi_Minh";
+  const day = (d) => new Intl.DateTimeFormat("en-GB", { timeZone, day: "2-digit", month: "2-digit" }).format(d);
+  const at = new Date(iso);
+  const time = new Intl.DateTimeFormat("vi-VN", { timeZone, hour: "2-digit", minute: "2-digit", hour12: false }).format(at);
+  return day(at) === day(new Date()) ? time : `${time} ${day(at)}`;
+};
 
 // Checks a booking in by what was typed or scanned: a CCCD QR goes as it is,
 // anything else is read as a booking code (the booking QR carries just that).
@@ -277,7 +307,7 @@ $("#lang").onclick = () => {
   st.lang = st.lang === "vi" ? "en" : "vi";
   localStorage.setItem("luot.lang", st.lang);
   translate();
-  if (st.snap && st.counter) { fillForms(); render(); }
+  if (st.snap && st.counter) { fillForms(); render(); renderFigures(); }
 };
 
 document.querySelectorAll("#actions button").forEach((b) => { b.onclick = () => act(b.dataset.action); });

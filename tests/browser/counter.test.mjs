@@ -14,6 +14,20 @@ before(async () => {
 });
 after(() => browser?.close());
 
+/** A console signed in as `user` (limited to one counter, so the desk opens at once). */
+async function openDesk(user, viewport) {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${BASE}/counter`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login [name=username]', user);
+  await page.fill('#login [name=password]', ACCOUNTS[user]);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#desk:not([hidden])');
+  return { page, errors };
+}
+
 test('sign in on /counter, call next, complete; the rating tablet asks and rates', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -93,15 +107,7 @@ test('check in bookings from the console; their names show in the waiting list o
   // 09:40: check-in is open for the 10:00 slots.
   await setNow('2026-11-26T02:40:00Z');
 
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`${BASE}/counter`);
-  await page.waitForSelector('#login:not([hidden])');
-  await page.fill('#login [name=username]', 'quay1');
-  await page.fill('#login [name=password]', ACCOUNTS.quay1);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#desk:not([hidden])');
+  const { page, errors } = await openDesk('quay1', { width: 1280, height: 900 });
 
   // Today's bookings, with a check-in button each.
   const row = `#awaiting tr[data-code="${ngoc.code}"]`;
@@ -155,5 +161,41 @@ test('check in bookings from the console; their names show in the waiting list o
     assert.equal(pub.status, 200);
     assert.doesNotMatch(JSON.stringify(pub.body), /Trần Thị|Lê Hoàng/);
   }
+  assert.deepEqual(errors, []);
+});
+
+test('only what the counter\'s state allows can be pressed; the figures follow the language', async () => {
+  const { page, errors } = await openDesk('quay3', { width: 1366, height: 768 });
+  await page.waitForSelector('#figures:not(:empty)');
+  const until = (list) => page.waitForFunction((want) => [...document.querySelectorAll('#actions button')]
+    .filter((b) => !b.disabled).map((b) => b.dataset.action).join(' ') === want, list);
+
+  // Nobody called: only "call next" and "pause".
+  await until('call-next pause');
+  assert.equal(await page.isDisabled('#transfer button[type=submit]'), true);
+
+  const issued = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'C' }, KIOSK_TOKEN);
+  assert.equal(issued.status, 201);
+  // Buttons, not keys: keys pressed within 60 ms of each other read as a scanner's burst.
+  const press = (action) => page.click(`#actions button[data-action="${action}"]`);
+  await press('call-next');
+  await page.waitForFunction((n) => document.querySelector('#ticket').textContent === n, issued.body.number);
+  await until('call-next recall start complete no-show pause');
+  assert.equal(await page.isDisabled('#transfer button[type=submit]'), false);
+  await press('start');
+  await until('call-next complete pause');
+  await press('pause');
+  await until('call-next complete resume');
+  await press('resume');
+  await until('call-next complete pause');
+  await press('complete');
+  await until('call-next pause');
+  await page.waitForFunction(() => /Đã phục vụ: 1/.test(document.querySelector('#figures').textContent));
+
+  // English: the figures too, at once, not at the next refresh.
+  await page.click('#lang');
+  assert.match(await page.textContent('#figures'), /^Served: 1 · No-shows: 0/);
+  await page.click('#lang');
+  assert.match(await page.textContent('#figures'), /^Đã phục vụ: 1/);
   assert.deepEqual(errors, []);
 });
