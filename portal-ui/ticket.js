@@ -9,7 +9,8 @@ const T = {
     issued: "Giờ lấy số", live: "Trang tự cập nhật, không cần tải lại.", yourTurn: "Đến lượt bạn!",
     goTo: "Mời đến quầy số {counter}", minutes: "{m} phút", rateTitle: "Bạn đánh giá thế nào về việc phục vụ?",
     send: "Gửi đánh giá", thanks: "Cảm ơn bạn đã đánh giá!", already: "Bạn đã đánh giá số này.",
-    notFound: "Không tìm thấy số thứ tự này.", lang: "English",
+    notFound: "Không tìm thấy số thứ tự này. Hãy quét lại mã QR trên phiếu.", lang: "English",
+    comment: "Góp ý (không bắt buộc)",
     status: { waiting: "Đang chờ", called: "Đã được gọi", serving: "Đang được phục vụ", done: "Đã hoàn thành",
       no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ" },
     levels: ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"],
@@ -18,7 +19,8 @@ const T = {
     yourNumber: "Your number", ahead: "People ahead", eta: "Expected wait", issued: "Issued at",
     live: "This page updates by itself.", yourTurn: "It's your turn!", goTo: "Please go to counter {counter}",
     minutes: "{m} min", rateTitle: "How was the service?", send: "Send rating", thanks: "Thank you for your rating!",
-    already: "You have already rated this ticket.", notFound: "This ticket was not found.", lang: "Tiếng Việt",
+    already: "You have already rated this ticket.", notFound: "This ticket was not found. Please scan the QR code on your ticket again.",
+    lang: "Tiếng Việt", comment: "Comment (optional)",
     status: { waiting: "Waiting", called: "Called", serving: "Being served", done: "Done",
       no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting" },
     levels: ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"],
@@ -27,7 +29,9 @@ const T = {
 
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const state = { lang: new URLSearchParams(location.search).get("lang") === "en" ? "en" : "vi",
-  ticket: null, lastEvent: 0, alerted: false, rating: 0, ws: null, backoff: 1000 };
+  ticket: null, lastEvent: 0, alerted: false, rating: 0, ws: null, backoff: 1000,
+  /** The ticket's centre (name in both languages, timezone), once known. */
+  centre: null };
 const $ = (id) => document.getElementById(id);
 const t = (k, v = {}) => String(T[state.lang][k] ?? k).replace(/\{(\w+)\}/g, (_, x) => v[x] ?? "");
 
@@ -36,6 +40,7 @@ async function load() {
   if (res.status === 404) {
     $("error").textContent = t("notFound");
     $("error").hidden = false;
+    $("found").hidden = true;
     return null;
   }
   if (!res.ok) return state.ticket;
@@ -53,8 +58,10 @@ function render() {
   const waiting = tk.status === "waiting" || tk.status === "transferred";
   $("position").textContent = waiting ? tk.position : "–";
   $("eta").textContent = waiting ? t("minutes", { m: tk.eta_minutes }) : "–";
-  const issued = new Date(tk.issued_at);
-  $("issued").textContent = issued.toLocaleTimeString(state.lang === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
+  // The centre's clock, as printed on the ticket, whatever the phone's timezone.
+  $("issued").textContent = new Intl.DateTimeFormat("en-GB", {
+    timeZone: state.centre?.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).format(new Date(tk.issued_at));
   const called = tk.status === "called" || tk.status === "serving";
   $("called").hidden = !called;
   if (called) $("called-where").textContent = t("goTo", { counter: tk.counter });
@@ -71,6 +78,9 @@ function render() {
 function applyLang() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll("[data-i18n]").forEach((e) => (e.textContent = t(e.dataset.i18n)));
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((e) => (e.placeholder = t(e.dataset.i18nPlaceholder)));
+  if (state.centre) $("centre").textContent = state.lang === "en" ? state.centre.name_en : state.centre.name;
+  if (!$("error").hidden && !state.ticket) $("error").textContent = t("notFound");
   $("lang").textContent = t("lang");
   renderLevels();
   render();
@@ -129,11 +139,14 @@ function connect() {
 
 $("lang").addEventListener("click", () => { state.lang = state.lang === "vi" ? "en" : "vi"; applyLang(); });
 $("send-rating").addEventListener("click", sendRating);
-fetch("/api/v1/centres").then((r) => r.json()).then((cs) => {
-  const c = cs.find((x) => x.code === state.ticket?.centre) || cs[0];
-  if (c) $("centre").textContent = state.lang === "en" ? c.name_en : c.name;
-}).catch(() => {});
 applyLang();
-load().then(connect);
+// The centre's name (in the chosen language) and timezone, once the ticket says which.
+const centre = fetch("/api/v1/centres").then((r) => r.json()).catch(() => []);
+async function showCentre() {
+  const cs = await centre;
+  state.centre = cs.find((x) => x.code === state.ticket?.centre) || cs[0] || null;
+  applyLang();
+}
+load().then((tk) => { showCentre(); connect(); return tk; });
 // A slow safety net in case the event stream is unavailable.
 setInterval(load, 30_000);
