@@ -24,6 +24,7 @@ const T = {
     inactive: "Tạm ngừng",
     ahead: "Có {n} người chờ trước bạn · thời gian chờ dự kiến khoảng {m} phút",
     noneAhead: "Bạn là người tiếp theo",
+    appointmentWait: "Giờ hẹn {time} · bạn được ưu tiên gọi khi đến giờ hẹn",
     needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn có mã thiết bị (?token=…).",
     printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
     printerTop: "Máy in: {status}. Vẫn lấy số được: hãy chụp ảnh mã QR trên màn hình.",
@@ -52,6 +53,7 @@ const T = {
     inactive: "Suspended",
     ahead: "{n} people ahead of you · expected wait about {m} min",
     noneAhead: "You are next",
+    appointmentWait: "Appointment at {time} · bookings are called first once their time begins",
     needToken: "This kiosk is not registered. An administrator should open this page with its device link (?token=…).",
     printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
     printerTop: "Printer: {status}. You can still take a number: photograph the QR code on screen.",
@@ -151,6 +153,13 @@ function applyLang() {
   renderPrinter();
   state.checkin?.setLang(state.lang);
   tick();
+}
+
+/** "10:00" in the centre's timezone. */
+function localTime(iso) {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: state.centreInfo?.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).format(new Date(iso));
 }
 
 /** Date and time in the centre's timezone: the kiosk PC's own zone may be anything. */
@@ -329,11 +338,15 @@ async function issue(service) {
   refresh();
 }
 
-function showIssued(ticket) {
+/** Shows an issued ticket; `appointment` is the checked-in booking behind it, if any. */
+function showIssued(ticket, appointment = null) {
   state.priority = null;
   $("done-number").textContent = ticket.number;
   $("done-service").textContent = state.lang === "en" ? ticket.service_name_en : ticket.service_name;
-  $("done-wait").textContent = ticket.position > 0 ? t("ahead", { n: ticket.position, m: ticket.eta_minutes }) : t("noneAhead");
+  // A booking waits for its slot, not behind the people ahead: say when it is served.
+  $("done-wait").textContent = appointment
+    ? t("appointmentWait", { time: localTime(appointment.slot_start) })
+    : ticket.position > 0 ? t("ahead", { n: ticket.position, m: ticket.eta_minutes }) : t("noneAhead");
   const img = $("done-ticket");
   img.hidden = false;
   img.onerror = () => (img.hidden = true);
@@ -357,7 +370,7 @@ async function openCheckin() {
       authorization: state.token ? `Bearer ${state.token}` : undefined,
       // The panel shows the outcome ({ new, ticket, appointment }); the kiosk
       // then shows the ticket like a walk-in one, QR included.
-      onTicket: (outcome) => outcome?.ticket && showIssued(outcome.ticket),
+      onTicket: (outcome) => outcome?.ticket && showIssued(outcome.ticket, outcome.appointment),
       // Too late for the booking: a normal ticket for the same service.
       onWalkIn: (code) => {
         const s = state.services.find((x) => x.code === code);

@@ -197,5 +197,20 @@ test('only what the counter\'s state allows can be pressed; the figures follow t
   assert.match(await page.textContent('#figures'), /^Served: 1 · No-shows: 0/);
   await page.click('#lang');
   assert.match(await page.textContent('#figures'), /^Đã phục vụ: 1/);
+
+  // A booking made on the portal shows in today's list at once (its event), not
+  // at the next 10 s poll.
+  const slots = await api('GET', '/api/v1/centres/mo-cay/services/C/slots');
+  const booked = await api('POST', '/api/v1/centres/mo-cay/appointments', {
+    service: 'C', slot_start: slots.body.slots.find((x) => x.remaining > 0).start,
+    name: 'Đỗ Thị Hạnh', phone: '0955555555', consent: true,
+  });
+  assert.equal(booked.status, 201);
+  await page.waitForSelector(`#awaiting tr[data-code="${booked.body.code}"]`, { timeout: 5000 });
+  assert.match(await page.textContent(`#awaiting tr[data-code="${booked.body.code}"]`), /Đỗ Thị Hạnh/);
+  // Cancelled: gone as quickly.
+  const r = await fetch(`${BASE}/api/v1/appointments/${booked.body.code}`, { method: 'DELETE', headers: { 'x-phone': '0955555555' } });
+  assert.equal(r.status, 200);
+  await page.waitForSelector(`#awaiting tr[data-code="${booked.body.code}"]`, { state: 'detached', timeout: 5000 });
   assert.deepEqual(errors, []);
 });

@@ -146,6 +146,13 @@ test('a booking is checked in by typing its code on the on-screen keypad', async
   const ticket = await page.evaluate(() => window.luotKiosk.lastTicket);
   assert.equal(ticket.channel, 'appointment');
   assert.equal(await page.textContent('#done-number'), ticket.number);
+  // The slot, not a queue position: a booking is called first once its time begins.
+  const slotTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(slot.start));
+  assert.match(await page.textContent('#done-wait'), new RegExp(`^Giờ hẹn ${slotTime}`));
+  // Its ticket image (what the kiosk printed) has loaded; it carries the code and slot.
+  await page.waitForFunction(() => document.getElementById('done-ticket').naturalWidth === 576);
+  await screenshot(page, 'kiosk-checkin-done');
   // A public screen: the booking's name never shows.
   assert.doesNotMatch(await page.textContent('body'), /Trần Thị Bích/);
   assert.deepEqual(errors, []);

@@ -74,4 +74,8 @@ test('transfers, cancels, pauses and the notice', () => {
   apply(s, ev('notice_changed', { text: 'Nghỉ trưa' }));
   assert.equal(s.notice, 'Nghỉ trưa');
   assert.deepEqual(apply(s, ev('config_changed', {})), { resync: true });
+  // Kinds the board does not show (a booking made, future ones) change nothing.
+  const before = JSON.stringify(s);
+  assert.deepEqual(apply(s, ev('booking_changed', {})), {});
+  assert.equal(JSON.stringify(s), before);
 });

@@ -77,6 +77,10 @@ pub enum EventKind {
     },
     /// Services, counters or settings changed: clients reload their configuration.
     ConfigChanged,
+    /// A booking was made or cancelled: counter consoles refetch today's
+    /// bookings to check in. Carries nothing (the bookings are personal data);
+    /// displays and status pages ignore it.
+    BookingChanged,
 }
 
 impl EventKind {
@@ -95,6 +99,7 @@ impl EventKind {
             Self::CounterResumed { .. } => "counter_resumed",
             Self::NoticeChanged { .. } => "notice_changed",
             Self::ConfigChanged => "config_changed",
+            Self::BookingChanged => "booking_changed",
         }
     }
 }

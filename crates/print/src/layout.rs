@@ -51,6 +51,7 @@ struct Labels {
     eta: fn(u32) -> String,
     scan: &'static str,
     booking: &'static str,
+    appointment: &'static str,
     hotline: &'static str,
 }
 
@@ -63,6 +64,7 @@ fn labels(lang: Lang) -> Labels {
             eta: |m| format!("Thời gian chờ dự kiến: ~{m} phút"),
             scan: "Quét mã QR để theo dõi lượt của bạn",
             booking: "Mã đặt lịch",
+            appointment: "Giờ hẹn",
             hotline: "Đường dây nóng",
         },
         Lang::En => Labels {
@@ -72,6 +74,7 @@ fn labels(lang: Lang) -> Labels {
             eta: |m| format!("Estimated wait: ~{m} min"),
             scan: "Scan the QR code to follow your turn",
             booking: "Booking code",
+            appointment: "Appointment time",
             hotline: "Hotline",
         },
     }
@@ -171,6 +174,9 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
     if let Some(code) = present(&t.booking_code) {
         b.push(text(&format!("{}: {}", l.booking, code), Style::Body));
     }
+    if let Some(time) = present(&t.appointment_time) {
+        b.push(text(&format!("{}: {}", l.appointment, time), Style::Body));
+    }
     let hotline = present(&t.hotline);
     let footer = lines(&t.footer, Style::Small);
     if hotline.is_some() || !footer.is_empty() {
@@ -243,6 +249,19 @@ mod tests {
         assert!(t.contains(&"Số người chờ trước bạn: 4"));
         assert!(t.contains(&"Thời gian chờ dự kiến: ~18 phút"));
         assert!(blocks.contains(&Block::Qr("http://192.168.1.10:8080/t/Zk3pQ9sV2mXa".into())));
+        // A walk-in ticket: no booking lines.
+        assert!(!t.iter().any(|s| s.starts_with("Mã đặt lịch") || s.starts_with("Giờ hẹn")));
+    }
+
+    #[test]
+    fn an_appointment_ticket_prints_its_booking_code_and_slot() {
+        let mut ticket = TicketPrint::sample();
+        ticket.booking_code = Some("K7M2QX".into());
+        ticket.appointment_time = Some("10:00".into());
+        let blocks = layout(&ticket);
+        let t = texts(&blocks);
+        let code = t.iter().position(|s| *s == "Mã đặt lịch: K7M2QX").unwrap();
+        assert_eq!(t[code + 1], "Giờ hẹn: 10:00");
     }
 
     #[test]
@@ -252,10 +271,12 @@ mod tests {
         ticket.eta_minutes = None;
         ticket.priority_label = Some("  ".into());
         ticket.booking_code = Some("K7M2QX".into());
+        ticket.appointment_time = Some("10:00".into());
         let blocks = layout(&ticket);
         let t = texts(&blocks);
         assert!(t.contains(&"People ahead: 4"));
         assert!(t.contains(&"Booking code: K7M2QX"));
+        assert!(t.contains(&"Appointment time: 10:00"));
         assert!(!t.iter().any(|s| s.starts_with("Estimated")));
         assert!(!blocks.iter().any(|b| matches!(
             b,

@@ -32,6 +32,10 @@ pub struct TicketPrint {
     /// Booking code on appointment tickets.
     #[serde(default)]
     pub booking_code: Option<String>,
+    /// The booked slot on appointment tickets, already formatted ("10:00" in the centre
+    /// timezone). Older kiosk clients ignore it.
+    #[serde(default)]
+    pub appointment_time: Option<String>,
     #[serde(default)]
     pub hotline: Option<String>,
     /// The centre's own words at the top, between the logo and the centre name ("UBND xã Mỏ
@@ -102,6 +106,7 @@ impl TicketPrint {
             eta_minutes: Some(18),
             qr_url: "http://192.168.1.10:8080/t/Zk3pQ9sV2mXa".into(),
             booking_code: None,
+            appointment_time: None,
             hotline: Some("0275 3822 123".into()),
             header: None,
             footer: Some("Vui lòng chú ý màn hình và loa gọi số.".into()),

@@ -256,12 +256,14 @@ async fn send_pending(
             session.sent_up_to = job.id;
             continue;
         }
+        let booking = crate::printing::booking_of(state.store.as_ref(), &ticket).await;
         let print = crate::printing::ticket_print(
             &ticket,
             &centre,
             &agent.base_url,
             Lang::Vi,
             logo.as_deref().map(Vec::as_slice),
+            booking.as_ref(),
         );
         let msg = ServerMessage::Print {
             job_id: job.id as u64,

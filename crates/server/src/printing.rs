@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use axum::http::HeaderMap;
 use luot_domain::CentreCode;
 use luot_print::{Lang, Paper, TicketPrint};
-use luot_store::{CentreSummary, Store, TicketView};
+use luot_domain::Channel;
+use luot_store::{CentreSummary, Store, TicketBooking, TicketView};
 
 /// A centre's logo converted for one paper width (a 1-bit PNG that prints
 /// as it is), under the logo version it came from; `None` when the upload
@@ -110,21 +111,37 @@ fn unless_blank(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.to_owned())
 }
 
+/// The booking behind `t` when it is an appointment ticket (its code and slot
+/// print on it). A store failure leaves them off (logged), like the logo.
+pub async fn booking_of(store: &dyn Store, t: &TicketView) -> Option<TicketBooking> {
+    if t.channel != Channel::Appointment {
+        return None;
+    }
+    store
+        .ticket_booking(&t.token)
+        .await
+        .inspect_err(|e| tracing::warn!(ticket = %t.number, error = %e, "booking left off the ticket"))
+        .ok()
+        .flatten()
+}
+
 /// The printed ticket for a view, in the centre's timezone and the chosen
 /// language, with the centre's header, footer and `logo` (converted for the
-/// paper by [`LogoCache`]). Header and footer are the administrator's words,
-/// printed as written in either language.
+/// paper by [`LogoCache`]), and for an appointment ticket its `booking` code
+/// and slot time. Header and footer are the administrator's words, printed as
+/// written in either language.
 pub fn ticket_print(
     t: &TicketView,
     centre: &CentreSummary,
     base: &str,
     lang: Lang,
     logo: Option<&[u8]>,
+    booking: Option<&TicketBooking>,
 ) -> TicketPrint {
     let tz = jiff::tz::TimeZone::get(&centre.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let issued = t
         .issued_at
-        .to_zoned(tz)
+        .to_zoned(tz.clone())
         .strftime("%d/%m/%Y %H:%M")
         .to_string();
     let en = lang == Lang::En;
@@ -163,7 +180,8 @@ pub fn ticket_print(
         people_ahead: t.position,
         eta_minutes: Some(t.eta_minutes),
         qr_url: format!("{base}/t/{}", t.token),
-        booking_code: None,
+        booking_code: booking.map(|b| b.code.to_string()),
+        appointment_time: booking.map(|b| b.slot_start.to_zoned(tz.clone()).strftime("%H:%M").to_string()),
         hotline: unless_blank(&centre.hotline),
         header: unless_blank(&centre.ticket_header),
         footer: unless_blank(&centre.ticket_footer),

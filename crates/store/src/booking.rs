@@ -91,6 +91,15 @@ pub struct DaySlots {
     pub closed: Option<NoSlots>,
 }
 
+/// What an appointment ticket prints of its booking: no personal data (the
+/// holder of the ticket booked it; the code alone neither looks the booking up
+/// nor cancels it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketBooking {
+    pub code: BookingCode,
+    pub slot_start: Timestamp,
+}
+
 /// Book a slot. The handler has validated the phone and the consent.
 #[derive(Debug, Clone)]
 pub struct Book {
@@ -308,6 +317,9 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<AppointmentView>;
     /// Checks a booking in within its window, issuing its appointment ticket.
     async fn check_in(&self, cmd: CheckIn) -> Result<CheckInOutcome>;
+    /// The booking behind an appointment ticket (by the ticket's token): its
+    /// code and slot, which print on the ticket. `None` for any other ticket.
+    async fn ticket_booking(&self, ticket_token: &str) -> Result<Option<TicketBooking>>;
     /// The queue snapshot with the names behind appointment tickets and
     /// today's bookings not yet checked in (one consistent read). Staff only.
     async fn staff_queue(&self, centre: &CentreCode, now: Timestamp) -> Result<StaffQueue>;

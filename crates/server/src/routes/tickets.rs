@@ -188,12 +188,14 @@ pub async fn preview(
         .get(state.store.as_ref(), &ticket.centre, paper)
         .await;
     let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
+    let booking = crate::printing::booking_of(state.store.as_ref(), &ticket).await;
     let print = crate::printing::ticket_print(
         &ticket,
         &centre,
         &base,
         lang,
         logo.as_deref().map(Vec::as_slice),
+        booking.as_ref(),
     );
     // Rendering rasterises text and a QR code: keep it off the async workers.
     let png = tokio::task::spawn_blocking(move || luot_print::render_png(&print, paper))

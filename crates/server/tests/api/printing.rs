@@ -259,6 +259,11 @@ async fn a_kiosk_check_in_is_printed_like_a_walk_in() {
     assert_eq!(job.number, out["ticket"]["number"].as_str().unwrap());
     let token = out["ticket"]["token"].as_str().unwrap();
     assert_eq!(job.qr_url, status_url(&app, token));
+    // It carries its booking: the code and the slot (10:00 local), never the name.
+    assert_eq!(job.booking_code.as_deref(), at_kiosk["code"].as_str());
+    assert_eq!(job.appointment_time.as_deref(), Some("10:00"));
+    let sent = serde_json::to_string(&job).unwrap();
+    assert!(!sent.contains("Bích Ngọc") && !sent.contains("0912345678"));
     let printed = escpos_parser::parse(&render_escpos(
         &job,
         &PrinterProfile {
@@ -288,9 +293,16 @@ async fn a_kiosk_check_in_is_printed_like_a_walk_in() {
     assert_eq!(r.status(), 200);
     let r = app.post(&check_in(&at_counter), json!({})).await;
     assert_eq!(r.status(), 201);
+    let r_counter: Value = r.json().await.unwrap();
     let walk_in = app.issue("B").await;
     let (_, next) = next_print_job(&mut agent).await;
     assert_eq!(next.number, walk_in["number"].as_str().unwrap());
+    assert_eq!((next.booking_code, next.appointment_time), (None, None));
+    // The preview of the counter's check-in shows its booking too: taller than
+    // the walk-in's by the two lines.
+    let counter_token = r_counter["ticket"]["token"].as_str().unwrap();
+    let walk_in_h = preview(&app, walk_in["token"].as_str().unwrap(), "58").await.1;
+    assert!(preview(&app, counter_token, "58").await.1 > walk_in_h);
     let me = kiosk_me(&app, &app.kiosk_token).await;
     assert_eq!(
         me["pending_jobs"], 2,

@@ -96,6 +96,10 @@ impl crate::BookingStore for SqlStore {
             .await
     }
 
+    async fn ticket_booking(&self, ticket_token: &str) -> Result<Option<TicketBooking>> {
+        desk::ticket_booking(&mut *self.read().await?, ticket_token).await
+    }
+
     async fn staff_queue(&self, centre: &CentreCode, now: Timestamp) -> Result<StaffQueue> {
         // One read transaction: the snapshot and the lists agree.
         let mut tx = self.read.begin().await?;

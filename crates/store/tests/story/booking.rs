@@ -218,6 +218,15 @@ async fn look_up_and_cancel_need_the_phone() {
             .await
             .unwrap();
         assert_eq!(c.status, AppointmentStatus::Cancelled);
+        // Booking and cancelling tell the counter consoles, with nothing personal.
+        let log = s.events_after(&centre_code(), 0, 1_000).await.unwrap();
+        let changed = log
+            .iter()
+            .filter(|e| e.kind == luot_domain::EventKind::BookingChanged)
+            .count();
+        assert_eq!(changed, 2, "a booking and its cancellation: {}", b.name);
+        let wire = serde_json::to_string(&log).unwrap();
+        assert!(!wire.contains("Nguyễn Văn An") && !wire.contains(phone(7).as_str()));
         s.book(book_cmd("A", ten(), phone(9))).await.unwrap();
         let twice = s
             .cancel_appointment(&a.code, &phone(7), morning())
@@ -275,6 +284,31 @@ async fn check_in_windows_and_the_appointment_ticket() {
         assert_eq!(out.ticket.number, "A001");
         assert_eq!(out.appointment.status, AppointmentStatus::CheckedIn);
         assert_eq!(out.appointment.ticket_number.as_deref(), Some("A001"));
+        // What its printed ticket shows of the booking: the code and the slot.
+        assert_eq!(
+            s.ticket_booking(&out.ticket.token).await.unwrap(),
+            Some(TicketBooking {
+                code: a.code.clone(),
+                slot_start: ten()
+            }),
+            "{}",
+            b.name
+        );
+        let walk_in = s
+            .issue_ticket(IssueTicket {
+                centre: centre_code(),
+                service: code("A"),
+                priority: None,
+                channel: Channel::Kiosk,
+                actor: "kiosk:1".into(),
+                idempotency_key: None,
+                print_on: None,
+                now: ten() - mins(20),
+            })
+            .await
+            .unwrap();
+        assert_eq!(s.ticket_booking(&walk_in.token).await.unwrap(), None);
+        assert_eq!(s.ticket_booking("no-such-token").await.unwrap(), None);
         // A second scan returns the same ticket.
         let again = s.check_in(by_code(ten() - mins(10))).await.unwrap();
         assert!(!again.new);

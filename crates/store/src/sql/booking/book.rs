@@ -7,11 +7,13 @@
 
 use jiff::{civil::Date, tz::TimeZone, Timestamp};
 use luot_domain::{
-    booking::Refusal, cccd, slots, BookingCode, BookingSettings, Error as Rule, Phone, ServiceCode,
+    booking::Refusal, cccd, slots, BookingCode, BookingSettings, CentreCode, Error as Rule,
+    EventKind, Phone, ServiceCode,
 };
 use sqlx::AnyConnection;
 
 use super::settings::{holidays, rules, settings};
+use crate::sql::events;
 use crate::sql::rows::{self, micros, ts, CentreRow, ServiceRow};
 use crate::{booking::*, Error, Result};
 
@@ -218,7 +220,18 @@ pub async fn book(
         }
     }
     let code = code.ok_or_else(|| Error::Internal("no free booking code after 16 draws".into()))?;
-    Ok((view_by_code(c, &code).await?, Vec::new()))
+    let event = booking_changed(c, &centre, cmd.now).await?;
+    Ok((view_by_code(c, &code).await?, vec![event]))
+}
+
+/// Tells counter consoles that today's bookings may have changed (see
+/// [`EventKind::BookingChanged`]); the portal is the actor, no one personal.
+async fn booking_changed(
+    c: &mut AnyConnection,
+    centre: &CentreRow,
+    now: Timestamp,
+) -> Result<luot_domain::Event> {
+    events::append(c, centre, EventKind::BookingChanged, None, None, "portal", now).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -344,5 +357,11 @@ pub async fn cancel(
         .execute(&mut *c)
         .await?;
     }
-    Ok((view_by_code(c, &code).await?, Vec::new()))
+    let centre_code: String = sqlx::query_scalar("SELECT code FROM centres WHERE id = $1")
+        .bind(row.centre_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let centre = rows::centre(c, &CentreCode::parse(&centre_code)?).await?;
+    let event = booking_changed(c, &centre, now).await?;
+    Ok((view_by_code(c, &code).await?, vec![event]))
 }

@@ -19,6 +19,27 @@ fn local_time(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).time().strftime("%H:%M").to_string()
 }
 
+/// The code and slot of the booking an appointment ticket was issued for.
+pub async fn ticket_booking(
+    c: &mut AnyConnection,
+    ticket_token: &str,
+) -> Result<Option<TicketBooking>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT a.code, a.slot_start FROM appointments a \
+         JOIN tickets t ON t.id = a.ticket_id WHERE t.token = $1",
+    )
+    .bind(ticket_token)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|(code, start)| {
+        Ok(TicketBooking {
+            code: BookingCode::parse(&code)?,
+            slot_start: ts(start),
+        })
+    })
+    .transpose()
+}
+
 pub async fn staff_queue(
     c: &mut AnyConnection,
     code: &CentreCode,
