@@ -159,24 +159,14 @@ async fn accounts_sessions_devices_and_audit() {
 
 #[tokio::test]
 async fn ratings_once_per_served_ticket_and_todays_figures() {
-    use luot_domain::Channel;
     use luot_store::feedback::NewFeedback;
-    use luot_store::{CounterRef, IssueTicket};
+    use luot_store::CounterRef;
     for b in backends().await {
         let s = b.store.as_ref();
         let now = morning();
         s.create_centre(small_centre(2), now).await.unwrap();
         let t = s
-            .issue_ticket(IssueTicket {
-                centre: centre_code(),
-                service: code("A"),
-                priority: None,
-                channel: Channel::Kiosk,
-                actor: "kiosk:1".into(),
-                idempotency_key: None,
-                print_on: None,
-                now,
-            })
+            .issue_ticket(walk_in("A", now))
             .await
             .unwrap();
         let at = |mins: i64| CounterRef {

@@ -295,16 +295,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
             b.name
         );
         let walk_in = s
-            .issue_ticket(IssueTicket {
-                centre: centre_code(),
-                service: code("A"),
-                priority: None,
-                channel: Channel::Kiosk,
-                actor: "kiosk:1".into(),
-                idempotency_key: None,
-                print_on: None,
-                now: ten() - mins(20),
-            })
+            .issue_ticket(walk_in("A", ten() - mins(20)))
             .await
             .unwrap();
         assert_eq!(s.ticket_booking(&walk_in.token).await.unwrap(), None);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use luot_domain::*;
-use luot_store::{CentreSetup, Store};
+use luot_store::{CentreSetup, IssueTicket, Store};
 
 /// A fresh store on one backend; keeps its temp dir or database alive.
 pub struct Fresh {
@@ -89,6 +89,20 @@ pub fn counter(n: i64) -> CounterNumber {
 
 pub fn centre_code() -> CentreCode {
     CentreCode::parse("thu-nghiem").unwrap()
+}
+
+/// A plain walk-in ticket of `service` from a kiosk, issued at `now`.
+pub fn walk_in(service: &str, now: Timestamp) -> IssueTicket {
+    IssueTicket {
+        centre: centre_code(),
+        service: code(service),
+        priority: None,
+        channel: Channel::Kiosk,
+        actor: "kiosk:1".into(),
+        idempotency_key: None,
+        print_on: None,
+        now,
+    }
 }
 
 /// A centre with services A and B and counters 1..=n, each serving A then B.
