@@ -4,16 +4,20 @@
 // and the mean on the 1 to 5 scale.
 
 import { api, CENTRE } from '../api.js';
-import { t } from '../i18n.js';
+import { lang, t } from '../i18n.js';
 import { errorLine, field, h } from '../forms.js';
 
-const iso = (d) => d.toISOString().slice(0, 10);
+/** Today as `YYYY-MM-DD` in the centre's timezone (the browser's own zone may differ). */
+const localDay = (tz) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+  .format(new Date());
 
-export async function render(main) {
-  const today = new Date();
-  const monthStart = new Date(Date.UTC(today.getFullYear(), today.getMonth(), 1));
-  const from = field('from', h('input', { type: 'date', name: 'from', value: iso(monthStart) }));
-  const to = field('to', h('input', { type: 'date', name: 'to', value: iso(today) }));
+export async function render(main, ctx) {
+  const today = localDay(ctx?.config?.centre?.timezone || 'Asia/Ho_Chi_Minh');
+  const from = field('from', h('input', { type: 'date', name: 'from', value: `${today.slice(0, 8)}01` }));
+  const to = field('to', h('input', { type: 'date', name: 'to', value: today }));
+  // Rows carry the Vietnamese name; English comes from the configuration.
+  const english = new Map((ctx?.config?.services || []).map((s) => [s.code, s.name_en]));
+  const serviceName = (x) => (lang === 'en' && english.get(x.service)) || x.service_name;
   const err = errorLine();
   const out = h('div');
   const url = (format) => `/api/v1/centres/${CENTRE}/reports?from=${from.input.value}&to=${to.input.value}&format=${format}`;
@@ -29,7 +33,7 @@ export async function render(main) {
       out.replaceChildren(r.rows.length === 0 ? h('p', { class: 'muted' }, t('noData')) : h('table', { id: 'report' },
         h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { class: i > 2 ? 'num' : '', title: c === 'rLevels' ? t('rLevelsHint') : undefined }, t(c))))),
         h('tbody', {}, r.rows.map((x) => h('tr', { 'data-service': x.service, 'data-counter': num(x.counter) },
-          h('td', {}, x.day), h('td', {}, `${x.service} · ${x.service_name}`), h('td', {}, num(x.counter)),
+          h('td', {}, x.day), h('td', {}, `${x.service} · ${serviceName(x)}`), h('td', {}, num(x.counter)),
           [x.issued, x.served, x.no_shows, x.cancelled, x.mean_wait_minutes, x.mean_service_minutes, x.ratings]
             .map((v) => h('td', { class: 'num' }, num(v))),
           h('td', { class: 'num levels' }, levels(x.rating_counts)),
@@ -46,7 +50,7 @@ export async function render(main) {
     a.click();
     a.remove();
   };
-  main.append(h('div', { class: 'card' },
+  main.append(h('div', { class: 'card wide' },
     h('h2', {}, t('navReports')),
     h('div', { class: 'row' }, from, to),
     err,

@@ -20,6 +20,25 @@ async function services() {
   return r.json();
 }
 
+test('the report\'s dates default to today in the centre\'s timezone', async () => {
+  // 01:00 in Viet Nam is still yesterday in UTC: the browser's zone must not decide.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, timezoneId: 'UTC' });
+  // The browser's clock: 1 December 01:00 in Viet Nam, 30 November 18:00 UTC.
+  await context.clock.setFixedTime(new Date('2026-11-30T18:00:00Z'));
+  const page = await context.newPage();
+  await page.goto(`${BASE}/admin`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login-form [name=username]', 'admin');
+  await page.fill('#login-form [name=password]', ACCOUNTS.admin);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#main[data-ready=settings]');
+  await page.click('#nav [data-section=reports]');
+  await page.waitForSelector('#main[data-ready=reports]');
+  assert.equal(await page.inputValue('#main input[name=to]'), '2026-12-01');
+  assert.equal(await page.inputValue('#main input[name=from]'), '2026-12-01');
+  await context.close();
+});
+
 test('an administrator changes a service\'s hours and the API shows it', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
@@ -96,6 +115,11 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent));
   assert.deepEqual(cells.slice(9), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
   assert.equal(await page.textContent('#report th:nth-child(12)'), 'Satisfied (%)');
+  // In English the service is named in English too, not left in Vietnamese.
+  assert.equal(cells[1], 'B · Certification of copies and signatures');
+  // The table has the width of the screen, not a third of it for thirteen columns.
+  const width = await page.$eval('#report', (t) => t.getBoundingClientRect().width);
+  assert.ok(width > 1100, `report table ${width} px wide`);
   await screenshot(page, 'admin-reports');
   assert.deepEqual(errors, []);
 });

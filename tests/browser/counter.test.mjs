@@ -68,6 +68,12 @@ test('sign in on /counter, call next, complete; the rating tablet asks and rates
   await tablet.waitForSelector('#prompt:not([hidden])');
   assert.equal(await tablet.textContent('#number'), 'A001');
   await screenshot(tablet, 'rating-tablet');
+  // A portrait tablet (800x1280): one large button a row, all on screen.
+  await tablet.setViewportSize({ width: 800, height: 1280 });
+  const boxes = await tablet.$$eval('#levels button', (bs) => bs.map((b) => b.getBoundingClientRect().toJSON()));
+  assert.equal(new Set(boxes.map((b) => Math.round(b.left))).size, 1, 'one column');
+  assert.ok(boxes.every((b) => b.height >= 90 && b.width >= 500 && b.bottom <= 1280), JSON.stringify(boxes));
+  await screenshot(tablet, 'rating-tablet-portrait');
   await tablet.fill('#comment', 'Nhanh gọn');
   await tablet.click('#levels button[data-rating="5"]');
   await tablet.waitForSelector('#thanks:not([hidden])');
