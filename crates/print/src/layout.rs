@@ -250,7 +250,9 @@ mod tests {
         assert!(t.contains(&"Thời gian chờ dự kiến: ~18 phút"));
         assert!(blocks.contains(&Block::Qr("http://192.168.1.10:8080/t/Zk3pQ9sV2mXa".into())));
         // A walk-in ticket: no booking lines.
-        assert!(!t.iter().any(|s| s.starts_with("Mã đặt lịch") || s.starts_with("Giờ hẹn")));
+        assert!(!t
+            .iter()
+            .any(|s| s.starts_with("Mã đặt lịch") || s.starts_with("Giờ hẹn")));
     }
 
     #[test]

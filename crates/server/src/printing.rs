@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
 use luot_domain::CentreCode;
-use luot_print::{Lang, Paper, TicketPrint};
 use luot_domain::Channel;
+use luot_print::{Lang, Paper, TicketPrint};
 use luot_store::{CentreSummary, Store, TicketBooking, TicketView};
 
 /// A centre's logo converted for one paper width (a 1-bit PNG that prints
@@ -120,7 +120,9 @@ pub async fn booking_of(store: &dyn Store, t: &TicketView) -> Option<TicketBooki
     store
         .ticket_booking(&t.token)
         .await
-        .inspect_err(|e| tracing::warn!(ticket = %t.number, error = %e, "booking left off the ticket"))
+        .inspect_err(
+            |e| tracing::warn!(ticket = %t.number, error = %e, "booking left off the ticket"),
+        )
         .ok()
         .flatten()
 }
@@ -181,7 +183,12 @@ pub fn ticket_print(
         eta_minutes: Some(t.eta_minutes),
         qr_url: format!("{base}/t/{}", t.token),
         booking_code: booking.map(|b| b.code.to_string()),
-        appointment_time: booking.map(|b| b.slot_start.to_zoned(tz.clone()).strftime("%H:%M").to_string()),
+        appointment_time: booking.map(|b| {
+            b.slot_start
+                .to_zoned(tz.clone())
+                .strftime("%H:%M")
+                .to_string()
+        }),
         hotline: unless_blank(&centre.hotline),
         header: unless_blank(&centre.ticket_header),
         footer: unless_blank(&centre.ticket_footer),

@@ -301,7 +301,9 @@ async fn a_kiosk_check_in_is_printed_like_a_walk_in() {
     // The preview of the counter's check-in shows its booking too: taller than
     // the walk-in's by the two lines.
     let counter_token = r_counter["ticket"]["token"].as_str().unwrap();
-    let walk_in_h = preview(&app, walk_in["token"].as_str().unwrap(), "58").await.1;
+    let walk_in_h = preview(&app, walk_in["token"].as_str().unwrap(), "58")
+        .await
+        .1;
     assert!(preview(&app, counter_token, "58").await.1 > walk_in_h);
     let me = kiosk_me(&app, &app.kiosk_token).await;
     assert_eq!(

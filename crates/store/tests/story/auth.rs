@@ -165,10 +165,7 @@ async fn ratings_once_per_served_ticket_and_todays_figures() {
         let s = b.store.as_ref();
         let now = morning();
         s.create_centre(small_centre(2), now).await.unwrap();
-        let t = s
-            .issue_ticket(walk_in("A", now))
-            .await
-            .unwrap();
+        let t = s.issue_ticket(walk_in("A", now)).await.unwrap();
         let at = |mins: i64| CounterRef {
             centre: centre_code(),
             counter: counter(1),

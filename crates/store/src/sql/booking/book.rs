@@ -231,7 +231,16 @@ async fn booking_changed(
     centre: &CentreRow,
     now: Timestamp,
 ) -> Result<luot_domain::Event> {
-    events::append(c, centre, EventKind::BookingChanged, None, None, "portal", now).await
+    events::append(
+        c,
+        centre,
+        EventKind::BookingChanged,
+        None,
+        None,
+        "portal",
+        now,
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
