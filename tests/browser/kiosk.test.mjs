@@ -71,6 +71,8 @@ for (const [name, viewport] of [['portrait', { width: 1080, height: 1920 }], ['l
 
 test('English switch and the check-in panel', async () => {
   const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  // The printer's state arrives after the services.
+  await page.waitForSelector('#printer-notice:not([hidden])');
   await page.click('#lang');
   assert.equal(await page.textContent('#screen-start h2'), 'Choose a service');
   assert.match(await page.textContent('#printer-notice'), /Printer: not connected/);
