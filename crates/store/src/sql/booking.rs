@@ -65,7 +65,10 @@ impl crate::BookingStore for SqlStore {
     }
 
     async fn book(&self, cmd: Book) -> Result<AppointmentView> {
-        self.writer.run(move |c| book::book(c, cmd).boxed()).await
+        let prepared = book::prepare(&mut *self.read().await?, &cmd).await?;
+        self.writer
+            .run(move |c| book::book(c, cmd, prepared).boxed())
+            .await
     }
 
     async fn appointment(

@@ -133,10 +133,19 @@ pub async fn id_hash(c: &mut AnyConnection, id_number: &str) -> Result<String> {
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-pub async fn book(
-    c: &mut AnyConnection,
-    cmd: Book,
-) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
+/// What a booking checks against the centre's configuration, read before it
+/// reaches the writer (on a read connection): the writer's single connection
+/// then runs only what must be serial (the per-person limits, the slot's
+/// capacity, the insert). A refusal on these grounds never queues for it.
+pub struct Prepared {
+    centre: CentreRow,
+    b: Bookable,
+    slot: slots::Slot,
+    day: String,
+    rules: BookingRules,
+}
+
+pub async fn prepare(c: &mut AnyConnection, cmd: &Book) -> Result<Prepared> {
     let centre = rows::centre(c, &cmd.centre).await?;
     let b = bookable(c, &centre, &cmd.service).await?;
     let slot = slots::check_slot(
@@ -149,6 +158,27 @@ pub async fn book(
     )?;
     let day = slots::local_date(slot.start, &b.tz).to_string();
     let rules = rules(c, centre.id).await?;
+    Ok(Prepared {
+        centre,
+        b,
+        slot,
+        day,
+        rules,
+    })
+}
+
+pub async fn book(
+    c: &mut AnyConnection,
+    cmd: Book,
+    prepared: Prepared,
+) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
+    let Prepared {
+        centre,
+        b,
+        slot,
+        day,
+        rules,
+    } = prepared;
     let same_day: Vec<(String,)> = sqlx::query_as(
         "SELECT s.code FROM appointments a JOIN services s ON s.id = a.service_id \
          WHERE a.phone = $1 AND a.service_day = $2 AND a.status IN ('booked', 'checked_in')",
