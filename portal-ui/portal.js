@@ -40,12 +40,16 @@ function horizonDates(s) {
     new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10));
 }
 
+/** ISO weekday (1 = Monday .. 7 = Sunday) of a `YYYY-MM-DD` date. */
+const isoWeekday = (d) => new Date(`${d}T12:00:00Z`).getUTCDay() || 7;
+
 function chooseDate() {
   const holidays = new Set(info.holidays.map((x) => x.date));
+  const works = (d) => !flow.service.working_days || flow.service.working_days.includes(isoWeekday(d));
   return [steps(1), back({ service: undefined }), h('h1', {}, `${t('choose_date')} · ${svcName(flow.service)}`),
     h('div', { class: 'grid' }, horizonDates(flow.service).map((d) => {
       const label = fmt(`${d}T12:00:00Z`, 'UTC', getLang(), { weekday: 'short', day: 'numeric', month: 'numeric' });
-      return h('button', { type: 'button', class: 'choice', testid: `date-${d}`, disabled: holidays.has(d),
+      return h('button', { type: 'button', class: 'choice', testid: `date-${d}`, disabled: holidays.has(d) || !works(d),
         onclick: () => { flow.date = d; flow.day = null; render(); } }, label);
     }))];
 }

@@ -89,3 +89,25 @@ test('the kiosk check-in panel reads a scanned code and a CCCD', async () => {
   await page.waitForFunction(() => /Không tìm thấy/.test(document.querySelector('[data-testid=checkin-result]').innerText));
   await page.context().close();
 });
+
+test('the date step offers only the days the service works', async () => {
+  const page = await phone();
+  await page.goto(`${BASE}/`);
+  await page.getByTestId('service-A').click();
+  const info = await api('GET', '/api/v1/centres/mo-cay/booking');
+  const service = info.body.services.find((s) => s.code === 'A');
+  assert.deepEqual(service.working_days, [1, 2, 3, 4, 5], 'the demo service works Monday to Friday');
+  const start = new Date(`${info.body.today}T12:00:00Z`);
+  let checked = 0;
+  for (let i = 0; i <= service.settings.horizon_days; i += 1) {
+    const d = new Date(start.getTime() + i * 86_400_000);
+    const date = d.toISOString().slice(0, 10);
+    const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
+    const holiday = info.body.holidays.some((x) => x.date === date);
+    const button = page.getByTestId(`date-${date}`);
+    assert.equal(await button.isDisabled(), weekend || holiday, `${date} (weekend ${weekend}, holiday ${holiday})`);
+    if (weekend) checked += 1;
+  }
+  assert.ok(checked >= 2, 'the horizon holds a weekend');
+  await page.context().close();
+});

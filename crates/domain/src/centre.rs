@@ -20,6 +20,21 @@ pub enum Weekday {
     Sun,
 }
 
+impl Weekday {
+    /// ISO 8601 numbering: 1 = Monday .. 7 = Sunday.
+    pub fn iso_number(self) -> i8 {
+        match self {
+            Weekday::Mon => 1,
+            Weekday::Tue => 2,
+            Weekday::Wed => 3,
+            Weekday::Thu => 4,
+            Weekday::Fri => 5,
+            Weekday::Sat => 6,
+            Weekday::Sun => 7,
+        }
+    }
+}
+
 impl From<JWeekday> for Weekday {
     fn from(d: JWeekday) -> Self {
         match d {

@@ -51,6 +51,9 @@ pub struct BookableService {
     pub name_en: String,
     pub examples: Vec<String>,
     pub settings: BookingSettings,
+    /// The weekdays the service works, ISO numbered (1 = Monday .. 7 = Sunday),
+    /// so the portal offers only those dates.
+    pub working_days: Vec<i8>,
 }
 
 /// Everything the portal needs before a citizen picks a slot.

@@ -94,6 +94,12 @@ pub async fn info(c: &mut AnyConnection, code: &luot_domain::CentreCode) -> Resu
             name_en: s.name_en.clone(),
             examples: serde_json::from_str(&s.examples)?,
             settings: settings(c, s.id).await?,
+            working_days: s
+                .hours(&centre.config)?
+                .working_days
+                .iter()
+                .map(|d| d.iso_number())
+                .collect(),
         });
     }
     let cfg = &centre.config;
