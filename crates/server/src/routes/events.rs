@@ -47,8 +47,12 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/centres/{centre}/events", get(events))
 }
 
-/// A resume further back than this many events gets a snapshot instead.
-pub const MAX_RESUME: u32 = 1000;
+/// A resume further back than this many events gets a snapshot instead. It is
+/// above the hub's per-centre buffer, so a connection dropped for lagging (at
+/// most that many events behind) resumes from the log when it reconnects at
+/// once. A display shows replayed calls without announcing stale ones.
+pub const MAX_RESUME: u32 = 5000;
+const _: () = assert!(MAX_RESUME as usize > crate::hub::Hub::DEFAULT_CAPACITY);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct EventsQuery {
@@ -166,7 +170,16 @@ async fn follow(
                             };
                         }
                         Ok(Frame::Resync) | Err(RecvError::Lagged(_)) => {
-                            last = send_snapshot(&mut socket, &state, &centre).await?;
+                            match send_snapshot(&mut socket, &state, &centre).await {
+                                Ok(id) => last = id,
+                                // The database could not answer (a busy pool, an
+                                // outage): say so, so the client reconnects with
+                                // `?after=` instead of seeing a reset.
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "resync failed; closing the stream");
+                                    return close(socket, 1011, "resync failed; reconnect").await;
+                                }
+                            }
                         }
                         Err(RecvError::Closed) => {
                             socket.flush().await?;

@@ -201,7 +201,8 @@ async fn after_resumes_from_the_log_without_gaps_or_duplicates() {
     let store = app.state.store.clone();
     let centre = luot_domain::CentreCode::parse("mo-cay").unwrap();
     let now = app.state.now();
-    let writes = (0..1001).map(|i| store.set_notice(&centre, format!("#{i}"), "test".into(), now));
+    let writes = (0..=luot_server::routes::events::MAX_RESUME)
+        .map(|i| store.set_notice(&centre, format!("#{i}"), "test".into(), now));
     for r in futures::future::join_all(writes).await {
         r.unwrap();
     }

@@ -192,9 +192,13 @@ async fn follow(base: &str, after: Option<i64>, stop: impl Fn(&Seen) -> bool) ->
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(60), ws.next())
                 .await
-                .expect("the event stream went silent")
-                .expect("the event stream closed")
-                .unwrap();
+                .expect("the event stream went silent");
+            // The server closed or dropped the stream (a resync it could not
+            // serve under load): reconnect and resume, as a display does.
+            let msg = match msg {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(m)) => m,
+            };
             let Message::Text(text) = msg else { continue };
             let v: Value = serde_json::from_str(&text).unwrap();
             match v["type"].as_str() {
