@@ -145,10 +145,11 @@ pub async fn list(
         .collect();
     let ids: Vec<i64> = kiosks.iter().map(|d| d.id).collect();
     let mut health = state.store.kiosk_health(&ids).await?;
+    let now = state.now();
     let mut out = Vec::with_capacity(kiosks.len());
     for device in kiosks {
         let i = health.iter().position(|h| h.device_id == device.id);
-        let health = i.map(|i| kiosk_agent::as_of(health.swap_remove(i), state.now()));
+        let health = i.map(|i| kiosk_agent::as_of(health.swap_remove(i), now));
         let pending_jobs = match &health {
             Some(h) => h.pending_jobs,
             None => pending(&state, device.id).await?,

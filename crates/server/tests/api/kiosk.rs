@@ -177,14 +177,20 @@ async fn a_kiosk_unheard_for_a_while_is_shown_disconnected() {
     let app = spawn_app().await;
     let mut ws = connect_agent(&app, &app.kiosk_token, luot_print::Paper::Mm80).await;
     let connected = |me: &Value| me["health"]["connected"].clone();
-    // Wait until the hello is recorded (it names the agent's version).
-    let mut me = kiosk_me(&app, &app.kiosk_token).await;
-    for _ in 0..200 {
-        if me["health"]["version"] == json!("test") {
-            break;
+    // The agent's messages are recorded as the server reads them: poll, bounded.
+    let app_ref = &app;
+    let kiosk_once = move |done: fn(&Value) -> bool| async move {
+        let mut me = kiosk_me(app_ref, &app_ref.kiosk_token).await;
+        for _ in 0..200 {
+            if done(&me) {
+                break;
+            }
+            me = kiosk_me(app_ref, &app_ref.kiosk_token).await;
         }
-        me = kiosk_me(&app, &app.kiosk_token).await;
-    }
+        me
+    };
+    // Wait until the hello is recorded (it names the agent's version).
+    let me = kiosk_once(|me| me["health"]["version"] == json!("test")).await;
     assert_eq!(connected(&me), json!(true), "{me}");
 
     // Two minutes of silence on the centre's clock: no longer connected.
@@ -198,13 +204,7 @@ async fn a_kiosk_unheard_for_a_while_is_shown_disconnected() {
     // A pong is a sign of life.
     let pong = serde_json::to_string(&luot_print::KioskMessage::Pong).unwrap();
     ws.send(Message::text(pong)).await.unwrap();
-    let mut me = kiosk_me(&app, &app.kiosk_token).await;
-    for _ in 0..200 {
-        if connected(&me) == json!(true) {
-            break;
-        }
-        me = kiosk_me(&app, &app.kiosk_token).await;
-    }
+    let me = kiosk_once(|me| me["health"]["connected"] == json!(true)).await;
     assert_eq!(connected(&me), json!(true), "{me}");
     assert_eq!(me["health"]["last_seen"], json!(later.to_string()), "{me}");
     app.stop().await;

@@ -69,18 +69,16 @@ impl WalSync {
 
 /// The sync for a SQLite URL's file, where this platform can do it (elsewhere,
 /// and for in-memory databases, commits stay `synchronous = FULL`).
+#[cfg(unix)]
 pub fn for_sqlite(filename: &std::path::Path) -> Option<SyncFn> {
-    if !cfg!(unix)
-        || filename.as_os_str().is_empty()
-        || filename.to_string_lossy().contains(":memory:")
-    {
+    if filename.as_os_str().is_empty() || filename.to_string_lossy().contains(":memory:") {
         return None;
     }
-    #[cfg(unix)]
-    {
-        let wal = WalSync::new(filename);
-        Some(Arc::new(move || wal.sync()))
-    }
-    #[cfg(not(unix))]
+    let wal = WalSync::new(filename);
+    Some(Arc::new(move || wal.sync()))
+}
+
+#[cfg(not(unix))]
+pub fn for_sqlite(_filename: &std::path::Path) -> Option<SyncFn> {
     None
 }
