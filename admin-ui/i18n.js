@@ -1,4 +1,5 @@
 // Labels in Vietnamese (default) and English; the choice is remembered.
+import { makeI18n } from '/shared/i18n.js';
 
 const STRINGS = {
   vi: {
@@ -95,25 +96,26 @@ const STRINGS = {
   },
 };
 
-export let lang = localStorage.getItem('luot-admin-lang') === 'en' ? 'en' : 'vi';
+const i18n = makeI18n(STRINGS, { storageKey: 'luot-admin-lang' });
+
+/** The current language (a live binding: sections read it when they render). */
+export let lang = i18n.lang;
 
 export function t(key) {
-  return STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+  return i18n.t(key);
 }
 
 export function setLang(l) {
-  lang = l;
-  localStorage.setItem('luot-admin-lang', l);
-  document.documentElement.lang = l;
+  i18n.setLang(l);
+  lang = i18n.lang;
 }
 
 /** The error message of an ApiError (or any error) in the current language. */
 export function errorText(e) {
-  if (e && e.vi) return lang === 'en' ? e.en : e.vi;
-  return String(e?.message ?? e);
+  return i18n.errorText(e);
 }
 
 /** Applies labels to elements carrying data-i18n. */
 export function translate(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  i18n.translate(root);
 }

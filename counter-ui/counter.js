@@ -8,15 +8,17 @@
 // 10 s as a safety net).
 import { T } from "./i18n.js";
 import { classify } from "/kiosk/checkin.js";
+import { request } from "/shared/api.js";
+import { makeI18n } from "/shared/i18n.js";
+import { EventStream } from "/shared/stream.js";
 
 const $ = (s) => document.querySelector(s);
-const st = { lang: localStorage.getItem("luot.lang") || "vi", staff: null, centre: null, counter: null, snap: null, ws: null, figures: null };
-const t = (k) => (T[st.lang] && T[st.lang][k]) || T.vi[k] || k;
+const i18n = makeI18n(T);
+const st = { get lang() { return i18n.lang; }, staff: null, centre: null, counter: null, snap: null, stream: null, figures: null };
+const t = (k) => i18n.t(k);
 
 function translate() {
-  document.documentElement.lang = st.lang;
-  document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); });
-  document.querySelectorAll("[data-tp]").forEach((e) => { e.placeholder = t(e.dataset.tp); });
+  i18n.translate();
   $("#lang").textContent = st.lang === "vi" ? "EN" : "VI";
 }
 
@@ -26,24 +28,19 @@ function say(text, error = false) {
   m.className = error ? "error" : "";
 }
 
-function csrf() {
-  const m = document.cookie.match(/(?:^|; )luot_csrf=([^;]*)/);
-  return m ? m[1] : "";
-}
-
+// Resolves to {status, data}; a failure throws an Error in the page's language
+// with the server's reply in `data`; an ended session shows the sign-in form.
 async function api(method, path, body) {
-  const headers = { "x-csrf-token": csrf() };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const r = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  const data = text ? JSON.parse(text) : null;
-  if (r.status === 401) { show("login"); throw new Error(t("signedOut")); }
-  if (!r.ok) {
-    const err = new Error(data ? (st.lang === "vi" ? data.message : data.message_en) : String(r.status));
-    err.data = data;
+  try {
+    const r = await request(method, path, { body, raw: true });
+    const text = await r.text();
+    return { status: r.status, data: text ? JSON.parse(text) : null };
+  } catch (e) {
+    if (e.status === 401) { show("login"); throw new Error(t("signedOut")); }
+    const err = new Error(i18n.errorText(e));
+    err.data = e.body;
     throw err;
   }
-  return { status: r.status, data };
 }
 
 function show(which) {
@@ -54,10 +51,8 @@ function show(which) {
 async function start() {
   translate();
   try {
-    const r = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
-    if (r.status !== 200) return show("login");
-    const me = await r.json();
-    if (me.type !== "staff") return show("login");
+    const me = await request("GET", "/api/v1/auth/me").catch(() => null);
+    if (!me || me.type !== "staff") return show("login");
     await signedIn(me);
   } catch (e) { say(e.message, true); show("login"); }
 }
@@ -125,7 +120,7 @@ function fillForms() {
   opts($("#transfer [name=service]"), services.map((s) => [s.code, name(s)]), true);
   opts($("#transfer [name=counter]"), st.snap.counters.map((k) => [k.number, k.name]), true);
   opts($("#issue [name=service]"), services.map((s) => [s.code, name(s)]), false);
-  fetch("/api/v1/centres").then((r) => r.json()).then((cs) => {
+  request("GET", "/api/v1/centres").then((cs) => {
     const c = cs.find((x) => x.code === st.centre);
     const classes = (c && c.priority_classes) || [];
     opts($("#issue [name=priority]"), classes.map((p) => [p.code, st.lang === "vi" ? p.name : p.name_en]), true);
@@ -269,43 +264,38 @@ async function act(action, body = {}) {
   } catch (e) { say(e.message, true); await refresh().catch(() => {}); }
 }
 
+// Any event or snapshot of the centre may change what this console shows.
 function follow() {
-  if (st.ws) return;
-  const proto = location.protocol === "https:" ? "wss" : "ws";
+  if (st.stream) return;
   let timer = null;
-  const open = () => {
-    const ws = new WebSocket(`${proto}://${location.host}/api/v1/centres/${st.centre}/events`);
-    st.ws = ws;
-    ws.onmessage = () => { clearTimeout(timer); timer = setTimeout(() => refresh().catch(() => {}), 150); };
-    ws.onclose = () => { st.ws = null; setTimeout(open, 2000); };
-  };
-  open();
+  const changed = () => { clearTimeout(timer); timer = setTimeout(() => refresh().catch(() => {}), 150); };
+  st.stream = new EventStream({ centre: st.centre, onSnapshot: changed, onEvent: changed });
+  st.stream.start();
   setInterval(() => refresh().catch(() => {}), 10000);
 }
 
 $("#login").addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
-  const r = await fetch("/api/v1/auth/login", {
-    method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: f.get("username"), password: f.get("password") }),
-  });
-  const data = await r.json();
-  if (!r.ok) return say(st.lang === "vi" ? data.message : data.message_en, true);
+  let data;
+  try {
+    data = await request("POST", "/api/v1/auth/login", { body: { username: f.get("username"), password: f.get("password") } });
+  } catch (err) {
+    return say(i18n.errorText(err), true);
+  }
   say("");
   e.target.reset();
   await signedIn(data.staff);
 });
 
 $("#logout").onclick = async () => {
-  await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf() } });
+  await request("POST", "/api/v1/auth/logout").catch(() => {});
   sessionStorage.removeItem("luot.counter");
   location.reload();
 };
 
 $("#lang").onclick = () => {
-  st.lang = st.lang === "vi" ? "en" : "vi";
-  localStorage.setItem("luot.lang", st.lang);
+  i18n.toggle();
   translate();
   if (st.snap && st.counter) { fillForms(); render(); renderFigures(); }
 };

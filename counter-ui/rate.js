@@ -1,18 +1,20 @@
 // The counter's rating tablet (/rate/{counter}): a registered rating device
-// (token once in ?token=..., then kept in localStorage). It follows the centre's
-// event stream; when its counter completes a ticket it asks for a rating and
-// submits it for that counter's last completed ticket, once.
+// (token once in the address, then kept in localStorage). It follows the
+// centre's event stream (resuming with ?after= after a drop, so a completion
+// during the outage still asks); when its counter completes a ticket it asks
+// for a rating. A tap chooses the level; the rating is sent with the comment
+// when the citizen presses "Gửi", or by itself after SEND_AFTER_MS without a
+// touch or a key, so a comment typed after the tap is kept and sent.
+import { deviceToken, request } from "/shared/api.js";
+import { EventStream } from "/shared/stream.js";
+
+/** Quiet time after the last tap or keystroke before a chosen rating is sent. */
+const SEND_AFTER_MS = 20_000;
+
 const $ = (s) => document.querySelector(s);
 const counter = Number(location.pathname.split("/").filter(Boolean)[1]);
-const params = new URLSearchParams(location.search);
-if (params.get("token")) {
-  localStorage.setItem("luot.rating.token", params.get("token"));
-  params.delete("token");
-  history.replaceState(null, "", location.pathname + (params.toString() ? `?${params}` : ""));
-}
-const token = localStorage.getItem("luot.rating.token") || "";
-let centre = null;
-let hideTimer = null;
+const token = deviceToken("luot.rating.token");
+const st = { centre: null, chosen: 0, sendTimer: null, hideTimer: null, stream: null };
 
 function screen(which) {
   for (const id of ["idle", "prompt", "thanks"]) $("#" + id).hidden = id !== which;
@@ -23,56 +25,79 @@ function error(text) {
   $("#error").hidden = !text;
 }
 
-function ask(number) {
+function choose(rating) {
+  st.chosen = rating;
+  document.querySelectorAll("#levels button").forEach((b) => {
+    b.setAttribute("aria-pressed", String(Number(b.dataset.rating) === rating));
+  });
+  $("#send").disabled = false;
+  $("#comment").focus();
+  armSend();
+}
+
+function armSend() {
+  clearTimeout(st.sendTimer);
+  if (st.chosen) st.sendTimer = setTimeout(send, SEND_AFTER_MS);
+}
+
+async function ask(number) {
+  // A new completion while one is pending: the pending one goes first.
+  if (st.chosen) await send();
   $("#number").textContent = number;
   $("#comment").value = "";
+  st.chosen = 0;
+  document.querySelectorAll("#levels button").forEach((b) => b.setAttribute("aria-pressed", "false"));
+  $("#send").disabled = true;
   screen("prompt");
-  clearTimeout(hideTimer);
-  hideTimer = setTimeout(() => screen("idle"), 120000);
+  clearTimeout(st.hideTimer);
+  st.hideTimer = setTimeout(() => { if (!st.chosen) screen("idle"); }, 120000);
 }
 
-async function rate(rating) {
+async function send() {
+  const rating = st.chosen;
+  if (!rating) return;
+  st.chosen = 0;
+  clearTimeout(st.sendTimer);
+  $("#send").disabled = true;
   const comment = $("#comment").value.trim() || null;
-  const r = await fetch(`/api/v1/centres/${centre}/counters/${counter}/feedback`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ rating, comment }),
-  });
-  if (r.ok || r.status === 409) {
-    screen("thanks");
-    clearTimeout(hideTimer);
-    hideTimer = setTimeout(() => screen("idle"), 8000);
-  } else {
-    const body = await r.json().catch(() => ({}));
-    error(body.message || String(r.status));
-    screen("idle");
+  try {
+    await request("POST", `/api/v1/centres/${st.centre}/counters/${counter}/feedback`, { token, body: { rating, comment } });
+  } catch (e) {
+    if (e.status !== 409) {
+      error(`${e.vi} · ${e.en}`);
+      screen("idle");
+      return;
+    }
   }
-}
-
-function follow() {
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/api/v1/centres/${centre}/events`);
-  ws.onmessage = (m) => {
-    const e = JSON.parse(m.data);
-    if (e.type === "ticket_completed" && e.counter === counter) ask(e.number);
-  };
-  ws.onclose = () => setTimeout(follow, 2000);
+  error("");
+  screen("thanks");
+  clearTimeout(st.hideTimer);
+  st.hideTimer = setTimeout(() => screen("idle"), 8000);
 }
 
 document.querySelectorAll("#levels button").forEach((b) => {
-  b.onclick = () => rate(Number(b.dataset.rating));
+  b.addEventListener("click", () => choose(Number(b.dataset.rating)));
 });
+$("#send").addEventListener("click", send);
+$("#comment").addEventListener("input", armSend);
+document.addEventListener("pointerdown", armSend);
 
 async function start() {
-  if (!token) return error("Thiết bị chưa được đăng ký (mở trang bằng đường dẫn có ?token=…) · Device not registered");
-  const r = await fetch("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
-  const me = r.ok ? await r.json() : null;
+  if (!token) return error("Thiết bị chưa được đăng ký (mở trang bằng đường dẫn ghép nối) · Device not registered");
+  const me = await request("GET", "/api/v1/auth/me", { token }).catch(() => null);
   if (!me || me.type !== "device" || me.kind !== "rating") {
     return error("Mã thiết bị không hợp lệ hoặc đã bị thu hồi · Invalid or revoked device token");
   }
-  centre = me.centre;
+  st.centre = me.centre;
   screen("idle");
-  follow();
+  st.stream = new EventStream({
+    centre: st.centre,
+    onEvent: (e) => { if (e.type === "ticket_completed" && e.counter === counter) ask(e.number); },
+  });
+  st.stream.start();
 }
+
+/** For tests: the event stream (to drop it) and the pending choice. */
+window.luotRate = { get stream() { return st.stream; }, get chosen() { return st.chosen; } };
 
 start();

@@ -11,7 +11,7 @@
 import { Announcer } from './announce.js';
 import { dateTime, strings, translate } from './i18n.js';
 import { apply, fromSnapshot } from './state.js';
-import { EventStream } from './stream.js';
+import { EventStream } from '/shared/stream.js';
 
 const params = new URLSearchParams(location.search);
 const lang = params.get('lang') === 'en' ? 'en' : 'vi';

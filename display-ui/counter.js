@@ -5,7 +5,7 @@
 
 import { strings } from './i18n.js';
 import { apply, fromSnapshot } from './state.js';
-import { EventStream } from './stream.js';
+import { EventStream } from '/shared/stream.js';
 
 const params = new URLSearchParams(location.search);
 const lang = params.get('lang') === 'en' ? 'en' : 'vi';

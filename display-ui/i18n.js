@@ -1,4 +1,5 @@
 // Board labels in Vietnamese (the default) and English (`?lang=en`).
+import { zoned } from '/shared/i18n.js';
 
 export const STRINGS = {
   vi: {
@@ -53,19 +54,8 @@ export function translate(root, t) {
   }
 }
 
-const WEEKDAY = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-
 /** "Thứ Năm, 26/11/2026" and "09:15" at instant `ms` in `timeZone`. */
 export function dateTime(ms, timeZone, t) {
-  const parts = {};
-  const fmt = new Intl.DateTimeFormat('en-GB', {
-    timeZone, weekday: 'short', day: '2-digit', month: '2-digit', year: 'numeric',
-    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  });
-  for (const p of fmt.formatToParts(new Date(ms))) parts[p.type] = p.value;
-  return {
-    date: `${t.days[WEEKDAY[parts.weekday]]}, ${parts.day}/${parts.month}/${parts.year}`,
-    time: `${parts.hour}:${parts.minute}`,
-    day: `${parts.year}-${parts.month}-${parts.day}`,
-  };
+  const z = zoned(ms, timeZone);
+  return { date: `${t.days[z.weekday]}, ${z.day}/${z.month}/${z.year}`, time: `${z.hour}:${z.minute}`, day: z.iso };
 }

@@ -3,6 +3,8 @@
 // the URL once (?token=...) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
 // issues two tickets for one tap.
+import { call, deviceToken } from "/shared/api.js";
+import { makeI18n } from "/shared/i18n.js";
 
 const T = {
   vi: {
@@ -70,9 +72,10 @@ const IDLE_SECONDS = { done: 20, other: 60 };
 const REFRESH_MS = 10_000;
 
 const params = new URLSearchParams(location.search);
+const i18n = makeI18n(T, { remember: false });
 const state = {
-  lang: params.get("lang") === "en" ? "en" : "vi",
-  token: params.get("token") || localStorage.getItem("luot.kiosk.token") || "",
+  get lang() { return i18n.lang; },
+  token: deviceToken("luot.kiosk.token"),
   centre: params.get("centre") || localStorage.getItem("luot.kiosk.centre") || "",
   centreInfo: null,
   services: [],
@@ -84,22 +87,10 @@ const state = {
   /** The check-in panel while its screen is open (to switch its language). */
   checkin: null,
 };
-if (params.get("token")) {
-  localStorage.setItem("luot.kiosk.token", state.token);
-  params.delete("token");
-  history.replaceState(null, "", location.pathname + (params.toString() ? `?${params}` : ""));
-}
 
 const $ = (id) => document.getElementById(id);
-const t = (key, vars = {}) =>
-  String(T[state.lang][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? "");
+const t = (key, vars = {}) => i18n.t(key, vars);
 const name = (o) => (state.lang === "en" && o.name_en ? o.name_en : o.name);
-
-function headers(extra = {}) {
-  const h = { ...extra };
-  if (state.token) h.Authorization = `Bearer ${state.token}`;
-  return h;
-}
 
 /** A random key that also works outside secure contexts (kiosks on plain http LAN). */
 function idempotencyKey() {
@@ -108,10 +99,11 @@ function idempotencyKey() {
   return "kiosk-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-async function api(path, options = {}) {
-  const res = await fetch(path, { ...options, headers: headers(options.headers) });
-  const body = res.status === 204 ? null : await res.json().catch(() => null);
-  return { status: res.status, ok: res.ok, body };
+/** {ok, status, body}; a network failure throws (the caller retries or shows the offline notice). */
+async function api(path, { method = "GET", headers, body } = {}) {
+  const r = await call(method, path, { token: state.token, headers, body });
+  if (r.status === 0) throw r.error;
+  return r;
 }
 
 function show(screen) {
@@ -144,8 +136,7 @@ function hideBanner() {
 }
 
 function applyLang() {
-  document.documentElement.lang = state.lang;
-  document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
+  i18n.translate();
   $("lang").textContent = t("lang");
   if (state.centreInfo) $("centre-name").textContent = name(state.centreInfo);
   renderServices();
@@ -310,13 +301,13 @@ async function issue(service) {
   state.busy = true;
   hideBanner();
   const key = idempotencyKey();
-  const body = JSON.stringify({ service: service.code, priority: state.priority });
+  const body = { service: service.code, priority: state.priority };
   let res = null;
   for (let attempt = 0; attempt < 4 && !res; attempt++) {
     try {
       res = await api(`/api/v1/centres/${state.centre}/tickets`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+        headers: { "Idempotency-Key": key },
         body,
       });
     } catch {
@@ -384,7 +375,7 @@ async function openCheckin() {
 }
 
 $("lang").addEventListener("click", () => {
-  state.lang = state.lang === "vi" ? "en" : "vi";
+  i18n.toggle();
   applyLang();
 });
 $("priority-path").addEventListener("click", () => show("priority"));

@@ -1,19 +1,9 @@
-// The booking API, as the portal uses it. Every call resolves to
-// {ok, status, body}; the phone travels in the X-Phone header, never in a URL.
-async function call(method, path, { body, phone } = {}) {
-  const headers = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (phone) headers['x-phone'] = phone;
-  try {
-    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
-    return { ok: r.ok, status: r.status, body: parsed };
-  } catch {
-    return { ok: false, status: 0, body: null };
-  }
-}
+// The booking API, as the portal uses it (calls through the shared module,
+// /shared/api.js). Every call resolves to {ok, status, body, error}; the phone
+// travels in the X-Phone header, never in a URL.
+import { call as shared } from '/shared/api.js';
+
+const call = (method, path, { body, phone } = {}) => shared(method, path, { body, phone });
 
 export const CENTRE = new URLSearchParams(location.search).get('centre') || 'mo-cay';
 

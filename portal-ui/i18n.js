@@ -1,5 +1,7 @@
 // Strings of the booking portal, Vietnamese first. `t(key, vars)` fills {name}
 // placeholders; the choice of language is remembered on this device.
+import { makeI18n } from '/shared/i18n.js';
+
 const STRINGS = {
   vi: {
     brand: 'Đặt lịch hẹn', nav_lookup: 'Tra cứu / Hủy', lang_switch: 'EN',
@@ -47,23 +49,13 @@ const STRINGS = {
   },
 };
 
-let lang = localStorage.getItem('luot.lang') === 'en' ? 'en' : 'vi';
+const i18n = makeI18n(STRINGS);
 
-export function getLang() { return lang; }
+export function getLang() { return i18n.lang; }
 
-export function setLang(l) {
-  lang = l === 'en' ? 'en' : 'vi';
-  localStorage.setItem('luot.lang', lang);
-  document.documentElement.lang = lang;
-}
+export function setLang(l) { i18n.setLang(l); }
 
-export function t(key, vars = {}) {
-  const s = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
-}
+export function t(key, vars = {}) { return i18n.t(key, vars); }
 
-/** The server's message in the current language. */
-export function errorText(e) {
-  if (!e) return t('network');
-  return (lang === 'en' ? e.message_en : e.message) || e.message || t('network');
-}
+/** The server's message (an error reply's body) in the current language. */
+export function errorText(e) { return i18n.errorText(e); }

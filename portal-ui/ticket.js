@@ -2,6 +2,8 @@
 // status, people ahead and ETA, updated live from the centre's event stream
 // (reconnecting with ?after=), with a clear alert when the number is called and
 // a rating form once served. Shows no personal data: the API has none to give.
+import { request } from "/shared/api.js";
+import { EventStream } from "/shared/stream.js";
 
 const T = {
   vi: {
@@ -29,22 +31,22 @@ const T = {
 
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const state = { lang: new URLSearchParams(location.search).get("lang") === "en" ? "en" : "vi",
-  ticket: null, lastEvent: 0, alerted: false, rating: 0, ws: null, backoff: 1000,
+  ticket: null, alerted: false, rating: 0, stream: null,
   /** The ticket's centre (name in both languages, timezone), once known. */
   centre: null };
 const $ = (id) => document.getElementById(id);
 const t = (k, v = {}) => String(T[state.lang][k] ?? k).replace(/\{(\w+)\}/g, (_, x) => v[x] ?? "");
 
 async function load() {
-  const res = await fetch(`/api/v1/tickets/${encodeURIComponent(token)}`);
-  if (res.status === 404) {
+  try {
+    state.ticket = await request("GET", `/api/v1/tickets/${encodeURIComponent(token)}`);
+  } catch (e) {
+    if (e.status !== 404) return state.ticket;
     $("error").textContent = t("notFound");
     $("error").hidden = false;
     $("found").hidden = true;
     return null;
   }
-  if (!res.ok) return state.ticket;
-  state.ticket = await res.json();
   render();
   return state.ticket;
 }
@@ -103,45 +105,36 @@ function renderLevels() {
 
 async function sendRating() {
   if (!state.rating) return;
-  const res = await fetch(`/api/v1/tickets/${encodeURIComponent(token)}/feedback`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ rating: state.rating, comment: $("comment").value.trim() || null }),
-  });
-  const body = await res.json().catch(() => ({}));
-  $("rate-result").textContent = res.ok ? t("thanks")
-    : res.status === 409 ? t("already") : (state.lang === "en" ? body.message_en : body.message) || `HTTP ${res.status}`;
-  if (res.ok || res.status === 409) $("send-rating").disabled = true;
+  let status = 200;
+  let text = t("thanks");
+  try {
+    await request("POST", `/api/v1/tickets/${encodeURIComponent(token)}/feedback`,
+      { body: { rating: state.rating, comment: $("comment").value.trim() || null } });
+  } catch (e) {
+    status = e.status;
+    text = e.status === 409 ? t("already") : e.text(state.lang);
+  }
+  $("rate-result").textContent = text;
+  if (status === 200 || status === 409) $("send-rating").disabled = true;
 }
 
 /** Follows the centre's events; any event that can move this ticket triggers a re-read. */
 function connect() {
-  if (!state.ticket) return;
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const after = state.lastEvent ? `?after=${state.lastEvent}` : "";
-  const ws = new WebSocket(`${proto}://${location.host}/api/v1/centres/${state.ticket.centre}/events${after}`);
-  state.ws = ws;
+  if (!state.ticket || state.stream) return;
   let pending = null;
-  ws.onmessage = (m) => {
-    let e;
-    try { e = JSON.parse(m.data); } catch { return; }
-    if (typeof e.id === "number") state.lastEvent = Math.max(state.lastEvent, e.id);
-    if (typeof e.last_event_id === "number") state.lastEvent = Math.max(state.lastEvent, e.last_event_id);
-    state.backoff = 1000;
+  const changed = (e) => {
     clearTimeout(pending);
     pending = setTimeout(load, e.number === state.ticket?.number ? 0 : 300);
   };
-  ws.onclose = () => {
-    setTimeout(() => { load().then(connect); }, state.backoff);
-    state.backoff = Math.min(state.backoff * 2, 30_000);
-  };
+  state.stream = new EventStream({ centre: state.ticket.centre, onSnapshot: changed, onEvent: changed });
+  state.stream.start();
 }
 
 $("lang").addEventListener("click", () => { state.lang = state.lang === "vi" ? "en" : "vi"; applyLang(); });
 $("send-rating").addEventListener("click", sendRating);
 applyLang();
 // The centre's name (in the chosen language) and timezone, once the ticket says which.
-const centre = fetch("/api/v1/centres").then((r) => r.json()).catch(() => []);
+const centre = request("GET", "/api/v1/centres").catch(() => []);
 async function showCentre() {
   const cs = await centre;
   state.centre = cs.find((x) => x.code === state.ticket?.centre) || cs[0] || null;

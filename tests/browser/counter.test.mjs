@@ -74,8 +74,13 @@ test('sign in on /counter, call next, complete; the rating tablet asks and rates
   assert.equal(new Set(boxes.map((b) => Math.round(b.left))).size, 1, 'one column');
   assert.ok(boxes.every((b) => b.height >= 90 && b.width >= 500 && b.bottom <= 1280), JSON.stringify(boxes));
   await screenshot(tablet, 'rating-tablet-portrait');
-  await tablet.fill('#comment', 'Nhanh gọn');
+  // The tap comes first, the comment after it: both are sent together.
+  const sent = tablet.waitForRequest((r) => r.url().endsWith('/counters/1/feedback') && r.method() === 'POST');
   await tablet.click('#levels button[data-rating="5"]');
+  assert.equal(await tablet.getAttribute('#levels button[data-rating="5"]', 'aria-pressed'), 'true');
+  await tablet.fill('#comment', 'Nhanh gọn');
+  await tablet.click('#send');
+  assert.deepEqual(JSON.parse((await sent).postData()), { rating: 5, comment: 'Nhanh gọn' });
   await tablet.waitForSelector('#thanks:not([hidden])');
 
   // Today's figures count the rating once the console refreshes.

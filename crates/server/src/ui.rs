@@ -27,6 +27,10 @@ struct CounterUi;
 #[derive(RustEmbed)]
 #[folder = "../../admin-ui"]
 struct Admin;
+/// What every UI shares: API calls, languages, the event stream.
+#[derive(RustEmbed)]
+#[folder = "../../shared-ui"]
+struct Shared;
 
 fn file<E: RustEmbed>(path: &str) -> Response {
     match E::get(path) {
@@ -77,5 +81,6 @@ pub fn router() -> Router<AppState> {
     let r = mount!(r, "/kiosk", Kiosk);
     let r = mount!(r, "/display", Display);
     let r = mount!(r, "/counter", CounterUi);
+    let r = mount!(r, "/shared", Shared);
     mount!(r, "/admin", Admin)
 }

@@ -1,7 +1,8 @@
-// The live event stream of a centre, kept alive across network drops and server
-// restarts. It reconnects with backoff and `?after=<last id>`, so nothing is missed
-// and nothing is repeated; the server answers with the missed events, or with a
-// fresh snapshot when the gap is too large.
+// The live event stream of a centre, for every UI that follows one (board,
+// counter console, rating tablet, ticket page), kept alive across network drops
+// and server restarts. It reconnects with backoff and `?after=<last id>`, so
+// nothing is missed and nothing is repeated; the server answers with the missed
+// events, or with a fresh snapshot when the gap is too large.
 //
 // Heartbeats: browsers cannot send websocket pings, so we send {"type":"ping"}
 // every 20 s (the server answers {"type":"pong"}) and treat 60 s without any
@@ -17,13 +18,14 @@ export class EventStream {
    * @param {string} o.centre centre code
    * @param {(snap: object) => void} o.onSnapshot replaces all state; announces nothing
    * @param {(event: object) => void} o.onEvent one committed event, in order
-   * @param {(status: 'connecting'|'open'|'lost') => void} o.onStatus
+   * @param {(status: 'connecting'|'open'|'lost') => void} [o.onStatus]
    */
   constructor({ centre, onSnapshot, onEvent, onStatus }) {
     this.centre = centre;
-    this.onSnapshot = onSnapshot;
-    this.onEvent = onEvent;
-    this.onStatus = onStatus;
+    this.onSnapshot = onSnapshot ?? (() => {});
+    this.onEvent = onEvent ?? (() => {});
+    this.onStatus = onStatus ?? (() => {});
+    this.stopped = false;
     /** The newest event id applied; null until the first snapshot. */
     this.lastId = null;
     this.attempt = 0;
@@ -33,6 +35,16 @@ export class EventStream {
 
   start() {
     this.connect();
+  }
+
+  /** Closes for good (the page no longer needs the stream). */
+  stop() {
+    this.stopped = true;
+    this.clearTimers();
+    clearTimeout(this.timers.retry);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
   }
 
   /** Drops the connection and starts over from a fresh snapshot (new service day). */
@@ -100,6 +112,7 @@ export class EventStream {
   }
 
   retry() {
+    if (this.stopped) return;
     this.onStatus('lost');
     const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
