@@ -5,7 +5,8 @@
 // outage, a lagging connection) is only shown, never announced.
 //
 // URL options: ?centre=mo-cay (default: the first centre), ?layout=portrait,
-// ?lang=en, ?voice=auto|speech|clips|off.
+// ?lang=en, ?voice=clips|speech|off (clips by default; the choice is remembered
+// on this TV), ?speed=N (clip playback speed, for tests).
 // Tests read window.luotDisplay (queue of announcements, state, status).
 
 import { Announcer } from './announce.js';
@@ -18,21 +19,33 @@ const lang = params.get('lang') === 'en' ? 'en' : 'vi';
 const t = strings(lang);
 /** A call that arrives later than this after it happened (a long outage) is shown, not announced. */
 const FRESH_MS = 60_000;
-const RECENT_SHOWN = 6;
+/** Recent calls shown under the latest one (the last four calls in all at 8% of the height or more). */
+const RECENT_SHOWN = 3;
 
 const $ = (id) => document.getElementById(id);
 const board = { state: null, offset: 0, status: 'connecting', day: null };
 let stream = null;
+/** The voice chosen on this TV: the bundled clips unless a browser voice was asked for. */
+function chosenVoice() {
+  const asked = params.get('voice');
+  if (['clips', 'speech', 'off'].includes(asked)) localStorage.setItem('luot.display.voice', asked);
+  const v = localStorage.getItem('luot.display.voice');
+  return ['clips', 'speech', 'off'].includes(v) ? v : 'clips';
+}
 const announcer = new Announcer({
-  voice: params.get('voice') ?? 'auto',
+  voice: chosenVoice(),
+  speed: Number(params.get('speed')) || 1,
   onMuted: (muted) => {
     $('sound').hidden = !muted;
   },
 });
 
 window.luotDisplay = {
-  /** Announcements, oldest first: {text, spoken, recall, state}. */
+  /** Announcements, oldest first: {text, spoken, recall, at, state, said}. */
   get queue() { return announcer.queue; },
+  /** Clip files played, oldest first. */
+  get played() { return announcer.played; },
+  get voice() { return announcer.voice; },
   get state() { return board.state; },
   /** connecting, open or lost. */
   get status() { return board.status; },
@@ -104,14 +117,22 @@ function render() {
   }
 }
 
+/** Flashes the latest call and its counter's row: on and off every half second, four times. */
+let flashTimer = null;
 function flash(counter) {
-  const targets = [$('now'), document.querySelector(`#counters tr[data-counter="${counter}"]`)];
-  for (const e of targets) {
-    if (!e) continue;
-    e.classList.remove('flash');
-    void e.offsetWidth; // restart the animation
-    e.classList.add('flash');
-  }
+  clearInterval(flashTimer);
+  document.querySelectorAll('.flash-on').forEach((e) => e.classList.remove('flash-on'));
+  let ticks = 0;
+  const toggle = () => {
+    // The row is looked up each time: a render replaces the table's rows.
+    const targets = [$('now'), document.querySelector(`#counters tr[data-counter="${counter}"]`)];
+    const on = ticks % 2 === 0 && ticks < 8;
+    for (const e of targets) e?.classList.toggle('flash-on', on);
+    ticks += 1;
+    if (ticks > 8) clearInterval(flashTimer);
+  };
+  toggle();
+  flashTimer = setInterval(toggle, 500);
 }
 
 function onSnapshot(snap) {
@@ -132,7 +153,8 @@ function onEvent(e) {
   const age = Date.now() + board.offset - Date.parse(e.at);
   if (age >= FRESH_MS) return;
   flash(r.call.counter);
-  announcer.announce(board.state.centre.announcement_vi, r.call.number, r.call.counter, r.call.recall);
+  announcer.announce(board.state.centre.announcement_vi, r.call.number, r.call.counter, r.call.recall,
+    Date.parse(e.at) - board.offset);
 }
 
 function onStatus(status) {

@@ -46,12 +46,13 @@ export function strings(lang) {
   return STRINGS[lang] ?? STRINGS.vi;
 }
 
-/** Fills every element with `data-t` from the table. */
+/** Fills every element with `data-t` from the table (and `data-t-label` aria-labels). */
 export function translate(root, t) {
   for (const el of root.querySelectorAll('[data-t]')) {
     const v = t[el.dataset.t];
     if (typeof v === 'string') el.textContent = v;
   }
+  for (const el of root.querySelectorAll('[data-t-label]')) el.setAttribute('aria-label', t[el.dataset.tLabel] ?? '');
 }
 
 /** "Thứ Năm, 26/11/2026" and "09:15" at instant `ms` in `timeZone`. */
