@@ -1,5 +1,8 @@
-// Kiosk page: a citizen taps a service (or the priority path) and gets a
-// numbered ticket; the paired kiosk client prints it. The device token comes in
+// Kiosk page: a citizen taps a service, then (when the centre has priority
+// classes) answers "Bạn có thuộc đối tượng ưu tiên không?" with a big "Không"
+// or a class, and gets a numbered ticket; the paired kiosk client prints it.
+// Every step has a way back; the number stays on screen until the ticket is
+// printed (the kiosk's print queue is empty), and longer when it cannot print. The device token comes in
 // the URL once (?token=...) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
 // issues two tickets for one tap.
@@ -9,10 +12,10 @@ import { makeI18n } from "/shared/i18n.js";
 const T = {
   vi: {
     choose: "Chọn lĩnh vực cần giải quyết",
-    priorityPath: "Ưu tiên (người cao tuổi, khuyết tật, mang thai…)",
     checkinPath: "Đã đặt lịch hẹn? Xác nhận đến",
-    whichPriority: "Bạn thuộc đối tượng ưu tiên nào?",
-    choosePriorityService: "Chọn lĩnh vực (ưu tiên: {class})",
+    askPriority: "Bạn có thuộc đối tượng ưu tiên không?",
+    noPriority: "Không",
+    yesPriority: "Có, tôi là:",
     back: "‹ Quay lại",
     yourNumber: "Số thứ tự của bạn",
     takeTicket: "Vui lòng nhận phiếu in bên dưới.",
@@ -38,10 +41,10 @@ const T = {
   },
   en: {
     choose: "Choose a service",
-    priorityPath: "Priority (elderly, disability, pregnancy…)",
     checkinPath: "Booked an appointment? Check in",
-    whichPriority: "Which priority applies to you?",
-    choosePriorityService: "Choose a service (priority: {class})",
+    askPriority: "Do you have priority (elderly, disability, pregnancy…)?",
+    noPriority: "No",
+    yesPriority: "Yes, I am:",
     back: "‹ Back",
     yourNumber: "Your number",
     takeTicket: "Please take your printed ticket below.",
@@ -67,8 +70,11 @@ const T = {
   },
 };
 
-/** Seconds of inactivity after which the kiosk returns to the start screen. */
-const IDLE_SECONDS = { done: 20, other: 60 };
+/** Seconds of inactivity after which the kiosk returns to the start screen
+ * (the done screen: once the ticket is printed; `unprinted` when it is not). */
+const IDLE_SECONDS = { done: 15, unprinted: 60, other: 60 };
+/** How often the done screen asks whether the ticket has printed. */
+const PRINT_POLL_MS = 1000;
 const REFRESH_MS = 10_000;
 
 const params = new URLSearchParams(location.search);
@@ -79,7 +85,8 @@ const state = {
   centre: params.get("centre") || localStorage.getItem("luot.kiosk.centre") || "",
   centreInfo: null,
   services: [],
-  priority: null,
+  /** The service chosen, while the priority question is asked. */
+  chosen: null,
   idleTimer: null,
   busy: false,
   /** Why tickets will not print (`paper_out`, `cover_open`, `offline`, `agent`), or null. */
@@ -114,12 +121,16 @@ function show(screen) {
 function armIdle(screen) {
   clearTimeout(state.idleTimer);
   if (screen === "start") return;
-  const secs = screen === "done" ? IDLE_SECONDS.done : IDLE_SECONDS.other;
+  // The number stays until the ticket is out: waitForPrint arms the timer.
+  if (screen === "done" && state.printing) return;
+  const secs = screen === "done" ? (state.printerProblem ? IDLE_SECONDS.unprinted : IDLE_SECONDS.done) : IDLE_SECONDS.other;
   state.idleTimer = setTimeout(reset, secs * 1000);
 }
 
 function reset() {
-  state.priority = null;
+  state.chosen = null;
+  state.printing = false;
+  clearTimeout(state.printTimer);
   state.checkin = null;
   hideBanner();
   show("start");
@@ -141,6 +152,7 @@ function applyLang() {
   if (state.centreInfo) $("centre-name").textContent = name(state.centreInfo);
   renderServices();
   renderPriorities();
+  renderChosen();
   renderPrinter();
   state.checkin?.setLang(state.lang);
   tick();
@@ -174,16 +186,6 @@ function serviceState(s) {
 function renderServices() {
   const box = $("services");
   box.replaceChildren();
-  if (state.priority) {
-    const cls = state.centreInfo?.priority_classes?.find((c) => c.code === state.priority);
-    document.querySelector("#screen-start h2").textContent = t("choosePriorityService", { class: cls ? name(cls) : state.priority });
-  } else {
-    document.querySelector("#screen-start h2").textContent = t("choose");
-  }
-  // Choosing a service for a priority ticket: a way back instead of the other paths.
-  $("paths").hidden = Boolean(state.priority);
-  $("priority-cancel").hidden = !state.priority;
-  $("screen-start").classList.toggle("priority-mode", Boolean(state.priority));
   for (const s of state.services) {
     const b = document.createElement("button");
     b.type = "button";
@@ -211,7 +213,7 @@ function renderServices() {
       stats.append(span(t("waiting", { n: s.waiting })), span(t("eta", { m: s.eta_minutes })));
     }
     b.append(title, sub, stats);
-    b.addEventListener("click", () => issue(s));
+    b.addEventListener("click", () => chooseService(s));
     box.append(b);
   }
 }
@@ -231,14 +233,23 @@ function renderPriorities() {
     b.className = "class";
     b.dataset.priority = c.code;
     b.textContent = name(c);
-    b.addEventListener("click", () => {
-      state.priority = c.code;
-      show("start");
-      renderServices();
-      armIdle("priority");
-    });
+    b.addEventListener("click", () => state.chosen && issue(state.chosen, c.code));
     box.append(b);
   }
+}
+
+/** A service tapped: ask about priority when the centre has classes, else issue at once. */
+function chooseService(s) {
+  if (state.busy) return;
+  if (!(state.centreInfo?.priority_classes || []).length) return issue(s, null);
+  state.chosen = s;
+  renderChosen();
+  show("priority");
+}
+
+function renderChosen() {
+  const s = state.chosen;
+  $("priority-service").textContent = s ? `${s.prefix} · ${name(s)}` : "";
 }
 
 async function loadCentre() {
@@ -296,12 +307,12 @@ function renderPrinter() {
 }
 
 /** Issues a ticket, retrying a network failure with the same key. */
-async function issue(service) {
+async function issue(service, priority = null) {
   if (state.busy) return;
   state.busy = true;
   hideBanner();
   const key = idempotencyKey();
-  const body = { service: service.code, priority: state.priority };
+  const body = { service: service.code, priority };
   let res = null;
   for (let attempt = 0; attempt < 4 && !res; attempt++) {
     try {
@@ -321,7 +332,8 @@ async function issue(service) {
   }
   if (!res.ok) {
     if (res.status === 401 || res.status === 403) banner(t("needToken"));
-    else banner((state.lang === "en" ? res.body?.message_en : res.body?.message) || `HTTP ${res.status}`);
+    else banner(i18n.errorText(res.error));
+    reset();
     refresh();
     return;
   }
@@ -331,7 +343,7 @@ async function issue(service) {
 
 /** Shows an issued ticket; `appointment` is the checked-in booking behind it, if any. */
 function showIssued(ticket, appointment = null) {
-  state.priority = null;
+  state.chosen = null;
   $("done-number").textContent = ticket.number;
   $("done-service").textContent = state.lang === "en" ? ticket.service_name_en : ticket.service_name;
   // A booking waits for its slot, not behind the people ahead: say when it is served.
@@ -345,7 +357,33 @@ function showIssued(ticket, appointment = null) {
   img.alt = ticket.number;
   window.luotKiosk.lastTicket = ticket;
   renderPrinter();
+  state.printing = Boolean(state.token);
   show("done");
+  if (state.printing) waitForPrint(Date.now());
+}
+
+/**
+ * Keeps the number on screen until this kiosk's print queue is empty (the
+ * ticket is out), then arms the usual timer; a printer in trouble or an
+ * agent that never takes the job ends the wait after IDLE_SECONDS.unprinted.
+ */
+async function waitForPrint(since) {
+  if (!state.printing) return;
+  let printed = false;
+  try {
+    const { ok, body } = await api("/api/v1/kiosks/me");
+    printed = ok && body.pending_jobs === 0;
+  } catch {
+    printed = false;
+  }
+  const gaveUp = Date.now() - since > IDLE_SECONDS.unprinted * 1000;
+  if (!state.printing) return;
+  if (printed || gaveUp) {
+    state.printing = false;
+    if (document.querySelector("#screen-done.active")) armIdle("done");
+    return;
+  }
+  state.printTimer = setTimeout(() => waitForPrint(since), PRINT_POLL_MS);
 }
 
 async function openCheckin() {
@@ -378,7 +416,7 @@ $("lang").addEventListener("click", () => {
   i18n.toggle();
   applyLang();
 });
-$("priority-path").addEventListener("click", () => show("priority"));
+$("priority-no").addEventListener("click", () => state.chosen && issue(state.chosen, null));
 $("checkin-path").addEventListener("click", openCheckin);
 document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", reset));
 document.addEventListener("pointerdown", () => {

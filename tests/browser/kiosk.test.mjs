@@ -41,6 +41,8 @@ for (const [name, viewport] of [['portrait', { width: 1080, height: 1920 }], ['l
 
     const before = (await kioskState()).pending_jobs;
     await page.click('#services .service[data-service="A"]');
+    // The demo centre has priority classes: the kiosk asks, "Không" is a normal ticket.
+    await page.click('#priority-no');
     await page.waitForSelector('#screen-done.active');
     const number = await page.textContent('#done-number');
     assert.match(number, /^A\d{3}$/);
@@ -97,22 +99,57 @@ test('the clock shows the centre\'s time whatever the kiosk PC\'s timezone', asy
   await page.close();
 });
 
-test('priority: the service screen says so and has a way back to a normal ticket', async () => {
+test('service first, then the priority question with a big "Không", and a way back on every step', async () => {
   const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
-  await page.click('#priority-path');
-  await page.click('#priority-classes [data-priority="elderly"]');
-  assert.match(await page.textContent('#screen-start h2'), /ưu tiên: Người cao tuổi/);
-  // The other paths are gone, so nobody mistakes this screen for the start one.
-  assert.equal(await page.isVisible('#paths'), false);
-  assert.equal(await page.isVisible('#priority-cancel'), true);
-  await screenshot(page, 'kiosk-priority-services');
-  await page.click('#priority-cancel');
-  await page.waitForSelector('#paths', { state: 'visible' });
-  assert.equal(await page.textContent('#screen-start h2'), 'Chọn lĩnh vực cần giải quyết');
-  assert.equal(await page.isVisible('#priority-cancel'), false);
   await page.click('#services .service[data-service="C"]');
+  await page.waitForSelector('#screen-priority.active');
+  assert.equal(await page.textContent('#screen-priority h2'), 'Bạn có thuộc đối tượng ưu tiên không?');
+  assert.match(await page.textContent('#priority-service'), /Đất đai/);
+  // "Không" is the largest button on the screen.
+  const area = (b) => b.width * b.height;
+  const no = await page.locator('#priority-no').boundingBox();
+  for (const b of await page.locator('#priority-classes button').all()) assert.ok(area(no) > area(await b.boundingBox()));
+  await screenshot(page, 'kiosk-priority-question');
+  // Back returns to the services, nothing issued.
+  await page.click('#screen-priority [data-back]');
+  await page.waitForSelector('#screen-start.active');
+  assert.equal(await page.evaluate(() => window.luotKiosk.lastTicket), null);
+  // "Không": a normal ticket.
+  await page.click('#services .service[data-service="C"]');
+  await page.click('#priority-no');
   await page.waitForSelector('#screen-done.active');
   assert.equal(await page.evaluate(() => window.luotKiosk.lastTicket.priority), null);
+  // A class: a priority ticket for the service chosen first.
+  await page.click('#screen-done [data-back]');
+  await page.click('#services .service[data-service="A"]');
+  await page.click('#priority-classes [data-priority="elderly"]');
+  await page.waitForFunction(() => window.luotKiosk.lastTicket?.priority === 'elderly');
+  assert.match(await page.evaluate(() => window.luotKiosk.lastTicket.number), /^A/);
+  // Every screen but the first has a way back.
+  const noBack = await page.$$eval('.screen:not(#screen-start)', (ss) => ss.filter((s) => !s.querySelector('[data-back]')).map((s) => s.id));
+  assert.deepEqual(noBack, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the number stays on screen until the ticket is printed', async () => {
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  await page.clock.install();
+  await page.click('#services .service[data-service="B"]');
+  await page.click('#priority-no');
+  await page.waitForSelector('#screen-done.active');
+  // Nothing prints here (no agent): after the usual 15 s the number is still shown.
+  await page.clock.runFor(20_000);
+  assert.equal(await page.isVisible('#screen-done'), true);
+  // It never prints: after a minute of trying, and a minute more to photograph
+  // the QR, the kiosk goes back to the start (the polls run on the real network).
+  let waited = 20;
+  while (!(await page.isVisible('#screen-start')) && waited < 300) {
+    await page.clock.runFor(10_000);
+    await page.waitForTimeout(100);
+    waited += 10;
+  }
+  assert.ok(waited >= 120 && waited < 300, `back to the start after ${waited} s`);
   assert.deepEqual(errors, []);
   await page.close();
 });
