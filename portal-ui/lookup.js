@@ -24,7 +24,7 @@ export function renderLookup() {
   h('label', { for: 'lphone' }, t('phone')), phone,
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', testid: 'find' }, t('find'))));
   const b = state.booking;
-  return [h('h1', {}, t('lookup_title')), form,
+  return [h('h1', { tabindex: '-1' }, t('lookup_title')), form,
     state.error && h('p', { class: 'error', role: 'alert', testid: 'error' }, errorText(state.error)),
     state.message && h('p', { class: 'ok', testid: 'message' }, state.message),
     b && h('div', { class: 'card', testid: 'booking' }, h('div', { class: 'code' }, b.code), facts(b),

@@ -32,7 +32,7 @@ test('a citizen books a slot, then looks it up and cancels it', async () => {
   await page.getByTestId('phone').fill('0912 345 678');
   assert.equal(await page.getByTestId('consent').isChecked(), false, 'consent is not pre-ticked');
   await page.getByTestId('submit').click();
-  assert.match(await page.getByTestId('error').innerText(), /đồng ý/);
+  assert.match(await page.getByTestId('error-consent').innerText(), /đồng ý/);
   await page.getByTestId('consent').check();
   await page.getByTestId('submit').click();
 
@@ -109,5 +109,70 @@ test('the date step offers only the days the service works', async () => {
     if (weekend) checked += 1;
   }
   assert.ok(checked >= 2, 'the horizon holds a weekend');
+  await page.context().close();
+});
+
+test('the details step: every error at once next to its field, values and consent kept, each step at its top', async () => {
+  const page = await phone();
+  await page.goto(`${BASE}/`);
+  await page.getByTestId('service-B').click();
+  const info = await api('GET', '/api/v1/centres/mo-cay/booking');
+  await page.getByTestId(`date-${info.body.today}`).click();
+  await page.getByTestId('slot-10:00').waitFor();
+  // Far down the list of times, then a time: the next step opens at its top, its heading focused.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  assert.ok(await page.evaluate(() => window.scrollY) > 0, 'the slot list is longer than the phone screen');
+  await page.getByTestId('slot-15:00').click();
+  await page.getByTestId('name').waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  assert.equal(await page.evaluate(() => document.activeElement.tagName + ':' + document.activeElement.textContent), 'H1:Thông tin người đến');
+
+  // Nothing filled in: every error at once, in Vietnamese, each under its field.
+  await page.getByTestId('submit').click();
+  const shown = async () => page.$$eval('.field-error', (es) => es.map((e) => [e.id, e.textContent]));
+  assert.deepEqual((await shown()).map(([id]) => id), ['name-error', 'phone-error', 'consent-error']);
+  assert.match(await page.getByTestId('error-phone').innerText(), /Vui lòng nhập số điện thoại/);
+  assert.equal(await page.getByTestId('name').getAttribute('aria-describedby'), 'name-error');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'name', 'focus on the first error');
+  // In English when switched.
+  await page.getByTestId('lang').click();
+  assert.match(await page.getByTestId('error-name').innerText(), /Please enter your full name/);
+  await page.getByTestId('lang').click();
+
+  // A wrong phone and ID: exactly those two, the name no longer.
+  await page.getByTestId('name').fill('Phạm Văn Hùng');
+  await page.getByTestId('phone').fill('12345');
+  await page.getByTestId('id-number').fill('0123');
+  await page.getByTestId('consent').check();
+  await page.getByTestId('submit').click();
+  assert.deepEqual((await shown()).map(([id]) => id), ['phone-error', 'id_number-error']);
+  assert.match(await page.getByTestId('error-phone').innerText(), /10 chữ số/);
+  assert.equal(await page.getByTestId('consent').isChecked(), true);
+
+  // The server fails: the message shows, what was typed and ticked stays.
+  await page.getByTestId('phone').fill('0913 222 333');
+  await page.getByTestId('id-number').fill('');
+  await page.route('**/appointments', (route) => route.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify({ code: 'unavailable', message: 'Hệ thống đang bận, vui lòng thử lại', message_en: 'Busy, retry' }) }));
+  await page.getByTestId('submit').click();
+  assert.match(await page.getByTestId('error').innerText(), /Hệ thống đang bận/);
+  assert.equal(await page.getByTestId('consent').isChecked(), true, 'consent survives a server error');
+  assert.equal(await page.getByTestId('name').inputValue(), 'Phạm Văn Hùng');
+  assert.equal(await page.getByTestId('phone').inputValue(), '0913 222 333');
+  // A field the server refuses is shown under that field, in the page's words.
+  await page.unroute('**/appointments');
+  await page.route('**/appointments', (route) => route.fulfill({ status: 422, contentType: 'application/json',
+    body: JSON.stringify({ code: 'invalid', field: 'name', message: 'Giá trị không hợp lệ (name): x', message_en: 'x' }) }));
+  await page.getByTestId('submit').click();
+  assert.deepEqual((await shown()).map(([id]) => id), ['name-error']);
+  assert.equal(await page.getByTestId('consent').isChecked(), true);
+  await page.unroute('**/appointments');
+
+  // Booked: the confirmation opens at its top with its heading focused.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.getByTestId('submit').click();
+  await page.getByTestId('code').waitFor();
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Đặt lịch thành công');
   await page.context().close();
 });
