@@ -5,6 +5,7 @@
 
 import { ADMIN, api, CENTRE } from './api.js';
 import { errorText, lang, setLang, t, translate } from './i18n.js';
+import * as booking from './sections/booking.js';
 import * as counters from './sections/counters.js';
 import * as devices from './sections/devices.js';
 import * as holidays from './sections/holidays.js';
@@ -15,7 +16,7 @@ import * as settings from './sections/settings.js';
 import * as staff from './sections/staff.js';
 import * as ticket from './sections/ticket.js';
 
-const SECTIONS = { settings, services, counters, staff, devices, priority, holidays, ticket, reports };
+const SECTIONS = { settings, services, counters, staff, devices, priority, booking, holidays, ticket, reports };
 const $ = (s) => document.querySelector(s);
 
 const state = { me: null, config: null, section: location.hash.slice(1) || 'settings' };

@@ -33,6 +33,12 @@ function chooseService() {
       svcName(s), h('small', {}, s.examples.slice(0, 3).join(' · ')))))];
 }
 
+/** The documents to bring for a service, as the administrator set them (nothing when unset). */
+function documents(s) {
+  const text = getLang() === 'en' ? s.settings.bring_note_en || s.settings.bring_note : s.settings.bring_note;
+  return text && h('p', { class: 'documents', testid: 'documents' }, h('strong', {}, `${t('bring')}: `), text);
+}
+
 /** The dates from today to the end of the service's horizon, in the centre's timezone. */
 function horizonDates(s) {
   const start = new Date(`${info.today}T00:00:00Z`);
@@ -131,6 +137,7 @@ function details() {
   h('div', { class: 'actions' }, submit));
   return [steps(3), back({ slot: undefined, error: null, fieldErrors: null }), heading(t('details')),
     h('p', {}, `${svcName(flow.service)} · ${local(flow.slot.start, dateOpts)} · ${flow.slot.time}`),
+    documents(flow.service),
     flow.error && h('p', { class: 'error', role: 'alert', testid: 'error' }, errorText(flow.error)),
     flow.nextSlots && [h('p', {}, t('slot_full')), h('div', { class: 'grid' }, flow.nextSlots.map((s) =>
       h('button', { type: 'button', class: 'choice', onclick: () => {

@@ -12,7 +12,7 @@ const T = {
     goTo: "Mời đến quầy số {counter}", minutes: "{m} phút", rateTitle: "Bạn đánh giá thế nào về việc phục vụ?",
     send: "Gửi đánh giá", thanks: "Cảm ơn bạn đã đánh giá!", already: "Bạn đã đánh giá số này.",
     notFound: "Không tìm thấy số thứ tự này. Hãy quét lại mã QR trên phiếu.", lang: "English",
-    comment: "Góp ý (không bắt buộc)",
+    comment: "Góp ý (không bắt buộc)", documents: "Giấy tờ cần mang",
     status: { waiting: "Đang chờ", called: "Đã được gọi", serving: "Đang được phục vụ", done: "Đã hoàn thành",
       no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ" },
     levels: ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"],
@@ -22,7 +22,7 @@ const T = {
     live: "This page updates by itself.", yourTurn: "It's your turn!", goTo: "Please go to counter {counter}",
     minutes: "{m} min", rateTitle: "How was the service?", send: "Send rating", thanks: "Thank you for your rating!",
     already: "You have already rated this ticket.", notFound: "This ticket was not found. Please scan the QR code on your ticket again.",
-    lang: "Tiếng Việt", comment: "Comment (optional)",
+    lang: "Tiếng Việt", comment: "Comment (optional)", documents: "Documents to bring",
     status: { waiting: "Waiting", called: "Called", serving: "Being served", done: "Done",
       no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting" },
     levels: ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"],
@@ -32,6 +32,8 @@ const T = {
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const state = { lang: new URLSearchParams(location.search).get("lang") === "en" ? "en" : "vi",
   ticket: null, alerted: false, rating: 0, stream: null,
+  /** The documents to bring for this ticket's service ({vi, en}), once known. */
+  documents: null,
   /** The ticket's centre (name in both languages, timezone), once known. */
   centre: null };
 const $ = (id) => document.getElementById(id);
@@ -73,6 +75,9 @@ function render() {
   }
   if (tk.status !== "called") state.alerted = tk.status === "serving" || state.alerted;
   $("rate").hidden = tk.status !== "done";
+  const docs = state.documents && (state.lang === "en" ? state.documents.en || state.documents.vi : state.documents.vi);
+  $("documents").hidden = !docs || !["waiting", "transferred", "called"].includes(tk.status);
+  $("documents-text").textContent = docs || "";
   document.title = `${tk.number} – ${T[state.lang].status[tk.status] || tk.status}`;
   window.luotTicket = { ticket: tk };
 }
@@ -81,6 +86,7 @@ function applyLang() {
   document.documentElement.lang = state.lang;
   document.querySelectorAll("[data-i18n]").forEach((e) => (e.textContent = t(e.dataset.i18n)));
   document.querySelectorAll("[data-i18n-placeholder]").forEach((e) => (e.placeholder = t(e.dataset.i18nPlaceholder)));
+  document.querySelectorAll("[data-i18n-label]").forEach((e) => e.setAttribute("aria-label", t(e.dataset.i18nLabel)));
   if (state.centre) $("centre").textContent = state.lang === "en" ? state.centre.name_en : state.centre.name;
   if (!$("error").hidden && !state.ticket) $("error").textContent = t("notFound");
   $("lang").textContent = t("lang");
@@ -138,6 +144,10 @@ const centre = request("GET", "/api/v1/centres").catch(() => []);
 async function showCentre() {
   const cs = await centre;
   state.centre = cs.find((x) => x.code === state.ticket?.centre) || cs[0] || null;
+  // The documents to bring ("giấy tờ cần mang") for the ticket's service, as the administrator set them.
+  const info = state.ticket && await request("GET", `/api/v1/centres/${encodeURIComponent(state.ticket.centre)}/booking`).catch(() => null);
+  const svc = info?.services.find((s) => s.code === state.ticket.service);
+  if (svc && svc.settings.bring_note) state.documents = { vi: svc.settings.bring_note, en: svc.settings.bring_note_en };
   applyLang();
 }
 load().then((tk) => { showCentre(); connect(); return tk; });

@@ -71,7 +71,15 @@ export async function render(main, { config, reload }) {
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const r = await submit(err, () => api('POST', '/api/v1/devices', { kind: kind.input.value, name: name.input.value, centre: CENTRE }));
-    if (r) shown.replaceChildren(h('p', {}, t('tokenOnce')), h('p', { class: 'token' }, r.token));
+    if (!r) return;
+    // The server's QR (an SVG it drew) as a node: no markup is parsed into the page as HTML.
+    const svg = new DOMParser().parseFromString(r.pairing_qr_svg, 'image/svg+xml').documentElement;
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', t('pairLink'));
+    shown.replaceChildren(
+      h('div', { class: 'pairing', id: 'pairing' }, h('p', {}, t('pairScan')), document.importNode(svg, true),
+        h('p', {}, `${t('pairLink')}: `, h('a', { href: r.pairing_url, class: 'token', id: 'pairing-link' }, r.pairing_url))),
+      h('p', {}, t('tokenOnce')), h('p', { class: 'token' }, r.token));
   };
   main.append(form);
   const stamp = () => { updated.textContent = `${t('healthUpdated')} ${new Date().toLocaleTimeString(locale(), { timeZone })}`; };

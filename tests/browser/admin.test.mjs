@@ -198,3 +198,83 @@ test('the devices page shows a kiosk\'s printer trouble and lost connection in p
   assert.equal(await printer.textContent(), 'Connection lost');
   assert.deepEqual(page.errors, []);
 });
+
+test('booking rules and documents to bring are edited on the page; a new device pairs by its QR link', async () => {
+  // An administrator of its own (the demo admin's sign-ins are limited per username).
+  const password = 'mật khẩu dài cho quản trị 2';
+  const made = await api('POST', '/api/v1/admin/staff', {
+    username: 'quantri2', display_name: 'Quản trị 2', role: 'admin', centre: 'mo-cay', counters: null, password,
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${BASE}/admin`);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#login-form [name=username]', 'quantri2');
+  await page.fill('#login-form [name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#main[data-ready=settings]');
+
+  // Booking: service C gets 20-minute slots and its documents to bring.
+  await page.click('#nav [data-section=booking]');
+  await page.waitForSelector('#main[data-ready=booking] form[data-service=C]');
+  const c = page.locator('form[data-service=C]');
+  await c.locator('[name=slotMinutes]').fill('20');
+  await c.locator('[name=bring_note]').fill('CCCD và giấy chứng nhận quyền sử dụng đất');
+  await c.locator('[name=bring_note_en]').fill('ID card and land use certificate');
+  await c.locator('button[type=submit]').click();
+  await page.waitForFunction(() => !document.getElementById('toast').hidden);
+  const rules = page.locator('#booking-rules');
+  await rules.locator('[name=perDay]').fill('3');
+  await rules.locator('button[type=submit]').click();
+  await page.waitForFunction(async () => {
+    const info = await (await fetch('/api/v1/centres/mo-cay/booking')).json();
+    return info.rules.limits.per_day === 3;
+  });
+  const info = (await api('GET', '/api/v1/centres/mo-cay/booking')).body;
+  const settings = info.services.find((s) => s.code === 'C').settings;
+  assert.equal(settings.slot_minutes, 20);
+  assert.equal(settings.bring_note_en, 'ID card and land use certificate');
+  // A value out of range is refused with the API's message next to the form.
+  await c.locator('[name=capacity]').evaluate((e) => { e.value = '0'; e.removeAttribute('min'); });
+  await c.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('form[data-service=C] .error')?.dataset.code === 'invalid');
+
+  // The ticket page shows the documents to bring while the citizen waits.
+  const ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'C' })).body;
+  const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  await phone.goto(`${BASE}/t/${ticket.token}`);
+  await phone.waitForSelector('#documents:not([hidden])');
+  assert.equal(await phone.textContent('#documents-text'), 'CCCD và giấy chứng nhận quyền sử dụng đất');
+  await phone.close();
+
+  // Devices: a new rating tablet shows a QR code and its pairing link.
+  await page.click('#nav [data-section=devices]');
+  await page.waitForSelector('#main[data-ready=devices] #device-form');
+  await page.selectOption('#device-form [name=kind]', 'rating');
+  await page.fill('#device-form [name=name]', 'Máy đánh giá quầy 2');
+  await page.click('#device-form button[type=submit]');
+  await page.waitForSelector('#pairing svg');
+  const link = await page.getAttribute('#pairing-link', 'href');
+  assert.match(link, /\/pair#token=luotd_/);
+  await screenshot(page, 'admin-device-pairing');
+
+  // The tablet opens the link: the token never travels in a URL, leaves the
+  // address bar, and the tablet lands on its counter's rating page.
+  const tablet = await (await browser.newContext({ viewport: { width: 800, height: 1280 } })).newPage();
+  const token = new URL(link).hash.slice('#token='.length);
+  const urls = [];
+  tablet.on('request', (r) => urls.push(r.url()));
+  await tablet.goto(link);
+  await tablet.waitForSelector('#counters button[data-counter="2"]');
+  assert.equal(new URL(tablet.url()).hash, '');
+  await tablet.click('#counters button[data-counter="2"]');
+  await tablet.waitForSelector('#idle:not([hidden])');
+  assert.equal(new URL(tablet.url()).pathname, '/rate/2');
+  assert.equal(await tablet.evaluate(() => localStorage.getItem('luot.rating.token')), token);
+  assert.ok(urls.every((u) => !u.includes(token)), 'the token was in no request URL');
+  await tablet.context().close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -76,7 +76,9 @@ pub fn router() -> Router<AppState> {
         .route(
             "/rate/{counter}",
             get(|| async { file::<CounterUi>("rate.html") }),
-        );
+        )
+        // A new device opens its pairing link here (the token in the fragment).
+        .route("/pair", get(|| async { file::<Shared>("pair.html") }));
     let r = mount!(r, "/portal", Portal);
     let r = mount!(r, "/kiosk", Kiosk);
     let r = mount!(r, "/display", Display);

@@ -1,10 +1,14 @@
 //! Registered devices (kiosks, displays, rating tablets), each with its own
 //! revocable bearer token. Audience: administrators. The token is shown once,
-//! in the reply to the registration; only its hash is kept.
+//! in the reply to the registration; only its hash is kept. The reply also
+//! carries a pairing link and its QR code: the device scans it (or opens the
+//! link) and `/pair` keeps the token and opens the device's page. The token
+//! rides in the link's fragment (`#token=`), which browsers never send, so it
+//! reaches no server log, and `/pair` removes it from the address bar.
 
 use axum::{
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     routing::{delete, get},
     Router,
 };
@@ -40,7 +44,23 @@ pub struct RegisteredDevice {
     pub id: i64,
     /// The device's bearer token. Shown once: store it on the device.
     pub token: String,
+    /// `{server}/pair#token=...`: opened on the device, it pairs it.
+    pub pairing_url: String,
+    /// The pairing link as a QR code (SVG), to scan with the device's camera.
+    pub pairing_qr_svg: String,
     pub device: DeviceView,
+}
+
+/// The pairing link and its QR code for a new device's token.
+fn pairing(base: &str, token: &str) -> Result<(String, String), ApiError> {
+    let url = format!("{}/pair#token={token}", base.trim_end_matches('/'));
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(ApiError::internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok((url, svg))
 }
 
 /// Registers a device. Audience: admin.
@@ -52,6 +72,7 @@ pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
     RequireAdmin(admin): RequireAdmin,
+    headers: HeaderMap,
     Json(req): Json<RegisterDevice>,
 ) -> ApiResult<(StatusCode, Json<RegisteredDevice>)> {
     let name = req.name.trim().to_owned();
@@ -88,11 +109,15 @@ pub async fn register(
             state.store.create_device(new, state.now()),
         )
         .await?;
+    let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
+    let (pairing_url, pairing_qr_svg) = pairing(&base, &token)?;
     Ok((
         StatusCode::CREATED,
         Json(RegisteredDevice {
             id: device.id,
             token,
+            pairing_url,
+            pairing_qr_svg,
             device,
         }),
     ))

@@ -60,6 +60,8 @@ use crate::state::AppState;
         super::admin::counters::create,
         super::admin::counters::update,
         super::admin::counters::remove,
+        super::admin::booking::set_settings,
+        super::admin::booking::set_rules,
         super::admin::holidays::list,
         super::admin::holidays::upsert,
         super::admin::holidays::remove,

@@ -474,3 +474,94 @@ async fn only_administrators_change_the_centre_and_it_is_audited() {
     assert!(audit.contains("staff:admin"), "{audit}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn booking_settings_and_rules_are_edited_and_checked() {
+    let app = spawn_app().await;
+    let put = |path: &str, body: Value| {
+        let path = format!("{BASE}{path}");
+        let app = &app;
+        async move { send(app, reqwest::Method::PUT, &path, Some(body)).await }
+    };
+    let settings = json!({"enabled": true, "slot_minutes": 20, "capacity": 3, "horizon_days": 14,
+        "lead_minutes": 30, "bring_note": "CCCD, sổ hộ khẩu", "bring_note_en": "ID card, household book"});
+    let (s, v) = put("/services/C/booking", settings.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = put(
+        "/booking-rules",
+        json!({"limits": {"per_day": 3, "per_service_per_day": 2},
+            "check_in": {"before_minutes": 45, "after_minutes": 10}, "retention_days": 60}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let info: Value = app
+        .get("/api/v1/centres/mo-cay/booking")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let c = info["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "C")
+        .unwrap();
+    assert_eq!(c["settings"], settings);
+    assert_eq!(info["rules"]["limits"]["per_day"], 3);
+    assert_eq!(info["rules"]["check_in"]["before_minutes"], 45);
+    // The slots follow the new length.
+    let slots: Value = app
+        .get("/api/v1/centres/mo-cay/services/C/slots?date=2026-11-27")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(slots["slots"][0]["time"], "07:00");
+    assert_eq!(slots["slots"][1]["time"], "07:20");
+
+    // Out of range: 422 `invalid` naming the field, in both languages.
+    let mut bad = settings.clone();
+    bad["slot_minutes"] = json!(1);
+    let (s, v) = put("/services/C/booking", bad).await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["field"].as_str()),
+        (422, Some("invalid"), Some("slot_minutes"))
+    );
+    assert!(
+        !v["message"].as_str().unwrap().is_empty() && !v["message_en"].as_str().unwrap().is_empty()
+    );
+    let mut long = settings.clone();
+    long["bring_note"] = json!("x".repeat(1001));
+    let (s, v) = put("/services/C/booking", long).await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("bring_note")));
+    let (s, v) = put(
+        "/booking-rules",
+        json!({"limits": {"per_day": 1, "per_service_per_day": 2},
+            "check_in": {"before_minutes": 30, "after_minutes": 15}, "retention_days": 30}),
+    )
+    .await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("per_service_per_day")));
+    let (s, _) = put("/services/Z/booking", settings).await;
+    assert_eq!(s, 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_device_gets_a_pairing_link_and_qr_with_the_token_in_the_fragment() {
+    let app = spawn_app().await;
+    let (s, v) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/devices",
+        Some(json!({"kind": "rating", "name": "Máy đánh giá quầy 2", "centre": "mo-cay"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let token = v["token"].as_str().unwrap();
+    let url = v["pairing_url"].as_str().unwrap();
+    // The fragment never reaches a server, so the token stays out of every log.
+    assert!(url.ends_with(&format!("/pair#token={token}")), "{url}");
+    assert!(!url.contains('?'));
+    assert!(v["pairing_qr_svg"].as_str().unwrap().contains("<svg"));
+    app.stop().await;
+}

@@ -179,6 +179,19 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             Value::Null,
         ),
         (
+            "put",
+            "/api/v1/admin/centres/{centre}/services/{service}/booking",
+            Admin,
+            json!({"enabled": true, "slot_minutes": 30, "capacity": 2, "horizon_days": 7, "lead_minutes": 60}),
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/booking-rules",
+            Admin,
+            json!({"limits": {"per_day": 2, "per_service_per_day": 1},
+                "check_in": {"before_minutes": 30, "after_minutes": 15}, "retention_days": 30}),
+        ),
+        (
             "get",
             "/api/v1/admin/centres/{centre}/holidays",
             Admin,

@@ -17,6 +17,7 @@ use crate::{
     state::{centre_code, AppState},
 };
 
+pub mod booking;
 pub mod counters;
 pub mod holidays;
 pub mod logo;
@@ -28,6 +29,7 @@ mod staff_input;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(settings::router())
+        .merge(booking::router())
         .merge(services::router())
         .merge(counters::router())
         .merge(holidays::router())
