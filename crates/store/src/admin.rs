@@ -27,6 +27,8 @@ pub struct AdminCtx {
     pub centre: CentreCode,
     pub actor: Actor,
     pub now: Timestamp,
+    /// The audit entry committed with the change (see crate::audit).
+    pub audit: Option<crate::auth::NewAudit>,
 }
 
 /// A service as administrators edit it: the domain service plus its place in

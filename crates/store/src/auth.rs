@@ -158,8 +158,14 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     // ---- accounts ----
-    /// `Conflict(AlreadyExists)` if the username is taken.
-    async fn create_account(&self, new: NewAccount, now: Timestamp) -> Result<Account>;
+    /// `Conflict(AlreadyExists)` if the username is taken. Each command here that
+    /// takes an `audit` entry commits it with the change (see crate::audit).
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<Account>;
     /// The account and its password hash, for a login.
     async fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>>;
     async fn account(&self, username: &str) -> Result<Account>;
@@ -175,6 +181,7 @@ pub trait AuthStore: Send + Sync {
         username: &str,
         changes: AccountChanges,
         now: Timestamp,
+        audit: Option<NewAudit>,
     ) -> Result<Account>;
 
     // ---- sessions ----
@@ -184,19 +191,30 @@ pub trait AuthStore: Send + Sync {
         token_hash: &str,
         ip: Option<String>,
         now: Timestamp,
+        audit: Option<NewAudit>,
     ) -> Result<()>;
     /// The session and its account, if the token hash names one.
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn delete_session(&self, token_hash: &str, audit: Option<NewAudit>) -> Result<()>;
 
     // ---- devices ----
     /// `NotFound("centre")` for an unknown centre.
-    async fn create_device(&self, new: NewDevice, now: Timestamp) -> Result<DeviceView>;
+    async fn create_device(
+        &self,
+        new: NewDevice,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<DeviceView>;
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceView>>;
     async fn devices(&self) -> Result<Vec<DeviceView>>;
     /// `NotFound("device")` for an unknown id; revoking twice is harmless.
-    async fn revoke_device(&self, id: i64, now: Timestamp) -> Result<DeviceView>;
+    async fn revoke_device(
+        &self,
+        id: i64,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<DeviceView>;
     async fn touch_device(&self, id: i64, now: Timestamp) -> Result<()>;
 
     // ---- audit ----

@@ -205,6 +205,8 @@ pub struct CheckIn {
     /// second scan of a booking already checked in prints nothing.
     pub print_on: Option<i64>,
     pub now: Timestamp,
+    /// The audit entry committed with the check-in (staff; see crate::audit).
+    pub audit: Option<crate::auth::NewAudit>,
 }
 
 /// A checked-in booking and its appointment ticket.

@@ -1,6 +1,7 @@
 //! What the store takes and returns: commands with their clock and actor, and the
 //! views the API serialises. Views of public things carry no personal data.
 
+use crate::auth::NewAudit;
 use jiff::Timestamp;
 use luot_domain::{
     Centre, CentreCode, Channel, Counter, CounterNumber, CounterState, PriorityCode, Service,
@@ -33,6 +34,8 @@ pub struct IssueTicket {
     /// created in the same transaction as the ticket.
     pub print_on: Option<i64>,
     pub now: Timestamp,
+    /// The audit entry committed with the ticket (staff issues; see crate::audit).
+    pub audit: Option<NewAudit>,
 }
 
 /// The target of a counter command.
@@ -42,6 +45,8 @@ pub struct CounterRef {
     pub counter: CounterNumber,
     pub actor: Actor,
     pub now: Timestamp,
+    /// The audit entry committed with the command (see crate::audit).
+    pub audit: Option<NewAudit>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

@@ -62,6 +62,7 @@ pub async fn create_account(
                 password_hash,
             },
             now,
+            None,
         )
         .await?)
 }
@@ -165,6 +166,7 @@ pub async fn demo_accounts(
                     created_by: "system".into(),
                 },
                 now,
+                None,
             )
             .await?;
         out.devices.push((kind, d.id, token));

@@ -291,7 +291,7 @@ pub async fn session(state: &AppState, token: &str) -> Result<Option<Staff>, Api
     };
     let now = state.now();
     if !s.account.active || state.auth.policy.expired(s.created_at, s.last_seen, now) {
-        state.store.delete_session(&hash).await?;
+        state.store.delete_session(&hash, None).await?;
         return Ok(None);
     }
     if now.as_microsecond() - s.last_seen.as_microsecond() > sessions::TOUCH_EVERY_US {

@@ -110,19 +110,21 @@ pub async fn login(
     let csrf = tokens::new_token("");
     let username = account.username.clone();
     let staff = Staff::from(account);
+    let audit = state.audit_entry(
+        staff.actor(),
+        ip,
+        "auth.login",
+        staff.centre.as_ref(),
+        json!({}),
+    );
     state
-        .audited(
-            staff.actor(),
-            ip,
-            "auth.login",
-            staff.centre.as_ref(),
-            json!({}),
-            state.store.create_session(
-                &username,
-                &tokens::hash_token(&token),
-                ip.0.map(|i| i.to_string()),
-                state.now(),
-            ),
+        .store
+        .create_session(
+            &username,
+            &tokens::hash_token(&token),
+            ip.0.map(|i| i.to_string()),
+            state.now(),
+            Some(audit),
         )
         .await?;
     let cookies = sessions::set_cookies(
@@ -166,15 +168,10 @@ pub async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "));
     let token = bearer.or_else(|| sessions::cookie(&headers, sessions::SESSION_COOKIE));
     if let (Caller::Staff(s), Some(t)) = (&caller, token) {
+        let audit = state.audit_entry(s.actor(), ip, "auth.logout", s.centre.as_ref(), json!({}));
         state
-            .audited(
-                s.actor(),
-                ip,
-                "auth.logout",
-                s.centre.as_ref(),
-                json!({}),
-                state.store.delete_session(&tokens::hash_token(t.trim())),
-            )
+            .store
+            .delete_session(&tokens::hash_token(t.trim()), Some(audit))
             .await?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();

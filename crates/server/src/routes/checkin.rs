@@ -71,36 +71,24 @@ async fn run(
         CheckInBy::Code(code) => serde_json::json!({"booking": code, "via": "code"}),
         CheckInBy::IdNumber { .. } => serde_json::json!({"via": "id_card"}),
     };
-    let staff = match caller {
-        Caller::Staff(s) => Some(s),
+    // A staff check-in is audited: the entry commits with the check-in (its
+    // details gain the ticket from the command's event); a refused one leaves none.
+    let audit = match caller {
+        Caller::Staff(s) => {
+            Some(state.audit_entry(s.actor(), ip, "counter.checkin", within.as_ref(), details))
+        }
         _ => None,
     };
     let cmd = CheckIn {
         by,
-        within: within.clone(),
+        within,
         actor: caller.actor(),
-        refuse_repeat: staff.is_some(),
+        refuse_repeat: audit.is_some(),
         print_on: scope.print_on,
         now: state.now(),
+        audit,
     };
-    let out = match staff {
-        // The audit row commits with the check-in (its details gain the
-        // ticket from the command's event); a refused one leaves none.
-        Some(s) => {
-            let check_in = state.store.check_in(cmd);
-            state
-                .audited(
-                    s.actor(),
-                    ip,
-                    "counter.checkin",
-                    within.as_ref(),
-                    details,
-                    check_in,
-                )
-                .await?
-        }
-        None => state.store.check_in(cmd).await?,
-    };
+    let out = state.store.check_in(cmd).await?;
     let status = if out.new {
         StatusCode::CREATED
     } else {

@@ -50,25 +50,27 @@ fn counter_ref(
         counter,
         actor: staff.actor(),
         now: state.now(),
+        audit: None,
     })
 }
 
-/// Runs a counter command with its audit entry in the same transaction; the
-/// entry's details name the counter, and the tickets come from the command's
-/// events.
-async fn audited<T>(
+/// The counter command's target with its audit entry, committed with the
+/// command; the entry's details name the counter, and the tickets come from the
+/// command's events.
+fn audited(
     state: &AppState,
     ip: ClientIp,
-    at: &CounterRef,
+    at: CounterRef,
     action: &str,
     details: serde_json::Value,
-    f: impl std::future::Future<Output = luot_store::Result<T>>,
-) -> ApiResult<T> {
+) -> CounterRef {
     let mut details = details;
     details["counter"] = serde_json::json!(at.counter);
-    Ok(state
-        .audited(at.actor.clone(), ip, action, Some(&at.centre), details, f)
-        .await?)
+    let entry = state.audit_entry(at.actor.clone(), ip, action, Some(&at.centre), details);
+    CounterRef {
+        audit: Some(entry),
+        ..at
+    }
 }
 
 fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
@@ -91,15 +93,8 @@ pub async fn call_next(
     ip: ClientIp,
 ) -> ApiResult<Response> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let outcome = audited(
-        &state,
-        ip,
-        &at,
-        "counter.call_next",
-        serde_json::json!({}),
-        state.store.call_next(at.clone()),
-    )
-    .await?;
+    let at = audited(&state, ip, at, "counter.call_next", serde_json::json!({}));
+    let outcome = state.store.call_next(at).await?;
     Ok(match outcome.ticket {
         Some(t) => Json(t).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -122,8 +117,8 @@ macro_rules! ticket_action {
         ) -> ApiResult<Json<TicketView>> {
             let at = counter_ref(&state, &caller, &centre, &counter)?;
             let action = concat!("counter.", stringify!($name));
-            let f = state.store.$name(at.clone());
-            ticket_of(audited(&state, ip, &at, action, serde_json::json!({}), f).await?)
+            let at = audited(&state, ip, at, action, serde_json::json!({}));
+            ticket_of(state.store.$name(at).await?)
         }
     };
 }
@@ -166,8 +161,8 @@ pub async fn transfer(
     let at = counter_ref(&state, &caller, &centre, &counter)?;
     // The note is free text and may name the citizen: it stays out of the log.
     let details = serde_json::json!({"to_service": to.service, "to_counter": to.counter});
-    let f = state.store.transfer(at.clone(), to);
-    ticket_of(audited(&state, ip, &at, "counter.transfer", details, f).await?)
+    let at = audited(&state, ip, at, "counter.transfer", details);
+    ticket_of(state.store.transfer(at, to).await?)
 }
 
 /// Pauses the counter: it stops counting as open for ETAs and displays.
@@ -181,8 +176,8 @@ pub async fn pause(
     ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let f = state.store.pause(at.clone());
-    let k = audited(&state, ip, &at, "counter.pause", serde_json::json!({}), f).await?;
+    let at = audited(&state, ip, at, "counter.pause", serde_json::json!({}));
+    let k = state.store.pause(at).await?;
     Ok(Json(k.counter))
 }
 
@@ -197,7 +192,7 @@ pub async fn resume(
     ip: ClientIp,
 ) -> ApiResult<Json<CounterView>> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let f = state.store.resume(at.clone());
-    let k = audited(&state, ip, &at, "counter.resume", serde_json::json!({}), f).await?;
+    let at = audited(&state, ip, at, "counter.resume", serde_json::json!({}));
+    let k = state.store.resume(at).await?;
     Ok(Json(k.counter))
 }

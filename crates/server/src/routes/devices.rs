@@ -99,15 +99,16 @@ pub async fn register(
         token_hash: tokens::hash_token(&token),
         created_by: admin.actor(),
     };
+    let audit = state.audit_entry(
+        admin.actor(),
+        ip,
+        "device.register",
+        Some(&req.centre),
+        details,
+    );
     let device = state
-        .audited(
-            admin.actor(),
-            ip,
-            "device.register",
-            Some(&req.centre),
-            details,
-            state.store.create_device(new, state.now()),
-        )
+        .store
+        .create_device(new, state.now(), Some(audit))
         .await?;
     let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
     let (pairing_url, pairing_qr_svg) = pairing(&base, &token)?;
@@ -166,15 +167,11 @@ pub async fn revoke(
     let centre = mine
         .map(|d| d.centre)
         .ok_or_else(|| ApiError::not_found("device"))?;
+    let details = json!({"device": id});
+    let audit = state.audit_entry(admin.actor(), ip, "device.revoke", Some(&centre), details);
     let d = state
-        .audited(
-            admin.actor(),
-            ip,
-            "device.revoke",
-            Some(&centre),
-            json!({"device": id}),
-            state.store.revoke_device(id, state.now()),
-        )
+        .store
+        .revoke_device(id, state.now(), Some(audit))
         .await?;
     state.devices.forget(id);
     Ok(Json(d))

@@ -103,6 +103,14 @@ pub async fn issue(
             Channel::Remote
         }
     };
+    // A staff issue is audited: the entry commits with the ticket.
+    let audit = match &caller {
+        Caller::Staff(s) => {
+            let details = serde_json::json!({"service": req.service, "priority": req.priority});
+            Some(state.audit_entry(s.actor(), ip, "ticket.issue", Some(&centre), details))
+        }
+        _ => None,
+    };
     let cmd = IssueTicket {
         centre: centre.clone(),
         service: req.service,
@@ -112,17 +120,9 @@ pub async fn issue(
         idempotency_key: idempotency_key(&headers)?,
         print_on,
         now: state.now(),
+        audit,
     };
-    let ticket = match &caller {
-        Caller::Staff(s) => {
-            let details = serde_json::json!({"service": cmd.service, "priority": cmd.priority});
-            let issue = state.store.issue_ticket(cmd);
-            state
-                .audited(s.actor(), ip, "ticket.issue", Some(&centre), details, issue)
-                .await?
-        }
-        _ => state.store.issue_ticket(cmd).await?,
-    };
+    let ticket = state.store.issue_ticket(cmd).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 

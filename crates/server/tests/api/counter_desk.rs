@@ -67,7 +67,10 @@ async fn other_centre_staff(app: &TestApp) -> String {
         account,
         password_hash,
     };
-    store.create_account(new, working_morning()).await.unwrap();
+    store
+        .create_account(new, working_morning(), None)
+        .await
+        .unwrap();
     let token = tokens::new_token(tokens::SESSION_PREFIX);
     store
         .create_session(
@@ -75,6 +78,7 @@ async fn other_centre_staff(app: &TestApp) -> String {
             &tokens::hash_token(&token),
             None,
             working_morning(),
+            None,
         )
         .await
         .unwrap();

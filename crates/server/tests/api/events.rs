@@ -236,6 +236,7 @@ async fn a_lagging_client_gets_a_fresh_snapshot_and_continues() {
             idempotency_key: None,
             print_on: None,
             now: app.state.now(),
+            audit: None,
         })
     });
     for r in futures::future::join_all(issues).await {

@@ -198,7 +198,7 @@ async fn reused_database_credentials(
             ..Default::default()
         };
         store
-            .update_account(&a.username, changes, working_morning())
+            .update_account(&a.username, changes, working_morning(), None)
             .await
             .unwrap();
         accounts.push((a.username, password, String::new()));
@@ -213,7 +213,10 @@ async fn reused_database_credentials(
             token_hash: luot_server::auth::tokens::hash_token(&token),
             created_by: "system".into(),
         };
-        let d = store.create_device(new, working_morning()).await.unwrap();
+        let d = store
+            .create_device(new, working_morning(), None)
+            .await
+            .unwrap();
         devices.push((kind, d.id, token));
     }
     bootstrap::DemoCredentials { accounts, devices }

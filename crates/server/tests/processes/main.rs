@@ -159,12 +159,13 @@ async fn operator_session(store: &dyn luot_store::Store) -> String {
                 password_hash,
             },
             now,
+            None,
         )
         .await
         .unwrap();
     let token = tokens::new_token(tokens::SESSION_PREFIX);
     store
-        .create_session("operator", &tokens::hash_token(&token), None, now)
+        .create_session("operator", &tokens::hash_token(&token), None, now, None)
         .await
         .unwrap();
     token

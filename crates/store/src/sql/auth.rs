@@ -187,9 +187,14 @@ async fn update_account(
 
 #[async_trait]
 impl AuthStore for SqlStore {
-    async fn create_account(&self, new: NewAccount, now: Timestamp) -> Result<Account> {
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<Account> {
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     let a = new.account;
                     sqlx::query(
@@ -256,10 +261,11 @@ impl AuthStore for SqlStore {
         username: &str,
         changes: AccountChanges,
         now: Timestamp,
+        audit: Option<NewAudit>,
     ) -> Result<Account> {
         let username = username.to_owned();
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move { Ok((update_account(c, username, changes, now).await?, Vec::new())) }
                     .boxed()
             })
@@ -272,10 +278,11 @@ impl AuthStore for SqlStore {
         token_hash: &str,
         ip: Option<String>,
         now: Timestamp,
+        audit: Option<NewAudit>,
     ) -> Result<()> {
         let (username, token_hash) = (username.to_owned(), token_hash.to_owned());
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     let (id, _) = account_row(c, &username)
                         .await?
@@ -336,10 +343,10 @@ impl AuthStore for SqlStore {
             .await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    async fn delete_session(&self, token_hash: &str, audit: Option<NewAudit>) -> Result<()> {
         let token_hash = token_hash.to_owned();
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                         .bind(&token_hash)
@@ -352,9 +359,14 @@ impl AuthStore for SqlStore {
             .await
     }
 
-    async fn create_device(&self, new: NewDevice, now: Timestamp) -> Result<DeviceView> {
+    async fn create_device(
+        &self,
+        new: NewDevice,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<DeviceView> {
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     let centre = rows::centre(c, &new.centre).await?;
                     let id: i64 = sqlx::query_scalar(
@@ -399,9 +411,14 @@ impl AuthStore for SqlStore {
         rs.into_iter().map(device_view).collect()
     }
 
-    async fn revoke_device(&self, id: i64, now: Timestamp) -> Result<DeviceView> {
+    async fn revoke_device(
+        &self,
+        id: i64,
+        now: Timestamp,
+        audit: Option<NewAudit>,
+    ) -> Result<DeviceView> {
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     device(c, id).await?;
                     sqlx::query(

@@ -26,16 +26,17 @@ pub struct Outcome {
 pub enum Job {
     /// Any command: runs alone in its own savepoint.
     One(OneJob),
-    /// Issuing a ticket: the batch issues all of these together.
-    Issue(IssueJob),
+    /// Issuing a ticket: the batch issues all of these together. Boxed: a
+    /// command is much larger than the other variant.
+    Issue(Box<IssueJob>),
 }
 
 /// A command run alone in its own savepoint.
 pub type OneJob = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
 
 /// Wraps a store command as a job whose result goes to `tx` after the commit.
-/// `f` returns its value and the events it appended; `audit`, the entry of the
-/// action in progress (see crate::audit), is inserted after the command's own
+/// `f` returns its value and the events it appended; `audit`, the command's
+/// audit entry (see crate::audit), is inserted after the command's own
 /// writes, inside its savepoint. A panic in `f` is caught and answered as an
 /// error, so the writer survives bugs.
 pub fn one<T, F>(f: F, tx: oneshot::Sender<Result<T>>, audit: Option<NewAudit>) -> OneJob
@@ -136,7 +137,7 @@ async fn body(
     for job in jobs {
         match job {
             Job::One(j) => ones.push(j),
-            Job::Issue(j) => issues.push(j),
+            Job::Issue(j) => issues.push(*j),
         }
     }
     if !issues.is_empty() {
@@ -156,7 +157,7 @@ async fn body(
             }
         };
         // What the bulk path left runs one by one, like any command.
-        ones.splice(0..0, left.into_iter().map(|j| j.into_one(None)));
+        ones.splice(0..0, left.into_iter().map(|j| j.into_one()));
     }
     for job in ones {
         if let Err(e) = exec(conn, "SAVEPOINT cmd").await {

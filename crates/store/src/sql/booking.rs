@@ -93,9 +93,9 @@ impl crate::BookingStore for SqlStore {
             .await
     }
 
-    async fn check_in(&self, cmd: CheckIn) -> Result<CheckInOutcome> {
+    async fn check_in(&self, mut cmd: CheckIn) -> Result<CheckInOutcome> {
         self.writer
-            .run(move |c| checkin::check_in(c, cmd).boxed())
+            .run_audited(cmd.audit.take(), move |c| checkin::check_in(c, cmd).boxed())
             .await
     }
 

@@ -26,7 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::broadcast;
 
-use crate::{model::*, Error, Options, Result, Store};
+use crate::{auth::NewAudit, model::*, Error, Options, Result, Store};
 
 mod admin;
 mod auth;
@@ -234,7 +234,7 @@ impl SqlStore {
         Ok(self.read.acquire().await?)
     }
 
-    async fn counter_cmd<F>(&self, f: F) -> Result<CounterOutcome>
+    async fn counter_cmd<F>(&self, audit: Option<NewAudit>, f: F) -> Result<CounterOutcome>
     where
         F: for<'c> FnOnce(
                 &'c mut sqlx::AnyConnection,
@@ -243,7 +243,7 @@ impl SqlStore {
             + Send
             + 'static,
     {
-        self.writer.run(f).await
+        self.writer.run_audited(audit, f).await
     }
 }
 
@@ -313,44 +313,58 @@ impl Store for SqlStore {
         self.writer.issue(cmd).await
     }
 
-    async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::call_next(c, at).boxed())
+    async fn call_next(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| counters::call_next(c, at).boxed())
             .await
     }
 
-    async fn recall(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::act(c, at, Action::Recall).boxed())
-            .await
+    async fn recall(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::act(c, at, Action::Recall).boxed()
+        })
+        .await
     }
 
-    async fn start(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::act(c, at, Action::Start).boxed())
-            .await
+    async fn start(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::act(c, at, Action::Start).boxed()
+        })
+        .await
     }
 
-    async fn complete(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::act(c, at, Action::Complete).boxed())
-            .await
+    async fn complete(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::act(c, at, Action::Complete).boxed()
+        })
+        .await
     }
 
-    async fn no_show(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::act(c, at, Action::NoShow).boxed())
-            .await
+    async fn no_show(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::act(c, at, Action::NoShow).boxed()
+        })
+        .await
     }
 
-    async fn transfer(&self, at: CounterRef, to: Transfer) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::transfer(c, at, to).boxed())
-            .await
+    async fn transfer(&self, mut at: CounterRef, to: Transfer) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::transfer(c, at, to).boxed()
+        })
+        .await
     }
 
-    async fn pause(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::set_open(c, at, false).boxed())
-            .await
+    async fn pause(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::set_open(c, at, false).boxed()
+        })
+        .await
     }
 
-    async fn resume(&self, at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(move |c| counters::set_open(c, at, true).boxed())
-            .await
+    async fn resume(&self, mut at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::set_open(c, at, true).boxed()
+        })
+        .await
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {

@@ -30,7 +30,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::batch::{self, BatchError, Job};
 use super::durable::SyncFn;
 use super::issue_bulk::IssueJob;
-use crate::{Error, IssueTicket, Result, TicketView};
+use crate::{auth::NewAudit, Error, IssueTicket, Result, TicketView};
 
 /// The most commands one commit may carry; bounds the latency of the first.
 pub const MAX_BATCH: usize = 512;
@@ -149,12 +149,21 @@ impl Writer {
             + Send
             + 'static,
     {
+        self.run_audited(None, f).await
+    }
+
+    /// [`Self::run`] with the command's audit entry (see crate::audit), inserted
+    /// into the command's savepoint after its own writes.
+    pub async fn run_audited<T, F>(&self, audit: Option<NewAudit>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<(T, Vec<Event>)>>
+            + Send
+            + 'static,
+    {
         if !self.is_connected() {
             return Err(Error::Unavailable("the database is unreachable".into()));
         }
-        // The audit entry of the action in progress (see crate::audit) goes
-        // into this command's savepoint, after the command's own writes.
-        let audit = crate::audit::take();
         let (tx, rx) = oneshot::channel::<Result<T>>();
         self.submit(Job::One(batch::one(f, tx, audit)), rx).await
     }
@@ -167,9 +176,10 @@ impl Writer {
             return Err(Error::Unavailable("the database is unreachable".into()));
         }
         let (reply, rx) = oneshot::channel();
-        let job = match crate::audit::take() {
-            Some(entry) => Job::One(IssueJob { cmd, reply }.into_one(Some(entry))),
-            None => Job::Issue(IssueJob { cmd, reply }),
+        let job = IssueJob { cmd, reply };
+        let job = match job.cmd.audit {
+            Some(_) => Job::One(job.into_one()),
+            None => Job::Issue(Box::new(job)),
         };
         self.submit(job, rx).await
     }

@@ -12,6 +12,7 @@ fn ctx(now: Timestamp) -> AdminCtx {
         centre: centre_code(),
         actor: "staff:admin".into(),
         now,
+        audit: None,
     }
 }
 
@@ -25,6 +26,7 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now: at,
+        audit: None,
     }
 }
 
@@ -34,6 +36,7 @@ fn at_counter(n: i64, now: Timestamp) -> CounterRef {
         counter: counter(n),
         actor: "staff:test".into(),
         now,
+        audit: None,
     }
 }
 

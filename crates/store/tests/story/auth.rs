@@ -27,14 +27,14 @@ async fn accounts_sessions_devices_and_audit() {
         s.create_centre(small_centre(2), now).await.unwrap();
         assert_eq!(s.account_count().await.unwrap(), 0);
         let lan = s
-            .create_account(account("lan", Role::Staff, Some(vec![2])), now)
+            .create_account(account("lan", Role::Staff, Some(vec![2])), now, None)
             .await
             .unwrap();
-        s.create_account(account("root", Role::Admin, None), now)
+        s.create_account(account("root", Role::Admin, None), now, None)
             .await
             .unwrap();
         let dup = s
-            .create_account(account("lan", Role::Admin, None), now)
+            .create_account(account("lan", Role::Admin, None), now, None)
             .await;
         assert!(
             matches!(
@@ -55,7 +55,7 @@ async fn accounts_sessions_devices_and_audit() {
         assert!(s.account_for_login("nobody").await.unwrap().is_none());
         assert_eq!(s.accounts().await.unwrap().len(), 2);
 
-        s.create_session("lan", "h1", Some("10.0.0.7".into()), now)
+        s.create_session("lan", "h1", Some("10.0.0.7".into()), now, None)
             .await
             .unwrap();
         let later = now + jiff::SignedDuration::from_mins(5);
@@ -80,6 +80,7 @@ async fn accounts_sessions_devices_and_audit() {
                     ..Default::default()
                 },
                 later,
+                None,
             )
             .await
             .unwrap();
@@ -96,6 +97,7 @@ async fn accounts_sessions_devices_and_audit() {
                     created_by: "staff:root".into(),
                 },
                 now,
+                None,
             )
             .await
             .unwrap();
@@ -106,11 +108,11 @@ async fn accounts_sessions_devices_and_audit() {
         s.touch_device(d.id, later).await.unwrap();
         let seen = s.device_by_token("dh").await.unwrap().unwrap();
         assert_eq!(seen.last_seen, Some(later));
-        let revoked = s.revoke_device(d.id, later).await.unwrap();
+        let revoked = s.revoke_device(d.id, later, None).await.unwrap();
         assert!(revoked.revoked);
         assert!(s.device_by_token("dh").await.unwrap().unwrap().revoked);
         assert!(matches!(
-            s.revoke_device(999, later).await,
+            s.revoke_device(999, later, None).await,
             Err(luot_store::Error::NotFound("device"))
         ));
         let bad_centre = s
@@ -123,6 +125,7 @@ async fn accounts_sessions_devices_and_audit() {
                     created_by: "staff:root".into(),
                 },
                 now,
+                None,
             )
             .await;
         assert!(matches!(
@@ -171,6 +174,7 @@ async fn ratings_once_per_served_ticket_and_todays_figures() {
             counter: counter(1),
             actor: "staff:lan".into(),
             now: now + jiff::SignedDuration::from_mins(mins),
+            audit: None,
         };
         let f = |rating: u8, mins: i64| NewFeedback {
             rating,
@@ -240,24 +244,24 @@ fn entry(action: &str) -> NewAudit {
     }
 }
 
-/// An audited command writes its audit row in its own transaction, naming the
-/// tickets its events touched; a failed command leaves none; an entry no write
-/// took comes back; concurrent commands (one batch) each get their own entry.
+/// An audited command writes its audit row (an argument of the command) in
+/// its own transaction, naming the tickets its events touched; a failed
+/// command leaves none; concurrent commands (one batch) each get their own.
 #[tokio::test]
 async fn audit_rows_commit_with_their_action() {
     use luot_domain::Channel;
-    use luot_store::audit::audited;
     use luot_store::{CounterRef, IssueTicket};
 
     for b in backends().await {
         let s = b.store.clone();
         let now = morning();
         s.create_centre(small_centre(1), now).await.unwrap();
-        let at = CounterRef {
+        let at = |action: &str| CounterRef {
             centre: centre_code(),
             counter: counter(1),
             actor: "staff:lan".into(),
             now,
+            audit: Some(entry(action)),
         };
         let issue = move |i: usize| IssueTicket {
             centre: centre_code(),
@@ -268,33 +272,21 @@ async fn audit_rows_commit_with_their_action() {
             idempotency_key: Some(format!("k{i}")),
             print_on: None,
             now,
+            audit: Some(entry(&format!("ticket.issue.{i}"))),
         };
 
         // Nobody waits: the call still runs as a command, and its row names no ticket.
-        let (out, left) = audited(entry("counter.call_next"), s.call_next(at.clone())).await;
+        let out = s.call_next(at("counter.call_next")).await;
         assert!(out.unwrap().ticket.is_none(), "{}", b.name);
-        assert!(left.is_none(), "{}", b.name);
         let row = s.audit_log(None, 1).await.unwrap().remove(0);
         assert_eq!(row.action, "counter.call_next");
         assert_eq!(row.details, json!({"counter": 1}));
-
-        // Outside a command nothing takes the entry: it comes back to the caller.
-        let (_, left) = audited(entry("noop"), async {}).await;
-        assert_eq!(left.unwrap().action, "noop");
 
         // Twenty audited issues at once share batches; each row names its own ticket.
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let s = s.clone();
-                tokio::spawn(async move {
-                    let (out, left) = audited(
-                        entry(&format!("ticket.issue.{i}")),
-                        s.issue_ticket(issue(i)),
-                    )
-                    .await;
-                    assert!(left.is_none());
-                    (i, out.unwrap().number)
-                })
+                tokio::spawn(async move { (i, s.issue_ticket(issue(i)).await.unwrap().number) })
             })
             .collect();
         let mut issued = Vec::new();
@@ -318,9 +310,8 @@ async fn audit_rows_commit_with_their_action() {
         }
 
         // A successful call: the row names the ticket called.
-        let (out, left) = audited(entry("counter.call_next"), s.call_next(at.clone())).await;
-        let called = out.unwrap().ticket.unwrap().number;
-        assert!(left.is_none());
+        let called = s.call_next(at("counter.call_next")).await.unwrap();
+        let called = called.ticket.unwrap().number;
         let row = s.audit_log(None, 1).await.unwrap().remove(0);
         assert_eq!(row.action, "counter.call_next");
         assert_eq!(row.details["events"][0]["number"], json!(called));
@@ -328,11 +319,13 @@ async fn audit_rows_commit_with_their_action() {
         // A command that fails (no-show needs a called ticket, and an unknown counter
         // has none) rolls back and leaves no row.
         let before = s.audit_log(None, 1).await.unwrap()[0].id;
-        let mut elsewhere = at.clone();
+        let mut elsewhere = at("counter.no_show");
         elsewhere.counter = counter(9);
-        let (out, left) = audited(entry("counter.no_show"), s.no_show(elsewhere)).await;
-        assert!(out.is_err(), "{}", b.name);
-        assert!(left.is_none(), "the failed write took the entry");
+        assert!(s.no_show(elsewhere).await.is_err(), "{}", b.name);
+        // So does a refused issue (an unknown service), audited or not.
+        let mut refused = issue(99);
+        refused.service = code("Z");
+        assert!(s.issue_ticket(refused).await.is_err(), "{}", b.name);
         assert_eq!(
             s.audit_log(None, 1).await.unwrap()[0].id,
             before,
@@ -351,8 +344,8 @@ async fn the_last_active_administrator_of_a_scope_stays() {
         s.create_centre(small_centre(2), now).await.unwrap();
         let mut root = account("root", Role::Admin, None);
         root.account.centre = None;
-        s.create_account(root, now).await.unwrap();
-        s.create_account(account("boss", Role::Admin, None), now)
+        s.create_account(root, now, None).await.unwrap();
+        s.create_account(account("boss", Role::Admin, None), now, None)
             .await
             .unwrap();
         let change = |f: fn(&mut AccountChanges)| {
@@ -370,7 +363,7 @@ async fn the_last_active_administrator_of_a_scope_stays() {
             |c| c.centre = Some(Some(centre_code())),
         ] {
             assert!(
-                last(s.update_account("root", change(f), now).await),
+                last(s.update_account("root", change(f), now, None).await),
                 "{}",
                 b.name
             );
@@ -378,28 +371,28 @@ async fn the_last_active_administrator_of_a_scope_stays() {
         assert!(s.account("root").await.unwrap().active);
         // Other changes to it are fine, and `boss` may go: `root` covers its centre.
         let renamed = change(|c| c.display_name = Some("Quản trị tỉnh".into()));
-        s.update_account("root", renamed, now).await.unwrap();
-        s.update_account("boss", change(|c| c.active = Some(false)), now)
+        s.update_account("root", renamed, now, None).await.unwrap();
+        s.update_account("boss", change(|c| c.active = Some(false)), now, None)
             .await
             .unwrap();
         // With a second deployment-wide administrator, `root` may step down;
         // then that one is the last.
         let mut second = account("root2", Role::Admin, None);
         second.account.centre = None;
-        s.create_account(second, now).await.unwrap();
-        s.update_account("root", change(|c| c.role = Some(Role::Staff)), now)
+        s.create_account(second, now, None).await.unwrap();
+        s.update_account("root", change(|c| c.role = Some(Role::Staff)), now, None)
             .await
             .unwrap();
         assert!(last(
-            s.update_account("root2", change(|c| c.active = Some(false)), now)
+            s.update_account("root2", change(|c| c.active = Some(false)), now, None)
                 .await
         ));
         // An inactive administrator coming back needs no check.
-        s.update_account("boss", change(|c| c.active = Some(true)), now)
+        s.update_account("boss", change(|c| c.active = Some(true)), now, None)
             .await
             .unwrap();
         // A centre administrator is covered by the deployment-wide one.
-        s.update_account("boss", change(|c| c.role = Some(Role::Staff)), now)
+        s.update_account("boss", change(|c| c.role = Some(Role::Staff)), now, None)
             .await
             .unwrap();
     }

@@ -254,6 +254,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
             refuse_repeat: false,
             print_on: None,
             now,
+            audit: None,
         };
         let early = s.check_in(by_code(ten() - mins(31))).await.unwrap_err();
         assert_eq!(
@@ -273,6 +274,7 @@ async fn check_in_windows_and_the_appointment_ticket() {
                 refuse_repeat: false,
                 print_on: None,
                 now: ten() + mins(15),
+                audit: None,
             })
             .await
             .unwrap_err();
@@ -330,6 +332,7 @@ async fn check_in_by_the_id_number_of_a_cccd() {
             refuse_repeat: false,
             print_on: None,
             now,
+            audit: None,
         };
         assert!(matches!(
             s.check_in(by_id("001099012345", ten() + mins(50))).await,
@@ -392,6 +395,7 @@ async fn no_shows_reminders_and_anonymisation() {
                 refuse_repeat: false,
                 print_on: None,
                 now: ten() + mins(16),
+                audit: None,
             })
             .await
             .unwrap_err();

@@ -24,6 +24,7 @@ fn cmd(service: &str, key: Option<String>, print_on: Option<i64>) -> IssueTicket
         idempotency_key: key,
         print_on,
         now: morning(),
+        audit: None,
     }
 }
 

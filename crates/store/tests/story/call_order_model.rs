@@ -82,6 +82,7 @@ async fn picks_and_positions_match_the_rules() {
                             idempotency_key: None,
                             print_on: None,
                             now,
+                            audit: None,
                         })
                         .await
                         .unwrap();
@@ -116,6 +117,7 @@ async fn picks_and_positions_match_the_rules() {
                             counter: counter(n),
                             actor: "staff".into(),
                             now,
+                            audit: None,
                         })
                         .await
                         .unwrap()
@@ -143,6 +145,7 @@ async fn picks_and_positions_match_the_rules() {
                             counter: counter(1),
                             actor: "staff".into(),
                             now,
+                            audit: None,
                         },
                         Transfer {
                             service: (!to_counter).then(|| code(to_service)),

@@ -38,6 +38,7 @@ async fn issuers_and_counters_race() {
                         idempotency_key: None,
                         print_on: None,
                         now: morning(),
+                        audit: None,
                     };
                     numbers.push(s.issue_ticket(cmd).await.unwrap().number);
                 }
@@ -59,6 +60,7 @@ async fn issuers_and_counters_race() {
                         counter: counter(n),
                         actor: format!("staff:{n}"),
                         now: morning(),
+                        audit: None,
                     };
                     match s.call_next(at).await.unwrap().ticket {
                         Some(t) => called.push(t.number),

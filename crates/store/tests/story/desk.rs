@@ -36,6 +36,7 @@ async fn the_staff_view_names_bookings_and_the_public_one_does_not() {
             refuse_repeat: true,
             print_on: None,
             now: at,
+            audit: None,
         };
         let out = s.check_in(staff.clone()).await.unwrap();
         assert_eq!(out.ticket.number, "A001", "{}", b.name);
@@ -109,6 +110,7 @@ async fn the_staff_view_names_bookings_and_the_public_one_does_not() {
             counter: counter(1),
             actor: "staff:test".into(),
             now: ten() + mins(1),
+            audit: None,
         };
         s.call_next(k.clone()).await.unwrap();
         let view = s.staff_queue(&centre_code(), k.now).await.unwrap();

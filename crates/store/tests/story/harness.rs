@@ -102,6 +102,7 @@ pub fn walk_in(service: &str, now: Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now,
+        audit: None,
     }
 }
 

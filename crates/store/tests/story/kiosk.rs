@@ -20,6 +20,7 @@ fn issue(print_on: Option<i64>) -> IssueTicket {
         idempotency_key: None,
         print_on,
         now: morning(),
+        audit: None,
     }
 }
 
@@ -170,6 +171,7 @@ async fn a_kiosk_check_in_prints_its_ticket_once() {
             refuse_repeat: false,
             print_on,
             now: slot - SignedDuration::from_mins(10),
+            audit: None,
         };
         let out = s
             .check_in(check_in(&at_kiosk.code, Some(KIOSK)))
@@ -219,6 +221,7 @@ async fn one_centre_by_code_and_its_logo_version() {
             centre: centre_code(),
             actor: "staff:admin".into(),
             now: morning(),
+            audit: None,
         };
         assert_eq!(s.logo_version(&centre_code()).await.unwrap(), None);
         let mut seen = Vec::new();

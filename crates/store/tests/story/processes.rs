@@ -41,6 +41,7 @@ fn issue(i: usize, k: usize) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now: morning(),
+        audit: None,
     }
 }
 
@@ -96,6 +97,7 @@ async fn two_stores_act_as_one() {
                         counter: counter(n),
                         actor: format!("staff:{n}"),
                         now: morning(),
+                        audit: None,
                     };
                     let finished = done.load(Ordering::SeqCst);
                     match stores[round % 2].call_next(at).await.unwrap().ticket {

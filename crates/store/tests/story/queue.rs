@@ -15,6 +15,7 @@ fn issue(service: &str, at: jiff::Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now: at,
+        audit: None,
     }
 }
 
@@ -24,6 +25,7 @@ fn at_counter(n: i64, now: jiff::Timestamp) -> CounterRef {
         counter: counter(n),
         actor: "staff:test".into(),
         now,
+        audit: None,
     }
 }
 

@@ -16,6 +16,7 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now: at,
+        audit: None,
     }
 }
 
@@ -25,6 +26,7 @@ fn at(n: i64, now: Timestamp) -> CounterRef {
         counter: counter(n),
         actor: "staff:test".into(),
         now,
+        audit: None,
     }
 }
 

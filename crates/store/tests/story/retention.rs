@@ -23,6 +23,7 @@ fn at_counter(n: i64, now: Timestamp) -> CounterRef {
         counter: counter(n),
         actor: "staff:lan".into(),
         now,
+        audit: None,
     }
 }
 
@@ -36,6 +37,7 @@ fn issue(service: &str, now: Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now,
+        audit: None,
     }
 }
 
@@ -104,10 +106,11 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
                 password_hash: "$argon2id$stand-in".into(),
             },
             now,
+            None,
         )
         .await
         .unwrap();
-        s.create_session("lan", "h1", Some("10.0.0.7".into()), now)
+        s.create_session("lan", "h1", Some("10.0.0.7".into()), now, None)
             .await
             .unwrap();
 

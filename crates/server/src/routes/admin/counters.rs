@@ -38,12 +38,9 @@ pub async fn create(
     Json(body): Json<Counter>,
 ) -> ApiResult<(StatusCode, Json<Counter>)> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let details = json!({ "counter": body.number, "serves": body.serves });
-    let f = state.store.create_counter(ctx, body);
-    let saved = admin
-        .audited(&state, "admin.counter.create", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.counter.create", details);
+    let saved = state.store.create_counter(ctx, body).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -63,13 +60,10 @@ pub async fn update(
     Json(body): Json<Counter>,
 ) -> ApiResult<Json<Counter>> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let number = counter_number(&counter)?;
     let details = json!({ "counter": number, "serves": body.serves, "state": body.state });
-    let f = state.store.update_counter(ctx, number, body);
-    let saved = admin
-        .audited(&state, "admin.counter.update", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.counter.update", details);
+    let saved = state.store.update_counter(ctx, number, body).await?;
     Ok(Json(saved))
 }
 
@@ -86,17 +80,8 @@ pub async fn remove(
     Path((centre, counter)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let number = counter_number(&counter)?;
-    let f = state.store.delete_counter(ctx, number);
-    admin
-        .audited(
-            &state,
-            "admin.counter.delete",
-            &code,
-            json!({ "counter": number }),
-            f,
-        )
-        .await?;
+    let ctx = admin.audited(ctx, "admin.counter.delete", json!({ "counter": number }));
+    state.store.delete_counter(ctx, number).await?;
     Ok(StatusCode::NO_CONTENT)
 }

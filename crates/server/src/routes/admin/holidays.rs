@@ -75,22 +75,13 @@ pub async fn upsert(
     Json(body): Json<HolidayName>,
 ) -> ApiResult<Json<Holiday>> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let date = parse_date("date", &date)?;
     let holiday = Holiday {
         date,
         name: body.name,
     };
-    let f = state.store.put_holiday(ctx, holiday);
-    let saved = admin
-        .audited(
-            &state,
-            "admin.holiday.put",
-            &code,
-            json!({ "date": date }),
-            f,
-        )
-        .await?;
+    let ctx = admin.audited(ctx, "admin.holiday.put", json!({ "date": date }));
+    let saved = state.store.put_holiday(ctx, holiday).await?;
     Ok(Json(saved))
 }
 
@@ -106,17 +97,8 @@ pub async fn remove(
     Path((centre, date)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let date = parse_date("date", &date)?;
-    let f = state.store.delete_holiday(ctx, date);
-    admin
-        .audited(
-            &state,
-            "admin.holiday.delete",
-            &code,
-            json!({ "date": date }),
-            f,
-        )
-        .await?;
+    let ctx = admin.audited(ctx, "admin.holiday.delete", json!({ "date": date }));
+    state.store.delete_holiday(ctx, date).await?;
     Ok(StatusCode::NO_CONTENT)
 }

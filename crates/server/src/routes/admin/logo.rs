@@ -91,7 +91,6 @@ pub async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let body = body.map_err(|_| too_large())?;
     let is_png = headers
         .get(header::CONTENT_TYPE)
@@ -107,10 +106,8 @@ pub async fn upload(
     }
     let (w, h) = check_png(&body)?;
     let details = json!({ "bytes": body.len(), "width": w, "height": h });
-    let f = state.store.set_logo(ctx, Some(body.to_vec()));
-    admin
-        .audited(&state, "admin.logo.set", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.logo.set", details);
+    state.store.set_logo(ctx, Some(body.to_vec())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,11 +122,8 @@ pub async fn remove(
     Path(centre): Path<String>,
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
-    let f = state.store.set_logo(ctx, None);
-    admin
-        .audited(&state, "admin.logo.delete", &code, json!({}), f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.logo.delete", json!({}));
+    state.store.set_logo(ctx, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

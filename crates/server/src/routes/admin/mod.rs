@@ -7,8 +7,7 @@
 //! `routes/reports.rs`.
 
 use axum::{extract::FromRequestParts, http::request::Parts, Router};
-use luot_domain::CentreCode;
-use luot_store::AdminCtx;
+use luot_store::{auth::NewAudit, AdminCtx};
 use serde_json::Value;
 
 use crate::{
@@ -69,22 +68,24 @@ impl Admin {
             centre,
             actor: self.staff.actor(),
             now: state.now(),
+            audit: None,
         })
     }
 
-    /// Runs the store command `f` with its audit entry (who, what, when, from
-    /// where) written in the same transaction.
-    pub async fn audited<T>(
-        &self,
-        state: &AppState,
-        action: &str,
-        centre: &CentreCode,
-        details: Value,
-        f: impl std::future::Future<Output = luot_store::Result<T>>,
-    ) -> Result<T, ApiError> {
-        let (actor, ip) = (self.staff.actor(), self.ip);
-        Ok(state
-            .audited(actor, ip, action, Some(centre), details, f)
-            .await?)
+    /// `ctx` with the audit entry of `action` (who, what, when, from where),
+    /// which the store command commits with its change.
+    pub fn audited(&self, ctx: AdminCtx, action: &str, details: Value) -> AdminCtx {
+        let entry = NewAudit {
+            at: ctx.now,
+            actor: ctx.actor.clone(),
+            action: action.to_owned(),
+            centre: Some(ctx.centre.clone()),
+            ip: self.ip.0.map(|ip| ip.to_string()),
+            details,
+        };
+        AdminCtx {
+            audit: Some(entry),
+            ..ctx
+        }
     }
 }

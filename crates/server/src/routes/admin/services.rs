@@ -43,12 +43,9 @@ pub async fn create(
     Json(body): Json<ServiceConfig>,
 ) -> ApiResult<(StatusCode, Json<ServiceConfig>)> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let details = json!({ "service": body.service.code });
-    let f = state.store.create_service(ctx, body);
-    let saved = admin
-        .audited(&state, "admin.service.create", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.service.create", details);
+    let saved = state.store.create_service(ctx, body).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -68,14 +65,11 @@ pub async fn update(
     Json(body): Json<ServiceConfig>,
 ) -> ApiResult<Json<ServiceConfig>> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let service = service_code(&service)?;
     let details = json!({ "service": service, "prefix": body.service.prefix,
                           "active": body.service.active });
-    let f = state.store.update_service(ctx, service, body);
-    let saved = admin
-        .audited(&state, "admin.service.update", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.service.update", details);
+    let saved = state.store.update_service(ctx, service, body).await?;
     Ok(Json(saved))
 }
 
@@ -92,12 +86,9 @@ pub async fn remove(
     Path((centre, service)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
     let service = service_code(&service)?;
     let details = json!({ "service": service });
-    let f = state.store.delete_service(ctx, service);
-    admin
-        .audited(&state, "admin.service.delete", &code, details, f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.service.delete", details);
+    state.store.delete_service(ctx, service).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -53,10 +53,7 @@ pub async fn update(
     Json(settings): Json<Centre>,
 ) -> ApiResult<Json<Centre>> {
     let ctx = admin.ctx(&state, &centre)?;
-    let code = ctx.centre.clone();
-    let f = state.store.update_centre_settings(ctx, settings);
-    let saved = admin
-        .audited(&state, "admin.settings.update", &code, json!({}), f)
-        .await?;
+    let ctx = admin.audited(ctx, "admin.settings.update", json!({}));
+    let saved = state.store.update_centre_settings(ctx, settings).await?;
     Ok(Json(saved))
 }

@@ -16,7 +16,7 @@ use axum::{
     Router,
 };
 use luot_domain::CentreCode;
-use luot_store::auth::{Account, AccountChanges, NewAccount, Role};
+use luot_store::auth::{Account, AccountChanges, NewAccount, NewAudit, Role};
 use luot_store::{Conflict, Error as StoreError};
 use serde_json::{json, Value};
 
@@ -59,21 +59,17 @@ impl Admin {
         Ok(account)
     }
 
-    /// Runs the store command `f` with its audit entry in the same
-    /// transaction, filed under the account's centre.
-    async fn audited_account<T>(
+    /// The audit entry of `action`, which the store command commits with its
+    /// change, filed under the account's centre.
+    fn audit(
         &self,
         state: &AppState,
         action: &str,
         centre: Option<&CentreCode>,
         details: Value,
-        f: impl std::future::Future<Output = luot_store::Result<T>>,
-    ) -> ApiResult<T> {
+    ) -> Option<NewAudit> {
         let (actor, ip) = (self.staff.actor(), self.ip);
-        state
-            .audited(actor, ip, action, centre, details, f)
-            .await
-            .map_err(refused)
+        Some(state.audit_entry(actor, ip, action, centre, details))
     }
 }
 
@@ -160,10 +156,12 @@ pub async fn create(
         account,
         password_hash,
     };
-    let f = state.store.create_account(new, state.now());
-    let saved = admin
-        .audited_account(&state, "admin.staff.create", centre.as_ref(), details, f)
-        .await?;
+    let audit = admin.audit(&state, "admin.staff.create", centre.as_ref(), details);
+    let saved = state
+        .store
+        .create_account(new, state.now(), audit)
+        .await
+        .map_err(refused)?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -202,10 +200,12 @@ pub async fn update(
     let mut details = summary(&input::applied(&old, &changes));
     details["changed"] = json!(changed);
     let centre = changes.centre.clone().unwrap_or(old.centre);
-    let f = state.store.update_account(&username, changes, state.now());
-    let saved = admin
-        .audited_account(&state, "admin.staff.update", centre.as_ref(), details, f)
-        .await?;
+    let audit = admin.audit(&state, "admin.staff.update", centre.as_ref(), details);
+    let saved = state
+        .store
+        .update_account(&username, changes, state.now(), audit)
+        .await
+        .map_err(refused)?;
     Ok(Json(saved))
 }
 
@@ -234,15 +234,11 @@ pub async fn remove(
         ..Default::default()
     };
     let details = json!({ "username": old.username, "was_active": old.active });
-    let f = state.store.update_account(&username, changes, state.now());
-    let saved = admin
-        .audited_account(
-            &state,
-            "admin.staff.delete",
-            old.centre.as_ref(),
-            details,
-            f,
-        )
-        .await?;
+    let audit = admin.audit(&state, "admin.staff.delete", old.centre.as_ref(), details);
+    let saved = state
+        .store
+        .update_account(&username, changes, state.now(), audit)
+        .await
+        .map_err(refused)?;
     Ok(Json(saved))
 }

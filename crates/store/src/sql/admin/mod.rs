@@ -22,55 +22,73 @@ impl AdminStore for SqlStore {
         Ok(out)
     }
 
-    async fn update_centre_settings(&self, ctx: AdminCtx, settings: Centre) -> Result<Centre> {
+    async fn update_centre_settings(&self, mut ctx: AdminCtx, settings: Centre) -> Result<Centre> {
         self.writer
-            .run(move |c| config::update_settings(c, ctx, settings).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::update_settings(c, ctx, settings).boxed()
+            })
             .await
     }
 
-    async fn create_service(&self, ctx: AdminCtx, service: ServiceConfig) -> Result<ServiceConfig> {
+    async fn create_service(
+        &self,
+        mut ctx: AdminCtx,
+        service: ServiceConfig,
+    ) -> Result<ServiceConfig> {
         self.writer
-            .run(move |c| config::create_service(c, ctx, service).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::create_service(c, ctx, service).boxed()
+            })
             .await
     }
 
     async fn update_service(
         &self,
-        ctx: AdminCtx,
+        mut ctx: AdminCtx,
         code: ServiceCode,
         service: ServiceConfig,
     ) -> Result<ServiceConfig> {
         self.writer
-            .run(move |c| config::update_service(c, ctx, code, service).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::update_service(c, ctx, code, service).boxed()
+            })
             .await
     }
 
-    async fn delete_service(&self, ctx: AdminCtx, code: ServiceCode) -> Result<()> {
+    async fn delete_service(&self, mut ctx: AdminCtx, code: ServiceCode) -> Result<()> {
         self.writer
-            .run(move |c| config::delete_service(c, ctx, code).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::delete_service(c, ctx, code).boxed()
+            })
             .await
     }
 
-    async fn create_counter(&self, ctx: AdminCtx, counter: Counter) -> Result<Counter> {
+    async fn create_counter(&self, mut ctx: AdminCtx, counter: Counter) -> Result<Counter> {
         self.writer
-            .run(move |c| config::create_counter(c, ctx, counter).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::create_counter(c, ctx, counter).boxed()
+            })
             .await
     }
 
     async fn update_counter(
         &self,
-        ctx: AdminCtx,
+        mut ctx: AdminCtx,
         number: CounterNumber,
         counter: Counter,
     ) -> Result<Counter> {
         self.writer
-            .run(move |c| config::update_counter(c, ctx, number, counter).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::update_counter(c, ctx, number, counter).boxed()
+            })
             .await
     }
 
-    async fn delete_counter(&self, ctx: AdminCtx, number: CounterNumber) -> Result<()> {
+    async fn delete_counter(&self, mut ctx: AdminCtx, number: CounterNumber) -> Result<()> {
         self.writer
-            .run(move |c| config::delete_counter(c, ctx, number).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                config::delete_counter(c, ctx, number).boxed()
+            })
             .await
     }
 
@@ -80,15 +98,19 @@ impl AdminStore for SqlStore {
         extra::holidays(&mut c, row.id).await
     }
 
-    async fn put_holiday(&self, ctx: AdminCtx, holiday: Holiday) -> Result<Holiday> {
+    async fn put_holiday(&self, mut ctx: AdminCtx, holiday: Holiday) -> Result<Holiday> {
         self.writer
-            .run(move |c| extra::put_holiday(c, ctx, holiday).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                extra::put_holiday(c, ctx, holiday).boxed()
+            })
             .await
     }
 
-    async fn delete_holiday(&self, ctx: AdminCtx, date: Date) -> Result<()> {
+    async fn delete_holiday(&self, mut ctx: AdminCtx, date: Date) -> Result<()> {
         self.writer
-            .run(move |c| extra::delete_holiday(c, ctx, date).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                extra::delete_holiday(c, ctx, date).boxed()
+            })
             .await
     }
 
@@ -100,9 +122,11 @@ impl AdminStore for SqlStore {
         extra::logo_version(&mut *self.read().await?, centre).await
     }
 
-    async fn set_logo(&self, ctx: AdminCtx, png: Option<Vec<u8>>) -> Result<()> {
+    async fn set_logo(&self, mut ctx: AdminCtx, png: Option<Vec<u8>>) -> Result<()> {
         self.writer
-            .run(move |c| extra::set_logo(c, ctx, png).boxed())
+            .run_audited(ctx.audit.take(), move |c| {
+                extra::set_logo(c, ctx, png).boxed()
+            })
             .await
     }
 

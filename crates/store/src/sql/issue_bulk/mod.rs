@@ -37,7 +37,7 @@ use insert::{insert_events, insert_keys, insert_print_jobs, insert_tickets, know
 use super::batch::{self, OneJob, Outcome};
 use super::rows::{self, micros, new_token, CentreRow, ServiceRow};
 use super::tickets::{self, Checked, Fresh, QueueKey, QUEUE_LENGTH};
-use crate::{auth::NewAudit, model::*, Error, Result};
+use crate::{model::*, Error, Result};
 
 /// An issue command waiting in the writer's queue.
 pub struct IssueJob {
@@ -48,8 +48,9 @@ pub struct IssueJob {
 impl IssueJob {
     /// The same command on the single path (`tickets::issue`), in its own
     /// savepoint, with its audit entry if it has one.
-    pub fn into_one(self, audit: Option<NewAudit>) -> OneJob {
-        let cmd = self.cmd;
+    pub fn into_one(self) -> OneJob {
+        let mut cmd = self.cmd;
+        let audit = cmd.audit.take();
         batch::one(move |c| tickets::issue(c, cmd).boxed(), self.reply, audit)
     }
 }
