@@ -65,7 +65,7 @@ pub async fn open_seeded(url: &str, counters: u16) -> anyhow::Result<Arc<dyn Sto
             .await?;
         for s in &setup.services {
             store
-                .set_booking_settings(&setup.centre.code, &s.code, bench_booking())
+                .set_booking_settings(&setup.centre.code, &s.code, bench_booking(), None)
                 .await?;
         }
     }

@@ -202,7 +202,7 @@ async fn seed_booking(store: &dyn Store, centre: &CentreCode) -> anyhow::Result<
             ..Default::default()
         };
         store
-            .set_booking_settings(centre, &s.code, settings)
+            .set_booking_settings(centre, &s.code, settings, None)
             .await?;
     }
     store.set_holidays(centre, holidays()).await?;

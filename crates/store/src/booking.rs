@@ -296,8 +296,14 @@ pub trait BookingStore: Send + Sync {
         centre: &CentreCode,
         service: &ServiceCode,
         settings: BookingSettings,
+        audit: Option<crate::auth::NewAudit>,
     ) -> Result<()>;
-    async fn set_booking_rules(&self, centre: &CentreCode, rules: BookingRules) -> Result<()>;
+    async fn set_booking_rules(
+        &self,
+        centre: &CentreCode,
+        rules: BookingRules,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<()>;
     /// Replaces the centre's holiday list.
     async fn set_holidays(&self, centre: &CentreCode, holidays: Vec<Holiday>) -> Result<()>;
     /// The bookable slots of a date with the places left.

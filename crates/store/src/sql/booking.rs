@@ -30,17 +30,27 @@ impl crate::BookingStore for SqlStore {
         centre: &CentreCode,
         service: &luot_domain::ServiceCode,
         settings: luot_domain::BookingSettings,
+        audit: Option<crate::auth::NewAudit>,
     ) -> Result<()> {
         let (centre, service) = (centre.clone(), service.clone());
         self.writer
-            .run(move |c| settings::set_settings(c, centre, service, settings).boxed())
+            .run_audited(audit, move |c| {
+                settings::set_settings(c, centre, service, settings).boxed()
+            })
             .await
     }
 
-    async fn set_booking_rules(&self, centre: &CentreCode, rules: BookingRules) -> Result<()> {
+    async fn set_booking_rules(
+        &self,
+        centre: &CentreCode,
+        rules: BookingRules,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<()> {
         let centre = centre.clone();
         self.writer
-            .run(move |c| settings::set_rules(c, centre, rules).boxed())
+            .run_audited(audit, move |c| {
+                settings::set_rules(c, centre, rules).boxed()
+            })
             .await
     }
 

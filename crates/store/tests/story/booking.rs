@@ -45,7 +45,7 @@ pub async fn centre_with_capacity(s: &dyn Store, capacity: u32) {
             capacity,
             ..Default::default()
         };
-        s.set_booking_settings(&centre_code(), &code(svc), settings)
+        s.set_booking_settings(&centre_code(), &code(svc), settings, None)
             .await
             .unwrap();
     }
@@ -150,7 +150,9 @@ async fn limits_per_phone() {
         ));
         let mut rules = BookingRules::default();
         rules.limits.per_service_per_day = 5;
-        s.set_booking_rules(&centre_code(), rules).await.unwrap();
+        s.set_booking_rules(&centre_code(), rules, None)
+            .await
+            .unwrap();
         let third = s
             .book(book_cmd("A", ten() + mins(30), phone(1)))
             .await

@@ -147,7 +147,7 @@ async fn a_kiosk_check_in_prints_its_ticket_once() {
             capacity: 3,
             ..Default::default()
         };
-        s.set_booking_settings(&centre_code(), &code("A"), settings)
+        s.set_booking_settings(&centre_code(), &code("A"), settings, None)
             .await
             .unwrap();
         let slot: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();

@@ -73,8 +73,10 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
             retention_days: 365,
             ..Default::default()
         };
-        s.set_booking_rules(&centre_code(), rules).await.unwrap();
-        s.set_booking_settings(&centre_code(), &code("A"), BookingSettings::default())
+        s.set_booking_rules(&centre_code(), rules, None)
+            .await
+            .unwrap();
+        s.set_booking_settings(&centre_code(), &code("A"), BookingSettings::default(), None)
             .await
             .unwrap();
         let phone = Phone::parse("0912345678").unwrap();

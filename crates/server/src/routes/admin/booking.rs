@@ -65,11 +65,10 @@ pub async fn set_settings(
     }
     let details = json!({ "service": service, "slot_minutes": body.slot_minutes,
         "capacity": body.capacity, "horizon_days": body.horizon_days, "enabled": body.enabled });
-    let f = state
+    let ctx = admin.audited(ctx, "admin.booking.settings", details);
+    state
         .store
-        .set_booking_settings(&ctx.centre, &service, body.clone());
-    admin
-        .audited(&state, "admin.booking.settings", &ctx.centre, details, f)
+        .set_booking_settings(&ctx.centre, &service, body.clone(), ctx.audit)
         .await?;
     Ok(Json(body))
 }
@@ -108,9 +107,10 @@ pub async fn set_rules(
         return Err(invalid("retention_days", "keep data 30 to 3650 days"));
     }
     let details = json!({ "per_day": l.per_day, "per_service_per_day": l.per_service_per_day });
-    let f = state.store.set_booking_rules(&ctx.centre, body.clone());
-    admin
-        .audited(&state, "admin.booking.rules", &ctx.centre, details, f)
+    let ctx = admin.audited(ctx, "admin.booking.rules", details);
+    state
+        .store
+        .set_booking_rules(&ctx.centre, body.clone(), ctx.audit)
         .await?;
     Ok(Json(body))
 }
