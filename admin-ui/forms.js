@@ -71,9 +71,9 @@ export function hoursEditor(hours) {
   const renderSessions = () => {
     sessions.replaceChildren(...value.sessions.map((s, i) => h('div', {},
       `${t('session')} ${i + 1}:`,
-      h('input', { type: 'time', value: s[0], 'data-session': `${i}-start`, oninput: (e) => { s[0] = e.target.value; } }),
+      h('input', { type: 'time', value: s[0], 'data-session': `${i}-start`, 'aria-label': `${t('session')} ${i + 1} ${t('sessionStart')}`, oninput: (e) => { s[0] = e.target.value; } }),
       '–',
-      h('input', { type: 'time', value: s[1], 'data-session': `${i}-end`, oninput: (e) => { s[1] = e.target.value; } }),
+      h('input', { type: 'time', value: s[1], 'data-session': `${i}-end`, 'aria-label': `${t('session')} ${i + 1} ${t('sessionEnd')}`, oninput: (e) => { s[1] = e.target.value; } }),
       h('button', { type: 'button', class: 'small danger', onclick: () => { value.sessions.splice(i, 1); renderSessions(); } }, '×'),
     )));
   };

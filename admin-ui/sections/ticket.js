@@ -33,7 +33,7 @@ export async function render(main, { config, reload }) {
   };
 
   const logoErr = errorLine();
-  const file = h('input', { type: 'file', accept: 'image/png', name: 'logo' });
+  const file = h('input', { type: 'file', accept: 'image/png', name: 'logo', 'aria-label': t('logo') });
   const logo = h('div', { class: 'card', id: 'logo' },
     h('h2', {}, t('logo')),
     config.has_logo
