@@ -225,3 +225,27 @@ test('only what the counter\'s state allows can be pressed; the figures follow t
   await page.waitForSelector(`#awaiting tr[data-code="${booked.body.code}"]`, { state: 'detached', timeout: 5000 });
   assert.deepEqual(errors, []);
 });
+
+test('the rating tablet resumes with ?after= and still asks for a completion made while it was away', async () => {
+  const tablet = await (await browser.newContext()).newPage();
+  const errors = [];
+  tablet.on('pageerror', (e) => errors.push(e));
+  const sockets = [];
+  tablet.on('websocket', (ws) => sockets.push(ws.url()));
+  await tablet.goto(`${BASE}/rate/1?token=${RATING_TOKEN}`);
+  await tablet.waitForFunction(() => window.luotRate?.stream?.lastId != null);
+  const issued = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' }, KIOSK_TOKEN);
+  assert.equal(issued.status, 201);
+  await api('POST', '/api/v1/centres/mo-cay/counters/1/call-next', {});
+  await api('POST', '/api/v1/centres/mo-cay/counters/1/start', {});
+  // The connection drops; the ticket is completed before the tablet is back.
+  await tablet.evaluate(() => window.luotRate.stream.ws.close());
+  const done = await api('POST', '/api/v1/centres/mo-cay/counters/1/complete', {});
+  assert.equal(done.status, 200);
+  await tablet.waitForSelector('#prompt:not([hidden])');
+  assert.equal(await tablet.textContent('#number'), done.body.number);
+  // It came back asking for what it missed, not for a fresh snapshot.
+  assert.ok(sockets.length >= 2 && /[?&]after=\d+/.test(sockets.at(-1)), JSON.stringify(sockets));
+  assert.deepEqual(errors, []);
+  await tablet.context().close();
+});
