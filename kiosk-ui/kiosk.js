@@ -30,6 +30,7 @@ const T = {
     ahead: "Có {n} người chờ trước bạn · thời gian chờ dự kiến khoảng {m} phút",
     noneAhead: "Bạn là người tiếp theo",
     appointmentWait: "Giờ hẹn {time} · bạn được ưu tiên gọi khi đến giờ hẹn",
+    offlineTicket: "Phiếu ngoại tuyến: đang mất kết nối máy chủ. Số của bạn vẫn được gọi theo thứ tự; mã QR dùng được khi kết nối lại.",
     needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn có mã thiết bị (?token=…).",
     printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
     printerTop: "Máy in: {status}. Vẫn lấy số được: hãy chụp ảnh mã QR trên màn hình.",
@@ -59,6 +60,7 @@ const T = {
     ahead: "{n} people ahead of you · expected wait about {m} min",
     noneAhead: "You are next",
     appointmentWait: "Appointment at {time} · bookings are called first once their time begins",
+    offlineTicket: "Offline ticket: the server is unreachable. Your number will still be called in turn; the QR code works once the connection is back.",
     needToken: "This kiosk is not registered. An administrator should open this page with its device link (?token=…).",
     printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
     printerTop: "Printer: {status}. You can still take a number: photograph the QR code on screen.",
@@ -79,6 +81,8 @@ const REFRESH_MS = 10_000;
 
 const params = new URLSearchParams(location.search);
 const i18n = makeI18n(T, { remember: false });
+/** Served by `luot-kiosk --ui` on the kiosk PC: it adds the device token and issues offline. */
+const local = Boolean(document.querySelector('meta[name="luot-kiosk-local"]'));
 const state = {
   get lang() { return i18n.lang; },
   token: deviceToken("luot.kiosk.token"),
@@ -281,7 +285,7 @@ async function refresh() {
 
 /** The kiosk's printer as its print agent last reported it (GET /api/v1/kiosks/me). */
 async function refreshPrinter() {
-  if (!state.token) return;
+  if (!state.token && !local) return;
   try {
     const { ok, body } = await api("/api/v1/kiosks/me");
     if (!ok) return;
@@ -347,7 +351,7 @@ function showIssued(ticket, appointment = null) {
   $("done-number").textContent = ticket.number;
   $("done-service").textContent = state.lang === "en" ? ticket.service_name_en : ticket.service_name;
   // A booking waits for its slot, not behind the people ahead: say when it is served.
-  $("done-wait").textContent = appointment
+  $("done-wait").textContent = ticket.offline ? t("offlineTicket") : appointment
     ? t("appointmentWait", { time: localTime(appointment.slot_start) })
     : ticket.position > 0 ? t("ahead", { n: ticket.position, m: ticket.eta_minutes }) : t("noneAhead");
   const img = $("done-ticket");
@@ -357,7 +361,7 @@ function showIssued(ticket, appointment = null) {
   img.alt = ticket.number;
   window.luotKiosk.lastTicket = ticket;
   renderPrinter();
-  state.printing = Boolean(state.token);
+  state.printing = Boolean(state.token || local);
   show("done");
   if (state.printing) waitForPrint(Date.now());
 }
@@ -428,7 +432,7 @@ document.addEventListener("pointerdown", () => {
 window.luotKiosk = { state, refresh, refreshPrinter, lastTicket: null };
 
 applyLang();
-if (!state.token) banner(t("needToken"));
+if (!state.token && !local) banner(t("needToken"));
 refresh();
 setInterval(refresh, REFRESH_MS);
 setInterval(tick, 15_000);

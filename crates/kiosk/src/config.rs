@@ -35,10 +35,36 @@ pub struct Cli {
     /// The printer has no auto-cutter.
     #[arg(long, env = "LUOT_KIOSK_NO_CUT")]
     pub no_cut: bool,
-    /// Where the journal of printed jobs lives; defaults to the file printer's directory, else the
-    /// working directory.
+    /// Where the journals (printed jobs, offline tickets) and the leased number blocks live;
+    /// defaults to the OS data directory (`~/.local/share/luot-kiosk` on Linux,
+    /// `%APPDATA%\luot\luot-kiosk\data` on Windows), never the working directory.
     #[arg(long, env = "LUOT_KIOSK_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Serve the kiosk page and the ticket API here (a loopback address, e.g. 127.0.0.1:8081), so
+    /// the kiosk's browser opens http://127.0.0.1:8081/kiosk and tickets are issued even while the
+    /// server is out of reach.
+    #[arg(long, env = "LUOT_KIOSK_UI")]
+    pub ui: Option<std::net::SocketAddr>,
+}
+
+/// The local page and API (`--ui`): see [`crate::local`].
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub addr: std::net::SocketAddr,
+    /// `http(s)://HOST:PORT` of the server.
+    pub server: String,
+    /// How long the server must be out of reach before tickets are issued offline.
+    pub offline_after: Duration,
+    /// How often the server's health is asked (and offline tickets replayed).
+    pub probe: Duration,
+}
+
+/// The OS data directory for the kiosk's state (`directories`), or, on a
+/// machine without a home directory, a folder in the temporary directory.
+pub fn default_state_dir() -> PathBuf {
+    directories::ProjectDirs::from("vn", "luot", "luot-kiosk")
+        .map(|d| d.data_dir().to_owned())
+        .unwrap_or_else(|| std::env::temp_dir().join("luot-kiosk"))
 }
 
 /// Everything `run` needs, already validated.
@@ -51,6 +77,8 @@ pub struct Config {
     pub profile: PrinterProfile,
     pub state_dir: PathBuf,
     pub timings: Timings,
+    /// `--ui`: the local page and API; `None` without the flag.
+    pub ui: Option<Ui>,
 }
 
 /// Every delay the client uses, in one place so tests can shrink them.
@@ -117,11 +145,13 @@ pub fn agent_url(server: &str) -> Result<String, ServerUrlError> {
 
 impl Cli {
     pub fn into_config(self) -> Result<Config, ServerUrlError> {
-        let state_dir = match (&self.state_dir, &self.printer) {
-            (Some(dir), _) => dir.clone(),
-            (None, PrinterSpec::File(dir)) => dir.clone(),
-            (None, _) => PathBuf::from("."),
-        };
+        let state_dir = self.state_dir.clone().unwrap_or_else(default_state_dir);
+        let ui = self.ui.map(|addr| Ui {
+            addr,
+            server: self.server.trim().trim_end_matches('/').to_owned(),
+            offline_after: Duration::from_secs(5),
+            probe: Duration::from_secs(2),
+        });
         Ok(Config {
             agent_url: agent_url(&self.server)?,
             token: self.token,
@@ -134,6 +164,7 @@ impl Cli {
             },
             state_dir,
             timings: Timings::default(),
+            ui,
         })
     }
 }
@@ -188,11 +219,12 @@ mod tests {
                 cut: true
             }
         );
-        assert_eq!(c.state_dir, PathBuf::from("."));
+        assert_eq!(c.state_dir, default_state_dir());
+        assert!(c.state_dir.is_absolute() && c.ui.is_none());
     }
 
     #[test]
-    fn file_printer_keeps_its_journal_beside_the_tickets() {
+    fn state_dir_and_ui_from_the_command_line() {
         let cli = Cli::try_parse_from([
             "luot-kiosk",
             "--server",
@@ -201,10 +233,17 @@ mod tests {
             "T",
             "--printer",
             "file:/tmp/t",
+            "--state-dir",
+            "/var/lib/luot-kiosk",
+            "--ui",
+            "127.0.0.1:8081",
         ])
         .unwrap();
         let c = cli.into_config().unwrap();
-        assert_eq!(c.state_dir, PathBuf::from("/tmp/t"));
+        assert_eq!(c.state_dir, PathBuf::from("/var/lib/luot-kiosk"));
+        let ui = c.ui.unwrap();
+        assert_eq!(ui.addr.to_string(), "127.0.0.1:8081");
+        assert_eq!(ui.server, "http://h:1");
         assert_eq!(c.profile, PrinterProfile::default());
     }
 

@@ -14,7 +14,11 @@
 pub mod backoff;
 pub mod config;
 pub mod journal;
+pub mod local;
+pub mod offline;
 pub mod session;
+#[cfg(windows)]
+pub mod winservice;
 pub mod worker;
 
 pub use config::{Cli, Config, Timings};
@@ -36,6 +40,8 @@ pub enum KioskError {
     Journal { dir: String, source: std::io::Error },
     #[error("the device token contains characters not allowed in an HTTP header")]
     Token,
+    #[error("cannot serve the kiosk page on {addr}: {reason}")]
+    Ui { addr: String, reason: String },
 }
 
 /// Jobs waiting for the printer; the server rarely has more than a handful unacknowledged.
@@ -86,6 +92,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         status: status_tx,
     };
     let worker = tokio::spawn(worker.run());
+    let ui = match &config.ui {
+        Some(ui) => Some(start_ui(ui, &config, &jobs_tx, &status_rx).await?),
+        None => None,
+    };
 
     let timings = config.timings;
     let mut backoff = Backoff::new(timings.reconnect);
@@ -125,11 +135,67 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
             () = tokio::time::sleep(delay) => {}
         }
     }
+    if let Some((serve, sync)) = ui {
+        sync.abort();
+        serve.abort();
+    }
     // A job cut off here was not acknowledged; the server re-sends it to the next run.
     worker.abort();
     let _ = worker.await;
     tracing::info!("kiosk client stopped");
     Ok(())
+}
+
+/// Binds the local page and API (`--ui`), opens the offline book, and starts
+/// serving and syncing.
+async fn start_ui(
+    ui: &config::Ui,
+    config: &Config,
+    jobs: &mpsc::Sender<worker::Job>,
+    status: &watch::Receiver<luot_print::PrinterStatus>,
+) -> Result<(tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>), KioskError> {
+    let fail = |reason: String| KioskError::Ui {
+        addr: ui.addr.to_string(),
+        reason,
+    };
+    let addr = local::check_addr(ui.addr).map_err(fail)?;
+    let book =
+        offline::book::Book::open(&config.state_dir).map_err(|source| KioskError::Journal {
+            dir: config.state_dir.display().to_string(),
+            source,
+        })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .user_agent(concat!("luot-kiosk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let shared = std::sync::Arc::new(local::Local {
+        server: ui.server.clone(),
+        auth: format!("Bearer {}", config.token),
+        http,
+        book: std::sync::Mutex::new(book),
+        cache: Default::default(),
+        reach: Default::default(),
+        jobs: jobs.clone(),
+        status: status.clone(),
+        offline_after: ui.offline_after,
+        wake: Default::default(),
+        lease_due: Default::default(),
+    });
+    tracing::info!(page = %format!("http://{addr}/kiosk"), "kiosk page served locally");
+    let serve = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Err(e) = local::serve(listener, shared, std::future::pending()).await {
+                tracing::error!(error = %e, "the local kiosk page stopped");
+            }
+        })
+    };
+    let sync = tokio::spawn(offline::sync(shared, ui.probe));
+    Ok((serve, sync))
 }
 
 /// Opens the agent websocket with the device token.

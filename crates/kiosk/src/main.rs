@@ -12,6 +12,14 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    // `luot-kiosk service install|uninstall` (Windows): the kiosk as a Windows service.
+    #[cfg(windows)]
+    {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if args.get(1).is_some_and(|a| a == "service") {
+            return luot_kiosk::winservice::main(args[2..].to_vec());
+        }
+    }
     let config = match Cli::parse().into_config() {
         Ok(c) => c,
         Err(e) => {

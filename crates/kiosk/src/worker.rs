@@ -128,6 +128,12 @@ impl Worker {
     }
 
     fn send(&self, msg: KioskMessage) {
+        // An offline ticket's job is the kiosk's own: the server has no such job.
+        if let KioskMessage::Ack { job_id } | KioskMessage::Failed { job_id, .. } = &msg {
+            if *job_id >= crate::offline::OFFLINE_JOB_BASE {
+                return;
+            }
+        }
         // The receiver lives as long as the client; if it is gone we are shutting down.
         let _ = self.events.send(msg);
     }

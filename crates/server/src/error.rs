@@ -169,6 +169,13 @@ impl From<StoreError> for ApiError {
                         "last_admin",
                         "Đây là tài khoản quản trị cuối cùng còn hoạt động: hãy tạo hoặc kích hoạt một quản trị viên khác trước",
                     ),
+                    Conflict::NotLeased => (
+                        "not_leased",
+                        "Số này không thuộc dải số đã cấp cho kiosk trong ngày đó",
+                    ),
+                    Conflict::NumberTaken => {
+                        ("number_taken", "Số này đã được cấp cho một phiếu khác")
+                    }
                 };
                 // A list naming what does not exist is a bad body, not a state clash.
                 let status = if c == Conflict::UnknownService {

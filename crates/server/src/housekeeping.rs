@@ -41,6 +41,12 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
         }
         Err(e) => tracing::warn!(error = %e, "claiming reminders failed"),
     }
+    // Numbers leased to kiosks for a day now over will never be issued.
+    match state.store.release_leases(now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "unused offline number blocks of past days released"),
+        Err(e) => tracing::warn!(error = %e, "releasing offline number blocks failed"),
+    }
     match state.store.erase_expired(now).await {
         Ok(e) if e.is_empty() => {}
         Ok(e) => {

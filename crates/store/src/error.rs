@@ -60,6 +60,12 @@ pub enum Conflict {
     /// active administrator who could undo it.
     #[error("this is the last active administrator of its centres")]
     LastAdmin,
+    /// An offline ticket's number is not in the kiosk's leased blocks of its day.
+    #[error("the number is not in a block leased to this kiosk for that day")]
+    NotLeased,
+    /// An offline ticket's number was stored with another token.
+    #[error("the number was already issued to another ticket")]
+    NumberTaken,
 }
 
 impl From<sqlx::Error> for Error {

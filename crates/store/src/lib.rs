@@ -26,6 +26,7 @@ pub mod feedback;
 pub mod health;
 pub mod kiosk;
 pub mod model;
+pub mod offline;
 pub mod retention;
 pub mod sql;
 
@@ -38,6 +39,7 @@ pub use feedback::FeedbackStore;
 pub use health::HealthStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
+pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
 pub use retention::{Erased, RetentionStore};
 
 /// The business commands and queries of the queue.
@@ -51,6 +53,7 @@ pub trait Store:
     + AuthStore
     + FeedbackStore
     + RetentionStore
+    + OfflineStore
     + Send
     + Sync
     + 'static

@@ -61,6 +61,7 @@ pub fn config(server_port: u16, printer_port: u16, state_dir: PathBuf) -> Config
         profile: PrinterProfile::default(),
         state_dir,
         timings: fast_timings(),
+        ui: None,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod events;
 pub mod feedback;
 pub mod health;
 pub mod kiosks;
+pub mod offline;
 pub mod openapi;
 pub mod queue;
 pub mod reports;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(feedback::router())
         .merge(audit::router())
         .merge(kiosks::router())
+        .merge(offline::router())
         .merge(appointments::router())
         .merge(checkin::router())
         .merge(admin::router())

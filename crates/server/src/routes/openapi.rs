@@ -43,6 +43,8 @@ use crate::state::AppState;
         super::kiosks::agent,
         super::kiosks::me,
         super::kiosks::list,
+        super::offline::leases,
+        super::offline::replay,
         super::appointments::info,
         super::appointments::slots,
         super::appointments::book,

@@ -340,6 +340,19 @@ impl TestApp {
         self.restart_at(&addr).await
     }
 
+    /// A server outage: stops this server, awaits `meanwhile`, then starts it
+    /// again on the same address over the same database (the clock carries over).
+    #[allow(dead_code)]
+    pub async fn outage<T>(
+        mut self,
+        meanwhile: impl std::future::Future<Output = T>,
+    ) -> (TestApp, T) {
+        let addr = self.addr.to_string();
+        self.shut_down().await;
+        let out = meanwhile.await;
+        (self.restart_at(&addr).await, out)
+    }
+
     async fn restart_at(mut self, listen: &str) -> TestApp {
         self.shut_down().await;
         let now = *self.now.lock().unwrap();

@@ -60,6 +60,7 @@ fn config(app: &TestApp, token: &str, printer: PrinterSpec, paper: Paper, dir: P
         },
         state_dir: dir,
         timings: timings(),
+        ui: None,
     }
 }
 

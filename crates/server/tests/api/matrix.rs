@@ -244,6 +244,13 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             Value::Null,
         ),
         ("get", "/api/v1/kiosks/me", KioskDevice, Value::Null),
+        ("post", "/api/v1/kiosks/me/leases", KioskDevice, Value::Null),
+        (
+            "post",
+            "/api/v1/kiosks/me/offline-tickets",
+            KioskDevice,
+            json!({"service": "A", "seq": 901, "token": "AAAAAAAAAAAAAAAAAAAAAA", "issued_at": "2026-11-26T02:00:00Z"}),
+        ),
         // The kiosk's plain GET gets past authorisation to 426 (not an upgrade).
         (
             "get",

@@ -40,6 +40,7 @@ mod feedback;
 mod health;
 mod issue_bulk;
 mod kiosk;
+mod offline;
 pub mod postgres;
 mod queue;
 mod relay;

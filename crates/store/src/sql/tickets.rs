@@ -151,16 +151,12 @@ pub async fn issue(
     let Checked { priority, day } = check(&centre, &svc, &cmd)?;
     // Allocate atomically (a row lock on PostgreSQL), then let the domain check
     // the cap; a refusal rolls the increment back with the command.
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
-         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = daily_sequences.last_seq + 1 \
-         RETURNING last_seq",
-    )
-    .bind(svc.id)
-    .bind(&day)
-    .bind(svc.start_number)
-    .fetch_one(&mut *c)
-    .await?;
+    let seq: i64 = sqlx::query_scalar(super::offline::NEXT_SEQ)
+        .bind(svc.id)
+        .bind(&day)
+        .bind(svc.start_number)
+        .fetch_one(&mut *c)
+        .await?;
     let number = number_for(&svc, seq)?;
     let token = new_token();
     let now = micros(cmd.now);

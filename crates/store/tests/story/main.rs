@@ -13,6 +13,7 @@ mod concurrency;
 mod desk;
 mod display;
 mod kiosk;
+mod offline;
 mod processes;
 mod queue;
 mod report;

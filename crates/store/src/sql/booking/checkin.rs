@@ -149,16 +149,12 @@ async fn issue_appointment_ticket(
     )
     .await?;
     let day = luot_domain::service_day(cmd.now, &centre.tz()?).to_string();
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO daily_sequences (service_id, service_day, last_seq) VALUES ($1, $2, $3) \
-         ON CONFLICT (service_id, service_day) DO UPDATE SET last_seq = daily_sequences.last_seq + 1 \
-         RETURNING last_seq",
-    )
-    .bind(svc.id)
-    .bind(&day)
-    .bind(svc.start_number)
-    .fetch_one(&mut *c)
-    .await?;
+    let seq: i64 = sqlx::query_scalar(crate::sql::offline::NEXT_SEQ)
+        .bind(svc.id)
+        .bind(&day)
+        .bind(svc.start_number)
+        .fetch_one(&mut *c)
+        .await?;
     let sequence = NumberSequence {
         start_number: svc.start_number as u32,
         daily_cap: None,
