@@ -90,7 +90,7 @@ async fn prepare(db: &str) -> String {
         token_hash: tokens::hash_token(&token),
         created_by: "system".into(),
     };
-    store.create_device(device, now).await.unwrap();
+    store.create_device(device, now, None).await.unwrap();
     store.close().await;
     token
 }
@@ -149,7 +149,11 @@ fn bins(dir: &Path, offline: bool) -> usize {
             && (!offline || id.is_some_and(|id| id >= luot_kiosk::offline::OFFLINE_JOB_BASE))
     };
     std::fs::read_dir(dir)
-        .map(|d| d.filter_map(Result::ok).filter(|e| counted(e.path())).count())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| counted(e.path()))
+                .count()
+        })
         .unwrap_or(0)
 }
 

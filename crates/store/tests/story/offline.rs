@@ -31,6 +31,7 @@ fn walk_in(now: Timestamp) -> IssueTicket {
         idempotency_key: None,
         print_on: None,
         now,
+        audit: None,
     }
 }
 
