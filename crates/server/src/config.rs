@@ -19,7 +19,7 @@ pub struct Cli {
 
     /// `sqlite://luot.db` (embedded, the default) or `postgres://...`.
     #[arg(long, env = "LUOT_DATABASE_URL", default_value = "sqlite://luot.db")]
-    pub database_url: String,
+    pub database_url: SecretUrl,
 
     /// Seed the demo centre (xã Mỏ Cày) into an empty database. Changes nothing
     /// when the database already has data, so restarts are safe.
@@ -66,7 +66,7 @@ pub struct Cli {
     /// Booking reminders are POSTed as JSON to this URL (an SMS gateway);
     /// without it they are only logged, phone masked.
     #[arg(long, env = "LUOT_NOTIFY_WEBHOOK")]
-    pub notify_webhook: Option<String>,
+    pub notify_webhook: Option<SecretUrl>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -81,6 +81,48 @@ impl Cli {
             statement_timeout: self.db_statement_timeout,
             event_poll: self.event_poll_interval.max(Duration::from_millis(10)),
         }
+    }
+}
+
+/// A URL that may carry a secret (a database password, a webhook token): the
+/// whole URL for use (`Deref` to `str`), only its scheme, user and host in
+/// `Debug`, so printing the configuration never leaks it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(String);
+
+impl std::str::FromStr for SecretUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::ops::Deref for SecretUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    /// `postgres://luot:***@db:5432/***`: the password and everything after
+    /// the host (path, query: tokens live there too) are hidden.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (scheme, rest) = match self.0.split_once("://") {
+            Some((scheme, rest)) => (scheme, rest),
+            None => return f.write_str("\"***\""),
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let host = match authority.rsplit_once('@') {
+            Some((user, host)) => match user.split_once(':') {
+                Some((name, _password)) => format!("{name}:***@{host}"),
+                None => format!("{user}@{host}"),
+            },
+            None => authority.to_owned(),
+        };
+        let tail = if tail.is_empty() { "" } else { "/***" };
+        write!(f, "\"{scheme}://{host}{tail}\"")
     }
 }
 
@@ -137,6 +179,31 @@ pub enum AdminCommand {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use clap::Parser;
+
+    /// The configuration's Debug (what a log line or a panic would print)
+    /// never shows the database password or the webhook's token.
+    #[test]
+    fn debug_hides_secrets() {
+        let cli = super::Cli::parse_from([
+            "luot",
+            "--database-url",
+            "postgres://luot:s3cret-pw@db.local:5432/luot?password=other-pw",
+            "--notify-webhook",
+            "https://sms.example/hooks/T0K3N?key=api-key",
+        ]);
+        let shown = format!("{cli:?}");
+        for secret in ["s3cret-pw", "other-pw", "T0K3N", "api-key"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgres://luot:***@db.local:5432/***"), "{shown}");
+        assert!(shown.contains("https://sms.example/***"), "{shown}");
+        // The value itself is intact for use.
+        assert_eq!(&*cli.database_url, "postgres://luot:s3cret-pw@db.local:5432/luot?password=other-pw");
+        let plain = super::Cli::parse_from(["luot"]);
+        assert!(format!("{plain:?}").contains("sqlite://luot.db"));
+    }
 
     #[test]
     fn durations_parse() {

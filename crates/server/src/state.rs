@@ -40,6 +40,8 @@ pub struct AppState {
     pub logos: Arc<crate::printing::LogoCache>,
     /// Device tokens recently read, so kiosks do not cost a read per request.
     pub devices: Arc<crate::auth::device_cache::DeviceCache>,
+    /// Staff sessions recently checked, so staff requests do not cost a read.
+    pub sessions: Arc<crate::auth::session_cache::SessionCache>,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -81,6 +83,7 @@ impl AppState {
             auth: Arc::new(AuthConfig::default()),
             booking_limits: Arc::new(BookingLimits::default()),
             devices: Arc::default(),
+            sessions: Arc::default(),
             logos: Arc::default(),
         }
     }

@@ -21,6 +21,7 @@ use crate::{error::ApiError, ratelimit::RateLimiter, state::AppState};
 
 pub mod bootstrap;
 pub mod device_cache;
+pub mod session_cache;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
@@ -286,16 +287,27 @@ pub async fn session(state: &AppState, token: &str) -> Result<Option<Staff>, Api
         return Ok(None);
     }
     let hash = tokens::hash_token(token);
-    let Some(s) = state.store.session(&hash).await? else {
-        return Ok(None);
+    let s = match state.sessions.get(&hash) {
+        Some(s) => s,
+        None => {
+            let generation = state.sessions.generation();
+            let Some(s) = state.store.session(&hash).await? else {
+                return Ok(None);
+            };
+            state.sessions.put(generation, hash.clone(), s.clone());
+            s
+        }
     };
     let now = state.now();
     if !s.account.active || state.auth.policy.expired(s.created_at, s.last_seen, now) {
-        state.store.delete_session(&hash, None).await?;
+        let deleted = state.store.delete_session(&hash, None).await;
+        state.sessions.forget(&hash);
+        deleted?;
         return Ok(None);
     }
     if now.as_microsecond() - s.last_seen.as_microsecond() > sessions::TOUCH_EVERY_US {
         state.store.touch_session(&hash, now).await?;
+        state.sessions.seen(&hash, now);
     }
     Ok(Some(s.account.into()))
 }

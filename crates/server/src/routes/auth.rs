@@ -168,11 +168,13 @@ pub async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "));
     let token = bearer.or_else(|| sessions::cookie(&headers, sessions::SESSION_COOKIE));
     if let (Caller::Staff(s), Some(t)) = (&caller, token) {
+        let hash = tokens::hash_token(t.trim());
         let audit = state.audit_entry(s.actor(), ip, "auth.logout", s.centre.as_ref(), json!({}));
-        state
-            .store
-            .delete_session(&tokens::hash_token(t.trim()), Some(audit))
-            .await?;
+        let ended = state.store.delete_session(&hash, Some(audit)).await;
+        // After the delete committed: a check that read the session before
+        // cannot cache it again (see SessionCache).
+        state.sessions.forget(&hash);
+        ended?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     for c in sessions::clear_cookies() {

@@ -1,5 +1,7 @@
-//! `GET /healthz`: liveness plus whether the database answers. Public (load
-//! balancers poll it); `degraded` with 503 while the database is away.
+//! `GET /healthz`: liveness plus whether the database answers and takes
+//! durable writes. Public (load balancers poll it); `degraded` with 503 while
+//! the database is away, cannot commit, or the writer stopped after a failed
+//! commit (until restart; see docs/durability.md).
 
 use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
 use serde::Serialize;
@@ -8,7 +10,7 @@ use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok`, or `degraded` when the database does not answer.
+    /// `ok`, or `degraded` when the database does not answer or cannot commit.
     pub status: &'static str,
     pub database: &'static str,
     pub version: &'static str,

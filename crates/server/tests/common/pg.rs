@@ -14,10 +14,16 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// The admin URL, or None with the reason printed (the test then skips).
+/// Under CI (`CI` set) a missing URL fails the test instead, so CI never
+/// passes without having run it; a set but unreachable URL fails in
+/// [`fresh_database`].
 pub fn admin_url(test: &str) -> Option<String> {
     match std::env::var("LUOT_TEST_PG_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
+            panic!("CI is set but LUOT_TEST_PG_URL is not: {test} cannot be skipped in CI")
+        }
+        _ => {
             eprintln!("skipping {test}: LUOT_TEST_PG_URL is not set");
             None
         }

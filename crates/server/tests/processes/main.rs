@@ -10,6 +10,10 @@
 #[path = "../common/pg.rs"]
 mod pg;
 
+/// SQLite durability under a killed or failing fsync (Linux: LD_PRELOAD).
+#[cfg(target_os = "linux")]
+mod crash;
+
 use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -87,6 +87,10 @@ pub enum BatchError {
     /// The transaction failed after jobs ran: every outcome so far, to answer.
     /// Jobs not yet run were dropped (their callers get `Unavailable`).
     Failed(sqlx::Error, Vec<Outcome>),
+    /// COMMIT itself failed: every command ran, the outcomes are here to
+    /// answer. Whether the transaction reached the disk is not known on
+    /// SQLite (an I/O error, a failed sync), so the writer stops there.
+    CommitFailed(sqlx::Error, Vec<Outcome>),
     /// The batch exceeded the configured timeout and was abandoned; its
     /// callers got `Unavailable` when their jobs were dropped.
     TimedOut,
@@ -191,7 +195,7 @@ async fn body(
         Ok(()) => Ok(outcomes),
         Err(e) => {
             let _ = exec(conn, "ROLLBACK").await;
-            Err(BatchError::Failed(e, outcomes))
+            Err(BatchError::CommitFailed(e, outcomes))
         }
     }
 }

@@ -4,11 +4,11 @@
 //! What differs per backend lives here: opening, pragmas, migrations, and how a
 //! write transaction begins.
 //!
-//! SQLite is the embedded default: one file, WAL mode, every commit synced
-//! before its reply so a reply means durable (durable.rs syncs the WAL while
-//! the writer runs the next batch; `synchronous = FULL` where it cannot). Writes go through the
-//! group-commit [`writer::Writer`]; reads use a small pool that WAL lets run
-//! beside the writer.
+//! SQLite is the embedded default: one file, WAL mode, `synchronous = FULL`:
+//! every COMMIT syncs the WAL before it returns, so a reply means durable and
+//! readers (a small pool that WAL lets run beside the writer) see only what is
+//! on disk. Writes go through the group-commit [`writer::Writer`], which makes
+//! one sync serve every command that arrived while the previous one ran.
 //!
 //! PostgreSQL may be shared by several processes: postgres.rs makes event ids
 //! commit-ordered across them, relay.rs publishes every process's events.
@@ -34,7 +34,6 @@ mod batch;
 mod booking;
 mod counters;
 mod display;
-mod durable;
 mod events;
 mod feedback;
 mod health;
@@ -58,10 +57,9 @@ const EVENT_BUFFER: usize = 16_384;
 /// Statement journals (every savepoint's copy of the pages it changes) stay in
 /// memory: in temp files they cost a file create, writes and a close per
 /// command. They only ever matter to the open transaction, never to a crash.
+/// `synchronous = FULL`: in WAL mode, SQLite syncs the WAL at every COMMIT
+/// before COMMIT returns (docs/durability.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
-/// The write connection when durable.rs syncs the WAL after each commit.
-const SQLITE_WRITE_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
      PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +79,8 @@ pub struct SqlStore {
     events: broadcast::Sender<Event>,
     /// PostgreSQL: the task that publishes every process's events in id order.
     relay: Option<relay::Relay>,
+    /// The health check's last write probe (see health.rs).
+    probe: health::Probe,
 }
 
 /// A URL the `Any` driver accepts for SQLite: `sqlite://path`, `sqlite:path`,
@@ -97,7 +97,6 @@ impl SqlStore {
     /// Opens `url`, creating (SQLite) and migrating the database as needed.
     pub async fn open(url: &str, options: Options) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let mut durable = None;
         let (backend, url) = if postgres::is_postgres_url(url) {
             // Several processes may start at once: sqlx's migrator holds an
             // advisory lock while it runs.
@@ -112,7 +111,6 @@ impl SqlStore {
             let url = sqlite_url(url);
             let sqlite = SqliteConnectOptions::from_str(&url)
                 .map_err(|e| Error::Unavailable(e.to_string()))?;
-            durable = durable::for_sqlite(sqlite.get_filename());
             let mut conn = sqlite
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -128,13 +126,7 @@ impl SqlStore {
             (Backend::Sqlite, url)
         };
         let (read_settings, write_settings): (String, String) = match backend {
-            Backend::Sqlite => {
-                let write = match durable {
-                    Some(_) => SQLITE_WRITE_PRAGMAS,
-                    None => SQLITE_PRAGMAS,
-                };
-                (SQLITE_PRAGMAS.into(), write.into())
-            }
+            Backend::Sqlite => (SQLITE_PRAGMAS.into(), SQLITE_PRAGMAS.into()),
             Backend::Postgres => (
                 postgres::read_settings(options.statement_timeout),
                 postgres::write_settings(options.statement_timeout),
@@ -183,7 +175,7 @@ impl SqlStore {
                     timeout: None,
                     connect_timeout: options.acquire_timeout,
                     publish,
-                    durable,
+                    fail_stop: true,
                 };
                 (config, None)
             }
@@ -216,7 +208,7 @@ impl SqlStore {
                     timeout,
                     connect_timeout: options.acquire_timeout,
                     publish,
-                    durable: None,
+                    fail_stop: false,
                 };
                 (config, Some(relay))
             }
@@ -228,6 +220,7 @@ impl SqlStore {
             writer,
             events,
             relay,
+            probe: Default::default(),
         })
     }
 

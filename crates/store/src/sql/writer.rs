@@ -3,32 +3,47 @@
 //! takes every command waiting in its channel, runs them within one transaction
 //! (issue commands together, in a few set-based statements, see issue_bulk/;
 //! every other command inside its own SAVEPOINT), and commits them together
-//! with a single sync. A reply
-//! (and the command's events) go out only after that commit is on disk: a reply
-//! means durable. On SQLite the sync runs beside the next batch (durable.rs).
+//! with a single sync. A reply (and the command's events) go out only after
+//! COMMIT returned, and COMMIT returns only once the batch is on disk
+//! (SQLite `synchronous = FULL`, PostgreSQL `synchronous_commit = on`): a
+//! reply means durable, and so does a published event.
+//!
+//! The batch adapts to the load with no timer: the writer takes whatever is
+//! queued when it is free. A lone command commits at once; commands arriving
+//! while a commit (and its sync) runs wait for it and form the next batch, so a
+//! batch closes when the previous sync finishes, up to [`MAX_BATCH`].
 //!
 //! One command failing rolls back to its savepoint and leaves the others in the
 //! batch untouched. A command that panics is caught and answered with an error, so
 //! the writer survives bugs.
 //!
+//! Fail-stop: when COMMIT itself fails on SQLite (an I/O error, a failed
+//! fsync), whether the batch reached the disk is unknown, and retrying a sync
+//! after a failure cannot prove it did. The writer then stops for good: the
+//! batch and every later write are answered `Unavailable` (503), nothing of it
+//! is published, `/healthz` answers 503, until the process restarts (and
+//! SQLite's recovery settles what the file holds). See docs/durability.md.
+//!
 //! The connection can break (PostgreSQL restarts, a network blip). The writer
 //! then drops it, answers every command `Unavailable` at once while it is down
 //! (a quick 503, never a hang), and reconnects in the background with backoff.
-//! Nothing is replied before COMMIT succeeds, so an acknowledged write is never
+//! Nothing is replied or published before COMMIT succeeds, so an acknowledged write is never
 //! lost; a command answered `Unavailable` because its COMMIT broke may or may not
-//! have committed (clients retry with an Idempotency-Key).
+//! have committed (clients retry with an Idempotency-Key). PostgreSQL never
+//! reports an error for a COMMIT it made durable (a failed WAL flush is a
+//! server PANIC, seen here as a lost connection), so there a failed COMMIT on a
+//! live connection is a rollback and the writer goes on.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use luot_domain::Event;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::batch::{self, BatchError, Job};
-use super::durable::SyncFn;
+use super::batch::{self, BatchError, Job, Outcome};
 use super::issue_bulk::IssueJob;
 use crate::{auth::NewAudit, Error, IssueTicket, Result, TicketView};
 
@@ -62,43 +77,26 @@ pub struct Config {
     /// How long one reconnection attempt may take.
     pub connect_timeout: Duration,
     pub publish: Publish,
-    /// SQLite: commits are not synced by COMMIT itself; this syncs them while
-    /// the next batch runs, and a batch's replies and events wait for it
-    /// (see durable.rs). `None`: COMMIT is durable on its own.
-    pub durable: Option<SyncFn>,
+    /// A failed COMMIT leaves the batch's durability unknown (SQLite): stop
+    /// the writer until restart instead of going on.
+    pub fail_stop: bool,
 }
 
-/// A committed batch waiting for its sync: its events (in id order) and the
-/// replies of its commands.
-struct Committed {
-    events: Vec<Event>,
-    replies: Vec<Box<dyn FnOnce(Result<()>) + Send>>,
+/// What the writer's state is, readable without asking the writer task.
+struct Status {
+    /// False while the connection is down and being replaced.
+    connected: AtomicBool,
+    /// Set once, when a COMMIT failed with its durability unknown: why every
+    /// write is refused until the process restarts.
+    stopped: OnceLock<String>,
+    /// When the last batch committed, in ms since `epoch` (0: never).
+    last_commit_ms: AtomicU64,
+    epoch: Instant,
 }
 
-/// Syncs committed batches in commit order, then publishes their events and
-/// answers their commands. One sync covers every batch committed before it.
-async fn syncer(mut rx: mpsc::Receiver<Committed>, sync: SyncFn, publish: Publish) {
-    let mut done = Vec::new();
-    while rx.recv_many(&mut done, 256).await > 0 {
-        let f = sync.clone();
-        let synced = match tokio::task::spawn_blocking(move || f()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = &synced {
-            tracing::error!(error = %e, "committed writes could not be synced to disk");
-        }
-        for c in done.drain(..) {
-            if !c.events.is_empty() {
-                (publish)(c.events);
-            }
-            for reply in c.replies {
-                reply(synced.clone().map_err(|e| {
-                    Error::Unavailable(format!("the commit could not be synced to disk: {e}"))
-                }));
-            }
-        }
+impl Status {
+    fn ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -112,32 +110,51 @@ enum Msg {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Msg>,
-    /// Whether the writer holds a working connection; `/healthz` reads it.
-    connected: Arc<AtomicBool>,
+    /// Connected, stopped, last commit: `/healthz` reads it.
+    status: Arc<Status>,
 }
 
 impl Writer {
     /// Starts the writer task on `conn`.
     pub fn spawn(conn: AnyConnection, config: Config) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let connected = Arc::new(AtomicBool::new(true));
-        let syncer = config.durable.clone().map(|sync| {
-            let (tx, rx) = mpsc::channel(64);
-            (tx, tokio::spawn(syncer(rx, sync, config.publish.clone())))
+        let status = Arc::new(Status {
+            connected: AtomicBool::new(true),
+            stopped: OnceLock::new(),
+            last_commit_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
         });
-        let handle = tokio::spawn(run(conn, config, rx, connected.clone(), syncer));
-        (
-            Self {
-                jobs: tx,
-                connected,
-            },
-            handle,
-        )
+        let handle = tokio::spawn(run(conn, config, rx, status.clone()));
+        (Self { jobs: tx, status }, handle)
     }
 
-    /// Whether the write connection is up (false while reconnecting).
+    /// Whether the write connection is up (false while reconnecting, and
+    /// once stopped).
     pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Relaxed)
+        self.status.connected.load(Ordering::Relaxed) && self.stopped().is_none()
+    }
+
+    /// Why the writer stopped for good (a COMMIT failed), if it did.
+    pub fn stopped(&self) -> Option<&str> {
+        self.status.stopped.get().map(String::as_str)
+    }
+
+    /// Whether a batch committed within `window`: proof enough that the
+    /// database takes durable writes, without a probe of our own.
+    pub fn committed_within(&self, window: Duration) -> bool {
+        let last = self.status.last_commit_ms.load(Ordering::Relaxed);
+        last != 0 && self.status.ms().saturating_sub(last) < window.as_millis() as u64
+    }
+
+    /// `Unavailable` when no write can be taken now.
+    fn ready(&self) -> Result<()> {
+        if let Some(why) = self.stopped() {
+            return Err(Error::Unavailable(why.to_owned()));
+        }
+        if !self.is_connected() {
+            return Err(Error::Unavailable("the database is unreachable".into()));
+        }
+        Ok(())
     }
 
     /// Runs `f` in the next batch and returns its result after the commit.
@@ -161,9 +178,7 @@ impl Writer {
             + Send
             + 'static,
     {
-        if !self.is_connected() {
-            return Err(Error::Unavailable("the database is unreachable".into()));
-        }
+        self.ready()?;
         let (tx, rx) = oneshot::channel::<Result<T>>();
         self.submit(Job::One(batch::one(f, tx, audit)), rx).await
     }
@@ -172,9 +187,7 @@ impl Writer {
     /// issue commands (issue_bulk/); returns it after the commit. An audited
     /// issue (staff) takes the single path, its audit row in its savepoint.
     pub async fn issue(&self, cmd: IssueTicket) -> Result<TicketView> {
-        if !self.is_connected() {
-            return Err(Error::Unavailable("the database is unreachable".into()));
-        }
+        self.ready()?;
         let (reply, rx) = oneshot::channel();
         let job = IssueJob { cmd, reply };
         let job = match job.cmd.audit {
@@ -189,9 +202,12 @@ impl Writer {
             .send(Msg::Job(job))
             .await
             .map_err(|_| Error::Unavailable("the store is shut down".into()))?;
-        // A dropped job (connection lost before or during its batch) lands here.
-        rx.await
-            .map_err(|_| Error::Unavailable("the database connection was lost".into()))?
+        // A dropped job (connection lost before or during its batch, or the
+        // writer stopped) lands here.
+        rx.await.map_err(|_| match self.stopped() {
+            Some(why) => Error::Unavailable(why.to_owned()),
+            None => Error::Unavailable("the database connection was lost".into()),
+        })?
     }
 
     /// Commits what is queued, then closes the connection. Later commands get
@@ -222,14 +238,21 @@ async fn run(
     conn: AnyConnection,
     config: Config,
     mut rx: mpsc::Receiver<Msg>,
-    connected: Arc<AtomicBool>,
-    syncer: Option<(mpsc::Sender<Committed>, tokio::task::JoinHandle<()>)>,
+    status: Arc<Status>,
 ) {
     let mut conn = Some(conn);
     let mut msgs = Vec::with_capacity(MAX_BATCH);
     let mut close = None;
     let mut backoff = BACKOFF.0;
     while close.is_none() {
+        if status.stopped.get().is_some() {
+            // Stopped for good: every write is dropped unrun (`Unavailable`).
+            if rx.recv_many(&mut msgs, MAX_BATCH).await == 0 {
+                break;
+            }
+            drop(take_jobs(&mut msgs, &mut close));
+            continue;
+        }
         let Some(c) = conn.as_mut() else {
             // Down: answer at once whatever arrives (dropping a job answers
             // `Unavailable`), and try to reconnect when the backoff expires.
@@ -243,13 +266,15 @@ async fn run(
                     backoff = (backoff * 2).min(BACKOFF.1);
                     if conn.is_some() {
                         backoff = BACKOFF.0;
-                        connected.store(true, Ordering::Relaxed);
+                        status.connected.store(true, Ordering::Relaxed);
                         tracing::info!("database write connection restored");
                     }
                 }
             }
             continue;
         };
+        // Whatever is queued now, without waiting for more: the batch is what
+        // arrived while the previous one committed.
         if rx.recv_many(&mut msgs, MAX_BATCH).await == 0 {
             break;
         }
@@ -271,33 +296,11 @@ async fn run(
             other => other,
         };
         let broken = match result {
-            Ok(mut outcomes) => {
-                let mut events: Vec<Event> = outcomes
-                    .iter_mut()
-                    .flat_map(|o| std::mem::take(&mut o.events))
-                    .collect();
-                // Published in commit order: the bulk issue ran before the rest.
-                events.sort_by_key(|e| e.id);
-                let replies: Vec<_> = outcomes.into_iter().map(|o| o.reply).collect();
-                match &syncer {
-                    Some((to_sync, _)) => {
-                        // Back-pressure: at most 64 batches wait for a sync.
-                        let batch = Committed { events, replies };
-                        if let Err(mpsc::error::SendError(batch)) = to_sync.send(batch).await {
-                            for reply in batch.replies {
-                                reply(Err(Error::Unavailable("the store is shut down".into())));
-                            }
-                        }
-                    }
-                    None => {
-                        if !events.is_empty() {
-                            (config.publish)(events);
-                        }
-                        for reply in replies {
-                            reply(Ok(()));
-                        }
-                    }
-                }
+            Ok(outcomes) => {
+                status
+                    .last_commit_ms
+                    .store(status.ms().max(1), Ordering::Relaxed);
+                committed(&config, outcomes);
                 false
             }
             Err(BatchError::NotStarted(e, jobs)) => {
@@ -305,12 +308,18 @@ async fn run(
                 drop(jobs);
                 true
             }
-            Err(BatchError::Failed(e, outcomes)) => {
+            Err(BatchError::CommitFailed(e, outcomes)) if config.fail_stop => {
+                let why = format!(
+                    "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
+                );
+                tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
+                let _ = status.stopped.set(why.clone());
+                answer_failed(outcomes, &why);
+                true
+            }
+            Err(BatchError::Failed(e, outcomes) | BatchError::CommitFailed(e, outcomes)) => {
                 tracing::error!(error = %e, "commit failed; the batch was rolled back");
-                for o in outcomes {
-                    let err = Error::Unavailable(format!("commit failed: {e}"));
-                    (o.reply)(if o.ok { Err(err) } else { Ok(()) });
-                }
+                answer_failed(outcomes, &format!("commit failed: {e}"));
                 match conn.as_mut() {
                     Some(c) => !alive(c, &config).await,
                     None => true,
@@ -323,7 +332,7 @@ async fn run(
         };
         if broken || conn.is_none() {
             conn = None;
-            connected.store(false, Ordering::Relaxed);
+            status.connected.store(false, Ordering::Relaxed);
             backoff = BACKOFF.0;
         }
     }
@@ -331,13 +340,33 @@ async fn run(
     if let Some(c) = conn {
         let _ = c.close().await;
     }
-    // Every committed batch is synced and answered before close completes.
-    if let Some((to_sync, task)) = syncer {
-        drop(to_sync);
-        let _ = task.await;
-    }
     if let Some(done) = close {
         let _ = done.send(());
+    }
+}
+
+/// A batch is durable: its events go out (in commit order: the bulk issue ran
+/// before the rest), then its replies.
+fn committed(config: &Config, mut outcomes: Vec<Outcome>) {
+    let mut events: Vec<Event> = outcomes
+        .iter_mut()
+        .flat_map(|o| std::mem::take(&mut o.events))
+        .collect();
+    events.sort_by_key(|e| e.id);
+    if !events.is_empty() {
+        (config.publish)(events);
+    }
+    for o in outcomes {
+        (o.reply)(Ok(()));
+    }
+}
+
+/// A batch did not commit (or may not have): nothing is published; commands
+/// that ran get `Unavailable`, those that failed on their own their own error.
+fn answer_failed(outcomes: Vec<Outcome>, why: &str) {
+    for o in outcomes {
+        let err = Error::Unavailable(why.to_owned());
+        (o.reply)(if o.ok { Err(err) } else { Ok(()) });
     }
 }
 
@@ -364,31 +393,37 @@ mod tests {
 
     use super::*;
 
-    /// With a separate sync, a command's reply and events wait for the sync
-    /// that follows its commit, and the writer is not blocked meanwhile.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn replies_and_events_wait_for_the_sync() {
+    type Published = Arc<Mutex<Vec<Vec<i64>>>>;
+
+    /// A writer on a fresh SQLite file whose `parent`/`child` tables have a
+    /// deferred foreign key (checked at COMMIT: a way to make a COMMIT fail),
+    /// recording each published batch's event ids.
+    async fn writer(dir: &tempfile::TempDir) -> (Writer, Published, String) {
         sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let connect: Connect = Arc::new(move || {
+        let connect: Connect = {
             let url = url.clone();
-            async move { AnyConnection::connect(&url).await }.boxed()
-        });
-        let conn = connect().await.unwrap();
-        let (release, gate) = std::sync::mpsc::channel::<()>();
-        let (called_tx, called) = std::sync::mpsc::channel::<()>();
-        let gate = Mutex::new(gate);
-        let called_tx = Mutex::new(called_tx);
-        let sync: SyncFn = Arc::new(move || {
-            let _ = called_tx.lock().unwrap().send(());
-            let _ = gate.lock().unwrap().recv();
-            Ok(())
-        });
-        let published = Arc::new(Mutex::new(Vec::new()));
+            Arc::new(move || {
+                let url = url.clone();
+                async move {
+                    let mut c = AnyConnection::connect(&url).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut c).await?;
+                    Ok(c)
+                }
+                .boxed()
+            })
+        };
+        let mut conn = connect().await.unwrap();
+        for sql in [
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        let published: Published = Arc::default();
         let seen = published.clone();
         let publish: Publish = Arc::new(move |events: Vec<Event>| {
-            seen.lock().unwrap().extend(events.iter().map(|e| e.id));
+            seen.lock().unwrap().push(events.iter().map(|e| e.id).collect());
         });
         let config = Config {
             connect,
@@ -398,47 +433,117 @@ mod tests {
             timeout: None,
             connect_timeout: Duration::from_secs(5),
             publish,
-            durable: Some(sync),
+            fail_stop: true,
         };
-        let (writer, _task) = Writer::spawn(conn, config);
-        let event = |id| Event {
+        (Writer::spawn(conn, config).0, published, url)
+    }
+
+    fn event(id: i64) -> Event {
+        Event {
             id,
             centre: CentreCode::parse("mo-cay").unwrap(),
             at: jiff::Timestamp::UNIX_EPOCH,
             kind: EventKind::ConfigChanged,
-        };
-        let command = |sql: &'static str, id: i64| {
+        }
+    }
+
+    /// A command running `sql`, appending event `id`.
+    fn command(
+        writer: &Writer,
+        sql: &'static str,
+        id: i64,
+    ) -> tokio::task::JoinHandle<Result<()>> {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            writer
+                .run(move |c| {
+                    async move {
+                        sqlx::query(sql).execute(&mut *c).await?;
+                        Ok(((), vec![event(id)]))
+                    }
+                    .boxed()
+                })
+                .await
+        })
+    }
+
+    /// A lone command commits at once (no wait for company); the commands that
+    /// arrive while a batch runs all go into the next one, which starts as
+    /// soon as that batch committed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_is_what_arrived_during_the_last_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, published, _) = writer(&dir).await;
+        command(&writer, "INSERT INTO parent VALUES (1)", 1)
+            .await
+            .unwrap()
+            .unwrap();
+        // The writer is held inside a command until `release`.
+        let (entered_tx, entered) = oneshot::channel::<()>();
+        let (release, gate) = oneshot::channel::<()>();
+        let held = {
             let writer = writer.clone();
             tokio::spawn(async move {
                 writer
-                    .run(move |c| {
+                    .run(move |_| {
                         async move {
-                            sqlx::query(sql).execute(&mut *c).await?;
-                            Ok(((), vec![event(id)]))
+                            let _ = entered_tx.send(());
+                            let _ = gate.await;
+                            Ok(((), vec![event(2)]))
                         }
                         .boxed()
                     })
                     .await
             })
         };
-        let first = command("CREATE TABLE t (x INTEGER)", 1);
-        let wait = |rx: std::sync::mpsc::Receiver<()>| {
-            tokio::task::spawn_blocking(move || {
-                rx.recv_timeout(Duration::from_secs(10)).unwrap();
-                rx
-            })
-        };
-        let called = wait(called).await.unwrap();
-        // Committed, not yet synced: no reply, no event.
-        assert!(!first.is_finished());
-        assert!(published.lock().unwrap().is_empty());
-        // The writer takes the next command meanwhile; it waits for its own sync.
-        let second = command("INSERT INTO t VALUES (1)", 2);
+        entered.await.unwrap();
+        let queued: Vec<_> = (3..=12)
+            .map(|id| command(&writer, "INSERT INTO parent (id) VALUES (NULL)", id))
+            .collect();
+        // All ten are in the channel before the writer is let go.
+        while writer.jobs.capacity() > writer.jobs.max_capacity() - 10 {
+            tokio::task::yield_now().await;
+        }
         release.send(()).unwrap();
-        first.await.unwrap().unwrap();
-        let _called = wait(called).await.unwrap();
-        release.send(()).unwrap();
-        second.await.unwrap().unwrap();
-        assert_eq!(*published.lock().unwrap(), [1, 2]);
+        held.await.unwrap().unwrap();
+        for q in queued {
+            q.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            *published.lock().unwrap(),
+            [vec![1], vec![2], (3..=12).collect::<Vec<_>>()]
+        );
+    }
+
+    /// A COMMIT that fails stops the writer: the batch's commands and every
+    /// later one get `Unavailable`, nothing of them is published or written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_stops_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, published, url) = writer(&dir).await;
+        command(&writer, "INSERT INTO parent VALUES (1)", 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(writer.committed_within(Duration::from_secs(60)));
+        assert!(writer.stopped().is_none() && writer.is_connected());
+        // Runs fine, fails at COMMIT (the deferred foreign key).
+        let failed = command(&writer, "INSERT INTO child VALUES (99)", 2).await.unwrap();
+        assert!(matches!(failed, Err(Error::Unavailable(_))), "{failed:?}");
+        assert!(writer.stopped().is_some());
+        assert!(!writer.is_connected(), "/healthz sees the writer down");
+        let later = command(&writer, "INSERT INTO parent VALUES (3)", 3).await.unwrap();
+        assert!(
+            matches!(&later, Err(Error::Unavailable(m)) if m.contains("restart")),
+            "{later:?}"
+        );
+        assert_eq!(*published.lock().unwrap(), [vec![1]]);
+        let mut c = AnyConnection::connect(&url).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM parent")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1, "nothing after the failed commit was written");
+        writer.close().await;
     }
 }

@@ -20,10 +20,7 @@ const COUNTERS: i64 = 8;
 
 /// Two stores on one fresh database, or None (with the reason printed).
 async fn two_stores() -> Option<(Fresh, Arc<dyn Store>)> {
-    let Ok(admin) = std::env::var("LUOT_TEST_PG_URL") else {
-        eprintln!("skipping the two-store test: LUOT_TEST_PG_URL is not set");
-        return None;
-    };
+    let admin = pg_url("the two-store test")?;
     let a = postgres(&admin).await;
     let b = luot_store::connect(&a.url, Default::default())
         .await
@@ -157,8 +154,7 @@ async fn two_stores_act_as_one() {
 /// polling; an event this version cannot read is skipped, not a stall.
 #[tokio::test]
 async fn polling_catches_what_notify_missed() {
-    let Ok(admin) = std::env::var("LUOT_TEST_PG_URL") else {
-        eprintln!("skipping the polling test: LUOT_TEST_PG_URL is not set");
+    let Some(admin) = pg_url("the polling test") else {
         return;
     };
     let fresh = postgres(&admin).await;

@@ -205,7 +205,10 @@ pub async fn update(
         .store
         .update_account(&username, changes, state.now(), audit)
         .await
-        .map_err(refused)?;
+        .map_err(refused);
+    // Its sessions may have ended or changed: none is taken from the cache.
+    state.sessions.forget_all();
+    let saved = saved?;
     Ok(Json(saved))
 }
 
@@ -239,6 +242,9 @@ pub async fn remove(
         .store
         .update_account(&username, changes, state.now(), audit)
         .await
-        .map_err(refused)?;
+        .map_err(refused);
+    // Its sessions may have ended or changed: none is taken from the cache.
+    state.sessions.forget_all();
+    let saved = saved?;
     Ok(Json(saved))
 }
