@@ -316,3 +316,33 @@ async fn a_failed_sync_stops_writes_until_restart() {
     let (status, _) = issue(&client, &luot.base, "fail-key-y").await;
     assert_eq!(status, 201, "writes work again after the restart");
 }
+
+/// With no write for a few seconds, `/healthz` probes with a write of its own:
+/// a disk that can no longer sync turns it 503 before any client writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_finds_a_disk_that_cannot_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = build_shim(dir.path());
+    let flag = dir.path().join("fsync-flag");
+    let db = seeded_db(dir.path()).await;
+    let client = reqwest::Client::new();
+    let luot = start(&db, Some((&lib, &flag)), &client).await;
+    let acked = issue_acked(&client, &luot.base, &["probe-key-0".to_owned()]).await;
+    std::fs::write(&flag, "f").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = client
+            .get(format!("http://{}/healthz", luot.base))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 503 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "/healthz never noticed the failing disk");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = issue(&client, &luot.base, "probe-key-1").await;
+    assert_eq!(status, 503, "the probe's failed commit stopped the writer");
+    assert_all_there(&client, &luot.base, &acked).await;
+}
