@@ -197,10 +197,16 @@ mod tests {
         for secret in ["s3cret-pw", "other-pw", "T0K3N", "api-key"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
-        assert!(shown.contains("postgres://luot:***@db.local:5432/***"), "{shown}");
+        assert!(
+            shown.contains("postgres://luot:***@db.local:5432/***"),
+            "{shown}"
+        );
         assert!(shown.contains("https://sms.example/***"), "{shown}");
         // The value itself is intact for use.
-        assert_eq!(&*cli.database_url, "postgres://luot:s3cret-pw@db.local:5432/luot?password=other-pw");
+        assert_eq!(
+            &*cli.database_url,
+            "postgres://luot:s3cret-pw@db.local:5432/luot?password=other-pw"
+        );
         let plain = super::Cli::parse_from(["luot"]);
         assert!(format!("{plain:?}").contains("sqlite://luot.db"));
     }

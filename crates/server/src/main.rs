@@ -59,7 +59,9 @@ async fn main() -> anyhow::Result<()> {
     });
     state.public_url = cli.public_url.clone();
     let notifier: std::sync::Arc<dyn luot_server::notify::Notifier> = match &cli.notify_webhook {
-        Some(url) => std::sync::Arc::new(luot_server::notify::WebhookNotifier::new(url.to_string())?),
+        Some(url) => {
+            std::sync::Arc::new(luot_server::notify::WebhookNotifier::new(url.to_string())?)
+        }
         None => std::sync::Arc::new(luot_server::notify::LogNotifier),
     };
     let (housekeeping, _rounds) = luot_server::housekeeping::spawn(state.clone(), notifier);

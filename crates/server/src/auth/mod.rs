@@ -21,8 +21,8 @@ use crate::{error::ApiError, ratelimit::RateLimiter, state::AppState};
 
 pub mod bootstrap;
 pub mod device_cache;
-pub mod session_cache;
 pub mod passwords;
+pub mod session_cache;
 pub mod sessions;
 pub mod tokens;
 

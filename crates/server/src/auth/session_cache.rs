@@ -123,7 +123,10 @@ mod tests {
         cache.put(g, "b".into(), session("mai", false));
         cache.put(g, "c".into(), session("hoa", true));
         assert_eq!(cache.get("a").unwrap().account.username, "lan");
-        assert!(cache.get("b").is_none(), "an inactive account is never kept");
+        assert!(
+            cache.get("b").is_none(),
+            "an inactive account is never kept"
+        );
 
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         cache.seen("a", now);

@@ -100,11 +100,16 @@ async fn start(db: &str, shim: Option<(&Path, &Path)>, client: &reqwest::Client)
     for _ in 0..5 {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_luot"));
-        cmd.args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", db])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
+        cmd.args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db,
+        ])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
         if let Some((lib, flag)) = shim {
             cmd.env("LD_PRELOAD", lib).env("LUOT_FAULT_FSYNC", flag);
         }
@@ -201,13 +206,21 @@ async fn follow(base: &str) -> tokio::task::JoinHandle<Vec<String>> {
 async fn appears(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !path.exists() {
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 /// Tickets `keys` issued and acknowledged, their numbers and tokens.
-async fn issue_acked(client: &reqwest::Client, base: &str, keys: &[String]) -> Vec<(String, String)> {
+async fn issue_acked(
+    client: &reqwest::Client,
+    base: &str,
+    keys: &[String],
+) -> Vec<(String, String)> {
     let mut acked = Vec::new();
     for key in keys {
         let (status, t) = issue(client, base, key).await;
@@ -249,7 +262,10 @@ async fn killed_between_commit_and_sync_loses_nothing_acknowledged() {
     // in fsync when the process dies.
     std::fs::write(&flag, "h").unwrap();
     let pending = client
-        .post(format!("http://{}/api/v1/centres/{CENTRE}/tickets", luot.base))
+        .post(format!(
+            "http://{}/api/v1/centres/{CENTRE}/tickets",
+            luot.base
+        ))
         .header("idempotency-key", "crash-key-pending")
         .json(&json!({"service": "A"}))
         .send();
@@ -260,10 +276,16 @@ async fn killed_between_commit_and_sync_loses_nothing_acknowledged() {
     luot.child.start_kill().unwrap();
     luot.child.wait().await.unwrap();
     let answer = pending.await.unwrap();
-    assert!(answer.is_err(), "the pending ticket was never answered: {answer:?}");
+    assert!(
+        answer.is_err(),
+        "the pending ticket was never answered: {answer:?}"
+    );
     let published = events.await.unwrap();
     let numbers: Vec<String> = acked.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(published, numbers, "only acknowledged tickets were published");
+    assert_eq!(
+        published, numbers,
+        "only acknowledged tickets were published"
+    );
 
     // Restarted without the fault: everything acknowledged is there, and the
     // kiosk's retry of the unacknowledged press yields one ticket, whether
@@ -339,7 +361,10 @@ async fn healthz_finds_a_disk_that_cannot_commit() {
         if r.status() == 503 {
             break;
         }
-        assert!(Instant::now() < deadline, "/healthz never noticed the failing disk");
+        assert!(
+            Instant::now() < deadline,
+            "/healthz never noticed the failing disk"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (status, _) = issue(&client, &luot.base, "probe-key-1").await;

@@ -53,7 +53,9 @@ impl SqlStore {
         }
         // One probe at a time; whoever waited here reuses its answer.
         let Ok(mut last) = tokio::time::timeout(PROBE, self.probe.0.lock()).await else {
-            return Err(Error::Unavailable("the write probe did not answer in time".into()));
+            return Err(Error::Unavailable(
+                "the write probe did not answer in time".into(),
+            ));
         };
         if let Some((at, found)) = last.as_ref() {
             if at.elapsed() < PROBE_EVERY {

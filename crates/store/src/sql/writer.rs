@@ -407,7 +407,9 @@ mod tests {
                 let url = url.clone();
                 async move {
                     let mut c = AnyConnection::connect(&url).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut c).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut c)
+                        .await?;
                     Ok(c)
                 }
                 .boxed()
@@ -423,7 +425,9 @@ mod tests {
         let published: Published = Arc::default();
         let seen = published.clone();
         let publish: Publish = Arc::new(move |events: Vec<Event>| {
-            seen.lock().unwrap().push(events.iter().map(|e| e.id).collect());
+            seen.lock()
+                .unwrap()
+                .push(events.iter().map(|e| e.id).collect());
         });
         let config = Config {
             connect,
@@ -448,11 +452,7 @@ mod tests {
     }
 
     /// A command running `sql`, appending event `id`.
-    fn command(
-        writer: &Writer,
-        sql: &'static str,
-        id: i64,
-    ) -> tokio::task::JoinHandle<Result<()>> {
+    fn command(writer: &Writer, sql: &'static str, id: i64) -> tokio::task::JoinHandle<Result<()>> {
         let writer = writer.clone();
         tokio::spawn(async move {
             writer
@@ -528,11 +528,15 @@ mod tests {
         assert!(writer.committed_within(Duration::from_secs(60)));
         assert!(writer.stopped().is_none() && writer.is_connected());
         // Runs fine, fails at COMMIT (the deferred foreign key).
-        let failed = command(&writer, "INSERT INTO child VALUES (99)", 2).await.unwrap();
+        let failed = command(&writer, "INSERT INTO child VALUES (99)", 2)
+            .await
+            .unwrap();
         assert!(matches!(failed, Err(Error::Unavailable(_))), "{failed:?}");
         assert!(writer.stopped().is_some());
         assert!(!writer.is_connected(), "/healthz sees the writer down");
-        let later = command(&writer, "INSERT INTO parent VALUES (3)", 3).await.unwrap();
+        let later = command(&writer, "INSERT INTO parent VALUES (3)", 3)
+            .await
+            .unwrap();
         assert!(
             matches!(&later, Err(Error::Unavailable(m)) if m.contains("restart")),
             "{later:?}"
