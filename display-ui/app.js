@@ -100,7 +100,8 @@ function render() {
     const li = el('li');
     li.append(
       el('span', 'prefix', svc.prefix),
-      el('span', 'name', lang === 'en' ? svc.name_en || svc.name : svc.name),
+      // The administrator's short display name when set, else the whole name (wrapped, never cut).
+      el('span', 'name', lang === 'en' ? svc.short_name_en || svc.name_en || svc.name : svc.short_name || svc.name),
       el('b', 'count', t.waiting_n(svc.waiting)),
     );
     return li;

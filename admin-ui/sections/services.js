@@ -9,7 +9,7 @@ import { check, errorLine, field, h, hoursEditor, hoursText, move, submit } from
 
 const BLANK = {
   code: '', prefix: '', name: '', name_en: '', start_number: 1, daily_cap: null, mean_service_minutes: 10,
-  hours: null, active: true, examples: [], note: '', sort: null,
+  hours: null, active: true, examples: [], note: '', short_name: '', short_name_en: '', sort: null,
 };
 
 function form(svc, isNew, { reload, centreHours }) {
@@ -19,6 +19,8 @@ function form(svc, isNew, { reload, centreHours }) {
   const prefix = input('prefix', 'prefix', s.prefix, { required: true, maxlength: 3 });
   const name = input('name', 'name', s.name, { required: true });
   const nameEn = input('nameEn', 'name_en', s.name_en, { required: true });
+  const shortName = input('shortName', 'short_name', s.short_name ?? '', { maxlength: 40 });
+  const shortNameEn = input('shortNameEn', 'short_name_en', s.short_name_en ?? '', { maxlength: 40 });
   const start = input('startNumber', 'start_number', s.start_number, { type: 'number', min: 1, max: 9999 });
   const cap = input('dailyCap', 'daily_cap', s.daily_cap ?? '', { type: 'number', min: 1, max: 9999 });
   const mean = input('meanMinutes', 'mean_service_minutes', s.mean_service_minutes, { type: 'number', min: 1, max: 480 });
@@ -36,7 +38,7 @@ function form(svc, isNew, { reload, centreHours }) {
   }, t('remove'));
   const f = h('form', { class: 'card', 'data-service': s.code || 'new' },
     h('h2', {}, isNew ? t('newService') : `${s.code} · ${s.name}`),
-    h('div', { class: 'row' }, code, prefix, name, nameEn, start, cap, mean),
+    h('div', { class: 'row' }, code, prefix, name, nameEn, shortName, shortNameEn, start, cap, mean),
     h('p', { class: 'muted' }, t('numberingRule')),
     active, h('h3', {}, t('hours')), own, hours, examples, note, err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('save')),
@@ -48,6 +50,8 @@ function form(svc, isNew, { reload, centreHours }) {
       prefix: prefix.input.value.trim(),
       name: name.input.value,
       name_en: nameEn.input.value,
+      short_name: shortName.input.value.trim(),
+      short_name_en: shortNameEn.input.value.trim(),
       start_number: Number(start.input.value),
       daily_cap: cap.input.value === '' ? null : Number(cap.input.value),
       mean_service_minutes: Number(mean.input.value),

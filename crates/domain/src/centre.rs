@@ -187,6 +187,11 @@ pub struct Service {
     /// What to bring ("Giấy tờ cần mang theo"), shown in the portal and on the kiosk.
     #[serde(default)]
     pub note: String,
+    /// What the waiting-room board shows instead of a long name (empty: the name).
+    #[serde(default)]
+    pub short_name: String,
+    #[serde(default)]
+    pub short_name_en: String,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

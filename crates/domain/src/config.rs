@@ -12,6 +12,8 @@ use crate::{Centre, Counter, Error, OpeningHours, Service, ServiceCode, TicketPr
 pub const MAX_TEXT: usize = 200;
 /// Longest what-to-bring note.
 pub const MAX_NOTE: usize = 1000;
+/// A short display name (the board) is at most this long.
+pub const MAX_SHORT_NAME: usize = 40;
 /// Longest ticket header or footer, in characters: what prints without being cut
 /// (the printer's `layout::MAX_CHARS`), a few centimetres of paper at most.
 pub const MAX_TICKET_TEXT: usize = 240;
@@ -151,6 +153,8 @@ impl Service {
         for e in &self.examples {
             text("examples", e, true, MAX_TEXT)?;
         }
+        text("short_name", &self.short_name, false, MAX_SHORT_NAME)?;
+        text("short_name_en", &self.short_name_en, false, MAX_SHORT_NAME)?;
         text("note", &self.note, false, MAX_NOTE)
     }
 }
@@ -207,6 +211,8 @@ mod tests {
             active: true,
             examples: vec![],
             note: String::new(),
+            short_name: String::new(),
+            short_name_en: String::new(),
         }
     }
 

@@ -40,6 +40,11 @@ struct DemoService {
     name_en: String,
     examples: Vec<String>,
     mean_service_minutes: u32,
+    /// The board's short name, for the long ones.
+    #[serde(default)]
+    short_name: String,
+    #[serde(default)]
+    short_name_en: String,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +107,8 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
                 active: true,
                 examples: s.examples,
                 note: String::new(),
+                short_name: s.short_name,
+                short_name_en: s.short_name_en,
             })
         })
         .collect::<Result<Vec<_>, luot_domain::Error>>()?;

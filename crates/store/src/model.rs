@@ -120,6 +120,11 @@ pub struct ServiceOverview {
     pub examples: Vec<String>,
     /// What to bring.
     pub note: String,
+    /// The board's short name (empty: `name`).
+    #[serde(default)]
+    pub short_name: String,
+    #[serde(default)]
+    pub short_name_en: String,
     pub active: bool,
     /// Within opening hours now.
     pub open_now: bool,

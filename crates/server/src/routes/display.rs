@@ -44,6 +44,9 @@ pub struct DisplayService {
     pub prefix: String,
     pub name: String,
     pub name_en: String,
+    /// Shown instead of the name when set (the administrator's short display name).
+    pub short_name: String,
+    pub short_name_en: String,
     pub waiting: u32,
     pub open_counters: u32,
     pub eta_minutes: u32,
@@ -94,6 +97,8 @@ pub async fn snapshot(state: &AppState, centre: &CentreCode) -> ApiResult<Displa
                 prefix: s.prefix,
                 name: s.name,
                 name_en: s.name_en,
+                short_name: s.short_name,
+                short_name_en: s.short_name_en,
                 waiting: s.waiting,
                 open_counters: s.open_counters,
                 eta_minutes: s.eta_minutes,

@@ -565,3 +565,44 @@ async fn a_new_device_gets_a_pairing_link_and_qr_with_the_token_in_the_fragment(
     assert!(v["pairing_qr_svg"].as_str().unwrap().contains("<svg"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_short_display_name_reaches_the_board() {
+    let app = spawn_app().await;
+    let cfg = config(&app).await;
+    let mut e = service(&cfg, "E").clone();
+    e["short_name"] = json!("Hộ kinh doanh");
+    let (s, v) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{BASE}/services/E"),
+        Some(e.clone()),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let board: Value = app
+        .get("/api/v1/centres/mo-cay/display")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = board["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "E")
+        .unwrap();
+    assert_eq!(shown["short_name"], "Hộ kinh doanh");
+    assert_eq!(shown["name"], "Đăng ký hộ kinh doanh");
+    // Too long for a board line: 422 naming the field.
+    e["short_name"] = json!("x".repeat(41));
+    let (s, v) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{BASE}/services/E"),
+        Some(e),
+    )
+    .await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("short_name")));
+    app.stop().await;
+}

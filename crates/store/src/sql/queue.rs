@@ -61,6 +61,8 @@ pub async fn services(
             name_en: s.name_en.clone(),
             examples: serde_json::from_str(&s.examples)?,
             note: s.note.clone(),
+            short_name: s.short_name.clone(),
+            short_name_en: s.short_name_en.clone(),
             active: s.active != 0,
             accepting: s.active != 0 && !capped && (open_now || !centre.config.enforce_hours),
             open_now,

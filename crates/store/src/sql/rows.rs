@@ -85,10 +85,13 @@ pub struct ServiceRow {
     pub active: i64,
     /// What to bring (migration 0004).
     pub note: String,
+    /// The board's short names (migration 0017); empty: the name.
+    pub short_name: String,
+    pub short_name_en: String,
 }
 
 pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number, daily_cap, \
-     mean_service_minutes, hours, examples, active, note";
+     mean_service_minutes, hours, examples, active, note, short_name, short_name_en";
 
 impl ServiceRow {
     pub fn code(&self) -> ServiceCode {

@@ -37,8 +37,8 @@ pub async fn create_centre(
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO services (centre_id, code, prefix, name, name_en, start_number, daily_cap, \
-             mean_service_minutes, hours, examples, active, sort, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             mean_service_minutes, hours, examples, active, sort, note, short_name, short_name_en) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(centre_id)
         .bind(s.code.as_str())
@@ -53,6 +53,8 @@ pub async fn create_centre(
         .bind(i64::from(s.active))
         .bind(sort as i64)
         .bind(&s.note)
+        .bind(&s.short_name)
+        .bind(&s.short_name_en)
         .fetch_one(&mut *c)
         .await?;
         service_ids.insert(s.code.clone(), id);
@@ -125,6 +127,8 @@ pub async fn centre_setup(
                 active: s.active != 0,
                 examples: serde_json::from_str(&s.examples)?,
                 note: s.note,
+                short_name: s.short_name,
+                short_name_en: s.short_name_en,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -136,6 +136,8 @@ pub fn small_centre(counters: i64) -> CentreSetup {
         active: true,
         examples: vec![],
         note: String::new(),
+        short_name: String::new(),
+        short_name_en: String::new(),
     };
     CentreSetup {
         centre: Centre {

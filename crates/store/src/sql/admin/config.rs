@@ -126,8 +126,8 @@ pub async fn create_service(
     };
     sqlx::query(
         "INSERT INTO services (centre_id, code, prefix, name, name_en, start_number, daily_cap, \
-         mean_service_minutes, hours, examples, active, sort, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         mean_service_minutes, hours, examples, active, sort, note, short_name, short_name_en) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(centre.id)
     .bind(s.code.as_str())
@@ -142,6 +142,8 @@ pub async fn create_service(
     .bind(i64::from(s.active))
     .bind(sort)
     .bind(&s.note)
+    .bind(&s.short_name)
+    .bind(&s.short_name_en)
     .execute(&mut *c)
     .await?;
     let events = changed(c, &centre, &ctx).await?;
@@ -183,7 +185,7 @@ pub async fn update_service(
     sqlx::query(
         "UPDATE services SET prefix = $1, name = $2, name_en = $3, start_number = $4, \
          daily_cap = $5, mean_service_minutes = $6, hours = $7, examples = $8, active = $9, \
-         sort = COALESCE($10, sort), note = $11 WHERE id = $12",
+         sort = COALESCE($10, sort), note = $11, short_name = $12, short_name_en = $13 WHERE id = $14",
     )
     .bind(s.prefix.as_str())
     .bind(&s.name)
@@ -196,6 +198,8 @@ pub async fn update_service(
     .bind(i64::from(s.active))
     .bind(cfg.sort)
     .bind(&s.note)
+    .bind(&s.short_name)
+    .bind(&s.short_name_en)
     .bind(row.id)
     .execute(&mut *c)
     .await?;
