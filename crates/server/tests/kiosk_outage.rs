@@ -44,6 +44,8 @@ fn centre() -> CentreSetup {
         active: true,
         examples: vec![],
         note: String::new(),
+        short_name: String::new(),
+        short_name_en: String::new(),
     };
     CentreSetup {
         centre: Centre {
