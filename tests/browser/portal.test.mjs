@@ -164,6 +164,7 @@ test('the details step: every error at once next to its field, values and consen
   await page.route('**/appointments', (route) => route.fulfill({ status: 422, contentType: 'application/json',
     body: JSON.stringify({ code: 'invalid', field: 'name', message: 'Giá trị không hợp lệ (name): x', message_en: 'x' }) }));
   await page.getByTestId('submit').click();
+  await page.waitForSelector('#name-error');
   assert.deepEqual((await shown()).map(([id]) => id), ['name-error']);
   assert.equal(await page.getByTestId('consent').isChecked(), true);
   await page.unroute('**/appointments');
