@@ -148,6 +148,15 @@ pub struct Centre {
     /// personal data; reports keep only counts after that.
     #[serde(default = "default_retention_days")]
     pub data_retention_days: u32,
+    /// The shape of this province's dossier codes (a regular expression,
+    /// anchored); `None`: [`crate::dossier::DEFAULT_DOSSIER_PATTERN`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier_pattern: Option<String>,
+    /// The provincial portal's rating page for one dossier, with
+    /// `{dossier_code}`; shown as a QR code and a link after a service with a
+    /// dossier code, so the citizen can rate where the index counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_url_template: Option<String>,
 }
 
 fn yes() -> bool {
@@ -192,6 +201,12 @@ pub struct Service {
     pub short_name: String,
     #[serde(default)]
     pub short_name_en: String,
+    /// Target waiting time (issue to call), minutes; `None`: no target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_wait_minutes: Option<u32>,
+    /// Target service time (start to finish), minutes; `None`: no target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_service_minutes: Option<u32>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -127,6 +127,12 @@ impl Centre {
                 "keep data 30 to 3650 days",
             ));
         }
+        if let Some(p) = &self.dossier_pattern {
+            crate::dossier::DossierPattern::parse(p)?;
+        }
+        if let Some(t) = &self.evaluation_url_template {
+            crate::dossier::check_evaluation_template(t)?;
+        }
         Ok(())
     }
 }
@@ -155,6 +161,14 @@ impl Service {
         }
         text("short_name", &self.short_name, false, MAX_SHORT_NAME)?;
         text("short_name_en", &self.short_name_en, false, MAX_SHORT_NAME)?;
+        for (field, target) in [
+            ("target_wait_minutes", self.target_wait_minutes),
+            ("target_service_minutes", self.target_service_minutes),
+        ] {
+            if target.is_some_and(|m| !(1..=480).contains(&m)) {
+                return Err(Error::invalid(field, "1 to 480 minutes, or none"));
+            }
+        }
         text("note", &self.note, false, MAX_NOTE)
     }
 }
@@ -213,6 +227,8 @@ mod tests {
             note: String::new(),
             short_name: String::new(),
             short_name_en: String::new(),
+            target_wait_minutes: None,
+            target_service_minutes: None,
         }
     }
 
@@ -291,6 +307,8 @@ mod tests {
             ticket_header: String::new(),
             ticket_footer: String::new(),
             data_retention_days: 730,
+            dossier_pattern: None,
+            evaluation_url_template: None,
         }
     }
 

@@ -77,6 +77,20 @@ pub enum EventKind {
     },
     /// Services, counters or settings changed: clients reload their configuration.
     ConfigChanged,
+    /// A served ticket was rated (the level only; comments stay private).
+    TicketRated {
+        number: String,
+        service: ServiceCode,
+        counter: Option<CounterNumber>,
+        rating: u8,
+    },
+    /// A dossier code was attached to a ticket at a counter. The code itself
+    /// is not in the public stream; webhooks read it from the store.
+    DossierAttached {
+        number: String,
+        service: ServiceCode,
+        counter: CounterNumber,
+    },
     /// A booking was made or cancelled: counter consoles refetch today's
     /// bookings to check in. Carries nothing (the bookings are personal data);
     /// displays and status pages ignore it.
@@ -100,6 +114,8 @@ impl EventKind {
             Self::NoticeChanged { .. } => "notice_changed",
             Self::ConfigChanged => "config_changed",
             Self::BookingChanged => "booking_changed",
+            Self::TicketRated { .. } => "ticket_rated",
+            Self::DossierAttached { .. } => "dossier_attached",
         }
     }
 }

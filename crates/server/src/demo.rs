@@ -90,6 +90,8 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
         ticket_header: String::new(),
         ticket_footer: "Vui lòng chú ý màn hình và loa gọi số.".into(),
         data_retention_days: luot_domain::centre::default_retention_days(),
+        dossier_pattern: None,
+        evaluation_url_template: None,
     };
     let services = file
         .services
@@ -109,6 +111,8 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
                 note: String::new(),
                 short_name: s.short_name,
                 short_name_en: s.short_name_en,
+                target_wait_minutes: Some(30),
+                target_service_minutes: None,
             })
         })
         .collect::<Result<Vec<_>, luot_domain::Error>>()?;

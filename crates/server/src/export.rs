@@ -82,6 +82,91 @@ fn csv_field(s: &str, out: &mut String) {
 }
 
 pub fn csv(report: &Report) -> Vec<u8> {
+    csv_table(
+        &HEADINGS,
+        report.rows.iter().map(|r| cells(r).into()).collect(),
+    )
+}
+
+pub fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
+    xlsx_table(
+        "Báo cáo",
+        &HEADINGS,
+        report.rows.iter().map(|r| cells(r).into()).collect(),
+        2,
+    )
+}
+
+/// Columns of the per-dossier export, in the shape the provincial one-stop
+/// system imports: dossier code, service, officer, rating level, comment, time.
+pub const DOSSIER_HEADINGS: [&str; 13] = [
+    "Mã hồ sơ (Dossier code)",
+    "Số phiếu (Ticket)",
+    "Mã lĩnh vực (Service code)",
+    "Lĩnh vực (Service)",
+    "Quầy (Counter)",
+    "Cán bộ (Officer)",
+    "Lấy số lúc (Issued at)",
+    "Gọi lúc (Called at)",
+    "Xong lúc (Finished at)",
+    "Chờ, phút (Wait, min)",
+    "Mức đánh giá, 1-5 (Rating, 1-5)",
+    "Ý kiến (Comment)",
+    "Đánh giá lúc (Rated at)",
+];
+
+fn dossier_cells(r: &luot_store::integration::DossierRow, tz: &jiff::tz::TimeZone) -> Vec<Cell> {
+    let time = |t: Option<jiff::Timestamp>| {
+        t.map_or(Cell::Empty, |t| {
+            Cell::Text(
+                t.to_zoned(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+            )
+        })
+    };
+    let text = |t: Option<&str>| t.map_or(Cell::Empty, |t| Cell::Text(t.to_owned()));
+    vec![
+        Cell::Text(r.dossier_code.clone()),
+        Cell::Text(r.ticket.clone()),
+        Cell::Text(r.service.to_string()),
+        Cell::Text(r.service_name.clone()),
+        r.counter
+            .map_or(Cell::Empty, |c| Cell::Num(f64::from(c.get()))),
+        text(r.officer.as_deref()),
+        time(Some(r.issued_at)),
+        time(r.called_at),
+        time(r.finished_at),
+        r.wait_minutes.map_or(Cell::Empty, Cell::Num),
+        r.rating.map_or(Cell::Empty, |v| Cell::Num(f64::from(v))),
+        text(r.comment.as_deref()),
+        time(r.rated_at),
+    ]
+}
+
+pub fn dossiers_csv(
+    rows: &[luot_store::integration::DossierRow],
+    tz: &jiff::tz::TimeZone,
+) -> Vec<u8> {
+    csv_table(
+        &DOSSIER_HEADINGS,
+        rows.iter().map(|r| dossier_cells(r, tz)).collect(),
+    )
+}
+
+pub fn dossiers_xlsx(
+    rows: &[luot_store::integration::DossierRow],
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<u8>, XlsxError> {
+    xlsx_table(
+        "Hồ sơ",
+        &DOSSIER_HEADINGS,
+        rows.iter().map(|r| dossier_cells(r, tz)).collect(),
+        3,
+    )
+}
+
+fn csv_table(headings: &[&str], rows: Vec<Vec<Cell>>) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     let line = |fields: Vec<String>, out: &mut String| {
         for (i, f) in fields.iter().enumerate() {
@@ -92,9 +177,9 @@ pub fn csv(report: &Report) -> Vec<u8> {
         }
         out.push_str("\r\n");
     };
-    line(HEADINGS.iter().map(|h| h.to_string()).collect(), &mut out);
-    for r in &report.rows {
-        let fields = cells(r)
+    line(headings.iter().map(|h| h.to_string()).collect(), &mut out);
+    for r in rows {
+        let fields = r
             .into_iter()
             .map(|c| match c {
                 Cell::Text(t) => t,
@@ -107,19 +192,25 @@ pub fn csv(report: &Report) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
+/// One sheet with bold, frozen headings; column `wide` is the wide one.
+fn xlsx_table(
+    name: &str,
+    headings: &[&str],
+    rows: Vec<Vec<Cell>>,
+    wide: usize,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("Báo cáo")?;
+    sheet.set_name(name)?;
     let bold = Format::new().set_bold();
-    for (col, h) in HEADINGS.iter().enumerate() {
+    for (col, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *h, &bold)?;
-        sheet.set_column_width(col as u16, if col == 2 { 36 } else { 14 })?;
+        sheet.set_column_width(col as u16, if col == wide { 36 } else { 14 })?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    for (i, r) in report.rows.iter().enumerate() {
+    for (i, r) in rows.into_iter().enumerate() {
         let row = i as u32 + 1;
-        for (col, c) in cells(r).into_iter().enumerate() {
+        for (col, c) in r.into_iter().enumerate() {
             match c {
                 Cell::Text(t) => sheet.write_string(row, col as u16, t)?,
                 Cell::Num(n) => sheet.write_number(row, col as u16, n)?,

@@ -28,6 +28,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod ui;
+pub mod webhooks;
 
 pub use state::AppState;
 

@@ -65,8 +65,10 @@ async fn main() -> anyhow::Result<()> {
         None => std::sync::Arc::new(luot_server::notify::LogNotifier),
     };
     let (housekeeping, _rounds) = luot_server::housekeeping::spawn(state.clone(), notifier);
+    let (webhooks, _passes) = luot_server::webhooks::spawn(state.clone());
     serve(listener, state, shutdown_signal()).await?;
     housekeeping.abort();
+    webhooks.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -24,6 +24,7 @@ mod display;
 mod error;
 pub mod feedback;
 pub mod health;
+pub mod integration;
 pub mod kiosk;
 pub mod model;
 pub mod offline;
@@ -37,6 +38,7 @@ pub use display::{DisplayStore, MAX_NOTICE_CHARS};
 pub use error::{Conflict, Error, Result};
 pub use feedback::FeedbackStore;
 pub use health::HealthStore;
+pub use integration::IntegrationStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
 pub use model::*;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
@@ -49,6 +51,7 @@ pub trait Store:
     + BookingStore
     + DisplayStore
     + HealthStore
+    + IntegrationStore
     + KioskStore
     + AuthStore
     + FeedbackStore

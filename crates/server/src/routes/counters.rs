@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 
 /// The counter acted on, once the caller is known to be staff allowed there:
 /// 401 before 404, so an anonymous caller learns nothing about counters.
-fn counter_ref(
+pub(super) fn counter_ref(
     state: &AppState,
     caller: &Caller,
     centre: &str,
@@ -57,7 +57,7 @@ fn counter_ref(
 /// The counter command's target with its audit entry, committed with the
 /// command; the entry's details name the counter, and the tickets come from the
 /// command's events.
-fn audited(
+pub(super) fn audited(
     state: &AppState,
     ip: ClientIp,
     at: CounterRef,

@@ -13,6 +13,7 @@ pub mod checkin;
 pub mod counters;
 pub mod devices;
 pub mod display;
+pub mod dossiers;
 pub mod events;
 pub mod feedback;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod offline;
 pub mod openapi;
 pub mod queue;
 pub mod reports;
+pub mod stats;
 pub mod tickets;
 
 pub fn router() -> Router<AppState> {
@@ -43,4 +45,6 @@ pub fn router() -> Router<AppState> {
         .merge(checkin::router())
         .merge(admin::router())
         .merge(reports::router())
+        .merge(dossiers::router())
+        .merge(stats::router())
 }

@@ -75,6 +75,14 @@ use crate::state::AppState;
         super::admin::staff::update,
         super::admin::staff::remove,
         super::reports::report,
+        super::reports::dossiers,
+        super::dossiers::attach,
+        super::dossiers::of_ticket,
+        super::dossiers::evaluation_qr,
+        super::admin::webhooks::create,
+        super::admin::webhooks::list,
+        super::admin::webhooks::remove,
+        super::stats::live,
     ),
     components(schemas(crate::error::ErrorBody, luot_store::StaffQueue))
 )]

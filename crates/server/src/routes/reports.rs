@@ -24,7 +24,9 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/centres/{centre}/reports", get(report))
+    Router::new()
+        .route("/api/v1/centres/{centre}/reports", get(report))
+        .route("/api/v1/centres/{centre}/reports/dossiers", get(dossiers))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -52,6 +54,39 @@ pub async fn report(
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
     let ctx = admin.ctx(&state, &centre)?;
+    let (range, format) = range_and_format(&q)?;
+    let report = state.store.report(&ctx.centre, range).await?;
+    let name = format!("luot-{}-{}-{}.{format}", ctx.centre, q.from, q.to);
+    Ok(match format {
+        "csv" => attachment(&name, CSV, export::csv(&report)),
+        "xlsx" => attachment(
+            &name,
+            XLSX,
+            export::xlsx(&report).map_err(ApiError::internal)?,
+        ),
+        _ => Json(report).into_response(),
+    })
+}
+
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The checked range and format of a report query.
+fn range_and_format(q: &ReportQuery) -> ApiResult<(ReportRange, &str)> {
     let from = parse_date("from", &q.from)?;
     let to = parse_date("to", &q.to)?;
     let range = ReportRange::new(from, to).map_err(|e| {
@@ -71,27 +106,47 @@ pub async fn report(
             "format must be json, csv or xlsx",
         ));
     }
-    let report = state.store.report(&ctx.centre, range).await?;
-    let name = format!("luot-{}-{from}-{to}.{format}", ctx.centre);
-    let attachment = |mime: &'static str, bytes: Vec<u8>| {
-        (
-            [
-                (header::CONTENT_TYPE, mime.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response()
-    };
+    Ok((range, format))
+}
+
+/// Every dossier code attached in a range of service days, one line each with
+/// its ticket, service, officer, times and rating: the shape the provincial
+/// one-stop system imports its satisfaction data in. Audience: admin.
+#[utoipa::path(get, path = "/api/v1/centres/{centre}/reports/dossiers", tag = "reports",
+    params(("centre" = String, Path, description = "Centre code"), ReportQuery),
+    responses(
+        (status = 200, body = Vec<luot_store::integration::DossierRow>,
+            description = "JSON; `text/csv` or XLSX with `format`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn dossiers(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(centre): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let (range, format) = range_and_format(&q)?;
+    let rows = state
+        .store
+        .dossier_report(&ctx.centre, range.from(), range.to())
+        .await?;
+    let tz = state
+        .store
+        .centre_setup(&ctx.centre)
+        .await?
+        .centre
+        .tz()
+        .map_err(ApiError::internal)?;
+    let name = format!("luot-ho-so-{}-{}-{}.{format}", ctx.centre, q.from, q.to);
     Ok(match format {
-        "csv" => attachment("text/csv; charset=utf-8", export::csv(&report)),
+        "csv" => attachment(&name, CSV, export::dossiers_csv(&rows, &tz)),
         "xlsx" => attachment(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            export::xlsx(&report).map_err(ApiError::internal)?,
+            &name,
+            XLSX,
+            export::dossiers_xlsx(&rows, &tz).map_err(ApiError::internal)?,
         ),
-        _ => Json(report).into_response(),
+        _ => Json(rows).into_response(),
     })
 }

@@ -21,6 +21,7 @@ mod kiosk;
 mod kiosk_e2e;
 mod matrix;
 mod offline;
+mod one_stop;
 mod outage;
 mod packaging;
 mod printing;

@@ -314,6 +314,54 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             KioskOrStaff,
             json!({"scan": "ZZZZZZ"}),
         ),
+        (
+            "post",
+            "/api/v1/centres/{centre}/counters/{counter}/dossiers",
+            StaffAtCounter,
+            json!({"code": "H37-0001"}),
+        ),
+        (
+            "get",
+            "/api/v1/tickets/{token}/dossiers",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/tickets/{token}/evaluation.svg",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/centres/{centre}/reports/dossiers?from=2026-11-01&to=2026-11-30",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/admin/centres/{centre}/webhooks",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "post",
+            "/api/v1/admin/centres/{centre}/webhooks",
+            Admin,
+            json!({}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/webhooks/{id}",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "get",
+            "/api/v1/centres/{centre}/stats/live",
+            Public,
+            Value::Null,
+        ),
         // Last: it ends the caller's session.
         ("post", "/api/v1/auth/logout", Public, Value::Null),
     ];

@@ -24,7 +24,13 @@ type TicketRow = (
 const TICKET: &str = "SELECT t.id, t.number, t.status, t.centre_id, t.counter_id, t.service_id, \
      t.staff, s.code FROM tickets t JOIN services s ON s.id = t.service_id";
 
-async fn record(c: &mut AnyConnection, t: TicketRow, f: NewFeedback) -> Result<FeedbackView> {
+/// Records a rating and appends `ticket_rated` (the level only) for the
+/// centre's webhooks.
+async fn record(
+    c: &mut AnyConnection,
+    t: TicketRow,
+    f: NewFeedback,
+) -> Result<(FeedbackView, Vec<luot_domain::Event>)> {
     let (id, number, status, centre_id, counter_id, service_id, staff, service) = t;
     if status != "done" {
         return Err(Error::Conflict(Conflict::NotServed));
@@ -61,13 +67,37 @@ async fn record(c: &mut AnyConnection, t: TicketRow, f: NewFeedback) -> Result<F
         }
         None => None,
     };
-    Ok(FeedbackView {
-        number,
-        service: ServiceCode::parse(&service)?,
-        counter,
-        rating: f.rating,
-        comment: f.comment,
-    })
+    let service = ServiceCode::parse(&service)?;
+    let code: String = sqlx::query_scalar("SELECT code FROM centres WHERE id = $1")
+        .bind(centre_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let centre = rows::centre(c, &CentreCode::parse(&code)?).await?;
+    let event = super::events::append(
+        c,
+        &centre,
+        luot_domain::EventKind::TicketRated {
+            number: number.clone(),
+            service: service.clone(),
+            counter,
+            rating: f.rating,
+        },
+        Some(id),
+        counter_id,
+        &f.source,
+        f.now,
+    )
+    .await?;
+    Ok((
+        FeedbackView {
+            number,
+            service,
+            counter,
+            rating: f.rating,
+            comment: f.comment,
+        },
+        vec![event],
+    ))
 }
 
 fn check(f: &NewFeedback) -> Result<()> {
@@ -148,7 +178,7 @@ impl FeedbackStore for SqlStore {
                             .fetch_optional(&mut *c)
                             .await?;
                     let t = t.ok_or(Error::NotFound("ticket"))?;
-                    Ok((record(c, t, f).await?, Vec::new()))
+                    record(c, t, f).await
                 }
                 .boxed()
             })
@@ -179,7 +209,7 @@ impl FeedbackStore for SqlStore {
                     .fetch_optional(&mut *c)
                     .await?;
                     let t = t.ok_or(Error::NotFound("ticket"))?;
-                    Ok((record(c, t, f).await?, Vec::new()))
+                    record(c, t, f).await
                 }
                 .boxed()
             })

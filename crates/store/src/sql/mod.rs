@@ -37,6 +37,7 @@ mod display;
 mod events;
 mod feedback;
 mod health;
+mod integration;
 mod issue_bulk;
 mod kiosk;
 mod offline;

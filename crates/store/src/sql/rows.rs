@@ -88,10 +88,14 @@ pub struct ServiceRow {
     /// The board's short names (migration 0017); empty: the name.
     pub short_name: String,
     pub short_name_en: String,
+    /// Targets in minutes (migration 0018).
+    pub target_wait_minutes: Option<i64>,
+    pub target_service_minutes: Option<i64>,
 }
 
 pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number, daily_cap, \
-     mean_service_minutes, hours, examples, active, note, short_name, short_name_en";
+     mean_service_minutes, hours, examples, active, note, short_name, short_name_en, \
+     target_wait_minutes, target_service_minutes";
 
 impl ServiceRow {
     pub fn code(&self) -> ServiceCode {

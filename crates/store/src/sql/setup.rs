@@ -57,6 +57,7 @@ pub async fn create_centre(
         .bind(&s.short_name_en)
         .fetch_one(&mut *c)
         .await?;
+        super::admin::set_targets(c, id, s).await?;
         service_ids.insert(s.code.clone(), id);
     }
     for k in &setup.counters {
@@ -129,6 +130,8 @@ pub async fn centre_setup(
                 note: s.note,
                 short_name: s.short_name,
                 short_name_en: s.short_name_en,
+                target_wait_minutes: s.target_wait_minutes.map(|m| m as u32),
+                target_service_minutes: s.target_service_minutes.map(|m| m as u32),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -138,6 +138,8 @@ pub fn small_centre(counters: i64) -> CentreSetup {
         note: String::new(),
         short_name: String::new(),
         short_name_en: String::new(),
+        target_wait_minutes: None,
+        target_service_minutes: None,
     };
     CentreSetup {
         centre: Centre {
@@ -157,6 +159,8 @@ pub fn small_centre(counters: i64) -> CentreSetup {
             ticket_header: String::new(),
             ticket_footer: String::new(),
             data_retention_days: 730,
+            dossier_pattern: None,
+            evaluation_url_template: None,
         },
         services: vec![service("A", "A"), service("B", "1")],
         counters: (1..=counters)

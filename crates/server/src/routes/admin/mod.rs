@@ -24,6 +24,7 @@ pub mod services;
 pub mod settings;
 pub mod staff;
 mod staff_input;
+pub mod webhooks;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(holidays::router())
         .merge(logo::router())
         .merge(staff::router())
+        .merge(webhooks::router())
 }
 
 /// A signed-in administrator (401 without credentials, 403 for anyone else),

@@ -5,7 +5,8 @@
 
 use luot_domain::{
     config::{prefixes_clash, unknown_service},
-    Centre, Counter, CounterNumber, Error as Rule, Event, EventKind, ServiceCode, TicketPrefix,
+    Centre, Counter, CounterNumber, Error as Rule, Event, EventKind, Service, ServiceCode,
+    TicketPrefix,
 };
 use sqlx::AnyConnection;
 
@@ -146,6 +147,12 @@ pub async fn create_service(
     .bind(&s.short_name_en)
     .execute(&mut *c)
     .await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM services WHERE centre_id = $1 AND code = $2")
+        .bind(centre.id)
+        .bind(s.code.as_str())
+        .fetch_one(&mut *c)
+        .await?;
+    set_targets(c, id, s).await?;
     let events = changed(c, &centre, &ctx).await?;
     Ok((
         ServiceConfig {
@@ -203,6 +210,7 @@ pub async fn update_service(
     .bind(row.id)
     .execute(&mut *c)
     .await?;
+    set_targets(c, row.id, s).await?;
     let sort: i64 = sqlx::query_scalar("SELECT sort FROM services WHERE id = $1")
         .bind(row.id)
         .fetch_one(&mut *c)
@@ -357,4 +365,18 @@ pub async fn delete_counter(
         .map_err(in_use)?;
     let events = changed(c, &centre, &ctx).await?;
     Ok(((), events))
+}
+
+/// A service's waiting and service-time targets (migration 0018), written
+/// beside the service's own row in the same transaction.
+pub async fn set_targets(c: &mut AnyConnection, service_id: i64, s: &Service) -> Result<()> {
+    sqlx::query(
+        "UPDATE services SET target_wait_minutes = $1, target_service_minutes = $2 WHERE id = $3",
+    )
+    .bind(s.target_wait_minutes.map(i64::from))
+    .bind(s.target_service_minutes.map(i64::from))
+    .bind(service_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
 }

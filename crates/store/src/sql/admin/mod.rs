@@ -10,6 +10,7 @@ use super::SqlStore;
 use crate::{AdminConfig, AdminCtx, AdminStore, Holiday, Report, Result, ServiceConfig};
 
 mod config;
+pub(super) use config::set_targets;
 mod extra;
 mod report;
 

@@ -1,0 +1,140 @@
+//! `POST /api/v1/centres/{centre}/counters/{counter}/dossiers {code}`: the
+//! officer attaches a dossier code (mã hồ sơ), typed or scanned from the
+//! receipt, to the ticket being served at that counter (or, between citizens,
+//! to the one finished in the last 15 minutes). Audience: staff at that
+//! counter; audited. The code must have the shape the centre's
+//! `dossier_pattern` sets (422 `invalid_dossier_code` otherwise); 409
+//! `no_current_ticket` when the counter has no ticket to attach it to.
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use luot_store::integration::{AttachDossier, Attached, TicketDossiers};
+use serde::Deserialize;
+
+use super::counters::{audited, counter_ref};
+use crate::{
+    auth::{Caller, ClientIp},
+    error::{ApiError, ApiResult},
+    extract::{Json, Path},
+    state::{ticket_token, AppState},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/centres/{centre}/counters/{counter}/dossiers",
+            post(attach),
+        )
+        .route("/api/v1/tickets/{token}/dossiers", get(of_ticket))
+        .route("/api/v1/tickets/{token}/evaluation.svg", get(evaluation_qr))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AttachBody {
+    /// The dossier code as typed or scanned (surrounding spaces are ignored).
+    pub code: String,
+}
+
+/// Attaches a dossier code to the counter's current ticket. Audience: staff at
+/// that counter.
+#[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/dossiers", tag = "counters",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    request_body = AttachBody,
+    responses((status = 201, body = Attached),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "no ticket at the counter"),
+        (status = 422, body = crate::error::ErrorBody, description = "not a dossier code of this centre")))]
+pub async fn attach(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+    ip: ClientIp,
+    Json(body): Json<AttachBody>,
+) -> ApiResult<(StatusCode, Json<Attached>)> {
+    let at = counter_ref(&state, &caller, &centre, &counter)?;
+    let at = audited(
+        &state,
+        ip,
+        at,
+        "counter.attach_dossier",
+        serde_json::json!({}),
+    );
+    let cmd = AttachDossier {
+        at,
+        code: body.code,
+    };
+    let attached = state
+        .store
+        .attach_dossier(cmd)
+        .await
+        .map_err(ApiError::from)
+        .map_err(|e| {
+            let field = e.extra.get("field").and_then(|f| f.as_str());
+            if e.body.code == "invalid" && field == Some("dossier_code") {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_dossier_code",
+                    "Mã hồ sơ không đúng định dạng của trung tâm",
+                    "not a dossier code of this centre",
+                )
+                .with("field", "code")
+            } else {
+                e
+            }
+        })?;
+    Ok((StatusCode::CREATED, Json(attached)))
+}
+
+/// A ticket's dossier codes and, once served, the provincial rating page of
+/// its first dossier (when the centre set `evaluation_url_template`).
+/// Audience: anyone with the ticket's token.
+#[utoipa::path(get, path = "/api/v1/tickets/{token}/dossiers", tag = "tickets",
+    params(("token" = String, Path)),
+    responses((status = 200, body = TicketDossiers), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn of_ticket(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    ticket_token(&token)?;
+    let dossiers = state.store.ticket_dossiers(&token).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(dossiers)))
+}
+
+/// The evaluation link of a served ticket as a QR code (SVG), for the status
+/// page and the rating tablet; 404 when there is none. Audience: anyone with
+/// the ticket's token.
+#[utoipa::path(get, path = "/api/v1/tickets/{token}/evaluation.svg", tag = "tickets",
+    params(("token" = String, Path)),
+    responses((status = 200, content_type = "image/svg+xml", body = String),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn evaluation_qr(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    ticket_token(&token)?;
+    let url = state
+        .store
+        .ticket_dossiers(&token)
+        .await?
+        .evaluation_url
+        .ok_or_else(|| ApiError::not_found("evaluation"))?;
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(ApiError::internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    ))
+}
