@@ -185,9 +185,12 @@ async fn dossier_codes_attach_to_the_ticket_served_and_export_with_its_rating() 
 
 /// A webhook receiver on loopback: records every request, answers 500 while
 /// `failing` is above zero (counting down).
+/// One request as received: event, delivery id, signature, body.
+type Received = (String, String, String, String);
+
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(String, String, String, String)>>>,
+    got: Arc<Mutex<Vec<Received>>>,
     failing: Arc<Mutex<u32>>,
 }
 
@@ -223,11 +226,11 @@ impl Receiver {
         url
     }
 
-    fn got(&self) -> Vec<(String, String, String, String)> {
+    fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<(String, String, String, String)> {
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {
             if self.got().len() >= n {
                 return self.got();
