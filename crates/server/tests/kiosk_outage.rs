@@ -46,6 +46,8 @@ fn centre() -> CentreSetup {
         note: String::new(),
         short_name: String::new(),
         short_name_en: String::new(),
+        target_wait_minutes: None,
+        target_service_minutes: None,
     };
     CentreSetup {
         centre: Centre {
@@ -65,6 +67,8 @@ fn centre() -> CentreSetup {
             ticket_header: String::new(),
             ticket_footer: String::new(),
             data_retention_days: 730,
+            dossier_pattern: None,
+            evaluation_url_template: None,
         },
         services: vec![service("A")],
         counters: vec![Counter {
