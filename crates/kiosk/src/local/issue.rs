@@ -58,10 +58,32 @@ pub async fn issue(
             "Malformed request",
         );
     };
-    issue_offline(&local, &centre, req).await
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .map(str::to_owned);
+    issue_offline(&local, &centre, req, key).await
 }
 
-async fn issue_offline(local: &Local, centre: &str, req: IssueBody) -> Response {
+async fn issue_offline(
+    local: &Local,
+    centre: &str,
+    req: IssueBody,
+    key: Option<String>,
+) -> Response {
+    // A retried request (same Idempotency-Key) gets the ticket it already has.
+    if let Some(key) = &key {
+        if let Some((t, b, _)) = local
+            .book
+            .lock()
+            .ok()
+            .and_then(|book| book.by_key(key).map(|t| t.token.clone()))
+            .and_then(|token| unsynced(local, &token))
+        {
+            return (StatusCode::CREATED, Json(view(&t, &b, centre))).into_response();
+        }
+    }
     let token = new_token();
     let (ticket, block, timezone) = {
         let Ok(mut book) = local.book.lock() else {
@@ -89,6 +111,7 @@ async fn issue_offline(local: &Local, centre: &str, req: IssueBody) -> Response 
             number: book::number(&block.prefix, seq),
             token: token.clone(),
             issued_at: now.to_string(),
+            key,
         };
         // On disk before anything else: a number handed out is never handed out again.
         if let Err(e) = book.record(ticket.clone()) {

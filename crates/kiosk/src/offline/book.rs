@@ -55,6 +55,9 @@ pub struct OfflineTicket {
     pub token: String,
     /// RFC 3339.
     pub issued_at: String,
+    /// The page's Idempotency-Key: a repeated request gets this ticket again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Prints `{prefix}{seq:03}`, as the server's `TicketNumber` does.
@@ -171,6 +174,14 @@ impl Book {
         self.issued.iter().rev().find(|t| t.token == token)
     }
 
+    /// The offline ticket issued for a request with this Idempotency-Key.
+    pub fn by_key(&self, key: &str) -> Option<&OfflineTicket> {
+        self.issued
+            .iter()
+            .rev()
+            .find(|t| t.key.as_deref() == Some(key))
+    }
+
     /// Records that the server stored (or refused for good) a replayed ticket.
     pub fn mark_replayed(&mut self, token: &str) -> io::Result<()> {
         writeln!(self.replayed_log, "{token}")?;
@@ -216,6 +227,7 @@ mod tests {
             number: number("A", seq),
             token: token.into(),
             issued_at: "2026-11-26T02:00:00Z".into(),
+            key: None,
         }
     }
 
