@@ -319,6 +319,33 @@ $("#checkin").addEventListener("submit", (e) => {
   if (raw.trim()) checkIn(raw);
 });
 
+// Dossier codes (mã hồ sơ) go to the ticket being served, or the one just
+// finished; the server checks their shape against the centre's pattern.
+async function attachDossier(raw) {
+  const code = raw.trim();
+  if (!code) return;
+  try {
+    const r = await api("POST", `/api/v1/centres/${st.centre}/counters/${st.counter}/dossiers`, { code });
+    $("#dossiers").textContent = `${r.data.number}: ${r.data.dossiers.join(", ")}`;
+    say(`${t("attached")} ${r.data.number}`);
+  } catch (err) { say(err.message, true); }
+}
+
+$("#dossier").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = e.target.elements.code;
+  const raw = input.value;
+  input.value = "";
+  attachDossier(raw);
+});
+
+// A scan with nothing focused: a CCCD QR, a booking QR (a link) or a booking
+// code is a check-in; anything else is a dossier receipt.
+function isCheckInScan(keys) {
+  if (keys.includes("|") || keys.includes("/") || keys.includes("=")) return true;
+  return /^[A-HJ-NP-Z2-9]{6}$/i.test(keys.replace(/[\s-]/g, ""));
+}
+
 $("#issue").addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
@@ -335,6 +362,7 @@ function shortcut(key) {
   else if (key === "t") $("#transfer [name=service]").focus();
   else if (key === "i") $("#issue [name=service]").focus();
   else if (key === "h") $("#checkin [name=scan]").focus();
+  else if (key === "m") $("#dossier [name=code]").focus();
 }
 
 // Keyboard shortcuts. A keyboard-wedge scanner "types" a whole booking code or
@@ -350,7 +378,7 @@ function endBurst() {
   const keys = burst;
   burst = "";
   if (keys.length === 1) shortcut(keys.toLowerCase());
-  else if (keys.length >= 6) checkIn(keys);
+  else if (keys.length >= 6) (isCheckInScan(keys) ? checkIn : attachDossier)(keys);
 }
 
 document.addEventListener("keydown", (e) => {

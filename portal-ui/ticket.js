@@ -13,6 +13,7 @@ const T = {
     send: "Gửi đánh giá", thanks: "Cảm ơn bạn đã đánh giá!", already: "Bạn đã đánh giá số này.",
     notFound: "Không tìm thấy số thứ tự này. Hãy quét lại mã QR trên phiếu.", lang: "English",
     comment: "Góp ý (không bắt buộc)", documents: "Giấy tờ cần mang",
+    dossiers: "Mã hồ sơ", evaluate: "Đánh giá hồ sơ trên Cổng dịch vụ công",
     status: { waiting: "Đang chờ", called: "Đã được gọi", serving: "Đang được phục vụ", done: "Đã hoàn thành",
       no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ" },
     levels: ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"],
@@ -23,6 +24,7 @@ const T = {
     minutes: "{m} min", rateTitle: "How was the service?", send: "Send rating", thanks: "Thank you for your rating!",
     already: "You have already rated this ticket.", notFound: "This ticket was not found. Please scan the QR code on your ticket again.",
     lang: "Tiếng Việt", comment: "Comment (optional)", documents: "Documents to bring",
+    dossiers: "Dossier codes", evaluate: "Rate this dossier on the public service portal",
     status: { waiting: "Waiting", called: "Called", serving: "Being served", done: "Done",
       no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting" },
     levels: ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"],
@@ -50,7 +52,22 @@ async function load() {
     return null;
   }
   render();
+  showDossiers();
   return state.ticket;
+}
+
+// The dossier codes the officer attached, and once served the provincial
+// rating page of the first one (link and QR), when the centre set one.
+async function showDossiers() {
+  const d = await request("GET", `/api/v1/tickets/${encodeURIComponent(token)}/dossiers`).catch(() => null);
+  if (!d || !d.dossiers.length) return;
+  $("dossiers-text").textContent = d.dossiers.join(", ");
+  $("dossiers").hidden = false;
+  if (d.evaluation_url) {
+    $("evaluation-link").href = d.evaluation_url;
+    $("evaluation-qr").src = `/api/v1/tickets/${encodeURIComponent(token)}/evaluation.svg`;
+    $("evaluation").hidden = false;
+  }
 }
 
 function render() {
