@@ -20,7 +20,9 @@ pub struct Cli {
     /// Device token from the admin page (Devices -> kiosk).
     #[arg(long, env = "LUOT_KIOSK_TOKEN", hide_env_values = true)]
     pub token: String,
-    /// tcp://IP:9100, a device such as /dev/usb/lp0, or file:DIR.
+    /// tcp://IP:9100, usb://VID:PID[/SERIAL], usb://auto, serial://PORT?baud=N&flow=rtscts,
+    /// winspool://NAME (Windows), a device such as /dev/usb/lp0, or file:DIR.
+    /// `luot-kiosk printers` lists the ones this machine sees.
     #[arg(long, env = "LUOT_KIOSK_PRINTER", default_value = "file:tickets")]
     pub printer: PrinterSpec,
     /// Paper width in mm: 58 or 80.

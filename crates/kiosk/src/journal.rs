@@ -1,15 +1,19 @@
-//! The journal of printed jobs: what makes "none printed twice" survive reconnects and restarts.
+//! The journal of jobs: what makes "each job prints at most once by itself" survive reconnects
+//! and restarts.
 //!
-//! One line per printed job, `<job id> <fingerprint>`, appended and synced to disk after the printer
-//! took the bytes and before the ack is sent. When the server re-sends a job (it does after every
-//! reconnect, for jobs it has no ack for), a matching line means: acknowledge, do not print.
+//! One line per step, `<job id> <fingerprint> <state>`, appended and synced to disk. `sent` is
+//! written *before* the first byte goes to the printer, then the outcome (`printed`, `unknown`,
+//! `failed`, `expired`) once known. When the server re-sends a job (it does after every reconnect,
+//! for jobs it has no answer for), a matching line means: answer with the recorded outcome, do not
+//! print. A job found only `sent` (the kiosk died mid-job) is `unknown`. Lines of older versions
+//! have no state and mean `printed`.
 //!
 //! The fingerprint (ticket number + status link) guards against a recycled job id, for instance a
 //! kiosk moved to a freshly installed server: a different ticket under a known id is printed.
-//! There is one unavoidable window: a crash after printing and before the line is synced means the
-//! ticket prints again after restart. We accept a rare duplicate over a lost ticket.
+//! Because `sent` is synced before printing, a crash at any point never prints a job twice; the
+//! price is that such a job is reported `unknown` and its number shown for the citizen to note.
 
-use luot_print::{JobId, TicketPrint};
+use luot_print::{JobId, JobOutcome, TicketPrint};
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -30,12 +34,40 @@ pub fn fingerprint(t: &TicketPrint) -> u64 {
     h
 }
 
-/// Printed job ids, in memory and on disk.
+/// Where a job got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// About to go (or went) to the printer; no outcome recorded.
+    Sent,
+    Done(JobOutcome),
+}
+
+impl Step {
+    fn word(self) -> &'static str {
+        match self {
+            Step::Sent => "sent",
+            Step::Done(o) => o.as_str(),
+        }
+    }
+
+    fn parse(w: Option<&str>) -> Option<Step> {
+        Some(match w {
+            None | Some("printed") => Step::Done(JobOutcome::Printed),
+            Some("sent") => Step::Sent,
+            Some("unknown") => Step::Done(JobOutcome::Unknown),
+            Some("failed") => Step::Done(JobOutcome::Failed),
+            Some("expired") => Step::Done(JobOutcome::Expired),
+            Some(_) => return None,
+        })
+    }
+}
+
+/// Job ids with their fingerprint and step, in memory and on disk.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
-    printed: HashMap<JobId, u64>,
+    printed: HashMap<JobId, (u64, Step)>,
     order: VecDeque<JobId>,
 }
 
@@ -55,8 +87,9 @@ impl Journal {
                 let mut parts = line.split_whitespace();
                 let id = parts.next().and_then(|s| s.parse::<JobId>().ok());
                 let fp = parts.next().and_then(|s| u64::from_str_radix(s, 16).ok());
-                if let (Some(id), Some(fp)) = (id, fp) {
-                    if printed.insert(id, fp).is_none() {
+                let step = Step::parse(parts.next());
+                if let (Some(id), Some(fp), Some(step)) = (id, fp, step) {
+                    if printed.insert(id, (fp, step)).is_none() {
                         order.push_back(id);
                     }
                 }
@@ -79,21 +112,36 @@ impl Journal {
         })
     }
 
-    /// Whether this job, for this very ticket, was printed already.
+    /// How far this job, for this very ticket, got; None if never sent.
+    pub fn step(&self, id: JobId, fingerprint: u64) -> Option<Step> {
+        self.printed
+            .get(&id)
+            .filter(|(fp, _)| *fp == fingerprint)
+            .map(|(_, s)| *s)
+    }
+
+    /// Whether this job, for this very ticket, was confirmed printed.
     pub fn is_printed(&self, id: JobId, fingerprint: u64) -> bool {
-        self.printed.get(&id) == Some(&fingerprint)
+        self.step(id, fingerprint) == Some(Step::Done(JobOutcome::Printed))
     }
 
     /// Whether the id is known with another ticket (worth a warning).
     pub fn id_reused(&self, id: JobId, fingerprint: u64) -> bool {
-        self.printed.get(&id).is_some_and(|fp| *fp != fingerprint)
+        self.printed
+            .get(&id)
+            .is_some_and(|(fp, _)| *fp != fingerprint)
     }
 
     /// Records a printed job and syncs it to disk before returning.
     pub fn record(&mut self, id: JobId, fingerprint: u64) -> io::Result<()> {
-        writeln!(self.file, "{id} {fingerprint:016x}")?;
+        self.record_step(id, fingerprint, Step::Done(JobOutcome::Printed))
+    }
+
+    /// Records a step of a job and syncs it to disk before returning.
+    pub fn record_step(&mut self, id: JobId, fingerprint: u64, step: Step) -> io::Result<()> {
+        writeln!(self.file, "{id} {fingerprint:016x} {}", step.word())?;
         self.file.sync_data()?;
-        if self.printed.insert(id, fingerprint).is_none() {
+        if self.printed.insert(id, (fingerprint, step)).is_none() {
             self.order.push_back(id);
             while self.order.len() > KEEP {
                 if let Some(old) = self.order.pop_front() {
@@ -110,12 +158,16 @@ impl Journal {
 }
 
 /// Replaces the file with only the kept entries, via a temporary file and a rename.
-fn rewrite(path: &Path, order: &VecDeque<JobId>, printed: &HashMap<JobId, u64>) -> io::Result<()> {
+fn rewrite(
+    path: &Path,
+    order: &VecDeque<JobId>,
+    printed: &HashMap<JobId, (u64, Step)>,
+) -> io::Result<()> {
     let tmp = path.with_extension("log.tmp");
     let mut f = File::create(&tmp)?;
     for id in order {
-        if let Some(fp) = printed.get(id) {
-            writeln!(f, "{id} {fp:016x}")?;
+        if let Some((fp, step)) = printed.get(id) {
+            writeln!(f, "{id} {fp:016x} {}", step.word())?;
         }
     }
     f.sync_all()?;
@@ -155,6 +207,25 @@ mod tests {
     }
 
     #[test]
+    fn sent_is_recorded_before_the_outcome_and_old_lines_mean_printed() {
+        let dir = temp_dir("steps");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), "5 00000000000000aa\n").unwrap();
+        let mut j = Journal::open(&dir).unwrap();
+        assert!(j.is_printed(5, 0xAA));
+        j.record_step(6, 0xBB, Step::Sent).unwrap();
+        j.record_step(7, 0xCC, Step::Sent).unwrap();
+        j.record_step(7, 0xCC, Step::Done(JobOutcome::Unknown))
+            .unwrap();
+        drop(j);
+        let j = Journal::open(&dir).unwrap();
+        assert_eq!(j.step(6, 0xBB), Some(Step::Sent));
+        assert_eq!(j.step(7, 0xCC), Some(Step::Done(JobOutcome::Unknown)));
+        assert!(!j.is_printed(6, 0xBB) && !j.is_printed(7, 0xCC));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn fingerprint_is_the_ticket_identity() {
         let a = TicketPrint::sample();
         let mut b = a.clone();
@@ -169,7 +240,7 @@ mod tests {
         let dir = temp_dir("bounded");
         let mut j = Journal::open(&dir).unwrap();
         for id in 0..(KEEP as u64 + 5) {
-            j.printed.insert(id, 1);
+            j.printed.insert(id, (1, Step::Sent));
             j.order.push_back(id);
         }
         j.record(u64::MAX, 1).unwrap();

@@ -16,6 +16,7 @@ pub mod config;
 pub mod journal;
 pub mod local;
 pub mod offline;
+pub mod printers;
 pub mod session;
 #[cfg(windows)]
 pub mod winservice;

@@ -7,6 +7,10 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // `luot-kiosk printers` needs no server or token: it only looks at this machine.
+    if std::env::args().nth(1).as_deref() == Some("printers") {
+        return luot_kiosk::printers::run();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

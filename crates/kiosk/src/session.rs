@@ -65,9 +65,10 @@ pub async fn run(ws: &mut Ws, links: Links<'_>, paper: Paper, timings: &Timings)
                     Some(Ok(_)) => continue,
                 };
                 match serde_json::from_str::<ServerMessage>(text.as_str()) {
-                    Ok(ServerMessage::Print { job_id, ticket }) => {
+                    Ok(ServerMessage::Print { job_id, ticket, expires_at, sent_at }) => {
                         tracing::debug!(job_id, number = %ticket.number, "print job received");
-                        if links.jobs.send(Job { id: job_id, ticket }).await.is_err() {
+                        let deadline = deadline(expires_at, sent_at);
+                        if links.jobs.send(Job { id: job_id, ticket, deadline }).await.is_err() {
                             return End::Error("print worker stopped".into());
                         }
                     }
@@ -102,6 +103,19 @@ pub async fn run(ws: &mut Ws, links: Links<'_>, paper: Paper, timings: &Timings)
             () = &mut idle => return End::Silent,
         }
     }
+}
+
+/// The job's deadline on this kiosk's clock: its remaining life by the server's clock when sent
+/// (`expires_at - sent_at`), so clocks set minutes apart do not matter.
+fn deadline(expires_at: Option<i64>, sent_at: Option<i64>) -> Option<Instant> {
+    let expires_at = expires_at?;
+    let now_ms = sent_at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    });
+    let left = u64::try_from(expires_at.saturating_sub(now_ms)).unwrap_or(0);
+    Some(Instant::now() + std::time::Duration::from_millis(left))
 }
 
 /// Sends one protocol message; a send that cannot complete within the idle timeout means the

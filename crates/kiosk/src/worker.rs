@@ -1,24 +1,34 @@
 //! The print worker: the only task that talks to the printer.
 //!
 //! It outlives websocket connections, so a job being retried while the server connection drops
-//! keeps its place, and its ack is sent on whichever connection is up when it prints. Jobs are
-//! printed one at a time in arrival order; a job is acknowledged only after the printer took it and
-//! the journal recorded it. Between jobs it polls the printer's status for the server.
+//! keeps its place, and its answer is sent on whichever connection is up when it is known. Jobs
+//! are printed one at a time in arrival order. A job is `printed` (ack) only when the printer
+//! confirmed it; once its first byte may have gone out it is never sent again by itself, whatever
+//! happens (the journal records `sent` first). Between jobs it polls the printer's status.
 
 use crate::backoff::Backoff;
 use crate::config::Timings;
-use crate::journal::{fingerprint, Journal};
+use crate::journal::{fingerprint, Journal, Step};
 use luot_print::{
-    render, JobId, KioskMessage, Printer, PrinterProfile, PrinterStatus, TicketPrint,
+    render, Delivery, JobId, JobOutcome, KioskMessage, Printer, PrinterProfile, PrinterStatus,
+    TicketPrint,
 };
 use tokio::sync::{mpsc, watch};
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 
 /// A print request from the server.
 #[derive(Debug)]
 pub struct Job {
     pub id: JobId,
     pub ticket: Box<TicketPrint>,
+    /// Past this the job is dropped, never printed late (measured on this kiosk's clock).
+    pub deadline: Option<Instant>,
+}
+
+impl Job {
+    pub fn expired(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
 }
 
 /// What the worker owns. Built by [`crate::run`].
@@ -54,12 +64,21 @@ impl Worker {
 
     async fn handle(&mut self, job: Job) {
         let fp = fingerprint(&job.ticket);
-        if self.journal.is_printed(job.id, fp) {
+        if let Some(step) = self.journal.step(job.id, fp) {
+            // Never a second copy by itself: answer with what happened the first time.
+            let (outcome, reason) = match step {
+                Step::Done(o) => (o, "already answered before a reconnect or restart"),
+                Step::Sent => (
+                    JobOutcome::Unknown,
+                    "the kiosk stopped while this ticket was being printed",
+                ),
+            };
             tracing::info!(
                 job_id = job.id,
-                "job already printed; acknowledging again without printing"
+                ?step,
+                "job seen before; answering again without printing"
             );
-            self.send(KioskMessage::Ack { job_id: job.id });
+            self.answer(job.id, outcome, reason.into());
             return;
         }
         if self.journal.id_reused(job.id, fp) {
@@ -68,29 +87,41 @@ impl Worker {
                 "job id seen before with another ticket; printing the new one"
             );
         }
+        if job.expired() {
+            self.finish(
+                &job,
+                fp,
+                JobOutcome::Expired,
+                "expired before it could print".into(),
+            );
+            return;
+        }
         let profile = self.profile;
-        let ticket = job.ticket;
+        let ticket = job.ticket.clone();
         let number = ticket.number.clone();
         // Rendering rasterises a few hundred lines of text: keep it off the async threads.
         let rendered = match tokio::task::spawn_blocking(move || render(&ticket, &profile)).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(job_id = job.id, error = %e, "rendering the ticket failed");
-                self.send(KioskMessage::Failed {
-                    job_id: job.id,
-                    reason: format!("render failed: {e}"),
-                });
+                self.finish(&job, fp, JobOutcome::Failed, format!("render failed: {e}"));
                 return;
             }
         };
+        // Synced before the first byte goes out: after a crash or a reconnect this job is never
+        // sent again by itself.
+        if let Err(e) = self.journal.record_step(job.id, fp, Step::Sent) {
+            tracing::error!(job_id = job.id, error = %e, journal = %self.journal.path().display(), "cannot record the job before printing");
+        }
         let mut backoff = Backoff::new(self.timings.print_retry);
         let mut last_reason: Option<String> = None;
-        loop {
-            match self.printer.print_job(job.id, &rendered).await {
-                Ok(()) => break,
+        let delivery = loop {
+            match self.printer.deliver_job(job.id, &rendered).await {
+                Ok(d) => break d,
                 Err(e) => {
+                    // Nothing reached the printer: safe to try again, until the job expires.
                     let reason = e.to_string();
-                    tracing::warn!(job_id = job.id, %number, error = %reason, "printing failed; will retry");
+                    tracing::warn!(job_id = job.id, %number, error = %reason, "printer not reachable; will retry");
                     // One `failed` per distinct reason, not one per retry.
                     if last_reason.as_deref() != Some(reason.as_str()) {
                         self.send(KioskMessage::Failed {
@@ -100,19 +131,54 @@ impl Worker {
                         last_reason = Some(reason);
                     }
                     self.refresh_status().await;
-                    tokio::time::sleep(backoff.next_delay()).await;
+                    let mut wait = backoff.next_delay();
+                    if let Some(d) = job.deadline {
+                        wait = wait.min(d.saturating_duration_since(Instant::now()));
+                    }
+                    tokio::time::sleep(wait).await;
+                    if job.expired() {
+                        let why = format!(
+                            "expired while the printer was unavailable ({})",
+                            last_reason.unwrap_or_default()
+                        );
+                        self.finish(&job, fp, JobOutcome::Expired, why);
+                        return;
+                    }
                 }
             }
+        };
+        let outcome = delivery.outcome();
+        match &delivery {
+            Delivery::Printed => {
+                tracing::info!(job_id = job.id, %number, printer = %self.printer.describe(), "ticket printed (confirmed)");
+            }
+            other => {
+                tracing::warn!(job_id = job.id, %number, ?outcome, reason = %other.reason(), "ticket not confirmed printed");
+            }
         }
-        if let Err(e) = self.journal.record(job.id, fp) {
-            // Still ack: the ticket is on paper. Only a later re-send could print it twice.
-            tracing::error!(job_id = job.id, error = %e, journal = %self.journal.path().display(), "cannot record printed job");
-        }
-        tracing::info!(job_id = job.id, %number, printer = %self.printer.describe(), "ticket printed");
-        self.send(KioskMessage::Ack { job_id: job.id });
-        if last_reason.is_some() {
+        self.finish(&job, fp, outcome, delivery.reason());
+        if last_reason.is_some() || outcome != JobOutcome::Printed {
             self.refresh_status().await;
         }
+    }
+
+    /// Records the final outcome, then tells the server.
+    fn finish(&mut self, job: &Job, fp: u64, outcome: JobOutcome, reason: String) {
+        if let Err(e) = self.journal.record_step(job.id, fp, Step::Done(outcome)) {
+            tracing::error!(job_id = job.id, error = %e, journal = %self.journal.path().display(), "cannot record the job's outcome");
+        }
+        self.answer(job.id, outcome, reason);
+    }
+
+    fn answer(&self, job_id: JobId, outcome: JobOutcome, reason: String) {
+        self.send(match outcome {
+            JobOutcome::Printed => KioskMessage::Ack { job_id },
+            outcome => KioskMessage::Outcome {
+                job_id,
+                outcome,
+                reason,
+            },
+        });
     }
 
     async fn refresh_status(&mut self) {

@@ -2,10 +2,15 @@
 //!
 //! Defined here, beside the ticket type, so the server and the kiosk client share one definition.
 //! Every print job carries a server-assigned id: the server re-sends jobs the kiosk has not
-//! acknowledged after every reconnect, and the kiosk acknowledges a job it already printed without
-//! printing it again. That pair of rules is what makes "no ticket lost, none printed twice" hold.
+//! answered after every reconnect, and the kiosk answers a job it already sent to the printer
+//! with the outcome it recorded, without printing it again. Each job prints at most once by
+//! itself; a second copy is a new job (a reprint, marked on the ticket).
+//!
+//! Outcomes are final: `ack` (printed: the printer confirmed after the cut) or `outcome`
+//! (`unknown`, `failed`, `expired`). `failed_attempt` is not final: nothing reached the printer
+//! and the kiosk retries until the job's `expires_at`.
 
-use crate::driver::PrinterStatus;
+use crate::driver::{JobOutcome, PrinterStatus};
 use crate::profile::Paper;
 use crate::ticket::TicketPrint;
 use serde::{Deserialize, Serialize};
@@ -21,6 +26,13 @@ pub enum ServerMessage {
     Print {
         job_id: JobId,
         ticket: Box<TicketPrint>,
+        /// Unix milliseconds after which the job must not print (server clock).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
+        /// The server's clock when it sent this, so the kiosk measures the job's life on its own
+        /// clock however far apart the two clocks are.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent_at: Option<i64>,
     },
     /// Liveness probe; the kiosk answers `pong`.
     Ping,
@@ -36,11 +48,19 @@ pub enum KioskMessage {
         paper: Paper,
         version: String,
     },
-    /// The job's bytes reached the printer (or had already, before a reconnect or restart).
-    /// Sent at least once per job; the server must treat repeats as no-ops.
+    /// Printed: the printer confirmed the job after the cut (or had, before a reconnect or
+    /// restart). Sent at least once per job; the server must treat repeats as no-ops.
     Ack { job_id: JobId },
-    /// The printer refused or dropped the job. Not final: the kiosk keeps the job and retries with
-    /// backoff, and sends `ack` once it prints. `reason` is for people, not for parsing.
+    /// The final word on a job that is not confirmed printed: `unknown` (sent, but silence, a
+    /// timeout or a reset: maybe on paper), `failed` (the printer said paper out, cover open) or
+    /// `expired` (dropped unprinted past `expires_at`). Never `printed`: that is `ack`.
+    Outcome {
+        job_id: JobId,
+        outcome: JobOutcome,
+        reason: String,
+    },
+    /// Nothing of the job reached the printer (unreachable, not ready). Not final: the kiosk
+    /// keeps the job and retries with backoff until it expires. `reason` is for people.
     Failed { job_id: JobId, reason: String },
     /// The printer's state changed (paper low, cover open...).
     Status { printer: PrinterStatus },
@@ -69,6 +89,15 @@ mod tests {
             json!({"type": "ack", "job_id": 123})
         );
         assert_eq!(
+            serde_json::to_value(KioskMessage::Outcome {
+                job_id: 9,
+                outcome: JobOutcome::Unknown,
+                reason: "no answer".into()
+            })
+            .unwrap(),
+            json!({"type": "outcome", "job_id": 9, "outcome": "unknown", "reason": "no answer"})
+        );
+        assert_eq!(
             serde_json::to_value(KioskMessage::Pong).unwrap(),
             json!({"type": "pong"})
         );
@@ -88,12 +117,15 @@ mod tests {
         let msg = ServerMessage::Print {
             job_id: 7,
             ticket: Box::new(ticket),
+            expires_at: Some(1_700_000_600_000),
+            sent_at: Some(1_700_000_000_000),
         };
         let v: Value = serde_json::to_value(&msg).unwrap();
         assert_eq!(v["type"], "print");
         assert_eq!(v["job_id"], 7);
         assert_eq!(v["ticket"]["logo_png"], "iVBORw==");
         assert_eq!(v["ticket"]["lang"], "vi");
+        assert_eq!(v["expires_at"], 1_700_000_600_000i64);
         let back: ServerMessage = serde_json::from_value(v).unwrap();
         assert_eq!(back, msg);
         assert_eq!(

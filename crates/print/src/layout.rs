@@ -53,6 +53,7 @@ struct Labels {
     booking: &'static str,
     appointment: &'static str,
     hotline: &'static str,
+    reprint: &'static str,
 }
 
 fn labels(lang: Lang) -> Labels {
@@ -66,6 +67,7 @@ fn labels(lang: Lang) -> Labels {
             booking: "Mã đặt lịch",
             appointment: "Giờ hẹn",
             hotline: "Đường dây nóng",
+            reprint: "BẢN IN LẠI",
         },
         Lang::En => Labels {
             number: "YOUR NUMBER",
@@ -76,6 +78,7 @@ fn labels(lang: Lang) -> Labels {
             booking: "Booking code",
             appointment: "Appointment time",
             hotline: "Hotline",
+            reprint: "REPRINT (BẢN IN LẠI)",
         },
     }
 }
@@ -152,6 +155,10 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
     if let Some(priority) = present(&t.priority_label) {
         b.push(text(&priority, Style::Badge));
     }
+    if t.reprint {
+        b.push(Block::Gap(4));
+        b.push(text(l.reprint, Style::Badge));
+    }
     b.push(Block::Gap(12));
     b.push(text(
         &format!("{}: {}", l.issued, t.issued_at.trim()),
@@ -161,7 +168,11 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
         &format!("{}: {}", l.ahead, t.people_ahead),
         Style::Body,
     ));
-    if let Some(m) = t.eta_minutes {
+    // An appointment ticket is called at its time: an estimate beside it would contradict it.
+    if let Some(m) = t
+        .eta_minutes
+        .filter(|_| present(&t.appointment_time).is_none())
+    {
         b.push(text(&(l.eta)(m), Style::Body));
     }
     let url = t.qr_url.trim();
@@ -264,6 +275,20 @@ mod tests {
         let t = texts(&blocks);
         let code = t.iter().position(|s| *s == "Mã đặt lịch: K7M2QX").unwrap();
         assert_eq!(t[code + 1], "Giờ hẹn: 10:00");
+        // The sample has an ETA; an appointment ticket leaves it off.
+        assert!(ticket.eta_minutes.is_some());
+        assert!(!t.iter().any(|s| s.starts_with("Thời gian chờ")), "{t:?}");
+    }
+
+    #[test]
+    fn a_reprint_says_so_under_the_number() {
+        let mut ticket = TicketPrint::sample();
+        assert!(!texts(&layout(&ticket)).contains(&"BẢN IN LẠI"));
+        ticket.reprint = true;
+        let blocks = layout(&ticket);
+        let t = texts(&blocks);
+        let n = t.iter().position(|s| *s == "A012").unwrap();
+        assert!(t[n + 1..n + 3].contains(&"BẢN IN LẠI"), "{t:?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! Raster is the default because it prints every Vietnamese diacritic on any printer; code-page
 //! text is an option per printer profile. The kiosk protocol types live in [`job`] so the server and
 //! the kiosk client share them.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // only driver::winspool (Windows) allows it
 
 pub mod bitmap;
 pub mod driver;
@@ -27,7 +27,7 @@ mod textmode;
 pub mod ticket;
 pub mod viet;
 
-pub use driver::{PrintError, Printer, PrinterSpec, PrinterStatus};
+pub use driver::{Delivery, JobOutcome, PrintError, Printer, PrinterSpec, PrinterStatus};
 pub use job::{JobId, KioskMessage, ServerMessage};
 pub use profile::{Paper, PrinterProfile, ProfileError, TextMode};
 pub use ticket::{Lang, TicketPrint};

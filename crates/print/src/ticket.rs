@@ -55,6 +55,9 @@ pub struct TicketPrint {
     pub logo_png: Option<Vec<u8>>,
     #[serde(default)]
     pub lang: Lang,
+    /// A second copy asked for explicitly (kiosk button or staff): marked "BẢN IN LẠI".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reprint: bool,
 }
 
 /// Language of the labels the printer adds ("Số người chờ trước bạn" / "People ahead").
@@ -113,6 +116,7 @@ impl TicketPrint {
             header_note: None,
             logo_png: None,
             lang: Lang::Vi,
+            reprint: false,
         }
     }
 }

@@ -90,52 +90,13 @@ pub fn tone_of_combining(c: char) -> Option<Tone> {
     }
 }
 
-/// Applies a combining vowel mark (circumflex, breve, horn) to a toneless base vowel.
-fn with_mark(base: char, mark: char) -> Option<char> {
-    let out = match (mark, base) {
-        ('\u{0302}', 'a') => 'â',
-        ('\u{0302}', 'e') => 'ê',
-        ('\u{0302}', 'o') => 'ô',
-        ('\u{0302}', 'A') => 'Â',
-        ('\u{0302}', 'E') => 'Ê',
-        ('\u{0302}', 'O') => 'Ô',
-        ('\u{0306}', 'a') => 'ă',
-        ('\u{0306}', 'A') => 'Ă',
-        ('\u{031B}', 'o') => 'ơ',
-        ('\u{031B}', 'u') => 'ư',
-        ('\u{031B}', 'O') => 'Ơ',
-        ('\u{031B}', 'U') => 'Ư',
-        _ => return None,
-    };
-    Some(out)
-}
-
-/// Folds combining tone and vowel marks into precomposed Vietnamese letters ("a\u{302}\u{301}" ->
-/// "ấ"). Marks that do not belong to a Vietnamese letter are left as they are.
+/// Unicode NFC (the `unicode-normalization` crate): folds combining tone and vowel marks into
+/// precomposed letters ("a\u{302}\u{301}" -> "ấ"), so text typed on any system (macOS and some
+/// phone keyboards send decomposed Vietnamese) maps to the font's precomposed glyphs and to the
+/// code pages. Marks with no precomposed letter stay as they are.
 pub fn compose(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let folded = out.chars().next_back().and_then(|prev| {
-            let (base, tone) = split_tone(prev)?;
-            if let Some(t) = tone_of_combining(c) {
-                // A second tone on one vowel is not Vietnamese; keep the mark visible instead.
-                return if tone == Tone::Level {
-                    with_tone(base, t)
-                } else {
-                    None
-                };
-            }
-            with_tone(with_mark(base, c)?, tone)
-        });
-        match folded {
-            Some(letter) => {
-                out.pop();
-                out.push(letter);
-            }
-            None => out.push(c),
-        }
-    }
-    out
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
 }
 
 #[cfg(test)]
@@ -177,7 +138,11 @@ mod tests {
         assert_eq!(compose("Ho\u{323}\u{302}"), "Hộ");
         assert_eq!(compose("u\u{31B}\u{300}"), "ừ");
         assert_eq!(compose("đất đai"), "đất đai");
-        // Not Vietnamese: the mark stays.
-        assert_eq!(compose("n\u{303}"), "n\u{303}");
+        // The deprecated tone-mark code points are the same marks.
+        assert_eq!(compose("a\u{341}"), "á");
+        // A second tone has no precomposed letter: the mark stays visible.
+        assert_eq!(compose("a\u{301}\u{300}"), "á\u{300}");
+        // No precomposed letter at all: the mark stays.
+        assert_eq!(compose("q\u{303}"), "q\u{303}");
     }
 }

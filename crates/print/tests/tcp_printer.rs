@@ -1,8 +1,9 @@
 //! The TCP 9100 driver against a fake network printer on 127.0.0.1: bytes arrive intact, status
 //! answers are read, a printer that is not ready holds the job back, and a connection cut mid-job
-//! is reported as a failure rather than a print.
+//! or a silent printer is `unknown`, never `printed`.
 
-use luot_print::driver::{status, PrintError, Printer, PrinterStatus, TcpPrinter, Timeouts};
+use luot_print::driver::{status, Delivery, PrintError, Printer, PrinterStatus, Timeouts};
+use luot_print::PrinterSpec;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -65,7 +66,16 @@ fn quick() -> Timeouts {
         connect: Duration::from_secs(2),
         write: Duration::from_secs(5),
         status: Duration::from_millis(150),
+        confirm: Duration::from_secs(2),
     }
+}
+
+fn tcp(port: u16) -> Box<dyn Printer> {
+    PrinterSpec::Tcp {
+        host: "127.0.0.1".into(),
+        port,
+    }
+    .open_with(quick())
 }
 
 const OK: [u8; 3] = [0x12, 0x12, 0x12];
@@ -78,16 +88,18 @@ async fn delivers_the_job_between_status_queries() {
         drop_after: None,
     })
     .await;
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
+    let p = tcp(port);
     assert_eq!(p.status().await, PrinterStatus::Ok);
-    p.print(JOB).await.unwrap();
+    assert_eq!(p.deliver(JOB).await.unwrap(), Delivery::Printed);
     let conns = log.lock().unwrap().clone();
     assert_eq!(conns.len(), 2, "one connection for status, one for the job");
     let mut expected = Vec::new();
     expected.extend(status::query(1));
     expected.extend(status::query(4));
     expected.extend(JOB);
+    // After the job: the confirmation, then the paper sensor (paper out mid-job is `failed`).
     expected.extend(status::query(1));
+    expected.extend(status::query(4));
     assert_eq!(conns[1], expected);
 }
 
@@ -98,9 +110,9 @@ async fn cover_open_holds_the_job_back() {
         drop_after: None,
     })
     .await;
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
+    let p = tcp(port);
     assert_eq!(p.status().await, PrinterStatus::CoverOpen);
-    let err = p.print(JOB).await.unwrap_err();
+    let err = p.deliver(JOB).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -124,36 +136,39 @@ async fn paper_low_still_prints() {
         drop_after: None,
     })
     .await;
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
+    let p = tcp(port);
     assert_eq!(p.status().await, PrinterStatus::PaperLow);
-    p.print(JOB).await.unwrap();
+    assert_eq!(p.deliver(JOB).await.unwrap(), Delivery::Printed);
     assert!(log.lock().unwrap()[1].windows(JOB.len()).any(|w| w == JOB));
 }
 
 #[tokio::test]
-async fn a_silent_printer_is_unknown_but_still_prints() {
+async fn a_silent_printer_gets_the_job_but_it_stays_unknown() {
     let (port, log) = fake_printer(Behaviour {
         answers: None,
         drop_after: None,
     })
     .await;
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
+    let p = tcp(port);
     assert_eq!(p.status().await, PrinterStatus::Unknown);
-    p.print(JOB).await.unwrap();
+    assert!(matches!(
+        p.deliver(JOB).await.unwrap(),
+        Delivery::Unknown(_)
+    ));
     assert!(log.lock().unwrap()[1].ends_with(JOB));
 }
 
 #[tokio::test]
-async fn hang_up_mid_job_is_a_failure() {
+async fn hang_up_mid_job_is_unknown_not_printed() {
     let big = vec![0x55u8; 200_000];
     let (port, _log) = fake_printer(Behaviour {
         answers: Some(OK),
         drop_after: Some(1000),
     })
     .await;
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
-    let err = p.print(&big).await.unwrap_err();
-    assert!(matches!(err, PrintError::Io { .. }), "{err}");
+    let p = tcp(port);
+    let d = p.deliver(&big).await.unwrap();
+    assert!(matches!(d, Delivery::Unknown(_)), "{d:?}");
 }
 
 #[tokio::test]
@@ -162,10 +177,10 @@ async fn nobody_listening_is_offline() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let p = TcpPrinter::new("127.0.0.1", port, quick());
+    let p = tcp(port);
     assert_eq!(p.status().await, PrinterStatus::Offline);
     assert!(matches!(
-        p.print(JOB).await,
+        p.deliver(JOB).await,
         Err(PrintError::Connect { .. })
     ));
 }

@@ -8,7 +8,16 @@
 //! miss, so a job reaches its kiosk whichever process it is connected to.
 //! Jobs go out only after the kiosk's `hello`, which names its paper: the
 //! centre's logo is sent already converted for that width.
+//!
+//! Each job carries `expires_at` ([`JOB_LIFE`] after it was made): the kiosk
+//! drops it unprinted past that and answers `expired`; the server retires such
+//! a job the same way. A job's answer is final (`ack` = printed, or `outcome`
+//! unknown/failed/expired): it is never sent again by itself; a second copy is
+//! a new job (`reprint_of`). One agent per device: a second connection
+//! replaces the first, which is closed and stops printing.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -16,7 +25,9 @@ use luot_domain::{CentreCode, EventKind};
 use luot_print::job::{KioskMessage, ServerMessage};
 use luot_print::{Lang, Paper};
 use luot_store::{KioskHealth, KioskReport};
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Notify;
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
 use crate::state::AppState;
@@ -25,8 +36,42 @@ use crate::state::AppState;
 /// connection is taken for dead.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(65);
-/// A job still unprinted this long after its ticket was issued is not printed.
-const STALE_AFTER: Duration = Duration::from_secs(30 * 60);
+/// A job still unprinted this long after it was made is not printed: the
+/// citizen has long left the kiosk (whose page told them to note the number).
+pub const JOB_LIFE: Duration = Duration::from_secs(10 * 60);
+
+/// The live agent connection of each kiosk device, so a second connection
+/// with the same token replaces the first.
+#[derive(Default)]
+pub struct Agents {
+    live: Mutex<HashMap<i64, (u64, Arc<Notify>)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl Agents {
+    /// Registers a new connection of `device`; the previous one, if any, is
+    /// told to stop. Returns this connection's generation and its stop signal.
+    fn claim(&self, device: i64) -> (u64, Arc<Notify>, bool) {
+        let generation = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stop = Arc::new(Notify::new());
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let replaced = live.insert(device, (generation, stop.clone()));
+        if let Some((_, old)) = &replaced {
+            // notify_one stores a permit, so the old loop stops even if it is
+            // not waiting right now.
+            old.notify_one();
+        }
+        (generation, stop, replaced.is_some())
+    }
+
+    /// Forgets the connection unless a newer one already took its place.
+    fn release(&self, device: i64, generation: u64) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if live.get(&device).is_some_and(|(g, _)| *g == generation) {
+            live.remove(&device);
+        }
+    }
+}
 /// The fallback poll for jobs whose wake-up was missed.
 const POLL_EVERY: Duration = Duration::from_secs(5);
 
@@ -63,6 +108,13 @@ pub fn as_of(mut health: KioskHealth, now: jiff::Timestamp) -> KioskHealth {
 
 /// Runs one agent connection until it closes, dies or the server shuts down.
 pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
+    let (generation, replaced, took_over) = state.kiosk_agents.claim(agent.device_id);
+    if took_over {
+        tracing::warn!(
+            device = agent.device_id,
+            "a second print agent connected with this kiosk's token; it replaces the first, which stops printing"
+        );
+    }
     let mut events = state.store.subscribe();
     report(
         &state,
@@ -108,11 +160,21 @@ pub async fn run(mut socket: WebSocket, state: AppState, agent: Agent) {
                 let _ = socket.send(Message::Close(None)).await;
                 false
             }
+            () = replaced.notified() => {
+                tracing::warn!(device = agent.device_id, "print agent replaced by a newer connection; closing this one");
+                let close = axum::extract::ws::CloseFrame {
+                    code: 4409,
+                    reason: "replaced by another agent with this token".into(),
+                };
+                let _ = socket.send(Message::Close(Some(close))).await;
+                return;
+            }
         };
         if !ok {
             break;
         }
     }
+    state.kiosk_agents.release(agent.device_id, generation);
     report(
         &state,
         agent.device_id,
@@ -165,6 +227,22 @@ async fn handle(
         KioskMessage::Ack { job_id } => {
             store
                 .ack_print_job(agent.device_id, job_id as i64, now)
+                .await
+        }
+        KioskMessage::Outcome {
+            job_id,
+            outcome,
+            reason,
+        } => {
+            tracing::warn!(device = agent.device_id, job = job_id, outcome = outcome.as_str(), %reason, "print job not confirmed printed");
+            store
+                .finish_print_job(
+                    agent.device_id,
+                    job_id as i64,
+                    outcome.as_str(),
+                    &reason,
+                    now,
+                )
                 .await
         }
         KioskMessage::Failed { job_id, reason } => {
@@ -244,14 +322,17 @@ async fn send_pending(
                 continue;
             }
         };
-        if let Some(why) = stale(&ticket, state.now()) {
+        let expires_at = job.created_at.as_millisecond()
+            + i64::try_from(JOB_LIFE.as_millis()).unwrap_or(i64::MAX);
+        let now = state.now();
+        if let Some(why) = stale(&ticket, now, expires_at) {
             // Nobody is at the kiosk for this paper any more (the page told the
-            // citizen to photograph the QR); printing a backlog after a long
-            // outage would only leave a pile of orphan tickets. Retired as done.
+            // citizen to note the number); printing a backlog after a long
+            // outage would only leave a pile of orphan tickets.
             tracing::warn!(job = job.id, ticket = %ticket.number, why, "print job retired unprinted");
             let _ = state
                 .store
-                .ack_print_job(agent.device_id, job.id, state.now())
+                .finish_print_job(agent.device_id, job.id, "expired", why, now)
                 .await;
             session.sent_up_to = job.id;
             continue;
@@ -265,9 +346,13 @@ async fn send_pending(
             logo.as_deref().map(Vec::as_slice),
             booking.as_ref(),
         );
+        let mut print = print;
+        print.reprint = job.reprint_of.is_some();
         let msg = ServerMessage::Print {
             job_id: job.id as u64,
             ticket: Box::new(print),
+            expires_at: Some(expires_at),
+            sent_at: Some(now.as_millisecond()),
         };
         if !send(socket, &msg).await {
             return false;
@@ -278,15 +363,18 @@ async fn send_pending(
 }
 
 /// Why a job is not worth printing any more: its ticket was already served,
-/// cancelled or transferred, or it waited longer than [`STALE_AFTER`].
-fn stale(t: &luot_store::TicketView, now: jiff::Timestamp) -> Option<&'static str> {
+/// cancelled or transferred, or the job outlived [`JOB_LIFE`].
+fn stale(
+    t: &luot_store::TicketView,
+    now: jiff::Timestamp,
+    expires_at_ms: i64,
+) -> Option<&'static str> {
     use luot_domain::TicketStatus::*;
     match t.status {
         Waiting | Called | Serving => {}
         Done | NoShow | Cancelled | Transferred => return Some("ticket finished"),
     }
-    let age = now.as_microsecond() - t.issued_at.as_microsecond();
-    (age > STALE_AFTER.as_micros() as i64).then_some("issued too long ago")
+    (now.as_millisecond() >= expires_at_ms).then_some("expired before it could print")
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {

@@ -180,7 +180,8 @@ pub fn ticket_print(
         priority_label,
         issued_at: issued,
         people_ahead: t.position,
-        eta_minutes: Some(t.eta_minutes),
+        // An appointment ticket shows its time, not an estimate.
+        eta_minutes: booking.is_none().then_some(t.eta_minutes),
         qr_url: format!("{base}/t/{}", t.token),
         booking_code: booking.map(|b| b.code.to_string()),
         appointment_time: booking.map(|b| {
@@ -195,6 +196,7 @@ pub fn ticket_print(
         header_note: unless_blank(&centre.address),
         logo_png: logo.map(<[u8]>::to_vec),
         lang,
+        reprint: false,
     }
 }
 

@@ -42,6 +42,8 @@ pub struct AppState {
     pub devices: Arc<crate::auth::device_cache::DeviceCache>,
     /// Staff sessions recently checked, so staff requests do not cost a read.
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
+    /// The one live print agent per kiosk device: a second connection replaces the first.
+    pub kiosk_agents: Arc<crate::kiosk_agent::Agents>,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -85,6 +87,7 @@ impl AppState {
             devices: Arc::default(),
             sessions: Arc::default(),
             logos: Arc::default(),
+            kiosk_agents: Arc::default(),
         }
     }
 

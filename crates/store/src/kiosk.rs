@@ -16,6 +16,24 @@ pub struct PendingJob {
     /// The ticket to print, by its token (the view is read when sending).
     pub ticket_token: String,
     pub attempts: u32,
+    /// When the job was made; its life (`expires_at`) counts from here.
+    pub created_at: Timestamp,
+    /// The job this one copies: a reprint, marked "BẢN IN LẠI".
+    pub reprint_of: Option<i64>,
+}
+
+/// A recent job and what became of it, for the kiosk page and the admin's kiosk list.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PrintJobRecord {
+    pub job_id: i64,
+    pub ticket_number: String,
+    /// `printed`, `unknown`, `failed`, `expired`, or null while the kiosk has not answered.
+    pub outcome: Option<String>,
+    /// Why it is not `printed` (for people).
+    pub reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    pub reprint: bool,
 }
 
 /// What an administrator sees of a kiosk.
@@ -51,6 +69,23 @@ pub trait KioskStore: Send + Sync {
     async fn pending_print_jobs(&self, device_id: i64, after: i64) -> Result<Vec<PendingJob>>;
     /// Marks a job printed. Repeats are no-ops; a job of another kiosk is `NotFound`.
     async fn ack_print_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<()>;
+    /// Records a job's final outcome other than `printed` (`unknown`, `failed`, `expired`): the
+    /// job is answered and never sent again by itself. Repeats keep the first outcome.
+    async fn finish_print_job(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        outcome: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// The kiosk's latest jobs, newest first.
+    async fn recent_print_jobs(&self, device_id: i64, limit: u32) -> Result<Vec<PrintJobRecord>>;
+    /// Queues a second copy of a job's ticket on the same kiosk, marked as a reprint; returns its
+    /// id. `NotFound` when the job is not this kiosk's.
+    async fn reprint_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<i64>;
+    /// The kiosk job that printed a ticket (the latest, if reprinted), by ticket token.
+    async fn job_of_ticket(&self, ticket_token: &str) -> Result<Option<(i64, i64, Timestamp)>>;
     /// Records a failed attempt; the job stays pending.
     async fn fail_print_job(
         &self,

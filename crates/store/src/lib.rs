@@ -39,7 +39,7 @@ pub use error::{Conflict, Error, Result};
 pub use feedback::FeedbackStore;
 pub use health::HealthStore;
 pub use integration::IntegrationStore;
-pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob};
+pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob, PrintJobRecord};
 pub use model::*;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
 pub use retention::{Erased, RetentionStore};

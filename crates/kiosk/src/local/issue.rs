@@ -131,6 +131,8 @@ async fn issue_offline(
     let job = Job {
         id: offline::job_id(&ticket.token),
         ticket: Box::new(print),
+        // Printed now, for the citizen standing at the kiosk.
+        deadline: None,
     };
     if tokio::time::timeout(Duration::from_secs(2), local.jobs.send(job))
         .await
@@ -222,6 +224,7 @@ fn print_of(
         header_note: text("address"),
         logo_png: None,
         lang: Lang::Vi,
+        reprint: false,
     }
 }
 

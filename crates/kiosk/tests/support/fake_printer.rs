@@ -140,6 +140,12 @@ fn job_in(conn: &[u8]) -> Option<Vec<u8>> {
     while let [0x10, 0x04, _, rest @ ..] = body {
         body = rest;
     }
-    let body = body.strip_suffix(&[0x10, 0x04, 1]).unwrap_or(body);
+    while let Some(rest) = body
+        .strip_suffix(&[0x10, 0x04, 1])
+        .or_else(|| body.strip_suffix(&[0x10, 0x04, 2]))
+        .or_else(|| body.strip_suffix(&[0x10, 0x04, 4]))
+    {
+        body = rest;
+    }
     (body.len() > CUT.len() && body.ends_with(&CUT)).then(|| body.to_vec())
 }

@@ -77,6 +77,8 @@ impl Agent {
         self.send(&ServerMessage::Print {
             job_id,
             ticket: Box::new(ticket.clone()),
+            expires_at: None,
+            sent_at: None,
         })
         .await;
     }

@@ -35,6 +35,7 @@ pub fn fast_timings() -> Timings {
             connect: Duration::from_secs(2),
             write: Duration::from_secs(5),
             status: Duration::from_millis(500),
+            confirm: Duration::from_secs(5),
         },
     }
 }

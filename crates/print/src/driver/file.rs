@@ -2,7 +2,7 @@
 //! preview) in a directory. The default for demos and tests, and handy to replay a ticket to a real
 //! printer later (`cat 12.bin > /dev/usb/lp0`).
 
-use super::{PrintError, Printer, PrinterStatus};
+use super::{Delivery, PrintError, Printer, PrinterStatus};
 use crate::Rendered;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -56,9 +56,10 @@ impl FilePrinter {
 
 #[async_trait]
 impl Printer for FilePrinter {
-    async fn print(&self, bytes: &[u8]) -> Result<(), PrintError> {
+    async fn deliver(&self, bytes: &[u8]) -> Result<Delivery, PrintError> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        self.write(&format!("print-{n}.bin"), bytes).await
+        self.write(&format!("print-{n}.bin"), bytes).await?;
+        Ok(Delivery::Printed)
     }
 
     async fn status(&self) -> PrinterStatus {
@@ -70,10 +71,12 @@ impl Printer for FilePrinter {
         }
     }
 
-    async fn print_job(&self, job_id: u64, job: &Rendered) -> Result<(), PrintError> {
+    /// A file written and renamed into place is the file printer's confirmation.
+    async fn deliver_job(&self, job_id: u64, job: &Rendered) -> Result<Delivery, PrintError> {
         // The preview first: the .bin is the "printed" marker a watcher looks for.
         self.write(&format!("{job_id}.png"), &job.png).await?;
-        self.write(&format!("{job_id}.bin"), &job.escpos).await
+        self.write(&format!("{job_id}.bin"), &job.escpos).await?;
+        Ok(Delivery::Printed)
     }
 
     fn describe(&self) -> String {
@@ -95,10 +98,10 @@ mod tests {
             escpos: b"\x1b@x".to_vec(),
             png: b"png".to_vec(),
         };
-        p.print_job(42, &job).await.unwrap();
+        assert_eq!(p.deliver_job(42, &job).await.unwrap(), Delivery::Printed);
         assert_eq!(std::fs::read(dir.join("42.bin")).unwrap(), b"\x1b@x");
         assert_eq!(std::fs::read(dir.join("42.png")).unwrap(), b"png");
-        p.print(b"raw").await.unwrap();
+        p.deliver(b"raw").await.unwrap();
         let raw = std::fs::read_dir(&dir)
             .unwrap()
             .filter_map(Result::ok)

@@ -5,8 +5,6 @@
 //! still attempted, and only a definite answer (paper out, cover open) holds jobs back.
 
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// What the kiosk reports to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,59 +63,6 @@ pub fn interpret(printer: u8, cause: Option<u8>, paper: Option<u8>) -> PrinterSt
     PrinterStatus::Ok
 }
 
-/// One query's outcome on a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    Byte(u8),
-    /// Nothing within the timeout: the printer does not do status.
-    Silent,
-    /// The connection failed: the printer is gone.
-    Closed,
-}
-
-/// Sends DLE EOT n and waits for a status byte, skipping anything that is not one.
-pub async fn ask<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, n: u8, wait: Duration) -> Answer {
-    if s.write_all(&query(n)).await.is_err() || s.flush().await.is_err() {
-        return Answer::Closed;
-    }
-    let read = async {
-        let mut b = [0u8; 1];
-        loop {
-            match s.read(&mut b).await {
-                Ok(0) | Err(_) => return Answer::Closed,
-                Ok(_) if is_status_byte(b[0]) => return Answer::Byte(b[0]),
-                Ok(_) => continue,
-            }
-        }
-    };
-    tokio::time::timeout(wait, read)
-        .await
-        .unwrap_or(Answer::Silent)
-}
-
-/// The full conversation: printer status, then the offline cause when offline, then paper.
-pub async fn read_status<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut S,
-    wait: Duration,
-) -> PrinterStatus {
-    let printer = match ask(s, 1, wait).await {
-        Answer::Byte(b) => b,
-        Answer::Silent => return PrinterStatus::Unknown,
-        Answer::Closed => return PrinterStatus::Offline,
-    };
-    let byte = |a: Answer| match a {
-        Answer::Byte(b) => Some(b),
-        _ => None,
-    };
-    let cause = if printer & 0x08 != 0 {
-        byte(ask(s, 2, wait).await)
-    } else {
-        None
-    };
-    let paper = byte(ask(s, 4, wait).await);
-    interpret(printer, cause, paper)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,37 +79,5 @@ mod tests {
         assert_eq!(interpret(0x1A, Some(0x12), None), PrinterStatus::Offline);
         assert_eq!(interpret(0xFF, None, None), PrinterStatus::Unknown);
         assert!(!PrinterStatus::PaperOut.can_print() && PrinterStatus::Unknown.can_print());
-    }
-
-    #[tokio::test]
-    async fn conversation_over_a_stream() {
-        let (mut client, mut printer) = tokio::io::duplex(64);
-        let fake = tokio::spawn(async move {
-            let mut q = [0u8; 3];
-            for answer in [0x1Au8, 0x16, 0x12] {
-                printer.read_exact(&mut q).await.unwrap();
-                printer.write_all(&[answer]).await.unwrap();
-            }
-        });
-        assert_eq!(
-            read_status(&mut client, Duration::from_secs(5)).await,
-            PrinterStatus::CoverOpen
-        );
-        fake.await.unwrap();
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn silence_is_unknown_and_hangup_is_offline() {
-        let (mut client, _printer) = tokio::io::duplex(64);
-        assert_eq!(
-            read_status(&mut client, Duration::from_secs(1)).await,
-            PrinterStatus::Unknown
-        );
-        let (mut client, printer) = tokio::io::duplex(64);
-        drop(printer);
-        assert_eq!(
-            read_status(&mut client, Duration::from_secs(1)).await,
-            PrinterStatus::Offline
-        );
     }
 }

@@ -11,7 +11,7 @@ use axum::{
 };
 use luot_store::{
     auth::{DeviceKind, DeviceView},
-    KioskHealth,
+    KioskHealth, PrintJobRecord,
 };
 use serde::Serialize;
 
@@ -93,7 +93,14 @@ pub struct KioskState {
     pub health: Option<KioskHealth>,
     /// Print jobs not yet acknowledged (also counted while no agent ever connected).
     pub pending_jobs: u32,
+    /// The latest jobs and what became of them (`printed`, `unknown`, `failed`,
+    /// `expired`, null while pending), newest first: the kiosk page shows the
+    /// number in large type when its ticket did not print for sure.
+    pub recent_jobs: Vec<PrintJobRecord>,
 }
+
+/// Jobs the kiosk page and the admin list look at.
+const RECENT_JOBS: u32 = 10;
 
 /// The calling kiosk and its printer, so the kiosk page can warn when the
 /// printer is out of paper or the print agent is offline. Audience: a kiosk device.
@@ -106,10 +113,15 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
     let health = state.store.kiosk_health(&[device.id]).await?.pop();
     let health = health.map(|h| kiosk_agent::as_of(h, now));
     let pending_jobs = pending(&state, device.id).await?;
+    let recent_jobs = state
+        .store
+        .recent_print_jobs(device.id, RECENT_JOBS)
+        .await?;
     Ok(Json(KioskState {
         device,
         health,
         pending_jobs,
+        recent_jobs,
     }))
 }
 
@@ -125,6 +137,9 @@ pub struct KioskListing {
     pub health: Option<KioskHealth>,
     /// Print jobs not yet acknowledged.
     pub pending_jobs: u32,
+    /// Recent tickets not confirmed printed (`unknown`, `failed`, `expired`),
+    /// newest first, so staff can look out for those citizens.
+    pub unconfirmed_jobs: Vec<PrintJobRecord>,
 }
 
 /// Every kiosk of the administrator's centres with its agent's connection,
@@ -154,10 +169,18 @@ pub async fn list(
             Some(h) => h.pending_jobs,
             None => pending(&state, device.id).await?,
         };
+        let unconfirmed_jobs = state
+            .store
+            .recent_print_jobs(device.id, RECENT_JOBS)
+            .await?
+            .into_iter()
+            .filter(|j| j.outcome.as_deref().is_some_and(|o| o != "printed"))
+            .collect();
         out.push(KioskListing {
             device,
             health,
             pending_jobs,
+            unconfirmed_jobs,
         });
     }
     Ok(Json(out))

@@ -423,7 +423,7 @@ pub async fn next_print_job(ws: &mut Ws) -> (u64, luot_print::TicketPrint) {
             let Message::Text(t) = ws.next().await.unwrap().unwrap() else {
                 continue;
             };
-            if let luot_print::ServerMessage::Print { job_id, ticket } =
+            if let luot_print::ServerMessage::Print { job_id, ticket, .. } =
                 serde_json::from_str(&t).unwrap()
             {
                 return (job_id, *ticket);

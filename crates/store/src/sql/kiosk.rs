@@ -27,8 +27,9 @@ pub async fn enqueue(
 #[async_trait]
 impl KioskStore for SqlStore {
     async fn pending_print_jobs(&self, device_id: i64, after: i64) -> Result<Vec<PendingJob>> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT j.id, t.token, j.attempts FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id \
+        let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT j.id, t.token, j.attempts, j.created_at, j.reprint_of FROM print_jobs j \
+             JOIN tickets t ON t.id = j.ticket_id \
              WHERE j.device_id = $1 AND j.acked_at IS NULL AND j.id > $2 ORDER BY j.id LIMIT 100",
         )
         .bind(device_id)
@@ -37,12 +38,123 @@ impl KioskStore for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, ticket_token, attempts)| PendingJob {
-                id,
-                ticket_token,
-                attempts: attempts as u32,
-            })
+            .map(
+                |(id, ticket_token, attempts, created_at, reprint_of)| PendingJob {
+                    id,
+                    ticket_token,
+                    attempts: attempts as u32,
+                    created_at: ts(created_at),
+                    reprint_of,
+                },
+            )
             .collect())
+    }
+
+    async fn finish_print_job(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        outcome: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let outcome = outcome.to_owned();
+        let reason: String = reason.chars().take(300).collect();
+        self.writer
+            .run(move |c| {
+                async move {
+                    // The first answer stands: a repeat (after a reconnect) changes nothing.
+                    let found = sqlx::query(
+                        "UPDATE print_jobs SET acked_at = COALESCE(acked_at, $1), \
+                         outcome = COALESCE(outcome, $2), \
+                         last_error = CASE WHEN outcome IS NULL THEN $3 ELSE last_error END \
+                         WHERE id = $4 AND device_id = $5",
+                    )
+                    .bind(micros(now))
+                    .bind(&outcome)
+                    .bind(&reason)
+                    .bind(job_id)
+                    .bind(device_id)
+                    .execute(&mut *c)
+                    .await?;
+                    if found.rows_affected() == 0 {
+                        return Err(Error::NotFound("print job"));
+                    }
+                    Ok(((), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn recent_print_jobs(&self, device_id: i64, limit: u32) -> Result<Vec<PrintJobRecord>> {
+        let rows: Vec<(
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+        )> = sqlx::query_as(
+            "SELECT j.id, t.number, j.outcome, j.last_error, j.created_at, j.reprint_of \
+                 FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id \
+                 WHERE j.device_id = $1 ORDER BY j.id DESC LIMIT $2",
+        )
+        .bind(device_id)
+        .bind(i64::from(limit.min(100)))
+        .fetch_all(&mut *self.read().await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(job_id, ticket_number, outcome, reason, created_at, reprint_of)| {
+                    PrintJobRecord {
+                        job_id,
+                        ticket_number,
+                        // Only a final outcome explains itself; a pending job's last error is
+                        // a retry note.
+                        reason: outcome.as_deref().filter(|o| *o != "printed").and(reason),
+                        outcome,
+                        created_at: ts(created_at),
+                        reprint: reprint_of.is_some(),
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn reprint_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<i64> {
+        self.writer
+            .run(move |c| {
+                async move {
+                    let id: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
+                         SELECT device_id, ticket_id, $1, id FROM print_jobs \
+                         WHERE id = $2 AND device_id = $3 RETURNING id",
+                    )
+                    .bind(micros(now))
+                    .bind(job_id)
+                    .bind(device_id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let id = id.ok_or(Error::NotFound("print job"))?;
+                    Ok((id, Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn job_of_ticket(&self, ticket_token: &str) -> Result<Option<(i64, i64, Timestamp)>> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT j.id, j.device_id, j.created_at FROM print_jobs j \
+             JOIN tickets t ON t.id = j.ticket_id WHERE t.token = $1 \
+             ORDER BY j.id LIMIT 1",
+        )
+        .bind(ticket_token)
+        .fetch_optional(&mut *self.read().await?)
+        .await?;
+        Ok(row.map(|(id, device, created)| (id, device, ts(created))))
     }
 
     async fn ack_print_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<()> {
@@ -51,7 +163,8 @@ impl KioskStore for SqlStore {
                 async move {
                     // A repeated ack keeps the first acknowledgement's time.
                     let found = sqlx::query(
-                        "UPDATE print_jobs SET acked_at = COALESCE(acked_at, $1) \
+                        "UPDATE print_jobs SET acked_at = COALESCE(acked_at, $1), \
+                         outcome = COALESCE(outcome, 'printed') \
                          WHERE id = $2 AND device_id = $3",
                     )
                     .bind(micros(now))
