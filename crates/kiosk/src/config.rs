@@ -6,7 +6,7 @@
 use crate::backoff::BackoffPolicy;
 use clap::Parser;
 use luot_print::driver::Timeouts;
-use luot_print::{Paper, PrinterProfile, PrinterSpec, TextMode};
+use luot_print::{Family, Paper, PrinterProfile, PrinterSpec, TextMode};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,6 +31,11 @@ pub struct Cli {
     /// raster (any printer, every diacritic), tcvn3 or cp1258 (printer fonts).
     #[arg(long, env = "LUOT_KIOSK_TEXT_MODE", default_value = "raster")]
     pub text_mode: TextMode,
+    /// Whose code page numbers the printer uses, for tcvn3/cp1258: epson (Epson and clones that
+    /// follow it), xprinter (Xprinter, Rongta, Gprinter and other Chinese firmware) or star (no
+    /// Vietnamese table: text modes print as raster). The printer's self-test page lists its pages.
+    #[arg(long, env = "LUOT_KIOSK_PRINTER_FAMILY", default_value = "epson")]
+    pub printer_family: Family,
     /// The printer draws QR codes itself (GS ( k).
     #[arg(long, env = "LUOT_KIOSK_NATIVE_QR")]
     pub native_qr: bool,
@@ -163,6 +168,7 @@ impl Cli {
                 text_mode: self.text_mode,
                 native_qr: self.native_qr,
                 cut: !self.no_cut,
+                family: self.printer_family,
             },
             state_dir,
             timings: Timings::default(),
@@ -209,6 +215,8 @@ mod tests {
             "--text-mode",
             "tcvn3",
             "--native-qr",
+            "--printer-family",
+            "xprinter",
         ])
         .unwrap();
         let c = cli.into_config().unwrap();
@@ -218,7 +226,8 @@ mod tests {
                 paper: Paper::Mm58,
                 text_mode: TextMode::Tcvn3,
                 native_qr: true,
-                cut: true
+                cut: true,
+                family: Family::Xprinter,
             }
         );
         assert_eq!(c.state_dir, default_state_dir());
@@ -256,6 +265,7 @@ mod tests {
             ["--paper", "76"],
             ["--text-mode", "utf8"],
             ["--printer", "lp0"],
+            ["--printer-family", "citizen"],
         ] {
             let args: Vec<&str> = base.iter().chain(extra.iter()).copied().collect();
             assert!(Cli::try_parse_from(args).is_err(), "{extra:?}");

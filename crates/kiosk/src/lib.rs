@@ -73,10 +73,18 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         printer = %printer.describe(),
         paper = %config.profile.paper,
         text_mode = %config.profile.text_mode,
+        family = %config.profile.family,
         journal = %journal.path().display(),
         "kiosk client starting"
     );
 
+    if config.profile.effective_text_mode() != config.profile.text_mode {
+        tracing::warn!(
+            family = %config.profile.family,
+            text_mode = %config.profile.text_mode,
+            "this printer family has no code page for the text mode: tickets print as raster"
+        );
+    }
     let (jobs_tx, jobs_rx) = mpsc::channel(QUEUE);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel();
     // Asked once before connecting, so the first `hello` already tells the server the truth.

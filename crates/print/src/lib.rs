@@ -29,7 +29,7 @@ pub mod viet;
 
 pub use driver::{Delivery, JobOutcome, PrintError, Printer, PrinterSpec, PrinterStatus};
 pub use job::{JobId, KioskMessage, ServerMessage};
-pub use profile::{Paper, PrinterProfile, ProfileError, TextMode};
+pub use profile::{CodePages, Family, Paper, PrinterProfile, ProfileError, TextMode};
 pub use ticket::{Lang, TicketPrint};
 
 use escpos::{Align, Commands};
@@ -57,7 +57,7 @@ pub fn render_png(t: &TicketPrint, paper: Paper) -> Vec<u8> {
 pub fn render(t: &TicketPrint, p: &PrinterProfile) -> Rendered {
     let blocks = layout::layout(t);
     let image = raster::render_image(&blocks, p.paper);
-    let escpos = if p.text_mode == TextMode::Raster && !p.native_qr {
+    let escpos = if p.effective_text_mode() == TextMode::Raster && !p.native_qr {
         let mut c = Commands::new();
         c.init().raster(&image);
         finish(c, p)
@@ -73,7 +73,7 @@ pub fn render(t: &TicketPrint, p: &PrinterProfile) -> Rendered {
 fn escpos_from_blocks(blocks: &[layout::Block], p: &PrinterProfile) -> Vec<u8> {
     let mut c = Commands::new();
     c.init();
-    match p.text_mode {
+    match p.effective_text_mode() {
         TextMode::Raster => {
             for part in raster::render(blocks, p.paper, p.native_qr) {
                 match part {

@@ -2,14 +2,17 @@
 //!
 //! For printers whose firmware fonts are wanted (faster, sharper) and known to carry Vietnamese.
 //! Sizes map to GS ! magnification of font A (12 x 24 dots), so line widths are counted in
-//! characters. Logos, and QR codes on printers without native QR, still go out as raster images.
+//! character cells as the printer will print them (after encoding: "…" is three cells, a
+//! combining tone mark none), and every line fits the paper. The encoders tag their runs with
+//! Epson's page numbers; the printer's [`Family`](crate::Family) says which `ESC t` it really
+//! takes. Logos, and QR codes on printers without native QR, still go out as raster images.
 
 use crate::bitmap::Bitmap;
-use crate::encoding::{cp1258, tcvn3, Run, PAGE_CP1258, PAGE_TCVN3};
+use crate::encoding::{cp1258, tcvn3, Run, PAGE_CP1258, PAGE_TCVN3, PAGE_TCVN3_CAPITALS};
 use crate::escpos::{Align, Commands};
 use crate::layout::{clip, wrap, Block, Style, MAX_CHARS};
 use crate::logo;
-use crate::profile::{PrinterProfile, TextMode};
+use crate::profile::{CodePages, PrinterProfile, TextMode};
 use crate::qr::QrMatrix;
 
 /// How a style prints in text mode: bold, magnification, reversed.
@@ -61,10 +64,15 @@ fn look(style: Style, text: &str, columns: usize) -> Look {
 pub fn render_into(c: &mut Commands, blocks: &[Block], profile: &PrinterProfile) {
     let paper = profile.paper;
     let columns = paper.columns();
-    let base_page = match profile.text_mode {
-        TextMode::Cp1258 => PAGE_CP1258,
-        _ => PAGE_TCVN3,
-    };
+    let mode = profile.text_mode;
+    let pages = profile.family.code_pages();
+    let base_page = physical(
+        &pages,
+        match mode {
+            TextMode::Cp1258 => PAGE_CP1258,
+            _ => PAGE_TCVN3,
+        },
+    );
     c.code_page(base_page).align(Align::Centre);
     let mut page = base_page;
     for block in blocks {
@@ -80,13 +88,16 @@ pub fn render_into(c: &mut Commands, blocks: &[Block], profile: &PrinterProfile)
                     .size(l.scale, if l.tall { 2 } else { l.scale })
                     .reverse(l.reverse);
                 let cols = (columns / usize::from(l.scale)).max(1) as u32;
-                for line in wrap(text, cols, |s| s.chars().count() as u32) {
-                    // Pad reversed text by a space each side so the black bar frames it.
-                    let line = if l.reverse { format!(" {line} ") } else { line };
-                    for run in encode(profile.text_mode, &line) {
-                        if run.page != page {
-                            c.code_page(run.page);
-                            page = run.page;
+                // Reversed text gets a space each side so the black bar frames it: two cells
+                // the wrapped text must leave free.
+                let pad = if l.reverse && cols > 2 { 2 } else { 0 };
+                for line in wrap(text, cols - pad, |s| cells(mode, s)) {
+                    let line = if pad > 0 { format!(" {line} ") } else { line };
+                    for run in encode(mode, &line) {
+                        let run_page = physical(&pages, run.page);
+                        if run_page != page {
+                            c.code_page(run_page);
+                            page = run_page;
                         }
                         c.raw(&run.bytes);
                     }
@@ -108,10 +119,8 @@ pub fn render_into(c: &mut Commands, blocks: &[Block], profile: &PrinterProfile)
                     &m.to_bitmap(m.module_dots(paper)).centred_in(paper.dots()),
                 ),
                 None => {
-                    for line in wrap(&clip(data, MAX_CHARS), columns as u32, |s| {
-                        s.chars().count() as u32
-                    }) {
-                        c.raw(&concat(encode(profile.text_mode, &line))).newline();
+                    for line in wrap(&clip(data, MAX_CHARS), columns as u32, |s| cells(mode, s)) {
+                        c.raw(&concat(encode(mode, &line))).newline();
                     }
                 }
             },
@@ -135,6 +144,31 @@ fn encode(mode: TextMode, line: &str) -> Vec<Run> {
         TextMode::Cp1258 => vec![cp1258::encode_run(line)],
         _ => tcvn3::encode(line),
     }
+}
+
+/// The page a run tagged with Epson's number goes to on this printer. Without a capitals page,
+/// TCVN-3 capitals go to the base page, where the same bytes are the lower-case letters.
+fn physical(pages: &CodePages, epson: u8) -> u8 {
+    let page = match epson {
+        PAGE_TCVN3 => pages.tcvn3,
+        PAGE_TCVN3_CAPITALS => pages.tcvn3_capitals.or(pages.tcvn3),
+        PAGE_CP1258 => pages.cp1258,
+        _ => None,
+    };
+    page.unwrap_or(epson)
+}
+
+/// Character cells `s` takes on paper once encoded: one per byte, except Windows-1258's
+/// combining tone marks, which the printer draws over the letter before them.
+fn cells(mode: TextMode, s: &str) -> u32 {
+    let n = match mode {
+        TextMode::Cp1258 => cp1258::encode(s)
+            .iter()
+            .filter(|b| !cp1258::is_tone_byte(**b))
+            .count(),
+        _ => tcvn3::encode(s).iter().map(|r| r.bytes.len()).sum(),
+    };
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Joins runs for text known to be in one page (URLs are ASCII).

@@ -13,6 +13,7 @@ fn profile(paper: Paper, text_mode: TextMode, native_qr: bool, cut: bool) -> Pri
         text_mode,
         native_qr,
         cut,
+        ..PrinterProfile::default()
     }
 }
 

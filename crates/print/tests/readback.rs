@@ -6,8 +6,8 @@ mod support;
 use luot_print::layout::{wrap, Style};
 use luot_print::raster::{font_for, LOGO_GAP, TOP};
 use luot_print::{logo, render_escpos, render_png};
-use luot_print::{Paper, PrinterProfile, TextMode, TicketPrint};
-use support::escpos_parser::{parse, Parsed};
+use luot_print::{Family, Paper, PrinterProfile, TextMode, TicketPrint};
+use support::escpos_parser::{parse, parse_with, Pages, Parsed, EPSON};
 use support::{decode_qr, english_ticket, full_ticket, png_to_dots};
 
 const PAPERS: [Paper; 2] = [Paper::Mm58, Paper::Mm80];
@@ -18,6 +18,7 @@ fn read(t: &TicketPrint, paper: Paper, text_mode: TextMode, native_qr: bool) -> 
         text_mode,
         native_qr,
         cut: true,
+        ..PrinterProfile::default()
     };
     parse(&render_escpos(t, &p)).unwrap_or_else(|e| panic!("{paper:?} {text_mode:?}: {e}"))
 }
@@ -279,5 +280,120 @@ fn a_logo_converted_by_the_server_prints_like_the_upload() {
             ..PrinterProfile::default()
         };
         assert_eq!(render_escpos(&shipped, &p), render_escpos(&t, &p));
+    }
+}
+
+/// A ticket whose badge, service name and reprint mark fill a 58 mm line exactly (32 cells): the
+/// badge's framing spaces then used to push it past the paper's edge.
+fn crowded_ticket() -> TicketPrint {
+    TicketPrint {
+        priority_label: Some("Người khuyết tật nặng, phụ nữ có thai…".into()),
+        service_name: "Tư pháp – Hộ tịch, chứng thực bản sao, chữ ký và hợp đồng giao dịch".into(),
+        reprint: true,
+        ..full_ticket()
+    }
+}
+
+const XPRINTER: Pages = Pages {
+    tcvn3: 27,
+    capitals: None,
+    cp1258: 94,
+};
+
+fn text_job(t: &TicketPrint, paper: Paper, text_mode: TextMode, family: Family) -> Vec<u8> {
+    let p = PrinterProfile {
+        paper,
+        text_mode,
+        family,
+        ..PrinterProfile::default()
+    };
+    render_escpos(t, &p)
+}
+
+#[test]
+fn text_modes_never_print_past_the_paper_edge() {
+    for (family, pages) in [(Family::Epson, EPSON), (Family::Xprinter, XPRINTER)] {
+        for t in [crowded_ticket(), full_ticket(), english_ticket()] {
+            for paper in PAPERS {
+                for mode in [TextMode::Tcvn3, TextMode::Cp1258] {
+                    let parsed = parse_with(&text_job(&t, paper, mode, family), &pages)
+                        .unwrap_or_else(|e| panic!("{family:?} {paper:?} {mode:?}: {e}"));
+                    assert!(
+                        parsed.widest_line_dots <= paper.dots(),
+                        "{family:?} {paper:?} {mode:?}: a line of {} dots on {} dot paper",
+                        parsed.widest_line_dots,
+                        paper.dots()
+                    );
+                    assert!(parsed.widest_line_dots > 0);
+                }
+            }
+        }
+    }
+    // The whole badge is there, wrapped, not cut.
+    let parsed = parse(&text_job(
+        &crowded_ticket(),
+        Paper::Mm58,
+        TextMode::Tcvn3,
+        Family::Epson,
+    ))
+    .unwrap();
+    assert!(
+        parsed
+            .flat_text()
+            .contains("Người khuyết tật nặng, phụ nữ có thai..."),
+        "{}",
+        parsed.text
+    );
+}
+
+#[test]
+fn each_family_selects_its_own_code_pages() {
+    let t = full_ticket();
+    let pages_of = |mode, family| {
+        let mut p: Vec<u8> = parse_with(
+            &text_job(&t, Paper::Mm80, mode, family),
+            match family {
+                Family::Xprinter => &XPRINTER,
+                _ => &EPSON,
+            },
+        )
+        .unwrap()
+        .pages;
+        p.sort_unstable();
+        p.dedup();
+        p
+    };
+    assert_eq!(pages_of(TextMode::Tcvn3, Family::Epson), vec![30, 31]);
+    assert_eq!(pages_of(TextMode::Cp1258, Family::Epson), vec![52]);
+    assert_eq!(pages_of(TextMode::Tcvn3, Family::Xprinter), vec![27]);
+    assert_eq!(pages_of(TextMode::Cp1258, Family::Xprinter), vec![94]);
+
+    // Xprinter's single TCVN-3 page: every letter arrives, toned capitals in lower case (the
+    // plain capitals Ă Â Ê Ô Ơ Ư Đ are in the page).
+    let xp = parse_with(
+        &text_job(&t, Paper::Mm80, TextMode::Tcvn3, Family::Xprinter),
+        &XPRINTER,
+    )
+    .unwrap();
+    assert!(
+        xp.flat_text().contains("Ông NGUYễN VĂN ỹ - ĐấT ĐAI - Ư Ơ"),
+        "{}",
+        xp.text
+    );
+    let cp = parse_with(
+        &text_job(&t, Paper::Mm80, TextMode::Cp1258, Family::Xprinter),
+        &XPRINTER,
+    )
+    .unwrap();
+    assert!(cp.flat_text().contains("Ông NGUYỄN VĂN Ỹ - ĐẤT ĐAI - Ư Ơ"));
+
+    // Star has no Vietnamese page: the text modes print the raster ticket instead.
+    for mode in [TextMode::Tcvn3, TextMode::Cp1258] {
+        let star = parse(&text_job(&t, Paper::Mm80, mode, Family::Star)).unwrap();
+        assert!(star.pages.is_empty(), "{mode:?}: {:?}", star.pages);
+        assert!(star.text.trim().is_empty());
+        let img = star.single_image().expect("one raster image");
+        let (w, h, _) = png_to_dots(&render_png(&t, Paper::Mm80));
+        assert_eq!((img.width_dots, img.rows), (w, h));
     }
 }

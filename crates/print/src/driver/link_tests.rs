@@ -62,6 +62,52 @@ fn paper_out_mid_job_fails_with_the_reason() {
 }
 
 #[test]
+fn cover_opened_mid_job_fails_with_the_reason() {
+    let sim = SimPrinter::new(SimBehaviour {
+        cover_open_after: Some(12),
+        ..SimBehaviour::default()
+    });
+    let d = run(&sim, JOB).unwrap();
+    assert_eq!(d, Delivery::Failed(PrinterStatus::CoverOpen));
+    assert_eq!(d.reason(), "cover open");
+}
+
+/// A raster-sized job (2 KB) on a line carrying 20 000 bytes a second: the printer reads the
+/// query after it about 100 ms later, five times the status wait.
+fn slow_line() -> (SimPrinter, Vec<u8>) {
+    let sim = SimPrinter::new(SimBehaviour {
+        bytes_per_sec: Some(20_000),
+        ..SimBehaviour::default()
+    });
+    let mut job = b"\x1b@".to_vec();
+    job.extend(std::iter::repeat_n(0xAA, 2000));
+    job.extend_from_slice(b"\x1dVB\x00");
+    (sim, job)
+}
+
+#[test]
+fn a_slow_line_is_confirmed_once_the_printer_has_read_the_job() {
+    let (sim, job) = slow_line();
+    let t = Timeouts {
+        confirm: Duration::from_secs(5),
+        ..quick()
+    };
+    assert!(t.status < Duration::from_millis(100));
+    assert_eq!(
+        deliver(sim.link().as_mut(), &job, &t, "serial://fake").unwrap(),
+        Delivery::Printed
+    );
+}
+
+#[test]
+fn a_line_slower_than_the_confirm_wait_is_unknown_never_printed() {
+    let (sim, job) = slow_line();
+    // 50 ms to confirm a job the printer needs 100 ms to read.
+    let d = run(&sim, &job).unwrap();
+    assert!(matches!(d, Delivery::Unknown(_)), "{d:?}");
+}
+
+#[test]
 fn a_printer_out_of_paper_before_the_job_gets_nothing() {
     let sim = SimPrinter::new(SimBehaviour {
         answers: PAPER_OUT,

@@ -41,6 +41,11 @@ fn tone_byte(tone: Tone) -> Option<u8> {
     }
 }
 
+/// Whether `b` is one of the five combining tone marks (drawn over the letter before it).
+pub fn is_tone_byte(b: u8) -> bool {
+    matches!(b, 0xCC | 0xD2 | 0xDE | 0xEC | 0xF2)
+}
+
 fn single_byte(c: char) -> Option<u8> {
     if c.is_ascii() {
         return Some(c as u8);

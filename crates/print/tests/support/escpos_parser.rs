@@ -38,7 +38,25 @@ pub struct Parsed {
     /// Whether the stream ends with a cut (nothing printed after it).
     pub ends_with_cut: bool,
     pub inits: usize,
+    /// The widest text line in dots (font A: 12 dots a cell, times the GS ! width).
+    pub widest_line_dots: u32,
 }
+
+/// Where a printer family keeps the Vietnamese tables (`ESC t n`).
+#[derive(Debug, Clone, Copy)]
+pub struct Pages {
+    pub tcvn3: u8,
+    /// The page drawing TCVN-3's lower-case bytes as capitals, if the family has one.
+    pub capitals: Option<u8>,
+    pub cp1258: u8,
+}
+
+/// Epson's numbers.
+pub const EPSON: Pages = Pages {
+    tcvn3: 30,
+    capitals: Some(31),
+    cp1258: 52,
+};
 
 /// TCVN-3 bytes 0xA0..=0xFF, sixteen per row; '·' marks unassigned bytes.
 const TCVN3_HIGH: [&str; 6] = [
@@ -54,34 +72,47 @@ const TCVN3_HIGH: [&str; 6] = [
 const CP1258_HIGH: &str = "€\u{FFFD}‚ƒ„…†‡ˆ‰\u{FFFD}‹Œ\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}‘’“”•–—˜™\u{FFFD}›œ\u{FFFD}\u{FFFD}Ÿ\u{A0}¡¢£¤¥¦§¨©ª«¬\u{AD}®¯°±²³´µ¶·¸¹º»¼½¾¿\
 ÀÁÂĂÄÅÆÇÈÉÊË\u{300}ÍÎÏĐÑ\u{309}ÓÔƠÖ×ØÙÚÛÜƯ\u{303}ßàáâăäåæçèéêë\u{301}íîïđñ\u{323}óôơö÷øùúûüư₫ÿ";
 
-fn decode_byte(page: u8, b: u8) -> Result<String, String> {
+fn decode_byte(pages: &Pages, page: u8, b: u8) -> Result<String, String> {
+    let capitals = Some(page) == pages.capitals;
     if b < 0x80 {
         let c = b as char;
-        return Ok(if page == 31 {
+        return Ok(if capitals {
             c.to_ascii_uppercase().to_string()
         } else {
             c.to_string()
         });
     }
-    let c = match page {
-        30 | 31 if b >= 0xA0 => TCVN3_HIGH[usize::from(b - 0xA0) / 16]
+    let tcvn3 = page == pages.tcvn3 || capitals;
+    let c = if tcvn3 && b >= 0xA0 {
+        TCVN3_HIGH[usize::from(b - 0xA0) / 16]
             .chars()
-            .nth(usize::from(b % 16)),
-        52 => CP1258_HIGH.chars().nth(usize::from(b - 0x80)),
-        _ => None,
+            .nth(usize::from(b % 16))
+    } else if page == pages.cp1258 {
+        CP1258_HIGH.chars().nth(usize::from(b - 0x80))
+    } else {
+        None
     };
     match c {
-        Some('·') if page != 52 => Err(format!("byte {b:#04x} has no character in page {page}")),
+        Some('·') if tcvn3 => Err(format!("byte {b:#04x} has no character in page {page}")),
         Some('\u{FFFD}') | None => Err(format!("byte {b:#04x} has no character in page {page}")),
-        Some(c) if page == 31 => Ok(c.to_uppercase().collect()),
+        Some(c) if capitals => Ok(c.to_uppercase().collect()),
         Some(c) => Ok(c.to_string()),
     }
 }
 
-/// Parses a complete job. Text in page 52 is composed (base + combining tone -> one letter).
+/// Parses a complete job for an Epson-numbered printer.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
+    parse_with(bytes, &EPSON)
+}
+
+/// Parses a complete job. Text in the Windows-1258 page is composed (base + combining tone -> one
+/// letter).
+pub fn parse_with(bytes: &[u8], pages: &Pages) -> Result<Parsed, String> {
     let mut p = Parsed::default();
     let mut page = 0u8;
+    // GS ! width multiplier, and the current line's width in dots.
+    let mut scale = 1u32;
+    let mut line = 0u32;
     let mut i = 0usize;
     let need = |i: usize, n: usize| -> Result<&[u8], String> {
         bytes
@@ -98,6 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         match b {
             0x0A => {
                 raw_text.push('\n');
+                line = 0;
                 i += 1;
             }
             0x1B => {
@@ -106,6 +138,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     b'@' => {
                         p.inits += 1;
                         page = 0;
+                        scale = 1;
                         i += 2;
                     }
                     b't' => {
@@ -116,6 +149,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     b'a' | b'E' | b'J' => i += 3,
                     b'd' => {
                         raw_text.push('\n');
+                        line = 0;
                         i += 3;
                     }
                     other => return Err(format!("unknown ESC {other:#04x} at {i}")),
@@ -124,7 +158,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             0x1D => {
                 let cmd = need(i, 2)?[1];
                 match cmd {
-                    b'!' | b'B' => i += 3,
+                    b'!' => {
+                        scale = u32::from(need(i, 3)?[2] >> 4) + 1;
+                        i += 3;
+                    }
+                    b'B' => i += 3,
                     b'V' => {
                         let m = need(i, 3)?[2];
                         i += if m == 65 || m == 66 { 4 } else { 3 };
@@ -172,7 +210,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             0x10 => return Err(format!("DLE (real-time command) inside a job at {i}")),
             b if b < 0x20 => return Err(format!("control byte {b:#04x} at {i}")),
             b => {
-                raw_text.push_str(&decode_byte(page, b)?);
+                let s = decode_byte(pages, page, b)?;
+                // A combining tone mark is drawn over the letter before it.
+                if !s.chars().all(|c| ('\u{300}'..='\u{36F}').contains(&c)) {
+                    line += 12 * scale;
+                    p.widest_line_dots = p.widest_line_dots.max(line);
+                }
+                raw_text.push_str(&s);
                 i += 1;
             }
         }
