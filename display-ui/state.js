@@ -76,6 +76,13 @@ export function apply(state, e) {
     case 'ticket_cancelled':
       waiting(state, e.service, -1);
       return {};
+    case 'ticket_expired':
+      // The service day ended: a called ticket leaves its counter, a waiting
+      // one the queue, and neither stays among the recent calls.
+      if (e.counter != null) clearIf(state, e.counter, e.number);
+      else waiting(state, e.service, -1);
+      state.calls = state.calls.filter((c) => c.number !== e.number);
+      return {};
     case 'ticket_transferred':
       // From a counter: back into a queue. A waiting ticket: from one queue to another.
       if (e.from_counter != null) clearIf(state, e.from_counter, e.number);

@@ -15,7 +15,9 @@ const T = {
     comment: "Góp ý (không bắt buộc)", documents: "Giấy tờ cần mang",
     dossiers: "Mã hồ sơ", evaluate: "Đánh giá hồ sơ trên Cổng dịch vụ công",
     status: { waiting: "Đang chờ", called: "Đã được gọi", serving: "Đang được phục vụ", done: "Đã hoàn thành",
-      no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ" },
+      no_show: "Vắng mặt khi được gọi", cancelled: "Đã hủy", transferred: "Đã chuyển, đang chờ",
+      expired: "Phiếu đã hết hạn" },
+    expiredOn: "Phiếu đã hết hạn ngày {date}: ngày làm việc đã kết thúc. Vui lòng lấy số mới.",
     levels: ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"],
   },
   en: {
@@ -26,7 +28,9 @@ const T = {
     lang: "Tiếng Việt", comment: "Comment (optional)", documents: "Documents to bring",
     dossiers: "Dossier codes", evaluate: "Rate this dossier on the public service portal",
     status: { waiting: "Waiting", called: "Called", serving: "Being served", done: "Done",
-      no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting" },
+      no_show: "Missed the call", cancelled: "Cancelled", transferred: "Transferred, waiting",
+      expired: "Ticket expired" },
+    expiredOn: "Ticket expired on {date}: the working day ended. Please take a new number.",
     levels: ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"],
   },
 };
@@ -75,13 +79,17 @@ function render() {
   if (!tk) return;
   $("number").textContent = tk.number;
   $("service").textContent = state.lang === "en" ? tk.service_name_en : tk.service_name;
-  $("status").textContent = T[state.lang].status[tk.status] || tk.status;
+  const tz = state.centre?.timezone || "Asia/Ho_Chi_Minh";
+  $("status").textContent = tk.status === "expired"
+    ? t("expiredOn", { date: new Intl.DateTimeFormat("en-GB", { timeZone: tz, day: "2-digit", month: "2-digit", year: "numeric" })
+      .format(new Date(tk.finished_at || tk.issued_at)) })
+    : T[state.lang].status[tk.status] || tk.status;
   const waiting = tk.status === "waiting" || tk.status === "transferred";
   $("position").textContent = waiting ? tk.position : "–";
   $("eta").textContent = waiting ? t("minutes", { m: tk.eta_minutes }) : "–";
   // The centre's clock, as printed on the ticket, whatever the phone's timezone.
   $("issued").textContent = new Intl.DateTimeFormat("en-GB", {
-    timeZone: state.centre?.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   }).format(new Date(tk.issued_at));
   const called = tk.status === "called" || tk.status === "serving";
   $("called").hidden = !called;

@@ -58,6 +58,14 @@ pub enum EventKind {
         number: String,
         service: ServiceCode,
     },
+    /// Its service day ended before it was served (`crate::day`): it leaves
+    /// the queue and the board for good.
+    TicketExpired {
+        number: String,
+        service: ServiceCode,
+        /// The counter that had called it; `None` for a ticket still waiting.
+        counter: Option<CounterNumber>,
+    },
     TicketTransferred {
         number: String,
         from_service: ServiceCode,
@@ -108,6 +116,7 @@ impl EventKind {
             Self::TicketCompleted { .. } => "ticket_completed",
             Self::TicketNoShow { .. } => "ticket_no_show",
             Self::TicketCancelled { .. } => "ticket_cancelled",
+            Self::TicketExpired { .. } => "ticket_expired",
             Self::TicketTransferred { .. } => "ticket_transferred",
             Self::CounterPaused { .. } => "counter_paused",
             Self::CounterResumed { .. } => "counter_resumed",

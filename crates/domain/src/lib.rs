@@ -10,6 +10,7 @@ pub mod cccd;
 pub mod centre;
 pub mod codes;
 pub mod config;
+pub mod day;
 pub mod dossier;
 pub mod error;
 pub mod eta;

@@ -3,7 +3,9 @@
 //! finished; a called ticket nobody answers becomes `no_show`; a waiting ticket can be
 //! `cancelled`. A transfer moves a ticket to another service or counter keeping its
 //! place in time: it becomes `transferred`, which waits like `waiting` at its new
-//! destination. Every other move is refused.
+//! destination. A ticket still `waiting`, `transferred` or `called` when its
+//! service day ends is `expired` (by the system, never by staff): it is never
+//! called on a later day. Every other move is refused.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,10 +22,12 @@ pub enum TicketStatus {
     NoShow,
     Cancelled,
     Transferred,
+    /// Its service day ended before it was served (see `crate::day`).
+    Expired,
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 7] = [
+    pub const ALL: [TicketStatus; 8] = [
         Self::Waiting,
         Self::Called,
         Self::Serving,
@@ -31,6 +35,7 @@ impl TicketStatus {
         Self::NoShow,
         Self::Cancelled,
         Self::Transferred,
+        Self::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +47,7 @@ impl TicketStatus {
             Self::NoShow => "no_show",
             Self::Cancelled => "cancelled",
             Self::Transferred => "transferred",
+            Self::Expired => "expired",
         }
     }
 
@@ -56,7 +62,10 @@ impl TicketStatus {
 
     /// Whether the ticket's story is over.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Done | Self::NoShow | Self::Cancelled)
+        matches!(
+            self,
+            Self::Done | Self::NoShow | Self::Cancelled | Self::Expired
+        )
     }
 }
 
@@ -71,10 +80,12 @@ pub enum Action {
     NoShow,
     Cancel,
     Transfer,
+    /// The service day ended (the system's move, at the day boundary).
+    Expire,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Self::Call,
         Self::Recall,
         Self::Start,
@@ -82,6 +93,7 @@ impl Action {
         Self::NoShow,
         Self::Cancel,
         Self::Transfer,
+        Self::Expire,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +105,7 @@ impl Action {
             Self::NoShow => "no-show",
             Self::Cancel => "cancel",
             Self::Transfer => "transfer",
+            Self::Expire => "expire",
         }
     }
 }
@@ -113,6 +126,7 @@ pub fn transition(from: TicketStatus, action: Action) -> Result<TicketStatus, Er
         (S::Called, A::NoShow) => S::NoShow,
         (S::Waiting | S::Transferred, A::Cancel) => S::Cancelled,
         (S::Waiting | S::Transferred | S::Called | S::Serving, A::Transfer) => S::Transferred,
+        (S::Waiting | S::Transferred | S::Called, A::Expire) => S::Expired,
         _ => {
             return Err(Error::IllegalTransition {
                 from: from.as_str(),
@@ -178,6 +192,8 @@ mod tests {
         assert!(transition(S::Serving, A::NoShow).is_err());
         assert!(transition(S::Serving, A::Call).is_err());
         assert!(transition(S::Called, A::Cancel).is_err());
+        assert!(transition(S::Serving, A::Expire).is_err());
+        assert!(transition(S::Done, A::Expire).is_err());
         let e = transition(S::Done, A::Recall).unwrap_err();
         assert_eq!(e.to_string(), "cannot recall a ticket that is done");
     }
@@ -187,6 +203,16 @@ mod tests {
         let s = transition(S::Serving, A::Transfer).unwrap();
         assert!(s.is_waiting());
         assert_eq!(transition(s, A::Call), Ok(S::Called));
+    }
+
+    #[test]
+    fn the_day_end_expires_what_was_not_served() {
+        for s in [S::Waiting, S::Transferred, S::Called] {
+            let to = transition(s, A::Expire).unwrap();
+            assert_eq!(to, S::Expired);
+            assert!(to.is_final() && !to.is_waiting());
+            assert!(transition(to, A::Call).is_err());
+        }
     }
 
     #[test]
@@ -201,7 +227,7 @@ mod tests {
         /// Whatever staff press, a final ticket never moves again, and a ticket
         /// only reaches `serving` through `called`.
         #[test]
-        fn final_states_are_final(actions in proptest::collection::vec(0usize..7, 0..40)) {
+        fn final_states_are_final(actions in proptest::collection::vec(0usize..A::ALL.len(), 0..40)) {
             let mut s = S::Waiting;
             for i in actions {
                 let a = A::ALL[i];

@@ -67,6 +67,15 @@ pub struct Cli {
     /// without it they are only logged, phone masked.
     #[arg(long, env = "LUOT_NOTIFY_WEBHOOK")]
     pub notify_webhook: Option<SecretUrl>,
+    /// Issue walk-in tickets at any hour, even where a centre enforces its
+    /// opening hours and holidays (demos, tests); service days then end at
+    /// local midnight.
+    #[arg(long, env = "LUOT_ALWAYS_OPEN", default_value_t = false)]
+    pub always_open: bool,
+    /// Testing only: the clock starts at this instant (RFC 3339) and runs on
+    /// from there, so an outside test can run the real binary on a given day.
+    #[arg(long, env = "LUOT_FAKE_NOW", hide = true)]
+    pub fake_now: Option<jiff::Timestamp>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -8,7 +8,7 @@ use luot_store::{Report, ReportRow};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// Column headings, in order.
-pub const HEADINGS: [&str; 18] = [
+pub const HEADINGS: [&str; 19] = [
     "Ngày (Date)",
     "Mã lĩnh vực (Service code)",
     "Lĩnh vực (Service)",
@@ -27,6 +27,7 @@ pub const HEADINGS: [&str; 18] = [
     "Rất không hài lòng (Very dissatisfied)",
     "Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)",
     "Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)",
+    "Hết hạn cuối ngày (Expired at day end)",
 ];
 
 /// One cell: text, a number, or empty (no data, e.g. no ticket was called).
@@ -36,7 +37,7 @@ enum Cell {
     Empty,
 }
 
-fn cells(r: &ReportRow) -> [Cell; 18] {
+fn cells(r: &ReportRow) -> [Cell; 19] {
     let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
     let n = |v: u32| Cell::Num(f64::from(v));
     let levels = &r.rating_counts;
@@ -60,6 +61,7 @@ fn cells(r: &ReportRow) -> [Cell; 18] {
         n(levels.very_dissatisfied),
         opt(r.satisfaction),
         opt(r.mean_rating),
+        n(r.expired),
     ]
 }
 

@@ -1,4 +1,6 @@
-//! The housekeeping task: once a minute it marks bookings whose check-in
+//! The housekeeping task: at start-up and once a minute it expires the
+//! tickets of a service day that ended (`luot_store::Store::expire_tickets`:
+//! at the centre's closing time, or local midnight), marks bookings whose check-in
 //! window has closed as no-shows, hands due reminders to the [`Notifier`] (the
 //! store marks each sent as it hands it out, so a restart or a second process
 //! never sends one twice; a failed send is logged, not retried), and erases
@@ -22,10 +24,30 @@ use crate::AppState;
 /// How often the task runs.
 pub const PERIOD: Duration = Duration::from_secs(60);
 
-/// One round: expire, remind, erase. Errors are logged and the next round
-/// tries again.
+/// Most batches of expired tickets one round takes (a bound; the next round
+/// goes on).
+const EXPIRE_ROUNDS: u32 = 100;
+
+/// One round: end past days, expire bookings, remind, erase. Errors are
+/// logged and the next round tries again.
 pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
     let now = state.now();
+    for _ in 0..EXPIRE_ROUNDS {
+        match state.store.expire_tickets(now, !state.always_open).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(n, "tickets of a service day that ended expired");
+                }
+                if n < luot_store::EXPIRE_BATCH {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "expiring tickets failed");
+                break;
+            }
+        }
+    }
     match state.store.expire_bookings(now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(n, "bookings expired as no-shows"),
@@ -75,6 +97,8 @@ pub fn spawn(
 ) -> (JoinHandle<()>, watch::Receiver<u64>) {
     let (tx, rx) = watch::channel(0u64);
     let task = tokio::spawn(async move {
+        // The first tick is immediate: a server started after a day boundary
+        // ends the past day before anything else.
         let mut tick = tokio::time::interval(PERIOD);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut rounds = 0;

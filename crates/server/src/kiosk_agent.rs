@@ -372,7 +372,7 @@ fn stale(
     use luot_domain::TicketStatus::*;
     match t.status {
         Waiting | Called | Serving => {}
-        Done | NoShow | Cancelled | Transferred => return Some("ticket finished"),
+        Done | NoShow | Cancelled | Transferred | Expired => return Some("ticket finished"),
     }
     (now.as_millisecond() >= expires_at_ms).then_some("expired before it could print")
 }

@@ -25,13 +25,17 @@ async fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
 
+    let now = {
+        let fake = cli.fake_now;
+        move || fake.unwrap_or_else(jiff::Timestamp::now)
+    };
     let store = luot_store::connect(&cli.database_url, cli.store_options()).await?;
     if let Some(Command::Admin { command }) = &cli.command {
         let result = admin(store.as_ref(), command).await;
         store.close().await;
         return result;
     }
-    if cli.demo && demo::seed_if_empty(store.as_ref(), jiff::Timestamp::now()).await? {
+    if cli.demo && demo::seed_if_empty(store.as_ref(), now()).await? {
         tracing::info!("seeded the demo centre `mo-cay`");
     }
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
@@ -42,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
             store.as_ref(),
             &centre,
             Cost::Default,
-            jiff::Timestamp::now(),
+            now(),
         )
         .await?;
         if let Some(creds) = created {
@@ -52,6 +56,15 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(%addr, "listening; open http://{addr}/");
     let mut state = AppState::new(store.clone());
+    state.always_open = cli.always_open;
+    if let Some(start) = cli.fake_now {
+        tracing::warn!(%start, "testing clock: time starts at --fake-now");
+        let began = std::time::Instant::now();
+        state.clock = Arc::new(move || {
+            let run = jiff::SignedDuration::try_from(began.elapsed()).unwrap_or_default();
+            start.saturating_add(run).unwrap_or(start)
+        });
+    }
     state.auth = Arc::new(AuthConfig {
         cookie_secure: cli.cookie_secure,
         trusted_proxies: cli.trusted_proxies.clone(),

@@ -26,6 +26,9 @@ pub struct AppState {
     /// Committed events, serialised once and fanned out per centre to the
     /// websocket connections.
     pub hub: Hub,
+    /// `--always-open`: walk-in issuing ignores opening hours and holidays,
+    /// and every service day ends at local midnight.
+    pub always_open: bool,
     /// Heartbeat timing of the event stream (short in tests).
     pub stream: StreamSettings,
     /// Flips to `true` when the server shuts down, so long-lived websocket
@@ -79,6 +82,7 @@ impl AppState {
             store,
             clock: Arc::new(Timestamp::now),
             public_url: None,
+            always_open: false,
             hub,
             stream: StreamSettings::default(),
             shutdown: Arc::new(watch::channel(false).0),

@@ -67,6 +67,8 @@ pub struct ReportRow {
     pub served: u32,
     pub no_shows: u32,
     pub cancelled: u32,
+    /// Still waiting or called when the service day ended.
+    pub expired: u32,
     /// Mean minutes from issue to (last) call, over called tickets.
     pub mean_wait_minutes: Option<f64>,
     /// Mean minutes from start to completion, over served tickets.

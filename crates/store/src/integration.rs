@@ -31,6 +31,7 @@ pub const WEBHOOK_EVENTS: &[(&str, &str)] = &[
     ("ticket.called", "ticket_called"),
     ("ticket.served", "ticket_completed"),
     ("ticket.no_show", "ticket_no_show"),
+    ("ticket.expired", "ticket_expired"),
     ("ticket.rated", "ticket_rated"),
     ("dossier.attached", "dossier_attached"),
 ];

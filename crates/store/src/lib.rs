@@ -41,6 +41,7 @@ pub use health::HealthStore;
 pub use integration::IntegrationStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob, PrintJobRecord};
 pub use model::*;
+pub use sql::EXPIRE_BATCH;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
 pub use retention::{Erased, RetentionStore};
 
@@ -93,6 +94,12 @@ pub trait Store:
     async fn transfer(&self, at: CounterRef, to: Transfer) -> Result<CounterOutcome>;
     async fn pause(&self, at: CounterRef) -> Result<CounterOutcome>;
     async fn resume(&self, at: CounterRef) -> Result<CounterOutcome>;
+    /// Expires the tickets still waiting, transferred or called whose service
+    /// day ended by `now` (`luot_domain::day`), at most a batch of them (call
+    /// again while the count is [`EXPIRE_BATCH`]); returns how many. With
+    /// `keep_hours` a centre that enforces its hours ends the day at closing
+    /// time, else (`--always-open`) every day ends at local midnight.
+    async fn expire_tickets(&self, now: Timestamp, keep_hours: bool) -> Result<u32>;
 
     // ---- events ----
     /// Committed events, in commit order, from now on. On PostgreSQL this

@@ -69,7 +69,7 @@ pub struct EventsQuery {
 /// `{"id": 41, "centre": "mo-cay", "at": "2026-11-26T02:15:00Z", "type":
 /// "ticket_called", "number": "A012", "service": "A", "counter": 3}`; types:
 /// ticket_issued, ticket_called, ticket_recalled, ticket_started,
-/// ticket_completed, ticket_no_show, ticket_cancelled, ticket_transferred,
+/// ticket_completed, ticket_no_show, ticket_cancelled, ticket_expired, ticket_transferred,
 /// counter_paused, counter_resumed, notice_changed, config_changed. A client
 /// that falls behind gets a fresh snapshot. The server pings every 20 s and
 /// drops connections silent for 60 s; clients may send `{"type":"ping"}` and get

@@ -141,12 +141,13 @@ async fn a_scripted_day_in_every_format() {
             "0",
             "0",
             "100",
-            "4"
+            "4",
+            "0"
         ]
     );
-    assert_eq!(lines[2][10..], ["1", "0", "0", "0", "1", "0", "0", "2"]);
+    assert_eq!(lines[2][10..18], ["1", "0", "0", "0", "1", "0", "0", "2"]);
     assert!(text.lines().next().unwrap().ends_with(
-        ",\"Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)\",\"Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)\""
+        ",\"Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)\",\"Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)\",Hết hạn cuối ngày (Expired at day end)"
     ));
     assert_eq!(
         lines[2][1..10],

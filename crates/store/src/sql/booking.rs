@@ -15,7 +15,7 @@ use crate::{booking::*, Result};
 mod book;
 mod checkin;
 mod desk;
-mod settings;
+pub(super) mod settings;
 
 pub(super) use checkin::anonymise;
 

@@ -33,6 +33,8 @@ mod auth;
 mod batch;
 mod booking;
 mod counters;
+mod day;
+pub use day::EXPIRE_BATCH;
 mod display;
 mod events;
 mod feedback;
@@ -360,6 +362,12 @@ impl Store for SqlStore {
             counters::set_open(c, at, true).boxed()
         })
         .await
+    }
+
+    async fn expire_tickets(&self, now: Timestamp, keep_hours: bool) -> Result<u32> {
+        self.writer
+            .run(move |c| day::expire(c, now, keep_hours).boxed())
+            .await
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {

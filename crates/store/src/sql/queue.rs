@@ -142,6 +142,13 @@ pub async fn snapshot(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Today's calls only: yesterday's A001 is not today's. (Filtered here,
+    // not in SQL: with no call yet today, `at >= ...` would scan the log.)
+    let tz = centre.tz()?;
+    let since = micros(luot_domain::day::day_start(
+        luot_domain::service_day(now, &tz),
+        &tz,
+    ));
     let calls: Vec<(i64, String)> = sqlx::query_as(
         "SELECT at, payload FROM events WHERE centre_id = $1 AND kind IN ('ticket_called', 'ticket_recalled') \
          ORDER BY id DESC LIMIT 10",
@@ -150,7 +157,7 @@ pub async fn snapshot(
     .fetch_all(&mut *c)
     .await?;
     let mut last_calls = Vec::new();
-    for (at, payload) in calls {
+    for (at, payload) in calls.into_iter().filter(|(at, _)| *at >= since) {
         match serde_json::from_str::<EventKind>(&payload)? {
             EventKind::TicketCalled {
                 number,

@@ -10,6 +10,7 @@ mod booking;
 mod bulk_issue;
 mod call_order_model;
 mod concurrency;
+mod day;
 mod desk;
 mod display;
 mod kiosk;

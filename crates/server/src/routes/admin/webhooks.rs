@@ -1,7 +1,7 @@
 //! `POST`/`GET /api/v1/admin/centres/{centre}/webhooks`, `DELETE
 //! .../webhooks/{id}`: outbound webhooks to the province's systems. A hook
 //! names the events it wants (`ticket.issued`, `ticket.called`, `ticket.served`,
-//! `ticket.no_show`, `ticket.rated`, `dossier.attached`) and a secret; each
+//! `ticket.no_show`, `ticket.expired`, `ticket.rated`, `dossier.attached`) and a secret; each
 //! delivery is signed with it (crates/server/src/webhooks.rs). The list shows
 //! each hook's latest deliveries and failures, never its secret. Audience:
 //! admin, audited.

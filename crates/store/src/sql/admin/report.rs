@@ -21,6 +21,7 @@ struct Agg {
     served: i64,
     no_shows: i64,
     cancelled: i64,
+    expired: i64,
     wait_us: i64,
     waits: i64,
     service_us: i64,
@@ -68,6 +69,7 @@ pub async fn report(
          CAST(SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS BIGINT) AS served, \
          CAST(SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
          CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, \
+         CAST(SUM(CASE WHEN t.status = 'expired' THEN 1 ELSE 0 END) AS BIGINT) AS expired, \
          CAST(SUM(CASE WHEN t.called_at IS NOT NULL THEN t.called_at - t.issued_at ELSE 0 END) AS BIGINT) AS wait_us, \
          CAST(SUM(CASE WHEN t.called_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS waits, \
          CAST(SUM(CASE WHEN t.status = 'done' AND t.started_at IS NOT NULL AND t.finished_at IS NOT NULL \
@@ -122,6 +124,7 @@ pub async fn report(
                 served: r.served as u32,
                 no_shows: r.no_shows as u32,
                 cancelled: r.cancelled as u32,
+                expired: r.expired as u32,
                 mean_wait_minutes: mean_minutes(r.wait_us, r.waits),
                 mean_service_minutes: mean_minutes(r.service_us, r.services),
                 ratings: ratings.total(),
