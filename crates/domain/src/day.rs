@@ -110,8 +110,10 @@ mod tests {
     #[test]
     fn the_day_ends_at_the_latest_closing_or_midnight() {
         let centre = OpeningHours::default();
-        let mut late = OpeningHours::default();
-        late.sessions = vec![(Time::constant(13, 0, 0, 0), Time::constant(19, 30, 0, 0))];
+        let late = OpeningHours {
+            sessions: vec![(Time::constant(13, 0, 0, 0), Time::constant(19, 30, 0, 0))],
+            ..Default::default()
+        };
         // Thursday 26/11/2026: the centre closes 17:00, a service 19:30.
         let thu = date("2026-11-26");
         assert_eq!(

@@ -42,13 +42,8 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     if cli.demo {
         let centre = luot_domain::CentreCode::parse("mo-cay")?;
-        let created = bootstrap::demo_accounts(
-            store.as_ref(),
-            &centre,
-            Cost::Default,
-            now(),
-        )
-        .await?;
+        let created =
+            bootstrap::demo_accounts(store.as_ref(), &centre, Cost::Default, now()).await?;
         if let Some(creds) = created {
             // Printed once to standard output, never to the log.
             println!("{}", creds.describe(&format!("http://{addr}")));

@@ -41,9 +41,9 @@ pub use health::HealthStore;
 pub use integration::IntegrationStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob, PrintJobRecord};
 pub use model::*;
-pub use sql::EXPIRE_BATCH;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
 pub use retention::{Erased, RetentionStore};
+pub use sql::EXPIRE_BATCH;
 
 /// The business commands and queries of the queue.
 #[async_trait]

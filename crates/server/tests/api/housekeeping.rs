@@ -254,8 +254,16 @@ async fn personal_data_goes_after_the_centres_retention_period() {
         }
         rows
     };
-    assert_eq!(without_expired(&now["rows"]), without_expired(&report["rows"]));
-    let expired: Vec<&Value> = now["rows"].as_array().unwrap().iter().map(|r| &r["expired"]).collect();
+    assert_eq!(
+        without_expired(&now["rows"]),
+        without_expired(&report["rows"])
+    );
+    let expired: Vec<&Value> = now["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["expired"])
+        .collect();
     assert_eq!(expired, [&json!(0), &json!(1)]);
     let levels = column(&app.db_url, "SELECT CAST(rating AS TEXT) FROM feedback").await;
     assert_eq!(levels, [Some("4".to_owned())]);
@@ -295,7 +303,12 @@ async fn a_restart_on_the_next_day_expires_what_was_left() {
         // The demo centre keeps no hours: its day ended at local midnight.
         assert_eq!(v["finished_at"], "2026-11-26T17:00:00Z");
     }
-    let q: Value = app.get("/api/v1/centres/mo-cay/queue").await.json().await.unwrap();
+    let q: Value = app
+        .get("/api/v1/centres/mo-cay/queue")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(q["waiting"], json!([]), "{q}");
     assert!(q["last_calls"].as_array().unwrap().is_empty(), "{q}");
     let (status, _) = app.counter(2, "call-next", json!({})).await;

@@ -96,10 +96,12 @@ pub async fn expire(
                     .bind(t.id)
                     .execute(&mut *c)
                     .await?;
-                sqlx::query("UPDATE counters SET current_ticket_id = NULL WHERE current_ticket_id = $1")
-                    .bind(t.id)
-                    .execute(&mut *c)
-                    .await?;
+                sqlx::query(
+                    "UPDATE counters SET current_ticket_id = NULL WHERE current_ticket_id = $1",
+                )
+                .bind(t.id)
+                .execute(&mut *c)
+                .await?;
                 let kind = EventKind::TicketExpired {
                     number: t.number,
                     service: svc.code(),

@@ -33,18 +33,19 @@ async fn the_day_ends_at_closing_and_nothing_waits_into_the_next() {
         centre_with_capacity(s, 2).await;
         // A booking checked in (its ticket waits), three walk-ins.
         let booked = s.book(book_cmd("A", ten(), phone(1))).await.unwrap();
-        let appointment = s.check_in(CheckIn {
-            within: None,
-            by: CheckInBy::Code(booked.code.clone()),
-            actor: "kiosk:1".into(),
-            refuse_repeat: false,
-            print_on: None,
-            now: ten() - SignedDuration::from_mins(10),
-            audit: None,
-        })
-        .await
-        .unwrap()
-        .ticket;
+        let appointment = s
+            .check_in(CheckIn {
+                within: None,
+                by: CheckInBy::Code(booked.code.clone()),
+                actor: "kiosk:1".into(),
+                refuse_repeat: false,
+                print_on: None,
+                now: ten() - SignedDuration::from_mins(10),
+                audit: None,
+            })
+            .await
+            .unwrap()
+            .ticket;
         let t1 = s.issue_ticket(walk_in("A", morning())).await.unwrap();
         let t2 = s.issue_ticket(walk_in("A", morning())).await.unwrap();
         let t3 = s.issue_ticket(walk_in("B", morning())).await.unwrap();
@@ -52,22 +53,43 @@ async fn the_day_ends_at_closing_and_nothing_waits_into_the_next() {
         // starts the first walk-in; two walk-ins still wait.
         let afternoon = closing() - SignedDuration::from_mins(30);
         let first = s.call_next(at(1, afternoon)).await.unwrap();
-        assert_eq!(first.ticket.unwrap().channel, luot_domain::Channel::Appointment);
+        assert_eq!(
+            first.ticket.unwrap().channel,
+            luot_domain::Channel::Appointment
+        );
         let second = s.call_next(at(2, afternoon)).await.unwrap().ticket.unwrap();
         assert_eq!(second.number, t1.number);
         s.start(at(2, afternoon)).await.unwrap();
 
         // Before closing nothing expires.
         let before = closing() - SignedDuration::from_secs(1);
-        assert_eq!(s.expire_tickets(before, true).await.unwrap(), 0, "{}", b.name);
+        assert_eq!(
+            s.expire_tickets(before, true).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
         // At closing: the called appointment and the two waiting walk-ins.
         let mut events = s.subscribe();
         let later = closing() + SignedDuration::from_mins(3);
-        assert_eq!(s.expire_tickets(later, true).await.unwrap(), 3, "{}", b.name);
-        assert_eq!(s.expire_tickets(later, true).await.unwrap(), 0, "{}", b.name);
+        assert_eq!(
+            s.expire_tickets(later, true).await.unwrap(),
+            3,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.expire_tickets(later, true).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
         let mut expired = Vec::new();
         while let Ok(e) = events.try_recv() {
-            if let EventKind::TicketExpired { number, counter, .. } = e.kind {
+            if let EventKind::TicketExpired {
+                number, counter, ..
+            } = e.kind
+            {
                 expired.push((number, counter.map(|c| c.get())));
             }
         }
@@ -97,7 +119,10 @@ async fn the_day_ends_at_closing_and_nothing_waits_into_the_next() {
         // The next morning nothing is called, and the report counts them.
         let friday = morning() + SignedDuration::from_hours(24);
         assert!(s.call_next(at(1, friday)).await.unwrap().ticket.is_none());
-        let day = luot_domain::service_day(morning(), &jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap());
+        let day = luot_domain::service_day(
+            morning(),
+            &jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap(),
+        );
         let report = s
             .report(&centre_code(), ReportRange::new(day, day).unwrap())
             .await
@@ -117,14 +142,27 @@ async fn a_server_down_over_the_boundary_catches_up_and_a_day_without_hours_ends
         let monday = morning() + SignedDuration::from_hours(96);
         assert_eq!(s.expire_tickets(monday, true).await.unwrap(), 1);
         let v = s.ticket_by_token(&t.token, monday).await.unwrap();
-        assert_eq!((v.status, v.finished_at), (TicketStatus::Expired, Some(closing())));
+        assert_eq!(
+            (v.status, v.finished_at),
+            (TicketStatus::Expired, Some(closing()))
+        );
 
         // `--always-open`: the day runs to local midnight.
         let t = s.issue_ticket(walk_in("A", monday)).await.unwrap();
         let evening = monday + SignedDuration::from_hours(12); // 21:00 local
-        assert_eq!(s.expire_tickets(evening, false).await.unwrap(), 0, "{}", b.name);
+        assert_eq!(
+            s.expire_tickets(evening, false).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
         let midnight = monday + SignedDuration::from_hours(15);
-        assert_eq!(s.expire_tickets(midnight, false).await.unwrap(), 1, "{}", b.name);
+        assert_eq!(
+            s.expire_tickets(midnight, false).await.unwrap(),
+            1,
+            "{}",
+            b.name
+        );
         let v = s.ticket_by_token(&t.token, midnight).await.unwrap();
         assert_eq!(v.finished_at, Some(midnight), "{}", b.name);
     }
