@@ -300,7 +300,27 @@ $("#lang").onclick = () => {
   if (st.snap && st.counter) { fillForms(); render(); renderFigures(); }
 };
 
-document.querySelectorAll("#actions button").forEach((b) => { b.onclick = () => act(b.dataset.action); });
+document.querySelectorAll("#actions button").forEach((b) => { b.onclick = () => press(b.dataset.action); });
+
+// "Gọi tiếp" while the called citizen has not started: one tap says whether
+// they were served or never came (a no-show, never counted as served).
+function press(action) {
+  const k = st.snap && st.snap.counters.find((x) => x.number === st.counter);
+  if (action !== "call-next" || !k || !k.current || k.current.status !== "called") {
+    $("#previous").hidden = true;
+    return act(action);
+  }
+  $("#previous-q").textContent = i18n.t("previousQ", { number: k.current.number });
+  $("#previous").hidden = false;
+  $("#previous [data-previous=no_show]").focus();
+}
+
+document.querySelectorAll("#previous button").forEach((b) => {
+  b.onclick = () => {
+    $("#previous").hidden = true;
+    if (b.dataset.previous) act("call-next", { previous: b.dataset.previous });
+  };
+});
 
 $("#transfer").addEventListener("submit", (e) => {
   e.preventDefault();

@@ -20,6 +20,8 @@ export const T = {
     booking: "Lịch hẹn", checkedIn: "Đã xác nhận lịch hẹn", ticketNo: "số", tooEarly: "Chưa đến giờ xác nhận, từ",
     tooLate: "Đã quá giờ hẹn: hãy cấp số thường cho công dân", waitingNone: "Không có ai chờ",
     toCounter2: "Chuyển đến quầy này", noBookings: "Không còn lịch hẹn chờ xác nhận",
+    previousQ: "Số {number} đã được gọi nhưng chưa bắt đầu phục vụ. Trước khi gọi tiếp:",
+    wasServed: "Đã phục vụ", wasAbsent: "Vắng mặt", cancel: "Hủy",
   },
   en: {
     title: "Counter console", logout: "Sign out", signIn: "Sign in", username: "Username",
@@ -41,5 +43,7 @@ export const T = {
     booking: "Booking", checkedIn: "Checked in", ticketNo: "ticket", tooEarly: "Too early: check-in opens at",
     tooLate: "The booking time has passed: issue a normal ticket", waitingNone: "Nobody waiting",
     toCounter2: "Transferred to this counter", noBookings: "No booking left to check in",
+    previousQ: "Number {number} was called but service has not started. Before calling the next:",
+    wasServed: "Served", wasAbsent: "Did not come", cancel: "Cancel",
   },
 };

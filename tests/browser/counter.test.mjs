@@ -250,3 +250,33 @@ test('the rating tablet resumes with ?after= and still asks for a completion mad
   assert.deepEqual(errors, []);
   await tablet.context().close();
 });
+
+test('"Gọi tiếp" with a called citizen who never came asks once: "Vắng mặt" makes a no-show', async () => {
+  const { page, errors } = await openDesk('quay4', { width: 1366, height: 768 });
+  const absent = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'D' }, KIOSK_TOKEN);
+  const next = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'D' }, KIOSK_TOKEN);
+  assert.equal(next.status, 201);
+  const press = (action) => page.click(`#actions button[data-action="${action}"]`);
+  await press('call-next');
+  await page.waitForFunction((n) => document.querySelector('#ticket').textContent === n, absent.body.number);
+  // Called, not started: "Gọi tiếp" asks instead of calling.
+  await press('call-next');
+  await page.waitForSelector('#previous:not([hidden])');
+  assert.match(await page.textContent('#previous-q'), new RegExp(`Số ${absent.body.number} đã được gọi`));
+  assert.equal(await page.textContent('#ticket'), absent.body.number);
+  await screenshot(page, 'counter-previous-prompt');
+  await page.click('#previous button[data-previous=no_show]');
+  await page.waitForFunction((n) => document.querySelector('#ticket').textContent === n, next.body.number);
+  assert.equal(await page.isVisible('#previous'), false);
+  const gone = await api('GET', `/api/v1/tickets/${absent.body.token}`);
+  assert.equal(gone.body.status, 'no_show');
+  // Started: "Gọi tiếp" finishes it as served without asking.
+  await press('start');
+  await page.waitForFunction(() => document.querySelector('#ticket-status').textContent === 'đang phục vụ');
+  await press('call-next');
+  // (Counter 4 also serves A: an earlier test's waiting ticket may be called now.)
+  await page.waitForFunction((n) => document.querySelector('#ticket').textContent !== n, next.body.number);
+  assert.equal(await page.isVisible('#previous'), false);
+  assert.equal((await api('GET', `/api/v1/tickets/${next.body.token}`)).body.status, 'done');
+  assert.deepEqual(errors, []);
+});

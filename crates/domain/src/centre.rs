@@ -157,6 +157,27 @@ pub struct Centre {
     /// dossier code, so the citizen can rate where the index counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_url_template: Option<String>,
+    /// What "Gọi tiếp" does with a citizen called but never started, when
+    /// staff do not say (default: a no-show, never counted as served).
+    #[serde(default)]
+    pub call_next_unstarted: Unstarted,
+    /// Print the service's documents to bring ("Giấy tờ cần mang") on the
+    /// walk-in ticket.
+    #[serde(default)]
+    pub print_documents: bool,
+}
+
+/// How a ticket called but not started leaves the counter when the next one
+/// is called.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unstarted {
+    /// The citizen never came: `no_show`.
+    #[default]
+    NoShow,
+    /// Staff served without pressing "start": `done`.
+    Served,
 }
 
 fn yes() -> bool {

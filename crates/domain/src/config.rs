@@ -309,6 +309,8 @@ mod tests {
             data_retention_days: 730,
             dossier_pattern: None,
             evaluation_url_template: None,
+            call_next_unstarted: Default::default(),
+            print_documents: false,
         }
     }
 

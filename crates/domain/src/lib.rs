@@ -23,7 +23,7 @@ pub mod ticket;
 
 pub use booking::{BookingCode, CheckInWindow, Limits, Phone, Refusal};
 pub use call_order::{pick_next, CallGroup, Candidate};
-pub use centre::{Centre, Counter, CounterState, OpeningHours, Service, Weekday};
+pub use centre::{Centre, Counter, CounterState, OpeningHours, Service, Unstarted, Weekday};
 pub use codes::{CentreCode, CounterNumber, ServiceCode, TicketPrefix};
 pub use dossier::{DossierCode, DossierPattern};
 pub use error::Error;

@@ -92,6 +92,8 @@ pub fn setup() -> Result<CentreSetup, luot_domain::Error> {
         data_retention_days: luot_domain::centre::default_retention_days(),
         dossier_pattern: None,
         evaluation_url_template: None,
+        call_next_unstarted: Default::default(),
+        print_documents: false,
     };
     let services = file
         .services

@@ -69,6 +69,8 @@ fn centre() -> CentreSetup {
             data_retention_days: 730,
             dossier_pattern: None,
             evaluation_url_template: None,
+            call_next_unstarted: Default::default(),
+            print_documents: false,
         },
         services: vec![service("A")],
         counters: vec![Counter {

@@ -85,8 +85,18 @@ pub trait Store:
     // ---- commands ----
     async fn issue_ticket(&self, cmd: IssueTicket) -> Result<TicketView>;
     /// Calls the next ticket at a counter (finishing the one in progress), or
-    /// `ticket: None` when nobody waits.
-    async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome>;
+    /// `ticket: None` when nobody waits. A ticket called but never started
+    /// leaves as the centre's `call_next_unstarted` says (by default a no-show).
+    async fn call_next(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.call_next_with(at, None).await
+    }
+    /// [`Store::call_next`] with staff's answer for a ticket called but never
+    /// started (`None`: the centre's setting).
+    async fn call_next_with(
+        &self,
+        at: CounterRef,
+        unstarted: Option<luot_domain::Unstarted>,
+    ) -> Result<CounterOutcome>;
     async fn recall(&self, at: CounterRef) -> Result<CounterOutcome>;
     async fn start(&self, at: CounterRef) -> Result<CounterOutcome>;
     async fn complete(&self, at: CounterRef) -> Result<CounterOutcome>;

@@ -5,7 +5,7 @@
 //! recorded is `staff:<username>`, and each action is audited.
 
 use axum::{
-    extract::State,
+    extract::{rejection::JsonRejection, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::post,
@@ -80,10 +80,22 @@ fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
         .ok_or_else(|| ApiError::internal("counter action returned no ticket"))
 }
 
+/// What staff say about the ticket in progress when they call the next one.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallNext {
+    /// For a ticket called but never started: `no_show` (the citizen did not
+    /// come) or `served`; absent: the centre's `call_next_unstarted` (by
+    /// default `no_show`). A ticket being served is always finished as served.
+    #[serde(default)]
+    pub previous: Option<luot_domain::Unstarted>,
+}
+
 /// Calls the next waiting ticket (finishing the one in progress). 204 when
-/// nobody waits.
+/// nobody waits. The body is optional.
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/call-next", tag = "counters",
     params(("centre" = String, Path), ("counter" = u16, Path)),
+    request_body(content = Option<CallNext>),
     responses((status = 200, body = TicketView), (status = 204, description = "nobody waits"),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn call_next(
@@ -91,10 +103,18 @@ pub async fn call_next(
     Path((centre, counter)): Path<(String, String)>,
     caller: Caller,
     ip: ClientIp,
+    body: Result<axum::Json<CallNext>, JsonRejection>,
 ) -> ApiResult<Response> {
     let at = counter_ref(&state, &caller, &centre, &counter)?;
-    let at = audited(&state, ip, at, "counter.call_next", serde_json::json!({}));
-    let outcome = state.store.call_next(at).await?;
+    let body = match body {
+        Ok(axum::Json(b)) => b,
+        // No body (or not JSON): the centre's setting.
+        Err(JsonRejection::MissingJsonContentType(_)) => CallNext::default(),
+        Err(e) => return Err(e.into()),
+    };
+    let details = serde_json::json!({ "previous": body.previous });
+    let at = audited(&state, ip, at, "counter.call_next", details);
+    let outcome = state.store.call_next_with(at, body.previous).await?;
     Ok(match outcome.ticket {
         Some(t) => Json(t).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),

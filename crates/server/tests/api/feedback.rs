@@ -178,3 +178,80 @@ async fn two_counters_racing_for_one_ticket_get_one_each_answer() {
     assert_eq!(statuses, [200, 204], "exactly one counter gets the ticket");
     app.stop().await;
 }
+
+/// "Gọi tiếp" twice without "start": the first citizen never came, so the
+/// ticket is a no-show (never served), the rating tablet has nothing to ask
+/// about, and the report counts the no-show. Staff may say otherwise in the
+/// same tap (`previous: served`); a started service is always served.
+#[tokio::test]
+async fn call_next_after_an_absent_citizen_is_a_no_show_without_a_rating() {
+    let app = spawn_app().await;
+    let tablet = app.bearer(&app.rating_token);
+    let url = app.url("/api/v1/centres/mo-cay/counters/1/feedback");
+    let absent = app.issue("A").await;
+    let next = app.issue("A").await;
+    let (s, first) = app.counter(1, "call-next", json!({})).await;
+    assert_eq!((s, &first["number"]), (200, &absent["number"]));
+    let (s, second) = app.counter(1, "call-next", json!({})).await;
+    assert_eq!((s, &second["number"]), (200, &next["number"]));
+    let token = absent["token"].as_str().unwrap();
+    let v: Value = app
+        .get(&format!("/api/v1/tickets/{token}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "no_show");
+    let rate = |rating: u8| tablet.post(&url).json(&json!({ "rating": rating })).send();
+    assert_eq!(rate(5).await.unwrap().status(), 404, "no service to rate");
+    let centre = luot_domain::CentreCode::parse("mo-cay").unwrap();
+    let events = app
+        .state
+        .store
+        .events_after(&centre, 0, 1000)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
+    assert!(kinds.contains(&"ticket_no_show"), "{kinds:?}");
+    assert!(
+        !kinds.contains(&"ticket_completed"),
+        "the tablet asks on this: {kinds:?}"
+    );
+
+    // Staff say the called citizen was served: done, and the tablet asks.
+    app.issue("A").await;
+    let (s, _) = app
+        .counter(1, "call-next", json!({"previous": "served"}))
+        .await;
+    assert_eq!(s, 200);
+    let token = next["token"].as_str().unwrap();
+    let v: Value = app
+        .get(&format!("/api/v1/tickets/{token}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "done");
+    assert_eq!(rate(4).await.unwrap().status(), 201);
+    // A service that started is served whatever is said.
+    app.counter(1, "start", json!({})).await;
+    let (s, _) = app
+        .counter(1, "call-next", json!({"previous": "no_show"}))
+        .await;
+    assert_eq!(s, 204);
+    let (s, body) = app
+        .counter(1, "call-next", json!({"previous": "gone"}))
+        .await;
+    assert_eq!((s, &body["code"]), (422, &json!("invalid_body")), "{body}");
+
+    let report: Value = app
+        .get("/api/v1/centres/mo-cay/reports?from=2026-11-26&to=2026-11-26&format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    let sum = |k: &str| rows.iter().map(|r| r[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((sum("served"), sum("no_shows")), (2, 1), "{report}");
+    app.stop().await;
+}

@@ -4,7 +4,7 @@
 
 use luot_domain::{
     call_order, ticket::transition, Action, Candidate, CounterNumber, CounterState, Event,
-    EventKind, ServiceCode, TicketStatus,
+    EventKind, ServiceCode, TicketStatus, Unstarted,
 };
 use sqlx::AnyConnection;
 
@@ -221,16 +221,29 @@ async fn candidates(
         .await?)
 }
 
-pub async fn call_next(c: &mut AnyConnection, at: CounterRef) -> Reply {
+/// Calls the next ticket. The one in progress is finished first: one being
+/// served is done; one called but never started is what `unstarted` says
+/// (staff's answer, else the centre's `call_next_unstarted`, by default a
+/// no-show: pressing "next" does not make an absent citizen served).
+pub async fn call_next(
+    c: &mut AnyConnection,
+    at: CounterRef,
+    unstarted: Option<Unstarted>,
+) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let mut k = counter(c, centre.id, at.counter).await?;
     let mut events = Vec::new();
-    // The one in progress is finished: pressing "next" means it was served.
     if let Some(cur) = current(c, &k).await? {
-        if !status_of(&cur.status)?.is_final()
-            && status_of(&cur.status)? != TicketStatus::Transferred
-        {
-            events.push(finish_current(c, &centre, &k, &cur, Action::Complete, &at).await?);
+        let action = match status_of(&cur.status)? {
+            TicketStatus::Called => match unstarted.unwrap_or(centre.config.call_next_unstarted) {
+                Unstarted::NoShow => Some(Action::NoShow),
+                Unstarted::Served => Some(Action::Complete),
+            },
+            TicketStatus::Serving => Some(Action::Complete),
+            _ => None,
+        };
+        if let Some(action) = action {
+            events.push(finish_current(c, &centre, &k, &cur, action, &at).await?);
         }
         k.current_ticket_id = None;
     }

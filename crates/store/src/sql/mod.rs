@@ -310,9 +310,15 @@ impl Store for SqlStore {
         self.writer.issue(cmd).await
     }
 
-    async fn call_next(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| counters::call_next(c, at).boxed())
-            .await
+    async fn call_next_with(
+        &self,
+        mut at: CounterRef,
+        unstarted: Option<luot_domain::Unstarted>,
+    ) -> Result<CounterOutcome> {
+        self.counter_cmd(at.audit.take(), move |c| {
+            counters::call_next(c, at, unstarted).boxed()
+        })
+        .await
     }
 
     async fn recall(&self, mut at: CounterRef) -> Result<CounterOutcome> {

@@ -161,6 +161,8 @@ pub fn small_centre(counters: i64) -> CentreSetup {
             data_retention_days: 730,
             dossier_pattern: None,
             evaluation_url_template: None,
+            call_next_unstarted: Default::default(),
+            print_documents: false,
         },
         services: vec![service("A", "A"), service("B", "1")],
         counters: (1..=counters)
