@@ -1,5 +1,5 @@
 //! One group-commit batch: BEGIN, the batch's issue commands together (see
-//! issue_bulk/), every other command in its own SAVEPOINT, COMMIT.
+//! issuing/), every other command in its own SAVEPOINT, COMMIT.
 //! Split from writer.rs, which owns the connection's life; this owns one
 //! transaction's.
 
@@ -10,7 +10,7 @@ use luot_domain::Event;
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use super::issue_bulk::{self, IssueJob};
+use super::issuing::{self, IssueJob};
 use super::writer::Config;
 use crate::{auth::NewAudit, Error, Result};
 
@@ -146,7 +146,7 @@ async fn body(
     }
     if !issues.is_empty() {
         // First in the transaction: a failed bulk rolls back nothing else.
-        let left = match issue_bulk::run(conn, issues, &mut outcomes).await {
+        let left = match issuing::run(conn, issues, &mut outcomes).await {
             Ok(left) => left,
             Err(all) => {
                 let restart = async {

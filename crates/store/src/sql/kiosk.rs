@@ -7,23 +7,6 @@ use jiff::Timestamp;
 use super::{rows::*, SqlStore};
 use crate::{kiosk::*, Error, Result};
 
-/// Inserts the print job for a freshly issued ticket (inside its transaction).
-pub async fn enqueue(
-    c: &mut sqlx::AnyConnection,
-    device_id: i64,
-    ticket_id: i64,
-    now: Timestamp,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(device_id)
-    .bind(ticket_id)
-    .bind(micros(now))
-    .fetch_one(&mut *c)
-    .await?)
-}
-
 #[async_trait]
 impl KioskStore for SqlStore {
     async fn pending_print_jobs(&self, device_id: i64, after: i64) -> Result<Vec<PendingJob>> {

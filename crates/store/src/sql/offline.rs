@@ -4,13 +4,12 @@
 use async_trait::async_trait;
 use futures::FutureExt;
 use jiff::Timestamp;
-use luot_domain::{
-    numbering, priority, CentreCode, Channel, EventKind, TicketNumber, TicketPrefix,
-};
+use luot_domain::{numbering, priority, CentreCode, Channel, TicketNumber, TicketPrefix};
 use sqlx::AnyConnection;
 
-use super::rows::{self, micros, CentreRow, ServiceRow};
-use super::{events, tickets, SqlStore};
+use super::issuing::{self, NewTicket};
+use super::rows::{self, micros, ServiceRow};
+use super::{tickets, SqlStore};
 use crate::offline::*;
 use crate::{Conflict, Error, Result};
 
@@ -229,52 +228,26 @@ async fn replay(
             .ok()
             .map(|c| c.code.clone())
     });
-    insert(
-        c, &centre, &svc, &t, &day, &number, prio, issued_at, lease_id,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert(
-    c: &mut AnyConnection,
-    centre: &CentreRow,
-    svc: &ServiceRow,
-    t: &OfflineTicket,
-    day: &str,
-    number: &str,
-    prio: Option<luot_domain::PriorityCode>,
-    issued_at: Timestamp,
-    lease_id: i64,
-) -> Result<(Replayed, Vec<luot_domain::Event>)> {
-    let at = micros(issued_at);
-    let ticket_id: i64 = sqlx::query_scalar(
-        "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, token, \
-         channel, priority, priority_by, status, issued_by, issued_at, queued_at, lease_id) \
-         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, $10, $11) RETURNING id",
-    )
-    .bind(centre.id)
-    .bind(svc.id)
-    .bind(day)
-    .bind(number)
-    .bind(&t.token)
-    .bind(Channel::Kiosk.as_str())
-    .bind(prio.as_ref().map(|p| p.as_str()))
-    .bind(prio.as_ref().map(|_| t.actor.as_str()))
-    .bind(&t.actor)
-    .bind(at)
-    .bind(lease_id)
-    .fetch_one(&mut *c)
-    .await?;
-    let kind = EventKind::TicketIssued {
-        number: number.to_owned(),
-        service: svc.code(),
+    let mut new = [NewTicket {
+        centre: &centre,
+        svc: &svc,
+        day,
+        number,
+        token: t.token.clone(),
         channel: Channel::Kiosk,
-        priority: prio.is_some(),
-    };
-    let event = events::append(c, centre, kind, Some(ticket_id), None, &t.actor, t.now).await?;
-    let ticket = tickets::view(c, ticket_id, t.now).await?;
-    Ok((Replayed { ticket, new: true }, vec![event]))
+        priority: prio,
+        actor: t.actor.as_str(),
+        slot_start: None,
+        issued_at: micros(issued_at),
+        lease_id: Some(lease_id),
+        print_on: None,
+        key: None,
+        now: t.now,
+        id: 0,
+    }];
+    let events = issuing::write(c, &mut new).await?;
+    let ticket = tickets::view(c, new[0].id, t.now).await?;
+    Ok((Replayed { ticket, new: true }, events))
 }
 
 async fn release(c: &mut AnyConnection, now: Timestamp) -> Result<u64> {

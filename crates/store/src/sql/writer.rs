@@ -1,7 +1,7 @@
 //! The single writer with group commit. SQLite allows one writer at a time, and
 //! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task owns the write connection,
 //! takes every command waiting in its channel, runs them within one transaction
-//! (issue commands together, in a few set-based statements, see issue_bulk/;
+//! (issue commands together, in a few set-based statements, see issuing/;
 //! every other command inside its own SAVEPOINT), and commits them together
 //! with a single sync. A reply (and the command's events) go out only after
 //! COMMIT returned, and COMMIT returns only once the batch is on disk
@@ -44,7 +44,7 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::{self, BatchError, Job, Outcome};
-use super::issue_bulk::IssueJob;
+use super::issuing::IssueJob;
 use crate::{auth::NewAudit, Error, IssueTicket, Result, TicketView};
 
 /// The most commands one commit may carry; bounds the latency of the first.
@@ -184,8 +184,8 @@ impl Writer {
     }
 
     /// Issues a ticket in the next batch, together with the batch's other
-    /// issue commands (issue_bulk/); returns it after the commit. An audited
-    /// issue (staff) takes the single path, its audit row in its savepoint.
+    /// issue commands (issuing/); returns it after the commit. An audited
+    /// issue (staff) runs alone, its audit row in its own savepoint.
     pub async fn issue(&self, cmd: IssueTicket) -> Result<TicketView> {
         self.ready()?;
         let (reply, rx) = oneshot::channel();

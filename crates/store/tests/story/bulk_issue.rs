@@ -1,5 +1,5 @@
 //! Issuing under concurrency, where the writer issues whole batches together
-//! (issue_bulk/): numbers stay gap-free per service and day in one order,
+//! (issuing/): numbers stay gap-free per service and day in one order,
 //! Idempotency-Keys stay exact (retries in the same batch or a later one),
 //! each ticket gets its event and print job, positions count the queue, a
 //! daily cap refuses exactly the tickets past it, and a refused command fails

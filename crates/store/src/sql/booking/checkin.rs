@@ -6,14 +6,15 @@
 use jiff::{SignedDuration, Timestamp};
 use luot_domain::{
     booking::{Arrival, Refusal},
-    BookingCode, Channel, Error as Rule, EventKind, NumberSequence, TicketNumber, TicketPrefix,
+    BookingCode, Channel, Error as Rule,
 };
 use sqlx::AnyConnection;
 
 use super::book::{self as b, AppointmentRow, APPOINTMENT_SELECT};
 use super::settings::rules;
+use crate::sql::issuing::{self, NewTicket};
 use crate::sql::rows::{self, micros, new_token, ts};
-use crate::sql::{events, retention, tickets};
+use crate::sql::{retention, tickets};
 use crate::{booking::*, Error, Result};
 
 type Reply = Result<(CheckInOutcome, Vec<luot_domain::Event>)>;
@@ -149,52 +150,31 @@ async fn issue_appointment_ticket(
     )
     .await?;
     let day = luot_domain::service_day(cmd.now, &centre.tz()?).to_string();
-    let seq: i64 = sqlx::query_scalar(crate::sql::offline::NEXT_SEQ)
-        .bind(svc.id)
-        .bind(&day)
-        .bind(svc.start_number)
-        .fetch_one(&mut *c)
-        .await?;
-    let sequence = NumberSequence {
-        start_number: svc.start_number as u32,
-        daily_cap: None,
-    };
-    let seq = sequence.admit(u32::try_from(seq).unwrap_or(u32::MAX))?;
-    let number = TicketNumber::new(TicketPrefix::parse(&svc.prefix)?, seq).to_string();
-    let ticket_id: i64 = sqlx::query_scalar(
-        "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, token, \
-         channel, status, issued_by, slot_start, issued_at, queued_at) \
-         VALUES ($1, $2, $2, $3, $4, $5, 'appointment', 'waiting', $6, $7, $8, $7) RETURNING id",
-    )
-    .bind(centre.id)
-    .bind(svc.id)
-    .bind(&day)
-    .bind(&number)
-    .bind(new_token())
-    .bind(&cmd.actor)
-    .bind(row.slot_start)
-    .bind(micros(cmd.now))
-    .fetch_one(&mut *c)
-    .await?;
-    if let Some(device_id) = cmd.print_on {
-        crate::sql::kiosk::enqueue(c, device_id, ticket_id, cmd.now).await?;
-    }
-    let event = events::append(
-        c,
-        &centre,
-        EventKind::TicketIssued {
-            number,
-            service: svc.code(),
-            channel: Channel::Appointment,
-            priority: false,
-        },
-        Some(ticket_id),
-        None,
-        &cmd.actor,
-        cmd.now,
-    )
-    .await?;
-    Ok((ticket_id, event))
+    // The walk-in daily cap does not apply: the place was promised.
+    let seq = issuing::sequences(c, &svc, &day, 1).await?;
+    let number = issuing::number_for(&svc, seq[0], false)?;
+    let mut new = [NewTicket {
+        centre: &centre,
+        svc: &svc,
+        day,
+        number,
+        token: new_token(),
+        channel: Channel::Appointment,
+        priority: None,
+        actor: cmd.actor.as_str(),
+        slot_start: Some(row.slot_start),
+        issued_at: micros(cmd.now),
+        lease_id: None,
+        print_on: cmd.print_on,
+        key: None,
+        now: cmd.now,
+        id: 0,
+    }];
+    let mut events = issuing::write(c, &mut new).await?;
+    let event = events
+        .pop()
+        .ok_or_else(|| Error::Internal("an appointment ticket without its event".into()))?;
+    Ok((new[0].id, event))
 }
 
 /// Marks as no-shows the bookings whose check-in window has closed. The window

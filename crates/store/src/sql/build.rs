@@ -1,0 +1,115 @@
+//! Dynamic SQL over sqlx's `Any` driver. sqlx's own `QueryBuilder<Any>` writes
+//! `?` for every parameter, which PostgreSQL refuses (launchbadge/sqlx#3000),
+//! so this builder writes each placeholder for the connection's backend:
+//! `?` on SQLite (anonymous parameters: numbered ones cost SQLite a linear
+//! search per parameter, quadratic over a multi-row INSERT), `$1`, `$2`, ...
+//! on PostgreSQL. The text is built from literal pieces and placeholders only;
+//! values are always bound, never written into the text.
+
+use std::fmt::Write;
+
+use sqlx::AnyConnection;
+
+pub struct Sql {
+    text: String,
+    /// Placeholders written so far.
+    params: usize,
+    numbered: bool,
+}
+
+impl Sql {
+    /// A statement for `c`'s backend, starting with `head`.
+    pub fn new(c: &AnyConnection, head: &str) -> Self {
+        Self {
+            text: head.to_owned(),
+            params: 0,
+            numbered: !c.backend_name().eq_ignore_ascii_case("sqlite"),
+        }
+    }
+
+    /// Literal SQL.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    /// One placeholder: the next value bound fills it.
+    pub fn param(&mut self) -> &mut Self {
+        self.params += 1;
+        if self.numbered {
+            let _ = write!(self.text, "${}", self.params);
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    /// `n` placeholders, comma-separated.
+    pub fn params(&mut self, n: usize) -> &mut Self {
+        for i in 0..n {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.param();
+        }
+        self
+    }
+
+    /// `rows` rows of a multi-row `VALUES`, each `(` then its pieces `)`,
+    /// comma-separated; a piece is a literal (`Some`) or a placeholder (`None`).
+    pub fn rows(&mut self, rows: usize, row: &[Option<&str>]) -> &mut Self {
+        for r in 0..rows {
+            self.text.push_str(if r == 0 { "(" } else { ", (" });
+            for (i, piece) in row.iter().enumerate() {
+                if i > 0 {
+                    self.text.push_str(", ");
+                }
+                match piece {
+                    Some(literal) => {
+                        self.text.push_str(literal);
+                    }
+                    None => {
+                        self.param();
+                    }
+                }
+            }
+            self.text.push(')');
+        }
+        self
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(numbered: bool) -> Sql {
+        Sql {
+            text: "INSERT INTO t (a, b, c) VALUES ".into(),
+            params: 0,
+            numbered,
+        }
+    }
+
+    #[test]
+    fn placeholders_per_backend() {
+        let mut s = sql(false);
+        s.rows(2, &[None, Some("'x'"), None]).push(" WHERE k IN (");
+        s.params(2).push(")");
+        assert_eq!(
+            s.as_str(),
+            "INSERT INTO t (a, b, c) VALUES (?, 'x', ?), (?, 'x', ?) WHERE k IN (?, ?)"
+        );
+        let mut s = sql(true);
+        s.rows(2, &[None, Some("'x'"), None]).push(" WHERE k IN (");
+        s.params(2).push(")");
+        assert_eq!(
+            s.as_str(),
+            "INSERT INTO t (a, b, c) VALUES ($1, 'x', $2), ($3, 'x', $4) WHERE k IN ($5, $6)"
+        );
+    }
+}

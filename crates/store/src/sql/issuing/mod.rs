@@ -1,0 +1,451 @@
+//! Issuing tickets: one path for every ticket.
+//!
+//! Walk-in commands (kiosk, staff, web) go through [`issue`], one command or a
+//! whole batch of them: the writer hands over every issue command of its batch
+//! at once (issuing is the hot write: every kiosk press is one), and the batch
+//! costs, per centre, two look-ups and one idempotency check; per service and
+//! day, one numbering update and two position queries; and one multi-row
+//! INSERT each for tickets, keys, print jobs and events. A single command is a
+//! batch of one. Appointment check-ins (sql/booking/checkin.rs) and offline
+//! replays (sql/offline.rs) number and write their tickets through the same
+//! [`write`] and [`sequences`].
+//!
+//! The outcome is what the commands would give run one after another in batch
+//! order: consecutive numbers per service and day in that order, the same
+//! checks, each ticket's position read after the whole batch is in (the state
+//! its holder will find). A refused command writes nothing and gets its error;
+//! a retry of a stored Idempotency-Key gets its ticket. What a batch cannot
+//! settle on its own fails it as a whole ([`issue`] returns `Err`): a daily
+//! cap reached within the batch, any statement failing. The writer (batch.rs)
+//! then rolls the transaction back and issues every command alone, in a
+//! savepoint of its own, so a command still fails alone and numbers stay
+//! gap-free. An Idempotency-Key repeated within the batch is left for after
+//! it (`None` in [`Issued`]): alone, it is the retry it is.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
+use luot_domain::{eta, numbering, priority, CentreCode, Event, PriorityCode};
+use sqlx::{AnyConnection, Row};
+use tokio::sync::oneshot;
+
+mod write;
+
+pub use write::{number_for, sequences, write, Key, NewTicket, CHUNK};
+
+use super::batch::{self, OneJob, Outcome};
+use super::build::Sql;
+use super::rows::{self, micros, new_token, ts, CentreRow, ServiceRow};
+use super::tickets::{self, QueueKey, QUEUE_LENGTH};
+use crate::{model::*, Conflict, Error, Result};
+
+/// An issue command waiting in the writer's queue.
+pub struct IssueJob {
+    pub cmd: IssueTicket,
+    pub reply: oneshot::Sender<Result<TicketView>>,
+}
+
+impl IssueJob {
+    /// The command alone, in its own savepoint, with its audit entry if it
+    /// has one.
+    pub fn into_one(self) -> OneJob {
+        let mut cmd = self.cmd;
+        let audit = cmd.audit.take();
+        batch::one(move |c| issue_one(c, cmd).boxed(), self.reply, audit)
+    }
+}
+
+/// What [`issue`] made of one command: issued (the view and its event), a
+/// retry answered (no event), or refused (nothing written); `None`: its
+/// Idempotency-Key came earlier in the batch, so it runs alone after.
+pub type Issued = Option<Result<(TicketView, Vec<Event>)>>;
+
+/// Issues one command.
+pub async fn issue_one(
+    c: &mut AnyConnection,
+    cmd: IssueTicket,
+) -> Result<(TicketView, Vec<Event>)> {
+    match issue(c, &[&cmd]).await?.pop() {
+        Some(Some(done)) => done,
+        _ => Err(Error::Internal("issuing one command left it undone".into())),
+    }
+}
+
+/// Issues what it can of `jobs` in one go, pushing their outcomes, and returns
+/// the jobs to run alone: `Ok` with those left for after when the batch went
+/// through, `Err` with every job when it failed, in which case the caller
+/// must roll the whole transaction back (this runs first in its batch, so
+/// nothing else is lost) and run them all alone. No savepoint: SQLite would
+/// copy every page the batch touches into a statement journal, a sizeable part
+/// of its cost.
+pub async fn run(
+    c: &mut AnyConnection,
+    jobs: Vec<IssueJob>,
+    outcomes: &mut Vec<Outcome>,
+) -> std::result::Result<Vec<IssueJob>, Vec<IssueJob>> {
+    let cmds: Vec<&IssueTicket> = jobs.iter().map(|j| &j.cmd).collect();
+    let attempt = AssertUnwindSafe(issue(c, &cmds)).catch_unwind().await;
+    drop(cmds);
+    let issued = match attempt {
+        Ok(Ok(issued)) => issued,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "a batch of tickets fell back to one by one");
+            return Err(jobs);
+        }
+        Err(_) => {
+            tracing::error!("issuing a batch panicked; issuing one by one");
+            return Err(jobs);
+        }
+    };
+    let mut left = Vec::new();
+    for (job, done) in jobs.into_iter().zip(issued) {
+        match done {
+            Some(result) => {
+                let reply = job.reply;
+                let (ok, events, result) = match result {
+                    Ok((view, events)) => (true, events, Ok(view)),
+                    Err(e) => (false, Vec::new(), Err(e)),
+                };
+                outcomes.push(Outcome {
+                    ok,
+                    events,
+                    reply: Box::new(move |commit: Result<()>| {
+                        let _ = reply.send(match commit {
+                            Ok(()) => result,
+                            // A refusal stays a refusal whatever the commit.
+                            Err(e) => result.and(Err(e)),
+                        });
+                    }),
+                });
+            }
+            None => left.push(job),
+        }
+    }
+    Ok(left)
+}
+
+/// What an idempotency key is bound to: a retry must ask for the same thing.
+pub fn fingerprint(cmd: &IssueTicket) -> String {
+    format!(
+        "{}|{}|{}",
+        cmd.service,
+        cmd.priority.as_ref().map(|p| p.as_str()).unwrap_or(""),
+        cmd.channel.as_str()
+    )
+}
+
+/// The rules a new walk-in ticket must pass: an active service, open hours
+/// (when the centre enforces them), a known priority class. Returns the
+/// priority class's code and the service day.
+fn check(
+    centre: &CentreRow,
+    svc: &ServiceRow,
+    cmd: &IssueTicket,
+) -> Result<(Option<PriorityCode>, String)> {
+    if svc.active == 0 {
+        return Err(Error::Conflict(Conflict::ServiceInactive));
+    }
+    let tz = centre.tz()?;
+    if centre.config.enforce_hours
+        && !svc
+            .hours(&centre.config)?
+            .is_open(cmd.now.to_zoned(tz.clone()).datetime())
+    {
+        return Err(Error::Rule(luot_domain::Error::Closed));
+    }
+    let priority = match &cmd.priority {
+        Some(p) => Some(
+            priority::resolve(&centre.config.priority_classes, p.as_str())?
+                .code
+                .clone(),
+        ),
+        None => None,
+    };
+    Ok((priority, numbering::service_day(cmd.now, &tz).to_string()))
+}
+
+/// A centre and its services by code (`None`: no such centre).
+type Loaded = (CentreRow, HashMap<String, ServiceRow>);
+
+/// What becomes of one command before anything is written.
+enum Plan {
+    /// Refused, or a retry (answered after the writes, with its ticket id).
+    Refused(Error),
+    Retry(i64),
+    Later,
+    /// Index into the new tickets.
+    New(usize),
+}
+
+/// Issues `cmds` as if run one after another; one [`Issued`] per command.
+pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<Issued>> {
+    // Centres and their services, each read once.
+    let mut centres: HashMap<&CentreCode, Option<Loaded>> = HashMap::new();
+    for cmd in cmds {
+        if centres.contains_key(&cmd.centre) {
+            continue;
+        }
+        let loaded = match rows::centre(c, &cmd.centre).await {
+            Ok(centre) => {
+                let services = rows::services(c, centre.id).await?;
+                let by_code = services.into_iter().map(|s| (s.code.clone(), s)).collect();
+                Some((centre, by_code))
+            }
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        centres.insert(&cmd.centre, loaded);
+    }
+    let found = |cmd: &IssueTicket| -> Result<(&CentreRow, &ServiceRow)> {
+        let (centre, services) = centres
+            .get(&cmd.centre)
+            .and_then(Option::as_ref)
+            .ok_or(Error::NotFound("centre"))?;
+        let svc = services
+            .get(cmd.service.as_str())
+            .ok_or(Error::NotFound("service"))?;
+        Ok((centre, svc))
+    };
+
+    // Keys already stored: retries.
+    let mut keys: HashMap<i64, Vec<&str>> = HashMap::new();
+    for cmd in cmds {
+        if let (Some(key), Ok((centre, _))) = (&cmd.idempotency_key, found(cmd)) {
+            keys.entry(centre.id).or_default().push(key);
+        }
+    }
+    let known = known_keys(c, &keys).await?;
+
+    // Each command's fate, and the tickets to write.
+    let mut plans = Vec::with_capacity(cmds.len());
+    let mut new: Vec<NewTicket> = Vec::new();
+    let mut seen_keys = HashSet::new();
+    for cmd in cmds {
+        let (centre, svc) = match found(cmd) {
+            Ok(found) => found,
+            Err(e) => {
+                plans.push(Plan::Refused(e));
+                continue;
+            }
+        };
+        let fingerprint = fingerprint(cmd);
+        let mut key = None;
+        if let Some(k) = &cmd.idempotency_key {
+            if let Some((prior, ticket_id)) = known.get(&(centre.id, k.clone())) {
+                plans.push(if *prior == fingerprint {
+                    Plan::Retry(*ticket_id)
+                } else {
+                    Plan::Refused(Error::Conflict(Conflict::IdempotencyKeyReused))
+                });
+                continue;
+            }
+            if !seen_keys.insert((centre.id, k.as_str())) {
+                plans.push(Plan::Later);
+                continue;
+            }
+            key = Some(Key {
+                key: k.as_str(),
+                fingerprint,
+            });
+        }
+        let (priority, day) = match check(centre, svc, cmd) {
+            Ok(checked) => checked,
+            Err(e) => {
+                plans.push(Plan::Refused(e));
+                continue;
+            }
+        };
+        plans.push(Plan::New(new.len()));
+        new.push(NewTicket {
+            centre,
+            svc,
+            day,
+            number: String::new(),
+            token: new_token(),
+            channel: cmd.channel,
+            priority,
+            actor: cmd.actor.as_str(),
+            slot_start: None,
+            issued_at: micros(cmd.now),
+            lease_id: None,
+            print_on: cmd.print_on,
+            key,
+            now: cmd.now,
+            id: 0,
+        });
+    }
+
+    // Numbers: one allocation per service and day, handed out in batch order.
+    let groups = groups(&new);
+    for members in &groups {
+        let first = &new[members[0]];
+        let (svc, day) = (first.svc, first.day.clone());
+        let seqs = sequences(c, svc, &day, members.len()).await?;
+        // Past the cap: the batch fails, and alone each command past it is
+        // refused.
+        for (&i, seq) in members.iter().zip(seqs) {
+            new[i].number = number_for(svc, seq, true)?;
+        }
+    }
+
+    let mut events = write(c, &mut new)
+        .await?
+        .into_iter()
+        .map(Some)
+        .collect::<Vec<_>>();
+    let mut views: Vec<Option<TicketView>> = new.iter().map(|_| None).collect();
+    for members in &groups {
+        for (&i, (ahead, eta_minutes)) in members.iter().zip(positions(c, &new, members).await?) {
+            views[i] = Some(fresh_view(&new[i], ahead, eta_minutes));
+        }
+    }
+
+    let mut out = Vec::with_capacity(cmds.len());
+    for (cmd, plan) in cmds.iter().zip(plans) {
+        out.push(match plan {
+            Plan::Refused(e) => Some(Err(e)),
+            Plan::Later => None,
+            Plan::Retry(id) => Some(Ok((tickets::view(c, id, cmd.now).await?, Vec::new()))),
+            Plan::New(i) => {
+                let view = views[i].take();
+                let event = events[i].take();
+                match (view, event) {
+                    (Some(view), Some(event)) => Some(Ok((view, vec![event]))),
+                    _ => return Err(Error::Internal("an issued ticket without its view".into())),
+                }
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// The new tickets' indexes per service and day, in batch order.
+fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<((i64, &str), Vec<usize>)> = Vec::new();
+    for (i, t) in new.iter().enumerate() {
+        let g = (t.svc.id, t.day.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == g) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((g, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, m)| m).collect()
+}
+
+/// Of the (centre, key) pairs in `keys`, those already stored, with their
+/// fingerprint and ticket.
+async fn known_keys(
+    c: &mut AnyConnection,
+    keys: &HashMap<i64, Vec<&str>>,
+) -> Result<HashMap<(i64, String), (String, i64)>> {
+    let mut known = HashMap::new();
+    for (&centre_id, keys) in keys {
+        for chunk in keys.chunks(CHUNK) {
+            let mut sql = Sql::new(
+                c,
+                "SELECT key, fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = ",
+            );
+            sql.param()
+                .push(" AND key IN (")
+                .params(chunk.len())
+                .push(")");
+            let mut q = sqlx::query(sql.as_str()).bind(centre_id);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for r in q.persistent(false).fetch_all(&mut *c).await? {
+                known.insert(
+                    (centre_id, r.try_get::<String, _>(0)?),
+                    (r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)?),
+                );
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// A freshly issued ticket as its holder sees it: everything is at hand, so
+/// nothing is read back.
+fn fresh_view(t: &NewTicket, position: u32, eta_minutes: u32) -> TicketView {
+    TicketView {
+        service: t.svc.code(),
+        service_name: t.svc.name.clone(),
+        service_name_en: t.svc.name_en.clone(),
+        status: luot_domain::TicketStatus::Waiting,
+        priority: t.priority.as_ref().map(|p| p.as_str().to_owned()),
+        channel: t.channel,
+        token: t.token.clone(),
+        number: t.number.clone(),
+        position,
+        eta_minutes,
+        counter: None,
+        recalls: 0,
+        issued_at: ts(t.issued_at),
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        centre: t.centre.config.code.clone(),
+    }
+}
+
+/// Position and ETA of each new ticket of one service and day (`members`),
+/// read after the whole batch is in. A normal ticket's position is the queue
+/// length less one less the normal tickets behind it (as in
+/// `tickets::position_and_eta`), and those behind a fresh ticket are the
+/// batch's later ones and the rare ticket queued later still: all read in one
+/// query. A priority ticket (rare) asks on its own.
+async fn positions(
+    c: &mut AnyConnection,
+    new: &[NewTicket<'_>],
+    members: &[usize],
+) -> Result<Vec<(u32, u32)>> {
+    let first = &new[members[0]];
+    let (service_id, day) = (first.svc.id, &first.day);
+    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&tickets::with_eta_sql(QUEUE_LENGTH))
+        .bind(service_id)
+        .bind(day)
+        .fetch_all(&mut *c)
+        .await?;
+    let (waiting, open, mean) = tickets::eta_parts(&rows, first.svc.mean_service_minutes);
+
+    let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
+    // The normal call group (tickets::NORMAL) at each ticket's own `now` is
+    // applied below, per ticket.
+    let later: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 AND service_day = $2 \
+         AND status IN ('waiting', 'transferred') AND priority IS NULL AND queued_at >= $3",
+    )
+    .bind(service_id)
+    .bind(day)
+    .bind(earliest)
+    .fetch_all(&mut *c)
+    .await?;
+
+    let mut out = Vec::with_capacity(members.len());
+    for &i in members {
+        let t = &new[i];
+        let (now, queued_at, id) = (micros(t.now), t.issued_at, t.id);
+        if t.priority.is_some() {
+            let key = QueueKey {
+                id,
+                service_id,
+                service_day: day.clone(),
+                priority: true,
+                slot_start: None,
+                queued_at,
+            };
+            out.push(tickets::position_and_eta(c, &key, t.now, t.svc.mean_service_minutes).await?);
+            continue;
+        }
+        let behind = later
+            .iter()
+            .filter(|(q, t, slot)| {
+                slot.is_none_or(|s| s > now) && (*q > queued_at || (*q == queued_at && *t > id))
+            })
+            .count() as i64;
+        let ahead = (waiting - 1 - behind).max(0) as u32;
+        out.push((ahead, eta::eta_minutes(ahead, open, mean)));
+    }
+    Ok(out)
+}
