@@ -203,6 +203,8 @@ mod tests {
         assert!(j.is_printed(1, 0xAA) && j.is_printed(2, 0xBB));
         assert!(!j.is_printed(3, 0xCC));
         assert!(!j.is_printed(1, 0xBB) && j.id_reused(1, 0xBB));
+        // Closed first: Windows deletes no directory holding an open file.
+        drop(j);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -222,6 +224,7 @@ mod tests {
         assert_eq!(j.step(6, 0xBB), Some(Step::Sent));
         assert_eq!(j.step(7, 0xCC), Some(Step::Done(JobOutcome::Unknown)));
         assert!(!j.is_printed(6, 0xBB) && !j.is_printed(7, 0xCC));
+        drop(j);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -246,6 +249,7 @@ mod tests {
         j.record(u64::MAX, 1).unwrap();
         assert_eq!(j.order.len(), KEEP);
         assert!(!j.is_printed(0, 1) && j.is_printed(u64::MAX, 1));
+        drop(j);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -268,6 +268,8 @@ mod tests {
         assert_eq!(book.pending(), vec![ticket(941, "t2")]);
         assert_eq!(book.free_number("A", true).unwrap().0, 942);
         assert!(book.by_token("t1").is_some());
+        // Closed first: Windows deletes no directory holding an open file.
+        drop(book);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
