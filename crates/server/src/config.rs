@@ -77,11 +77,30 @@ pub struct Cli {
     #[arg(long, env = "LUOT_FAKE_NOW", hide = true)]
     pub fake_now: Option<jiff::Timestamp>,
 
+    /// Connections open at once; one more is answered 503 and closed, so the
+    /// open ones keep being served. Websockets leave the count once upgraded
+    /// (they have caps of their own).
+    #[arg(long, env = "LUOT_MAX_CONNECTIONS", default_value_t = crate::conn::ConnLimits::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send a request's headers, and how long a
+    /// kept-alive connection may stay idle: `10s`.
+    #[arg(long, env = "LUOT_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub header_read_timeout: Duration,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 impl Cli {
+    /// The connection limits these flags select.
+    pub fn conn_limits(&self) -> crate::conn::ConnLimits {
+        crate::conn::ConnLimits {
+            max_connections: self.max_connections.max(1),
+            header_read_timeout: self.header_read_timeout.max(Duration::from_millis(100)),
+        }
+    }
+
     /// The store options these flags select.
     pub fn store_options(&self) -> luot_store::Options {
         luot_store::Options {

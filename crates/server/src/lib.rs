@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod booking_error;
 pub mod config;
+pub mod conn;
 pub mod deadline;
 pub mod demo;
 pub mod error;
@@ -60,18 +61,21 @@ pub fn app(state: AppState) -> Router {
 /// Serves on a bound listener until `shutdown` completes, then lets in-flight
 /// requests finish. Websocket connections are told to close (they send their
 /// clients a close frame, and displays reconnect to the next server).
+/// Connections are capped and must send their headers in time
+/// ([`conn::ConnLimits`], from `state.conn`).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let signal = state.shutdown_receiver();
     let down = state.clone();
-    // Connect info gives handlers the peer address (audit, login rate limits).
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            down.begin_shutdown();
-        })
-        .await
+    let trigger = tokio::spawn(async move {
+        shutdown.await;
+        down.begin_shutdown();
+    });
+    let limits = state.conn;
+    let result = conn::serve(listener, app(state), limits, signal).await;
+    trigger.abort();
+    result
 }

@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         ..AuthConfig::default()
     });
     state.public_url = cli.public_url.clone();
+    state.conn = cli.conn_limits();
     let notifier: std::sync::Arc<dyn luot_server::notify::Notifier> = match &cli.notify_webhook {
         Some(url) => {
             std::sync::Arc::new(luot_server::notify::WebhookNotifier::new(url.to_string())?)

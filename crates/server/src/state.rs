@@ -47,6 +47,8 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
     /// The one live print agent per kiosk device: a second connection replaces the first.
     pub kiosk_agents: Arc<crate::kiosk_agent::Agents>,
+    /// Open connections and the header-read timeout (`--max-connections`).
+    pub conn: crate::conn::ConnLimits,
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
@@ -92,6 +94,7 @@ impl AppState {
             sessions: Arc::default(),
             logos: Arc::default(),
             kiosk_agents: Arc::default(),
+            conn: crate::conn::ConnLimits::default(),
         }
     }
 
@@ -102,6 +105,11 @@ impl AppState {
     /// Tells every long-lived connection to close (called by [`crate::serve`]).
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+    }
+
+    /// Flips to `true` when shutdown begins.
+    pub fn shutdown_receiver(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
     }
 
     /// Completes once shutdown has begun.

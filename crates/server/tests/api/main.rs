@@ -13,6 +13,7 @@ mod admin;
 mod auth;
 mod booking;
 mod counter_desk;
+mod edge;
 mod errors;
 mod events;
 mod feedback;

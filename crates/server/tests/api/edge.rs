@@ -1,0 +1,132 @@
+//! The edge against a real server on loopback: slow headers, the connection
+//! cap, and (in later modules of this file) floods from one address. Each
+//! 127.0.0.x source address is a different client.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use crate::helpers::*;
+
+/// A TCP connection from source address `ip` (127.0.0.x).
+pub async fn connect_from(ip: &str, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// An HTTP client whose requests come from source address `ip`.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Reads until the server closes the connection (or 5 s pass: `None`).
+async fn until_closed(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut got = Vec::new();
+    match timeout(Duration::from_secs(5), s.read_to_end(&mut got)).await {
+        Ok(_) => Some(got),
+        Err(_) => None,
+    }
+}
+
+/// 50 connections from one address that never finish their headers are
+/// dropped at the header-read timeout (short here; 10 s by default, see the
+/// unit tests of `conn`), while another address is answered in well under 1 s.
+#[tokio::test]
+async fn slow_headers_are_dropped_while_others_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("luot.db").display());
+    let app = spawn_app_with(&url, dir, |s| {
+        s.conn.header_read_timeout = Duration::from_millis(700);
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = connect_from("127.0.0.2", app.addr).await;
+        s.write_all(b"GET /api/v1/centres HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    let other = client_from("127.0.0.3");
+    let started = Instant::now();
+    let r = other
+        .get(app.url("/api/v1/centres/mo-cay/services"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    for s in &mut slow {
+        let got = until_closed(s).await.expect("a slow client is dropped");
+        // Nothing of a response but, at most, hyper's 408.
+        assert!(
+            got.is_empty() || got.starts_with(b"HTTP/1.1 408"),
+            "{got:?}"
+        );
+    }
+    app.stop().await;
+}
+
+/// Over `--max-connections`, a new connection is answered 503 with
+/// `Retry-After` and closed at once, while the connections already open are
+/// still served; once some close, new ones are accepted again.
+#[tokio::test]
+async fn connections_over_the_cap_get_503_and_the_open_ones_are_served() {
+    const CAP: usize = 8;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("luot.db").display());
+    let app = spawn_app_with(&url, dir, |s| s.conn.max_connections = CAP).await;
+    // The test's own pooled connections may hold a few places: CAP raw ones
+    // fill the rest (the first of them is surely in).
+    let mut open = Vec::new();
+    for i in 0..CAP {
+        open.push(connect_from(&format!("127.0.0.{}", 10 + i), app.addr).await);
+    }
+    let mut refused = connect_from("127.0.0.30", app.addr).await;
+    let got = until_closed(&mut refused).await.expect("closed at once");
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 503 "), "{text}");
+    assert!(text.contains("retry-after: 5"), "{text}");
+    assert!(text.contains("too_many_connections"), "{text}");
+    // An open connection is served.
+    let first = &mut open[0];
+    first
+        .write_all(
+            b"GET /api/v1/centres/mo-cay/services HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let got = until_closed(first).await.unwrap();
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    // Closing them makes room.
+    drop(open);
+    let again = client_from("127.0.0.31");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match again
+            .get(app.url("/api/v1/centres/mo-cay/services"))
+            .send()
+            .await
+        {
+            Ok(r) if r.status() == 200 => break,
+            other => assert!(Instant::now() < deadline, "still refused: {other:?}"),
+        }
+        tokio::task::yield_now().await;
+    }
+    app.stop().await;
+}
