@@ -25,6 +25,7 @@ const T = {
     waiting: "Đang chờ: {n}",
     eta: "Chờ khoảng {m} phút",
     closed: "Ngoài giờ làm việc",
+    opensAt: "Mở cửa lại lúc {at}",
     capped: "Đã hết số hôm nay",
     inactive: "Tạm ngừng",
     ahead: "Có {n} người chờ trước bạn · thời gian chờ dự kiến khoảng {m} phút",
@@ -55,6 +56,7 @@ const T = {
     waiting: "Waiting: {n}",
     eta: "About {m} min",
     closed: "Closed now",
+    opensAt: "Opens again at {at}",
     capped: "No more numbers today",
     inactive: "Suspended",
     ahead: "{n} people ahead of you · expected wait about {m} min",
@@ -183,8 +185,17 @@ function tick() {
 function serviceState(s) {
   if (!s.active) return t("inactive");
   if (s.capped) return t("capped");
-  if (!s.accepting) return t("closed");
+  if (!s.accepting) return s.opens_at ? `${t("closed")} · ${t("opensAt", { at: localDateTime(s.opens_at) })}` : t("closed");
   return "";
+}
+
+/** "07:00 30/11": when the centre opens, in its timezone. */
+function localDateTime(iso) {
+  const timeZone = state.centreInfo?.timezone || "Asia/Ho_Chi_Minh";
+  const p = {};
+  for (const x of new Intl.DateTimeFormat("en-GB", { timeZone, day: "2-digit", month: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso))) p[x.type] = x.value;
+  return `${p.hour}:${p.minute} ${p.day}/${p.month}`;
 }
 
 function renderServices() {

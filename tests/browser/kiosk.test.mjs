@@ -220,3 +220,28 @@ test('too early for a booking on another day: the date is in the message', async
   assert.deepEqual(errors.filter((e) => !/status of 409/.test(String(e))), []);
   await page.close();
 });
+
+test('outside opening hours the kiosk says when the centre opens next', async () => {
+  // The demo centre takes tickets at any hour; this test makes it keep its hours.
+  const cfg = (await api('GET', '/api/v1/admin/centres/mo-cay')).body;
+  const settings = (centre) => api('PUT', '/api/v1/admin/centres/mo-cay/settings', centre);
+  assert.equal((await settings({ ...cfg.centre, enforce_hours: true })).status, 200);
+  try {
+    // Saturday 28/11/2026 09:00: the centre opens again Monday 07:00.
+    await setNow('2026-11-28T02:00:00Z');
+    const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+    const button = '#services .service[data-service="A"]';
+    await page.waitForFunction((b) => /Mở cửa lại lúc 07:00 30\/11/.test(document.querySelector(b).textContent), button);
+    assert.equal(await page.isDisabled(button), true);
+    await screenshot(page, 'kiosk-closed');
+    const refused = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' }, KIOSK_TOKEN);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.code, 'service_closed');
+    assert.equal(refused.body.opens_at, '2026-11-30T00:00:00Z');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await settings({ ...cfg.centre, enforce_hours: false });
+    await setNow('2026-11-26T02:00:00Z');
+  }
+});

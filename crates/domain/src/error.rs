@@ -16,9 +16,10 @@ pub enum Error {
         from: &'static str,
         action: &'static str,
     },
-    /// Outside the service's opening hours, where the centre enforces them.
+    /// Outside the service's opening hours or on a holiday, where the centre
+    /// enforces them; with when it opens next (local time), if it does.
     #[error("the service is closed at this time")]
-    Closed,
+    Closed { opens_at: Option<jiff::Zoned> },
     /// The counter is paused or closed and cannot call.
     #[error("counter is {state}")]
     CounterNotOpen { state: &'static str },

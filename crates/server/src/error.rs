@@ -215,12 +215,25 @@ impl From<StoreError> for ApiError {
                         en,
                     ),
                     D::Booking(r) => crate::booking_error::refusal(r),
-                    D::Closed => Self::new(
+                    D::Closed { opens_at: None } => Self::new(
                         S::CONFLICT,
                         "service_closed",
                         "Ngoài giờ làm việc của lĩnh vực này",
                         en,
                     ),
+                    D::Closed { opens_at: Some(at) } => Self::new(
+                        S::CONFLICT,
+                        "service_closed",
+                        format!(
+                            "Ngoài giờ làm việc. Trung tâm mở cửa lại lúc {}",
+                            at.strftime("%H:%M ngày %d/%m/%Y")
+                        ),
+                        format!(
+                            "Closed now. The centre opens again at {}",
+                            at.strftime("%H:%M on %d/%m/%Y")
+                        ),
+                    )
+                    .with("opens_at", at.timestamp()),
                 }
             }
             StoreError::Unavailable(detail) => {

@@ -36,6 +36,8 @@ pub struct IssueTicket {
     pub now: Timestamp,
     /// The audit entry committed with the ticket (staff issues; see crate::audit).
     pub audit: Option<NewAudit>,
+    /// Issue whatever the opening hours and holidays (`--always-open`).
+    pub any_hour: bool,
 }
 
 /// The target of a counter command.
@@ -126,11 +128,15 @@ pub struct ServiceOverview {
     #[serde(default)]
     pub short_name_en: String,
     pub active: bool,
-    /// Within opening hours now.
+    /// Within opening hours now, and not a holiday.
     pub open_now: bool,
     /// Takes tickets now: active, not capped, and open (or the centre does not
     /// enforce hours).
     pub accepting: bool,
+    /// When walk-in issuing opens next, while the centre enforces its hours
+    /// and this service is closed now (`None`: open, or no opening ahead).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub opens_at: Option<Timestamp>,
     /// The daily cap is reached.
     pub capped: bool,
     pub waiting: u32,

@@ -121,6 +121,7 @@ pub async fn issue(
         print_on,
         now: state.now(),
         audit,
+        any_hour: state.always_open,
     };
     let ticket = state.store.issue_ticket(cmd).await?;
     Ok((StatusCode::CREATED, Json(ticket)))

@@ -86,6 +86,50 @@ async fn changing_a_services_hours_shows_at_once() {
     assert_eq!(r.status(), 409);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "service_closed");
+    // When it opens: today 13:30 local, in the body and in the message.
+    assert_eq!(body["opens_at"], "2026-11-26T06:30:00Z", "{body}");
+    assert_eq!(services[0]["opens_at"], "2026-11-26T06:30:00Z");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("13:30 ngày 26/11/2026"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+/// `--always-open` (tests, demos): the same closed service issues anyway.
+#[tokio::test]
+async fn always_open_lifts_the_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("luot.db").display());
+    let app = spawn_app_with(&url, dir, |s| s.always_open = true).await;
+    let cfg = config(&app).await;
+    let mut centre = cfg["centre"].clone();
+    centre["enforce_hours"] = json!(true);
+    let (s, _) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("{BASE}/settings"),
+        Some(centre),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Saturday: the centre keeps Mon-Fri hours.
+    app.set_now(working_morning() + jiff::SignedDuration::from_hours(48));
+    let services: Value = app
+        .get("/api/v1/centres/mo-cay/services")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&services[0]["open_now"], &services[0]["accepting"]),
+        (&json!(false), &json!(true))
+    );
+    assert!(services[0]["opens_at"].is_null());
+    assert_eq!(app.issue("A").await["number"], "A001");
     app.stop().await;
 }
 

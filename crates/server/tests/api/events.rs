@@ -237,6 +237,7 @@ async fn a_lagging_client_gets_a_fresh_snapshot_and_continues() {
             print_on: None,
             now: app.state.now(),
             audit: None,
+            any_hour: false,
         })
     });
     for r in futures::future::join_all(issues).await {

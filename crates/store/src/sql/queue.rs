@@ -38,6 +38,11 @@ pub async fn services(
     .await?;
     let lookup =
         |rows: &[(i64, i64)], id: i64| rows.iter().find(|r| r.0 == id).map_or(0, |r| r.1 as u32);
+    let holidays: Vec<jiff::civil::Date> = super::booking::settings::holidays(c, centre.id)
+        .await?
+        .into_iter()
+        .map(|h| h.date)
+        .collect();
     let mut out = Vec::new();
     for s in rows::services(c, centre.id).await? {
         let n_waiting = lookup(&waiting, s.id);
@@ -50,7 +55,12 @@ pub async fn services(
         .fetch_one(&mut *c)
         .await?;
         let eta = tickets::estimate(c, s.id, &day, s.mean_service_minutes, n_waiting).await?;
-        let open_now = s.hours(&centre.config)?.is_open(local);
+        let hours = s.hours(&centre.config)?;
+        let open_now = hours.is_open(local) && !holidays.contains(&local.date());
+        let enforced = centre.config.enforce_hours;
+        let opens_at = (enforced && !open_now)
+            .then(|| luot_domain::day::next_opening(&hours, &holidays, now, &tz))
+            .flatten();
         let capped = s
             .daily_cap
             .is_some_and(|cap| i64::from(issued_today) >= cap);
@@ -64,7 +74,8 @@ pub async fn services(
             short_name: s.short_name.clone(),
             short_name_en: s.short_name_en.clone(),
             active: s.active != 0,
-            accepting: s.active != 0 && !capped && (open_now || !centre.config.enforce_hours),
+            accepting: s.active != 0 && !capped && (open_now || !enforced),
+            opens_at,
             open_now,
             capped,
             waiting: n_waiting,

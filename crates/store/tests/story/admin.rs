@@ -27,6 +27,7 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
         print_on: None,
         now: at,
         audit: None,
+        any_hour: false,
     }
 }
 
@@ -76,7 +77,7 @@ async fn service_hours_change_takes_effect_and_is_announced() {
         assert_eq!(e.kind, EventKind::ConfigChanged, "{}", b.name);
         let refused = s.issue_ticket(issue("A", morning())).await.unwrap_err();
         assert!(
-            matches!(refused, Error::Rule(luot_domain::Error::Closed)),
+            matches!(refused, Error::Rule(luot_domain::Error::Closed { .. })),
             "{}: {refused:?}",
             b.name
         );

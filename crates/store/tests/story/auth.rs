@@ -273,6 +273,7 @@ async fn audit_rows_commit_with_their_action() {
             print_on: None,
             now,
             audit: Some(entry(&format!("ticket.issue.{i}"))),
+            any_hour: false,
         };
 
         // Nobody waits: the call still runs as a command, and its row names no ticket.

@@ -25,6 +25,7 @@ fn cmd(service: &str, key: Option<String>, print_on: Option<i64>) -> IssueTicket
         print_on,
         now: morning(),
         audit: None,
+        any_hour: false,
     }
 }
 

@@ -83,6 +83,7 @@ async fn picks_and_positions_match_the_rules() {
                             print_on: None,
                             now,
                             audit: None,
+                            any_hour: false,
                         })
                         .await
                         .unwrap();

@@ -39,6 +39,7 @@ async fn issuers_and_counters_race() {
                         print_on: None,
                         now: morning(),
                         audit: None,
+                        any_hour: false,
                     };
                     numbers.push(s.issue_ticket(cmd).await.unwrap().number);
                 }

@@ -167,3 +167,71 @@ async fn a_server_down_over_the_boundary_catches_up_and_a_day_without_hours_ends
         assert_eq!(v.finished_at, Some(midnight), "{}", b.name);
     }
 }
+
+#[tokio::test]
+async fn walk_in_issuing_keeps_hours_and_holidays_and_says_when_it_opens() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        s.create_centre(small_centre(1), morning()).await.unwrap();
+        let opens = |e: Error| match e {
+            Error::Rule(luot_domain::Error::Closed { opens_at }) => opens_at.map(|z| z.timestamp()),
+            other => panic!("expected closed, got {other:?}"),
+        };
+        // Saturday 28/11 09:00: closed, opens Monday 30/11 07:00.
+        let saturday = morning() + SignedDuration::from_hours(48);
+        let monday_7: Timestamp = "2026-11-30T00:00:00Z".parse().unwrap();
+        let e = s.issue_ticket(walk_in("A", saturday)).await.unwrap_err();
+        assert_eq!(opens(e), Some(monday_7), "{}", b.name);
+        // Monday is a holiday: Tuesday 07:00, and Monday itself is closed.
+        s.set_holidays(
+            &centre_code(),
+            vec![Holiday {
+                date: "2026-11-30".parse().unwrap(),
+                name: "Nghỉ bù".into(),
+            }],
+        )
+        .await
+        .unwrap();
+        let e = s.issue_ticket(walk_in("A", saturday)).await.unwrap_err();
+        assert_eq!(
+            opens(e),
+            Some(monday_7 + SignedDuration::from_hours(24)),
+            "{}",
+            b.name
+        );
+        let monday_9 = monday_7 + SignedDuration::from_hours(2);
+        assert!(
+            s.issue_ticket(walk_in("A", monday_9)).await.is_err(),
+            "{}",
+            b.name
+        );
+        let services = s.services(&centre_code(), monday_9).await.unwrap();
+        assert!(
+            !services[0].open_now && !services[0].accepting,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            services[0].opens_at,
+            Some(monday_7 + SignedDuration::from_hours(24))
+        );
+        // `--always-open` lifts both.
+        let mut any = walk_in("A", monday_9);
+        any.any_hour = true;
+        assert_eq!(
+            s.issue_ticket(any).await.unwrap().number,
+            "A001",
+            "{}",
+            b.name
+        );
+        // Tuesday morning: open again.
+        let tuesday_9 = monday_9 + SignedDuration::from_hours(24);
+        assert_eq!(
+            s.issue_ticket(walk_in("A", tuesday_9))
+                .await
+                .unwrap()
+                .number,
+            "A001"
+        );
+    }
+}

@@ -119,6 +119,7 @@ pub fn walk_in(service: &str, now: Timestamp) -> IssueTicket {
         print_on: None,
         now,
         audit: None,
+        any_hour: false,
     }
 }
 

@@ -21,6 +21,7 @@ fn issue(print_on: Option<i64>) -> IssueTicket {
         print_on,
         now: morning(),
         audit: None,
+        any_hour: false,
     }
 }
 

@@ -32,6 +32,7 @@ fn walk_in(now: Timestamp) -> IssueTicket {
         print_on: None,
         now,
         audit: None,
+        any_hour: false,
     }
 }
 

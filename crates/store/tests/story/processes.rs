@@ -39,6 +39,7 @@ fn issue(i: usize, k: usize) -> IssueTicket {
         print_on: None,
         now: morning(),
         audit: None,
+        any_hour: false,
     }
 }
 

@@ -16,6 +16,7 @@ fn issue(service: &str, at: jiff::Timestamp) -> IssueTicket {
         print_on: None,
         now: at,
         audit: None,
+        any_hour: false,
     }
 }
 
@@ -86,7 +87,10 @@ async fn hours_are_enforced_where_the_centre_asks() {
         let lunch: jiff::Timestamp = "2026-11-26T05:00:00Z".parse().unwrap();
         let err = s.issue_ticket(issue("A", lunch)).await.unwrap_err();
         assert!(
-            matches!(err, luot_store::Error::Rule(luot_domain::Error::Closed)),
+            matches!(
+                err,
+                luot_store::Error::Rule(luot_domain::Error::Closed { .. })
+            ),
             "{}: {err}",
             b.name
         );

@@ -17,6 +17,7 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
         print_on: None,
         now: at,
         audit: None,
+        any_hour: false,
     }
 }
 

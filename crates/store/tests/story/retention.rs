@@ -38,6 +38,7 @@ fn issue(service: &str, now: Timestamp) -> IssueTicket {
         print_on: None,
         now,
         audit: None,
+        any_hour: false,
     }
 }
 

@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
+use jiff::Timestamp;
 use luot_domain::{eta, numbering, priority, CentreCode, Event, PriorityCode};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::oneshot;
@@ -135,10 +136,53 @@ pub fn fingerprint(cmd: &IssueTicket) -> String {
     )
 }
 
+/// Whether walk-in issuing is open at `now` for `svc` (opening hours and
+/// holidays, where the centre enforces them), else the refusal with when it
+/// opens next.
+async fn check_open(
+    c: &mut AnyConnection,
+    centre: &CentreRow,
+    svc: &ServiceRow,
+    now: Timestamp,
+) -> Result<()> {
+    if !centre.config.enforce_hours {
+        return Ok(());
+    }
+    let tz = centre.tz()?;
+    let hours = svc.hours(&centre.config)?;
+    let open = hours.is_open(now.to_zoned(tz.clone()).datetime())
+        && !is_holiday(c, centre.id, numbering::service_day(now, &tz)).await?;
+    if open {
+        return Ok(());
+    }
+    let holidays = super::booking::settings::holidays(c, centre.id).await?;
+    let days: Vec<_> = holidays.into_iter().map(|h| h.date).collect();
+    let opens_at =
+        luot_domain::day::next_opening(&hours, &days, now, &tz).map(|t| t.to_zoned(tz));
+    Err(Error::Rule(luot_domain::Error::Closed { opens_at }))
+}
+
+/// One indexed look-up: whether `date` is one of the centre's holidays.
+async fn is_holiday(
+    c: &mut AnyConnection,
+    centre_id: i64,
+    date: jiff::civil::Date,
+) -> Result<bool> {
+    let hit: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM holidays WHERE centre_id = $1 AND day = $2")
+            .bind(centre_id)
+            .bind(date.to_string())
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(hit.is_some())
+}
+
 /// The rules a new walk-in ticket must pass: an active service, open hours
-/// (when the centre enforces them), a known priority class. Returns the
-/// priority class's code and the service day.
-fn check(
+/// and no holiday (when the centre enforces them and the command does not
+/// lift them, `--always-open`), a known priority class. Returns the priority
+/// class's code and the service day.
+async fn check(
+    c: &mut AnyConnection,
     centre: &CentreRow,
     svc: &ServiceRow,
     cmd: &IssueTicket,
@@ -147,12 +191,8 @@ fn check(
         return Err(Error::Conflict(Conflict::ServiceInactive));
     }
     let tz = centre.tz()?;
-    if centre.config.enforce_hours
-        && !svc
-            .hours(&centre.config)?
-            .is_open(cmd.now.to_zoned(tz.clone()).datetime())
-    {
-        return Err(Error::Rule(luot_domain::Error::Closed));
+    if !cmd.any_hour {
+        check_open(c, centre, svc, cmd.now).await?;
     }
     let priority = match &cmd.priority {
         Some(p) => Some(
@@ -249,7 +289,7 @@ pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<I
                 fingerprint,
             });
         }
-        let (priority, day) = match check(centre, svc, cmd) {
+        let (priority, day) = match check(c, centre, svc, cmd).await {
             Ok(checked) => checked,
             Err(e) => {
                 plans.push(Plan::Refused(e));
