@@ -70,7 +70,6 @@ async fn the_day_ends_at_closing_and_nothing_waits_into_the_next() {
             b.name
         );
         // At closing: the called appointment and the two waiting walk-ins.
-        let mut events = s.subscribe();
         let later = closing() + SignedDuration::from_mins(3);
         assert_eq!(
             s.expire_tickets(later, true).await.unwrap(),
@@ -85,7 +84,7 @@ async fn the_day_ends_at_closing_and_nothing_waits_into_the_next() {
             b.name
         );
         let mut expired = Vec::new();
-        while let Ok(e) = events.try_recv() {
+        for e in s.events_after(&centre_code(), 0, 1000).await.unwrap() {
             if let EventKind::TicketExpired {
                 number, counter, ..
             } = e.kind

@@ -157,8 +157,7 @@ async fn check_open(
     }
     let holidays = super::booking::settings::holidays(c, centre.id).await?;
     let days: Vec<_> = holidays.into_iter().map(|h| h.date).collect();
-    let opens_at =
-        luot_domain::day::next_opening(&hours, &days, now, &tz).map(|t| t.to_zoned(tz));
+    let opens_at = luot_domain::day::next_opening(&hours, &days, now, &tz).map(|t| t.to_zoned(tz));
     Err(Error::Rule(luot_domain::Error::Closed { opens_at }))
 }
 
