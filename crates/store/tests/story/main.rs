@@ -3,6 +3,7 @@
 //! own), so both backends keep the same semantics.
 
 mod harness;
+mod issuing_model;
 
 mod admin;
 mod auth;
