@@ -136,6 +136,7 @@ fn walk_in_cmd(service: usize, priority: bool, key: Option<u8>, now: Timestamp) 
         print_on: None,
         now,
         audit: None,
+        any_hour: false,
     }
 }
 
