@@ -34,6 +34,8 @@ pub const WEBHOOK_EVENTS: &[(&str, &str)] = &[
     ("ticket.expired", "ticket_expired"),
     ("ticket.rated", "ticket_rated"),
     ("dossier.attached", "dossier_attached"),
+    ("booking.created", "booking_created"),
+    ("booking.cancelled", "booking_cancelled"),
 ];
 
 /// The webhook event name of an event-log kind, if hooks can subscribe to it.
@@ -106,6 +108,8 @@ pub struct Webhook {
     pub id: i64,
     pub url: String,
     pub events: Vec<String>,
+    /// Whether booking events carry the holder's name, phone and booking code.
+    pub personal_data: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// The newest deliveries, newest first.
@@ -133,6 +137,9 @@ pub struct NewWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub secret: String,
+    /// The administrator allows personal data (booking name, phone, code) in
+    /// this hook's payloads; without it they carry none.
+    pub personal_data: bool,
 }
 
 /// A delivery the worker should attempt now: leased to the caller for

@@ -434,3 +434,12 @@ pub async fn next_print_job(ws: &mut Ws) -> (u64, luot_print::TicketPrint) {
         .await
         .expect("a print job within 10 s")
 }
+
+/// The stored values of one column (for what no endpoint returns).
+pub async fn column(db_url: &str, sql: &str) -> Vec<Option<String>> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(db_url).await.unwrap();
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}

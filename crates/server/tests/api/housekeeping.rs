@@ -94,15 +94,6 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
     app.stop().await;
 }
 
-/// The stored values of one column (for what no endpoint returns).
-async fn column(db_url: &str, sql: &str) -> Vec<Option<String>> {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut c = sqlx::AnyConnection::connect(db_url).await.unwrap();
-    let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
-    rows.into_iter().map(|r| r.0).collect()
-}
-
 #[tokio::test]
 async fn personal_data_goes_after_the_centres_retention_period() {
     let app = spawn_app().await;

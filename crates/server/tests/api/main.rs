@@ -12,6 +12,7 @@ mod print_support;
 mod admin;
 mod auth;
 mod booking;
+mod booking_hooks;
 mod counter_desk;
 mod edge;
 mod errors;

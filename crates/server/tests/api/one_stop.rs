@@ -186,16 +186,16 @@ async fn dossier_codes_attach_to_the_ticket_served_and_export_with_its_rating() 
 /// A webhook receiver on loopback: records every request, answers 500 while
 /// `failing` is above zero (counting down).
 /// One request as received: event, delivery id, signature, body.
-type Received = (String, String, String, String);
+pub type Received = (String, String, String, String);
 
 #[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Received>>>,
-    failing: Arc<Mutex<u32>>,
+pub struct Receiver {
+    pub got: Arc<Mutex<Vec<Received>>>,
+    pub failing: Arc<Mutex<u32>>,
 }
 
 impl Receiver {
-    async fn start(self) -> String {
+    pub async fn start(self) -> String {
         use axum::{body::Bytes, http::HeaderMap, http::StatusCode, routing::post, Router};
         let me = self.clone();
         let app = Router::new().route(
@@ -226,11 +226,11 @@ impl Receiver {
         url
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {
             if self.got().len() >= n {
                 return self.got();
@@ -241,9 +241,9 @@ impl Receiver {
     }
 }
 
-const SECRET: &str = "a shared secret of the province";
+pub const SECRET: &str = "a shared secret of the province";
 
-fn signed(sig: &str, body: &str) -> bool {
+pub fn signed(sig: &str, body: &str) -> bool {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body.as_bytes());
     sig == format!("sha256={}", hex::encode(mac.finalize().into_bytes()))

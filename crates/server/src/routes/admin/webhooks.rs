@@ -1,8 +1,10 @@
 //! `POST`/`GET /api/v1/admin/centres/{centre}/webhooks`, `DELETE
 //! .../webhooks/{id}`: outbound webhooks to the province's systems. A hook
 //! names the events it wants (`ticket.issued`, `ticket.called`, `ticket.served`,
-//! `ticket.no_show`, `ticket.expired`, `ticket.rated`, `dossier.attached`) and a secret; each
-//! delivery is signed with it (crates/server/src/webhooks.rs). The list shows
+//! `ticket.no_show`, `ticket.expired`, `ticket.rated`, `dossier.attached`,
+//! `booking.created`, `booking.cancelled`) and a secret; each delivery is
+//! signed with it (crates/server/src/webhooks.rs). Only a hook created with
+//! `personal_data` receives a booking's code, name and phone. The list shows
 //! each hook's latest deliveries and failures, never its secret. Audience:
 //! admin, audited.
 
@@ -38,6 +40,11 @@ pub struct CreateWebhook {
     pub events: Vec<String>,
     /// Key of the HMAC-SHA256 in `X-Luot-Signature`: 16 to 200 characters.
     pub secret: String,
+    /// Allow personal data in payloads: `booking.created` and
+    /// `booking.cancelled` then carry the booking code, name and phone.
+    /// Default false: no payload names anyone.
+    #[serde(default)]
+    pub personal_data: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -104,11 +111,12 @@ pub async fn create(
     let mut events = body.events;
     events.sort();
     events.dedup();
-    let details = json!({ "url": body.url, "events": events });
+    let details = json!({ "url": body.url, "events": events, "personal_data": body.personal_data });
     let hook = NewWebhook {
         url: body.url,
         events,
         secret: body.secret,
+        personal_data: body.personal_data,
     };
     let ctx = admin.audited(ctx, "webhook.create", details);
     let id = state.store.create_webhook(ctx, hook).await?;

@@ -221,6 +221,7 @@ pub async fn book(
     // A fresh code; ON CONFLICT DO NOTHING keeps a rare collision from aborting
     // the transaction (PostgreSQL) and simply draws again.
     let mut code = None;
+    let mut appointment = 0;
     for _ in 0..16 {
         let candidate = BookingCode::from_random(rand::random());
         let id: Option<i64> = sqlx::query_scalar(
@@ -244,24 +245,34 @@ pub async fn book(
         .bind(micros(cmd.now))
         .fetch_optional(&mut *c)
         .await?;
-        if id.is_some() {
+        if let Some(id) = id {
             code = Some(candidate);
+            appointment = id;
             break;
         }
     }
     let code = code.ok_or_else(|| Error::Internal("no free booking code after 16 draws".into()))?;
-    let event = booking_changed(c, &centre, cmd.now).await?;
+    let event = booking_changed(c, &centre, BOOKING_CREATED, appointment, cmd.now).await?;
     Ok((view_by_code(c, &code).await?, vec![event]))
 }
 
+/// The event log's kinds of a booking made and a booking cancelled (the
+/// `booking.created` and `booking.cancelled` webhooks).
+pub const BOOKING_CREATED: &str = "booking_created";
+pub const BOOKING_CANCELLED: &str = "booking_cancelled";
+
 /// Tells counter consoles that today's bookings may have changed (see
 /// [`EventKind::BookingChanged`]); the portal is the actor, no one personal.
+/// The stream's payload names no booking; the log row keeps which booking
+/// and what happened to it (`kind`) for the webhooks (migration 0026).
 async fn booking_changed(
     c: &mut AnyConnection,
     centre: &CentreRow,
+    kind: &str,
+    appointment: i64,
     now: Timestamp,
 ) -> Result<luot_domain::Event> {
-    events::append(
+    let event = events::append(
         c,
         centre,
         EventKind::BookingChanged,
@@ -270,7 +281,14 @@ async fn booking_changed(
         "portal",
         now,
     )
-    .await
+    .await?;
+    sqlx::query("UPDATE events SET kind = $1, appointment_id = $2 WHERE id = $3")
+        .bind(kind)
+        .bind(appointment)
+        .bind(event.id)
+        .execute(&mut *c)
+        .await?;
+    Ok(event)
 }
 
 #[derive(sqlx::FromRow)]
@@ -401,6 +419,6 @@ pub async fn cancel(
         .fetch_one(&mut *c)
         .await?;
     let centre = rows::centre(c, &CentreCode::parse(&centre_code)?).await?;
-    let event = booking_changed(c, &centre, now).await?;
+    let event = booking_changed(c, &centre, BOOKING_CANCELLED, row.id, now).await?;
     Ok((view_by_code(c, &code).await?, vec![event]))
 }

@@ -28,9 +28,11 @@ struct HookRow {
     events: String,
     last_event_id: i64,
     created_at: i64,
+    personal_data: i64,
 }
 
-const HOOK: &str = "SELECT id, centre_id, url, events, last_event_id, created_at FROM webhooks";
+const HOOK: &str =
+    "SELECT id, centre_id, url, events, last_event_id, created_at, personal_data FROM webhooks";
 
 pub async fn create(c: &mut AnyConnection, ctx: &crate::AdminCtx, hook: NewWebhook) -> Result<i64> {
     let centre = rows::centre(c, &ctx.centre).await?;
@@ -52,7 +54,8 @@ pub async fn create(c: &mut AnyConnection, ctx: &crate::AdminCtx, hook: NewWebho
         .await?;
     Ok(sqlx::query_scalar(
         "INSERT INTO webhooks (centre_id, url, events, secret, active, last_event_id, \
-         created_at, created_by) VALUES ($1, $2, $3, $4, 1, $5, $6, $7) RETURNING id",
+         created_at, created_by, personal_data) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8) \
+         RETURNING id",
     )
     .bind(centre.id)
     .bind(&hook.url)
@@ -61,6 +64,7 @@ pub async fn create(c: &mut AnyConnection, ctx: &crate::AdminCtx, hook: NewWebho
     .bind(last.unwrap_or(0))
     .bind(micros(ctx.now))
     .bind(&ctx.actor)
+    .bind(i64::from(hook.personal_data))
     .fetch_one(&mut *c)
     .await?)
 }
@@ -79,8 +83,8 @@ pub async fn delete(c: &mut AnyConnection, centre: &CentreCode, id: i64) -> Resu
     }
     // Nothing more leaves for a deleted hook.
     sqlx::query(
-        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deleted' \
-         WHERE webhook_id = $1 AND status = 'pending'",
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deleted', \
+         body = '' WHERE webhook_id = $1 AND status = 'pending'",
     )
     .bind(id)
     .execute(&mut *c)
@@ -122,6 +126,7 @@ pub async fn list(c: &mut AnyConnection, centre: &CentreCode) -> Result<Vec<Webh
             id: h.id,
             url: h.url,
             events: serde_json::from_str(&h.events)?,
+            personal_data: h.personal_data != 0,
             created_at: ts(h.created_at),
             deliveries: deliveries
                 .into_iter()
@@ -146,6 +151,7 @@ struct EventRow {
     id: i64,
     kind: String,
     ticket_id: Option<i64>,
+    appointment_id: Option<i64>,
     at: i64,
     payload: String,
 }
@@ -203,7 +209,7 @@ pub async fn due(c: &mut AnyConnection, now: Timestamp, limit: u32) -> Result<Ve
 async fn enqueue_next(c: &mut AnyConnection, h: &HookRow, now: Timestamp) -> Result<()> {
     let wanted: Vec<String> = serde_json::from_str(&h.events)?;
     let events: Vec<EventRow> = sqlx::query_as(
-        "SELECT id, kind, ticket_id, at, payload FROM events \
+        "SELECT id, kind, ticket_id, appointment_id, at, payload FROM events \
          WHERE centre_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(h.centre_id)
@@ -244,9 +250,10 @@ async fn enqueue_next(c: &mut AnyConnection, h: &HookRow, now: Timestamp) -> Res
 }
 
 /// The JSON body of one delivery: the event as the stream has it (numbers,
-/// service and counter codes), the centre, and the ticket's dossier codes.
-/// No personal data: events carry none, and dossier codes identify a matter,
-/// not a person.
+/// service and counter codes), the centre, and the ticket's dossier codes; for
+/// a booking event, the booking (see [`booking_data`]). No personal data
+/// unless the hook is allowed it: events carry none, and dossier codes
+/// identify a matter, not a person.
 async fn payload(
     c: &mut AnyConnection,
     h: &HookRow,
@@ -258,7 +265,10 @@ async fn payload(
         .bind(h.centre_id)
         .fetch_one(&mut *c)
         .await?;
-    let mut data: serde_json::Value = serde_json::from_str(&e.payload)?;
+    let mut data: serde_json::Value = match e.appointment_id {
+        Some(a) => booking_data(c, a, h.personal_data != 0).await?,
+        None => serde_json::from_str(&e.payload)?,
+    };
     if let Some(obj) = data.as_object_mut() {
         obj.remove("type");
         if let Some(ticket) = e.ticket_id {
@@ -277,6 +287,47 @@ async fn payload(
         "data": data,
     })
     .to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    id: i64,
+    service: String,
+    slot_start: i64,
+    slot_end: i64,
+    status: String,
+    code: String,
+    name: String,
+    phone: String,
+}
+
+/// A booking event's data: the booking's id (the same in `booking.created`
+/// and `booking.cancelled`), service, slot and status; with the hook allowed
+/// personal data, also the booking code, name and phone (empty once the
+/// booking is anonymised: read when the delivery is made, so an erasure
+/// before it wins).
+async fn booking_data(c: &mut AnyConnection, id: i64, personal: bool) -> Result<serde_json::Value> {
+    let b: BookingRow = sqlx::query_as(
+        "SELECT a.id, s.code AS service, a.slot_start, a.slot_end, a.status, a.code, a.name, \
+         a.phone FROM appointments a JOIN services s ON s.id = a.service_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    let mut data = json!({
+        "booking": b.id,
+        "service": b.service,
+        "slot_start": ts(b.slot_start),
+        "slot_end": ts(b.slot_end),
+        "status": b.status,
+    });
+    if personal {
+        let shown = |s: String| (!s.is_empty()).then_some(s);
+        data["code"] = json!(b.code);
+        data["name"] = json!(shown(b.name));
+        data["phone"] = json!(shown(b.phone));
+    }
+    Ok(data)
 }
 
 pub async fn record(
@@ -323,6 +374,15 @@ pub async fn record(
             .await?;
         }
     }
+    // A body that may hold personal data is kept only while it may be sent
+    // again: once delivered or given up, it is emptied.
+    sqlx::query(
+        "UPDATE webhook_deliveries SET body = '' WHERE id = $1 AND status <> 'pending' \
+         AND webhook_id IN (SELECT id FROM webhooks WHERE personal_data = 1)",
+    )
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
