@@ -17,7 +17,11 @@ use luot_domain::{CentreCode, CounterNumber};
 use luot_store::auth::{Account, DeviceKind, DeviceView, Role};
 use serde::Serialize;
 
-use crate::{error::ApiError, ratelimit::RateLimiter, state::AppState};
+use crate::{
+    error::ApiError,
+    ratelimit::{Backoff, RateLimiter},
+    state::AppState,
+};
 
 pub mod bootstrap;
 pub mod device_cache;
@@ -32,11 +36,17 @@ pub use sessions::{CookieSecure, Policy};
 pub struct AuthConfig {
     pub policy: Policy,
     pub cookie_secure: CookieSecure,
-    /// Login attempts per client IP.
+    /// Login attempts per client address, right or wrong.
     pub login_per_ip: RateLimiter,
-    /// Login attempts per username, whatever the IP (slows password guessing
-    /// spread over many addresses).
-    pub login_per_user: RateLimiter,
+    /// Failed sign-ins per address: growing delays after 10.
+    pub failures_per_ip: Backoff<String>,
+    /// Failed sign-ins per (address, username): growing delays after 3. Never
+    /// per username alone, so guessing from one address cannot lock the owner
+    /// out from another; guessing spread over many addresses is slowed by the
+    /// argon2 gate and each address's own budget.
+    pub failures_per_account: Backoff<(String, String)>,
+    /// Sign-ins checking a password at once, and waiting (503 beyond).
+    pub gate: Arc<passwords::Gate>,
     /// Cost of new password hashes (`Fast` only in tests).
     pub password_cost: passwords::Cost,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
@@ -50,7 +60,9 @@ impl Default for AuthConfig {
             policy: Policy::default(),
             cookie_secure: CookieSecure::Auto,
             login_per_ip: RateLimiter::new(20, Duration::from_secs(600)),
-            login_per_user: RateLimiter::new(5, Duration::from_secs(300)),
+            failures_per_ip: Backoff::new(10, Duration::from_secs(1), Duration::from_secs(900)),
+            failures_per_account: Backoff::new(3, Duration::from_secs(1), Duration::from_secs(900)),
+            gate: Arc::new(passwords::Gate::for_cores()),
             password_cost: passwords::Cost::Default,
             trusted_proxies: Vec::new(),
         }
@@ -320,8 +332,18 @@ pub async fn session(state: &AppState, token: &str) -> Result<Option<Staff>, Api
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
+    /// The rate-limit key: the IPv4 address, or the IPv6 /64 network (one
+    /// household or phone gets a whole /64, so single IPv6 addresses would give
+    /// one client endless budgets).
     pub fn key(&self) -> String {
-        self.0.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+        match self.0 {
+            None => "unknown".into(),
+            Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(ip) => ip.to_canonical().to_string(),
+        }
     }
 
     /// Walks `X-Forwarded-For` from the right (the entry our own proxy added)
@@ -456,5 +478,16 @@ mod tests {
         // No header: the proxy itself.
         assert_eq!(resolve("127.0.0.1", &[]), Some(ip("127.0.0.1")));
         assert_eq!(ClientIp::resolve(None, &["1.1.1.1"], &trusted).0, None);
+    }
+
+    /// Rate limits key IPv6 clients by their /64: every address of one
+    /// network shares a budget.
+    #[test]
+    fn ipv6_clients_share_their_64_for_rate_limits() {
+        let key = |s: &str| ClientIp(Some(ip(s))).key();
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("::ffff:203.0.113.9"), "203.0.113.9");
     }
 }

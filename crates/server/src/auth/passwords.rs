@@ -1,7 +1,14 @@
 //! Password hashing with argon2id (the `argon2` crate, PHC strings). Hashing is
 //! deliberately slow, so it runs on the blocking pool, never on the async workers.
 //! Verification reads the parameters from the stored string, so a cheaper cost
-//! (tests) and the default cost verify alike.
+//! (tests) and the default cost verify alike, but never above the default cost:
+//! a stored hash asking for more memory matches nothing.
+//!
+//! Memory is bounded under any burst: every hash and verification passes
+//! [`Gate`] (sign-ins; hashes wait on a semaphore of the same size), as many at once as there are cores (19 MiB each) with a short
+//! queue behind them; a request that finds the queue full gets 503 with
+//! `Retry-After` at once instead of waiting (240 sign-ins at once used to run
+//! 240 hashes, 4.4 GiB).
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -41,26 +48,115 @@ pub fn hash_blocking(password: &str, cost: Cost) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-/// Whether `password` matches the PHC string `hash`. A malformed hash matches nothing.
+/// Whether `password` matches the PHC string `hash`. A malformed hash, or one
+/// whose parameters cost more than the default (memory, passes, lanes),
+/// matches nothing.
 pub fn verify_blocking(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let most = Params::default();
+    if params.m_cost() > most.m_cost()
+        || params.t_cost() > most.t_cost()
+        || params.p_cost() > most.p_cost()
+    {
+        return false;
+    }
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+/// Admits argon2 work: `running` at once, `queue` more waiting; beyond that,
+/// 503 `busy` with `Retry-After: 1`.
+pub struct Gate {
+    running: tokio::sync::Semaphore,
+    /// Admitted (running or waiting) now.
+    admitted: std::sync::atomic::AtomicUsize,
+    limit: usize,
+    /// The most that ever ran at once (tests read it).
+    peak: std::sync::atomic::AtomicUsize,
+    now: std::sync::atomic::AtomicUsize,
+}
+
+impl Gate {
+    pub fn new(running: usize, queue: usize) -> Self {
+        let running = running.max(1);
+        Self {
+            running: tokio::sync::Semaphore::new(running),
+            admitted: Default::default(),
+            limit: running + queue,
+            peak: Default::default(),
+            now: Default::default(),
+        }
+    }
+
+    /// One hash per core, two per core waiting (the sign-in gate of a server).
+    pub fn for_cores() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Gate::new(cores, 2 * cores)
+    }
+
+    /// The most argon2 computations that ran at once so far.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs `work` on the blocking pool once admitted.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.admitted.fetch_add(1, SeqCst) >= self.limit {
+            self.admitted.fetch_sub(1, SeqCst);
+            let mut e = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Máy chủ đang bận, vui lòng thử lại sau giây lát",
+                "The server is busy, retry in a moment",
+            );
+            e.retry_after = Some(1);
+            return Err(e);
+        }
+        struct Leave<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let _leave = Leave(&self.admitted);
+        let _permit = self.running.acquire().await.map_err(ApiError::internal)?;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        let _running = Leave(&self.now);
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)
     }
 }
 
+/// A new hash (administrators setting passwords): waits its turn behind at
+/// most one hash per core, so these too stay within bounded memory.
 pub async fn hash(password: String, cost: Cost) -> Result<String, ApiError> {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = HASHING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _permit = permits.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || hash_blocking(&password, cost))
         .await
         .map_err(ApiError::internal)?
 }
 
-pub async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
-        .await
-        .unwrap_or(false)
+/// Whether `password` matches `hash`, through `gate`; 503 when too many are
+/// being checked.
+pub async fn verify(gate: &Gate, password: String, hash: String) -> Result<bool, ApiError> {
+    gate.run(move || verify_blocking(&password, &hash)).await
 }
 
 /// A hash to verify against when the username does not exist, so a wrong
@@ -100,5 +196,55 @@ mod tests {
         let fast = hash_blocking("x", Cost::Fast).unwrap();
         assert!(fast.starts_with("$argon2id$") && verify_blocking("x", &fast));
         assert!(check_new("short").is_err() && check_new("long enough").is_ok());
+        // A stored hash that asks for more memory than the default matches nothing.
+        let greedy = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"x", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(!verify_blocking("x", &greedy));
+    }
+
+    /// Past `running` + `queue` admitted, work is refused at once with 503 and
+    /// Retry-After; never more than `running` run at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_bounds_concurrent_hashes() {
+        let gate = std::sync::Arc::new(Gate::new(2, 3));
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let mut admitted = Vec::new();
+        for _ in 0..5 {
+            let (gate, rx) = (gate.clone(), rx.clone());
+            admitted.push(tokio::spawn(async move {
+                gate.run(move || {
+                    let _ = rx.lock().unwrap().recv();
+                })
+                .await
+                .is_ok()
+            }));
+        }
+        for _ in 0..100_000 {
+            if gate.admitted.load(std::sync::atomic::Ordering::SeqCst) == 5 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let mut refused = 0;
+        for _ in 0..15 {
+            let e = gate.run(|| ()).await.unwrap_err();
+            assert_eq!((e.status.as_u16(), e.retry_after), (503, Some(1)));
+            refused += 1;
+        }
+        for _ in 0..5 {
+            tx.send(()).unwrap();
+        }
+        for t in admitted {
+            assert!(t.await.unwrap());
+        }
+        assert_eq!(refused, 15);
+        assert!(gate.peak() <= 2, "{}", gate.peak());
     }
 }

@@ -1,9 +1,8 @@
-//! Signing in and out. `POST /api/v1/auth/login` checks a password (argon2id,
-//! rate-limited per IP and per username) and opens a session: the token in the
+//! Signing in and out. `POST /api/v1/auth/login` checks a password (argon2id
+//! behind the gate of `auth::passwords`; attempts limited per address, failures
+//! delayed per address and per (address, username), never per username alone) and opens a session: the token in the
 //! reply for API clients, and the HttpOnly session cookie plus the CSRF cookie
 //! for the pages. `GET /api/v1/auth/me` says who the credentials belong to.
-
-use std::time::Instant;
 
 use axum::{
     extract::State,
@@ -60,37 +59,42 @@ fn invalid_credentials() -> ApiError {
     request_body = LoginRequest,
     responses((status = 200, body = LoginResponse, description = "session cookie and CSRF cookie set"),
         (status = 401, body = crate::error::ErrorBody, description = "wrong username or password"),
-        (status = 429, body = crate::error::ErrorBody, description = "too many attempts; see Retry-After")))]
+        (status = 429, body = crate::error::ErrorBody, description = "too many attempts; see Retry-After"),
+        (status = 503, body = crate::error::ErrorBody, description = "too many sign-ins at once; see Retry-After")))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let now = Instant::now();
     let username = req.username.trim().to_lowercase();
-    state
-        .auth
-        .login_per_ip
-        .check(&ip.key(), now)
-        .map_err(ApiError::rate_limited)?;
-    state
-        .auth
-        .login_per_user
-        .check(&username, now)
+    let auth = &state.auth;
+    let address = ip.key();
+    auth.login_per_ip
+        .check(&address)
         .map_err(ApiError::rate_limited)?;
     if username.len() > 64 || req.password.len() > passwords::MAX_PASSWORD_LEN {
         return Err(invalid_credentials());
     }
+    let account_key = (address.clone(), username.clone());
+    auth.failures_per_ip
+        .check(&address)
+        .and_then(|()| auth.failures_per_account.check(&account_key))
+        .map_err(ApiError::rate_limited)?;
     let found = state.store.account_for_login(&username).await?;
     let (account, hash) = match found {
         Some((a, h)) => (Some(a), h),
         None => (None, passwords::decoy_hash().to_owned()),
     };
-    let ok = passwords::verify(req.password, hash).await;
+    let ok = passwords::verify(&auth.gate, req.password, hash).await?;
     let account = match account {
-        Some(a) if ok && a.active => a,
+        Some(a) if ok && a.active => {
+            auth.failures_per_account.succeeded(&account_key);
+            a
+        }
         other => {
+            auth.failures_per_ip.failed(&address);
+            auth.failures_per_account.failed(&account_key);
             // What was typed as a username names no account: it may be a
             // password typed in the wrong box or a phone number, so it is not
             // written down.

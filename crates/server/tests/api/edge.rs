@@ -130,3 +130,77 @@ async fn connections_over_the_cap_get_503_and_the_open_ones_are_served() {
     }
     app.stop().await;
 }
+
+/// An attacker's 40 wrong passwords for `quay3` from 127.0.0.2 are delayed
+/// (429 with a growing `Retry-After`), and the owner signs in from 127.0.0.3
+/// at once: a username is never locked for everyone.
+#[tokio::test]
+async fn the_owner_signs_in_after_an_attackers_forty_wrong_passwords() {
+    let app = spawn_app().await;
+    let attacker = client_from("127.0.0.2");
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let r = attacker
+            .post(app.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "quay3", "password": "wrong guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 401).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert!(statuses[4..].iter().all(|&s| s == 429), "{statuses:?}");
+    let owner = client_from("127.0.0.3");
+    let r = owner
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "quay3", "password": app.password("quay3")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.stop().await;
+}
+
+/// 240 sign-ins at once, from 240 addresses, with unknown usernames (each
+/// checks the full-cost decoy hash, 19 MiB): never more argon2 runs at once
+/// than the gate admits (one per core), the excess answered 503 `busy` with
+/// `Retry-After` at once, none a 5xx otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_sign_ins_is_bounded_by_the_argon2_gate() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..240 {
+        let ip = format!("127.0.{}.{}", 1 + i / 200, 2 + i % 200);
+        let url = app.url("/api/v1/auth/login");
+        tasks.push(tokio::spawn(async move {
+            let r = client_from(&ip)
+                .post(url)
+                .json(&serde_json::json!({"username": format!("nobody{i}"), "password": "guess guess"}))
+                .send()
+                .await
+                .unwrap();
+            let retry = r.headers().get("retry-after").is_some();
+            let b: serde_json::Value = r.json().await.unwrap_or_default();
+            (b["code"].as_str().unwrap_or("").to_owned(), retry)
+        }));
+    }
+    let mut busy = 0;
+    let mut wrong = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            (code, true) if code == "busy" => busy += 1,
+            (code, _) if code == "invalid_credentials" => wrong += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(busy + wrong, 240);
+    assert!(busy > 0, "no request was turned away");
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let peak = app.state.auth.gate.peak();
+    assert!(peak <= cores, "{peak} argon2 at once on {cores} cores");
+    app.stop().await;
+}
