@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod headers;
 pub mod housekeeping;
 pub mod hub;
 pub mod ics;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         })
         .with_state(state)
         .layer(axum::middleware::from_fn(deadline::guard))
+        .layer(axum::middleware::from_fn(headers::security))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()

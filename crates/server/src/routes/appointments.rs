@@ -308,7 +308,7 @@ pub async fn qr(Path(code): Path<String>) -> ApiResult<impl IntoResponse> {
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::CACHE_CONTROL, "private, no-store"),
         ],
         svg,
     ))

@@ -204,3 +204,41 @@ async fn a_burst_of_sign_ins_is_bounded_by_the_argon2_gate() {
     assert!(peak <= cores, "{peak} argon2 at once on {cores} cores");
     app.stop().await;
 }
+
+/// Pages carry the CSP ('self' only, no framing) and the other security
+/// headers; a ticket's status and a sign-in are `no-store`; public figures
+/// that may be cached say so themselves.
+#[tokio::test]
+async fn security_headers_and_no_store_on_tickets() {
+    let app = spawn_app().await;
+    for page in ["/", "/admin", "/counter", "/display", "/kiosk/", "/t/abc"] {
+        let r = app.anon.get(app.url(page)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{page}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{page}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{page}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{page}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{page}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{page}");
+    }
+    let ticket = app.issue("A").await;
+    let token = ticket["token"].as_str().unwrap();
+    let r = app
+        .anon
+        .get(app.url(&format!("/api/v1/tickets/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    // An error answer of the API too.
+    let r = app
+        .anon
+        .get(app.url("/api/v1/tickets/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    app.stop().await;
+}
