@@ -217,3 +217,44 @@ async fn a_cap_and_refusals_fail_alone_in_a_batch() {
         s.close().await;
     }
 }
+
+/// An Idempotency-Key is its caller's: two kiosks (or a kiosk and a staff
+/// member) sending the same key get a ticket each, alone or in one batch; the
+/// same caller repeating it gets its ticket back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_are_per_caller() {
+    for b in backends().await {
+        let s: Arc<dyn Store> = b.store.clone();
+        s.create_centre(small_centre(1), morning()).await.unwrap();
+        let by = |actor: &str| {
+            let mut c = cmd("A", Some("same-key".into()), None);
+            c.actor = actor.into();
+            c
+        };
+        let one = s.issue_ticket(by("kiosk:1")).await.unwrap();
+        let other = s.issue_ticket(by("kiosk:2")).await.unwrap();
+        assert_ne!(
+            one.token, other.token,
+            "{}: two callers, two tickets",
+            b.name
+        );
+        let again = s.issue_ticket(by("kiosk:1")).await.unwrap();
+        assert_eq!(
+            again.token, one.token,
+            "{}: the same caller, its ticket",
+            b.name
+        );
+        // In one batch: a third caller and the first caller's retry.
+        let views = issue_all(&s, vec![by("staff:lan"), by("kiosk:2"), by("staff:lan")]).await;
+        let views: Vec<_> = views.into_iter().map(|v| v.unwrap()).collect();
+        assert_eq!(views[1].token, other.token, "{}", b.name);
+        assert_eq!(views[0].token, views[2].token, "{}", b.name);
+        assert!(![&one.token, &other.token].contains(&&views[0].token));
+        let numbers: HashSet<_> = [&one, &other, &views[0]]
+            .iter()
+            .map(|v| v.number.clone())
+            .collect();
+        assert_eq!(numbers.len(), 3, "{}: three tickets issued", b.name);
+        s.close().await;
+    }
+}

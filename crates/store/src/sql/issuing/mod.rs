@@ -247,11 +247,13 @@ pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<I
         Ok((centre, svc))
     };
 
-    // Keys already stored: retries.
-    let mut keys: HashMap<i64, Vec<&str>> = HashMap::new();
+    // Keys already stored: retries. A key is its caller's (the actor's).
+    let mut keys: HashMap<(i64, &str), Vec<&str>> = HashMap::new();
     for cmd in cmds {
         if let (Some(key), Ok((centre, _))) = (&cmd.idempotency_key, found(cmd)) {
-            keys.entry(centre.id).or_default().push(key);
+            keys.entry((centre.id, cmd.actor.as_str()))
+                .or_default()
+                .push(key);
         }
     }
     let known = known_keys(c, &keys).await?;
@@ -271,7 +273,8 @@ pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<I
         let fingerprint = fingerprint(cmd);
         let mut key = None;
         if let Some(k) = &cmd.idempotency_key {
-            if let Some((prior, ticket_id)) = known.get(&(centre.id, k.clone())) {
+            let scoped = (centre.id, cmd.actor.clone(), k.clone());
+            if let Some((prior, ticket_id)) = known.get(&scoped) {
                 plans.push(if *prior == fingerprint {
                     Plan::Retry(*ticket_id)
                 } else {
@@ -279,11 +282,12 @@ pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<I
                 });
                 continue;
             }
-            if !seen_keys.insert((centre.id, k.as_str())) {
+            if !seen_keys.insert(scoped) {
                 plans.push(Plan::Later);
                 continue;
             }
             key = Some(Key {
+                scope: cmd.actor.as_str(),
                 key: k.as_str(),
                 fingerprint,
             });
@@ -372,30 +376,32 @@ fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
     groups.into_iter().map(|(_, m)| m).collect()
 }
 
-/// Of the (centre, key) pairs in `keys`, those already stored, with their
-/// fingerprint and ticket.
+/// Of the keys in `keys` (by centre and scope), those already stored, with
+/// their fingerprint and ticket.
 async fn known_keys(
     c: &mut AnyConnection,
-    keys: &HashMap<i64, Vec<&str>>,
-) -> Result<HashMap<(i64, String), (String, i64)>> {
+    keys: &HashMap<(i64, &str), Vec<&str>>,
+) -> Result<HashMap<(i64, String, String), (String, i64)>> {
     let mut known = HashMap::new();
-    for (&centre_id, keys) in keys {
+    for (&(centre_id, scope), keys) in keys {
         for chunk in keys.chunks(CHUNK) {
             let mut sql = Sql::new(
                 c,
                 "SELECT key, fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = ",
             );
             sql.param()
+                .push(" AND scope = ")
+                .param()
                 .push(" AND key IN (")
                 .params(chunk.len())
                 .push(")");
-            let mut q = sqlx::query(sql.as_str()).bind(centre_id);
+            let mut q = sqlx::query(sql.as_str()).bind(centre_id).bind(scope);
             for k in chunk {
                 q = q.bind(*k);
             }
             for r in q.persistent(false).fetch_all(&mut *c).await? {
                 known.insert(
-                    (centre_id, r.try_get::<String, _>(0)?),
+                    (centre_id, scope.to_owned(), r.try_get::<String, _>(0)?),
                     (r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)?),
                 );
             }

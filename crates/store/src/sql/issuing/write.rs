@@ -48,9 +48,11 @@ pub struct NewTicket<'a> {
     pub id: i64,
 }
 
-/// An Idempotency-Key as stored.
+/// An Idempotency-Key as stored: its caller's (the issuing actor's), so two
+/// callers never share one.
 #[derive(Clone)]
 pub struct Key<'a> {
+    pub scope: &'a str,
     pub key: &'a str,
     pub fingerprint: String,
 }
@@ -128,14 +130,16 @@ pub async fn write(c: &mut AnyConnection, tickets: &mut [NewTicket<'_>]) -> Resu
     for chunk in keyed.chunks(CHUNK) {
         let mut sql = Sql::new(
             c,
-            "INSERT INTO idempotency_keys (centre_id, key, fingerprint, ticket_id, created_at) VALUES ",
+            "INSERT INTO idempotency_keys (centre_id, scope, key, fingerprint, ticket_id, created_at) \
+             VALUES ",
         );
-        sql.rows(chunk.len(), &[None; 5]);
+        sql.rows(chunk.len(), &[None; 6]);
         let mut q = sqlx::query(sql.as_str());
         for t in chunk {
             let key = t.key.as_ref().expect("filtered");
             q = q
                 .bind(t.centre.id)
+                .bind(key.scope)
                 .bind(key.key)
                 .bind(&key.fingerprint)
                 .bind(t.id)
