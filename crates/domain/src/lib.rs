@@ -15,6 +15,7 @@ pub mod dossier;
 pub mod error;
 pub mod eta;
 pub mod event;
+pub mod notice;
 pub mod numbering;
 pub mod priority;
 pub mod report;

@@ -88,6 +88,15 @@ pub struct Cli {
     #[arg(long, env = "LUOT_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_read_timeout: Duration,
 
+    /// File holding the Zalo Official Account access token, read at each
+    /// turn notice sent through `zalo_zns` (so a refreshed token is used at
+    /// once). Keep it readable by the service only.
+    #[arg(long, env = "LUOT_ZALO_TOKEN_FILE")]
+    pub zalo_token_file: Option<std::path::PathBuf>,
+    /// Zalo's template-message API (tests point it at a local fake).
+    #[arg(long, env = "LUOT_ZALO_API_URL", default_value = crate::notices::ZALO_URL)]
+    pub zalo_api_url: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -176,6 +176,11 @@ impl From<StoreError> for ApiError {
                     Conflict::NumberTaken => {
                         ("number_taken", "Số này đã được cấp cho một phiếu khác")
                     }
+                    Conflict::TicketEnded => ("ticket_ended", "Số này đã kết thúc"),
+                    Conflict::NoNotifier => (
+                        "notices_unavailable",
+                        "Trung tâm chưa gửi tin báo sắp đến lượt",
+                    ),
                 };
                 // A list naming what does not exist is a bad body, not a state clash.
                 let status = if c == Conflict::UnknownService {

@@ -24,6 +24,7 @@ pub mod housekeeping;
 pub mod hub;
 pub mod ics;
 pub mod kiosk_agent;
+pub mod notices;
 pub mod notify;
 pub mod printing;
 pub mod ratelimit;

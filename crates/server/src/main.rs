@@ -75,9 +75,15 @@ async fn main() -> anyhow::Result<()> {
     };
     let (housekeeping, _rounds) = luot_server::housekeeping::spawn(state.clone(), notifier);
     let (webhooks, _passes) = luot_server::webhooks::spawn(state.clone());
+    let notice_options = luot_server::notices::NoticeOptions {
+        zalo_token_file: cli.zalo_token_file.clone(),
+        zalo_url: cli.zalo_api_url.clone(),
+    };
+    let (notices, _passes) = luot_server::notices::spawn(state.clone(), notice_options);
     serve(listener, state, shutdown_signal()).await?;
     housekeeping.abort();
     webhooks.abort();
+    notices.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -66,6 +66,12 @@ pub enum Conflict {
     /// An offline ticket's number was stored with another token.
     #[error("the number was already issued to another ticket")]
     NumberTaken,
+    /// The ticket's story is over (served, no-show, cancelled, expired).
+    #[error("the ticket has ended")]
+    TicketEnded,
+    /// The centre has no notifier: it sends no turn notices.
+    #[error("this centre does not send turn notices")]
+    NoNotifier,
 }
 
 impl From<sqlx::Error> for Error {

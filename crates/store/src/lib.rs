@@ -27,6 +27,7 @@ pub mod health;
 pub mod integration;
 pub mod kiosk;
 pub mod model;
+pub mod notices;
 pub mod offline;
 pub mod retention;
 pub mod sql;
@@ -41,6 +42,7 @@ pub use health::HealthStore;
 pub use integration::IntegrationStore;
 pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob, PrintJobRecord};
 pub use model::*;
+pub use notices::NoticeStore;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
 pub use retention::{Erased, RetentionStore};
 pub use sql::EXPIRE_BATCH;
@@ -54,6 +56,7 @@ pub trait Store:
     + HealthStore
     + IntegrationStore
     + KioskStore
+    + NoticeStore
     + AuthStore
     + FeedbackStore
     + RetentionStore

@@ -12,6 +12,7 @@
 //! | tickets | the transfer note (free text typed by staff) | numbers, services, counters, times, priority class, staff |
 //! | audit log | the IP address; the typed username of a failed sign-in naming no account | who (staff), what, when, centre |
 //! | sessions | the whole row (it ended long before) | |
+//! | turn-notice phones (`notice_phones`) | the whole row, by a trigger when the ticket ends (at the latest after 24 hours, `crate::notices`) | the notices sent (`turn_notices`: no phone) |
 //!
 //! Priority classes stay: on a walk-in ticket they name no one, and an
 //! appointment ticket stops naming anyone once its booking is anonymised.

@@ -18,6 +18,7 @@ pub mod events;
 pub mod feedback;
 pub mod health;
 pub mod kiosks;
+pub mod notices;
 pub mod offline;
 pub mod openapi;
 pub mod queue;
@@ -46,5 +47,6 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(reports::router())
         .merge(dossiers::router())
+        .merge(notices::router())
         .merge(stats::router())
 }

@@ -82,6 +82,13 @@ use crate::state::AppState;
         super::admin::webhooks::create,
         super::admin::webhooks::list,
         super::admin::webhooks::remove,
+        super::admin::notifier::show,
+        super::admin::notifier::set,
+        super::admin::notifier::remove,
+        super::notices::show,
+        super::notices::register,
+        super::notices::withdraw,
+        super::reports::notices,
         super::stats::live,
     ),
     components(schemas(crate::error::ErrorBody, luot_store::StaffQueue))

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/centres/{centre}/reports", get(report))
         .route("/api/v1/centres/{centre}/reports/dossiers", get(dossiers))
+        .route("/api/v1/centres/{centre}/reports/notices", get(notices))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -149,4 +150,31 @@ pub async fn dossiers(
         ),
         _ => Json(rows).into_response(),
     })
+}
+
+/// Turn notices ("your turn is near", "called") per service day, service and
+/// threshold, by delivery state: sent, failed (gave up after an hour),
+/// dropped (the ticket ended or the phone was withdrawn first) and pending.
+/// JSON only. Audience: admin.
+#[utoipa::path(get, path = "/api/v1/centres/{centre}/reports/notices", tag = "reports",
+    params(("centre" = String, Path, description = "Centre code"), ReportQuery),
+    responses(
+        (status = 200, body = Vec<luot_store::notices::NoticeCount>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn notices(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(centre): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Json<Vec<luot_store::notices::NoticeCount>>> {
+    let ctx = admin.ctx(&state, &centre)?;
+    let (range, _) = range_and_format(&q)?;
+    Ok(Json(
+        state
+            .store
+            .notice_report(&ctx.centre, range.from(), range.to())
+            .await?,
+    ))
 }

@@ -30,3 +30,4 @@ mod printing;
 mod reports;
 mod staff;
 mod tickets_and_counters;
+mod turn_notices;

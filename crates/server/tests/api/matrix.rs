@@ -358,6 +358,38 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
         ),
         (
             "get",
+            "/api/v1/admin/centres/{centre}/notifier",
+            Admin,
+            Value::Null,
+        ),
+        (
+            "put",
+            "/api/v1/admin/centres/{centre}/notifier",
+            Admin,
+            json!({}),
+        ),
+        (
+            "delete",
+            "/api/v1/admin/centres/{centre}/notifier",
+            Admin,
+            Value::Null,
+        ),
+        ("get", "/api/v1/tickets/{token}/notice", Public, Value::Null),
+        (
+            "get",
+            "/api/v1/centres/{centre}/reports/notices?from=2026-11-01&to=2026-11-30",
+            Admin,
+            Value::Null,
+        ),
+        ("post", "/api/v1/tickets/{token}/notice", Public, json!({})),
+        (
+            "delete",
+            "/api/v1/tickets/{token}/notice",
+            Public,
+            Value::Null,
+        ),
+        (
+            "get",
             "/api/v1/centres/{centre}/stats/live",
             Public,
             Value::Null,

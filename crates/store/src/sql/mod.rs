@@ -43,6 +43,7 @@ mod health;
 mod integration;
 mod issuing;
 mod kiosk;
+mod notices;
 mod offline;
 pub mod postgres;
 mod queue;

@@ -20,6 +20,7 @@ pub mod booking;
 pub mod counters;
 pub mod holidays;
 pub mod logo;
+pub mod notifier;
 pub mod services;
 pub mod settings;
 pub mod staff;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(logo::router())
         .merge(staff::router())
         .merge(webhooks::router())
+        .merge(notifier::router())
 }
 
 /// A signed-in administrator (401 without credentials, 403 for anyone else),
