@@ -4,6 +4,7 @@
 // a rating form once served. Shows no personal data: the API has none to give.
 import { request } from "/shared/api.js";
 import { EventStream } from "/shared/stream.js";
+import { mountNotice } from "/portal/notice.js";
 
 const T = {
   vi: {
@@ -43,6 +44,7 @@ const state = { lang: new URLSearchParams(location.search).get("lang") === "en" 
   /** The ticket's centre (name in both languages, timezone), once known. */
   centre: null };
 const $ = (id) => document.getElementById(id);
+const notice = mountNotice(token, () => state.lang);
 const t = (k, v = {}) => String(T[state.lang][k] ?? k).replace(/\{(\w+)\}/g, (_, x) => v[x] ?? "");
 
 async function load() {
@@ -104,6 +106,7 @@ function render() {
   $("documents").hidden = !docs || !["waiting", "transferred", "called"].includes(tk.status);
   $("documents-text").textContent = docs || "";
   document.title = `${tk.number} – ${T[state.lang].status[tk.status] || tk.status}`;
+  notice.update(tk);
   window.luotTicket = { ticket: tk };
 }
 
