@@ -122,14 +122,15 @@ pub async fn snapshot(
         counters.push(counter_view(c, k).await?);
     }
     let day = luot_domain::service_day(now, &centre.tz()?).to_string();
-    let rows: Vec<WaitingRow> = sqlx::query_as(&format!(
+    let rows: Vec<WaitingRow> = sqlx::query_as(
         "SELECT t.number, s.code AS service_code, t.priority, t.channel, t.status, tk.number AS target_number, \
          t.issued_at, t.slot_start FROM tickets t JOIN services s ON s.id = t.service_id \
          LEFT JOIN counters tk ON tk.id = t.target_counter_id \
          WHERE t.centre_id = $1 AND t.service_day = $2 AND t.status IN ('waiting', 'transferred') \
-         ORDER BY s.sort, {g}, t.queued_at, t.id LIMIT $4",
-        g = tickets::GROUP_SQL.replace("$now", "$3").replace("slot_start", "t.slot_start").replace("priority", "t.priority")
-    ))
+         ORDER BY s.sort, \
+         CASE WHEN t.slot_start IS NOT NULL AND t.slot_start <= $3 THEN 0 \
+         WHEN t.priority IS NOT NULL THEN 1 ELSE 2 END, t.queued_at, t.id LIMIT $4",
+    )
     .bind(centre.id)
     .bind(&day)
     .bind(micros(now))

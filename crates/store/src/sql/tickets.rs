@@ -11,10 +11,6 @@ use crate::{model::*, Error, Result};
 /// How many recent services feed the mean service time.
 pub const RECENT_SERVICES: i64 = 20;
 
-/// The SQL rank of a waiting ticket's call group at `$now` (see domain::call_order).
-pub const GROUP_SQL: &str = "CASE WHEN slot_start IS NOT NULL AND slot_start <= $now THEN 0 \
-     WHEN priority IS NOT NULL THEN 1 ELSE 2 END";
-
 #[derive(sqlx::FromRow)]
 pub struct TicketRow {
     pub id: i64,
@@ -146,7 +142,7 @@ pub async fn position_and_eta(
     } else {
         format!("{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})")
     };
-    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&with_eta_sql(&ahead))
+    let rows: Vec<EtaRow> = sqlx::query_as(&with_eta_sql(&ahead))
         .bind(t.service_id)
         .bind(&t.service_day)
         .bind(now)
@@ -179,13 +175,22 @@ pub fn with_eta_sql(first: &str) -> String {
     )
 }
 
+/// A row of [`with_eta_sql`]: the first value, the service's open counters,
+/// and one recent service's duration in microseconds (none without any).
+#[derive(sqlx::FromRow)]
+pub struct EtaRow {
+    pub first: i64,
+    pub open: i64,
+    pub d: Option<i64>,
+}
+
 /// Reads [`with_eta_sql`]'s rows: the first value, the open counters, and the
 /// mean service time in seconds.
-pub fn eta_parts(rows: &[(i64, i64, Option<i64>)], configured_minutes: i64) -> (i64, u32, f64) {
-    let (first, open) = rows.first().map_or((0, 0), |r| (r.0, r.1));
+pub fn eta_parts(rows: &[EtaRow], configured_minutes: i64) -> (i64, u32, f64) {
+    let (first, open) = rows.first().map_or((0, 0), |r| (r.first, r.open));
     let recent: Vec<u32> = rows
         .iter()
-        .filter_map(|r| r.2)
+        .filter_map(|r| r.d)
         .map(|us| (us.max(0) / 1_000_000) as u32)
         .collect();
     let mean = eta::mean_service_seconds(&recent, configured_minutes as u32);
@@ -200,7 +205,7 @@ pub async fn estimate(
     configured_minutes: i64,
     ahead: u32,
 ) -> Result<u32> {
-    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&with_eta_sql("CAST(0 AS BIGINT)"))
+    let rows: Vec<EtaRow> = sqlx::query_as(&with_eta_sql("CAST(0 AS BIGINT)"))
         .bind(service_id)
         .bind(day)
         .fetch_all(&mut *c)

@@ -434,6 +434,14 @@ fn fresh_view(t: &NewTicket, position: u32, eta_minutes: u32) -> TicketView {
     }
 }
 
+/// A normal ticket queued no earlier than a batch's first.
+#[derive(sqlx::FromRow)]
+struct Later {
+    queued_at: i64,
+    id: i64,
+    slot_start: Option<i64>,
+}
+
 /// Position and ETA of each new ticket of one service and day (`members`),
 /// read after the whole batch is in. A normal ticket's position is the queue
 /// length less one less the normal tickets behind it (as in
@@ -447,7 +455,7 @@ async fn positions(
 ) -> Result<Vec<(u32, u32)>> {
     let first = &new[members[0]];
     let (service_id, day) = (first.svc.id, &first.day);
-    let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&tickets::with_eta_sql(QUEUE_LENGTH))
+    let rows: Vec<tickets::EtaRow> = sqlx::query_as(&tickets::with_eta_sql(QUEUE_LENGTH))
         .bind(service_id)
         .bind(day)
         .fetch_all(&mut *c)
@@ -457,7 +465,7 @@ async fn positions(
     let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
     // The normal call group (tickets::NORMAL) at each ticket's own `now` is
     // applied below, per ticket.
-    let later: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+    let later: Vec<Later> = sqlx::query_as(
         "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 AND service_day = $2 \
          AND status IN ('waiting', 'transferred') AND priority IS NULL AND queued_at >= $3",
     )
@@ -485,8 +493,9 @@ async fn positions(
         }
         let behind = later
             .iter()
-            .filter(|(q, t, slot)| {
-                slot.is_none_or(|s| s > now) && (*q > queued_at || (*q == queued_at && *t > id))
+            .filter(|l| {
+                l.slot_start.is_none_or(|s| s > now)
+                    && (l.queued_at > queued_at || (l.queued_at == queued_at && l.id > id))
             })
             .count() as i64;
         let ahead = (waiting - 1 - behind).max(0) as u32;
