@@ -36,6 +36,10 @@ const T = {
     printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
     printerTop: "Máy in: {status}. Vẫn lấy số được: hãy chụp ảnh mã QR trên màn hình.",
     noPrint: "Phiếu chưa in được ({status}). Hãy ghi nhớ số và chụp ảnh mã QR trên phiếu bên cạnh.",
+    unknownPrint: "Nếu phiếu chưa in ra, hãy ghi lại số này",
+    failedPrint: "Phiếu không in được ({why}). Hãy ghi lại số này và báo cán bộ.",
+    why: { "paper out": "hết giấy", "cover open": "nắp đang mở" },
+    lostLink: "Mất kết nối máy chủ. Vẫn lấy số được: phiếu in ngoại tuyến, số vẫn được gọi theo thứ tự.",
     printer: { paper_out: "hết giấy", cover_open: "nắp đang mở", offline: "không hoạt động", agent: "chưa kết nối" },
     checkinMissing: "Chức năng xác nhận lịch hẹn chưa sẵn sàng.",
     lang: "English",
@@ -67,6 +71,10 @@ const T = {
     printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
     printerTop: "Printer: {status}. You can still take a number: photograph the QR code on screen.",
     noPrint: "Your ticket could not be printed ({status}). Remember your number and photograph the QR code on the ticket shown here.",
+    unknownPrint: "If your ticket did not print, please write down this number",
+    failedPrint: "Your ticket could not be printed ({why}). Please write down this number and tell the staff.",
+    why: { "paper out": "out of paper", "cover open": "cover open" },
+    lostLink: "Lost connection to the server. You can still take a number: offline tickets are called in turn.",
     printer: { paper_out: "out of paper", cover_open: "cover open", offline: "offline", agent: "not connected" },
     checkinMissing: "Appointment check-in is not available yet.",
     lang: "Tiếng Việt",
@@ -80,6 +88,10 @@ const IDLE_SECONDS = { done: 15, unprinted: 60, other: 60 };
 /** How often the done screen asks whether the ticket has printed. */
 const PRINT_POLL_MS = 1000;
 const REFRESH_MS = 10_000;
+/** The server is pinged this often, and a ping unanswered after PING_DEADLINE_MS counts as lost:
+ * "mất kết nối" shows within PING_MS + PING_DEADLINE_MS (7 s) of the server dying. */
+const PING_MS = 3000;
+const PING_DEADLINE_MS = 4000;
 
 const params = new URLSearchParams(location.search);
 const i18n = makeI18n(T, { remember: false });
@@ -99,6 +111,10 @@ const state = {
   printerProblem: null,
   /** The check-in panel while its screen is open (to switch its language). */
   checkin: null,
+  /** The last ping's answer: false once the server stopped answering. */
+  connected: true,
+  /** The shown ticket's print when it is not confirmed: {outcome, reason}, or null. */
+  unprinted: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -129,13 +145,14 @@ function armIdle(screen) {
   if (screen === "start") return;
   // The number stays until the ticket is out: waitForPrint arms the timer.
   if (screen === "done" && state.printing) return;
-  const secs = screen === "done" ? (state.printerProblem ? IDLE_SECONDS.unprinted : IDLE_SECONDS.done) : IDLE_SECONDS.other;
+  const secs = screen === "done" ? (state.printerProblem || state.unprinted ? IDLE_SECONDS.unprinted : IDLE_SECONDS.done) : IDLE_SECONDS.other;
   state.idleTimer = setTimeout(reset, secs * 1000);
 }
 
 function reset() {
   state.chosen = null;
   state.printing = false;
+  state.unprinted = null;
   clearTimeout(state.printTimer);
   state.checkin = null;
   hideBanner();
@@ -160,6 +177,7 @@ function applyLang() {
   renderPriorities();
   renderChosen();
   renderPrinter();
+  renderLink();
   state.checkin?.setLang(state.lang);
   tick();
 }
@@ -315,10 +333,47 @@ function renderPrinter() {
   $("printer-notice").hidden = !p;
   $("printer-notice").textContent = p ? t("printerTop", { status }) : "";
   const done = $("done-print");
-  done.classList.toggle("problem", Boolean(p));
-  done.textContent = p ? t("noPrint", { status }) : t("takeTicket");
+  const u = state.unprinted;
+  $("screen-done").classList.toggle("unprinted", Boolean(u));
+  done.classList.toggle("problem", Boolean(p || u));
+  if (u) {
+    // Not confirmed printed: the number in large type, and what to do.
+    const why = T[state.lang].why[u.reason] || u.reason || "";
+    done.textContent = u.outcome === "unknown" ? t("unknownPrint") : t("failedPrint", { why });
+  } else {
+    done.textContent = p ? t("noPrint", { status }) : t("takeTicket");
+  }
   // The notice already asks for a photograph; the generic hint would repeat it.
-  $("done-hint").hidden = Boolean(p);
+  $("done-hint").hidden = Boolean(p || u);
+}
+
+/** The ping's verdict: the full-screen notice, or on `luot-kiosk --ui` (which issues offline) a
+ * strip at the top. */
+function renderLink() {
+  const lost = !state.connected;
+  $("link-notice").hidden = !(lost && local);
+  $("link-notice").textContent = lost && local ? t("lostLink") : "";
+  if (!local && lost) $("offline").hidden = false;
+}
+
+/** One ping with a deadline: a server that died (or a LAN that hangs) shows within 7 s. */
+async function ping() {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), PING_DEADLINE_MS);
+  let up = false;
+  try {
+    const r = await fetch("/healthz", { signal: ctl.signal, cache: "no-store" });
+    up = r.ok;
+  } catch {
+    up = false;
+  } finally {
+    clearTimeout(timer);
+  }
+  const was = state.connected;
+  state.connected = up;
+  renderLink();
+  // Back: the next refresh clears the notice with fresh services.
+  if (up && !was) refresh();
 }
 
 /** Issues a ticket, retrying a network failure with the same key. */
@@ -371,10 +426,11 @@ function showIssued(ticket, appointment = null) {
   img.src = `/api/v1/tickets/${encodeURIComponent(ticket.token)}/ticket.png`;
   img.alt = ticket.number;
   window.luotKiosk.lastTicket = ticket;
+  state.unprinted = null;
   renderPrinter();
   state.printing = Boolean(state.token || local);
   show("done");
-  if (state.printing) waitForPrint(Date.now());
+  if (state.printing) waitForPrint(Date.now(), ticket.number);
 }
 
 /**
@@ -382,23 +438,34 @@ function showIssued(ticket, appointment = null) {
  * ticket is out), then arms the usual timer; a printer in trouble or an
  * agent that never takes the job ends the wait after IDLE_SECONDS.unprinted.
  */
-async function waitForPrint(since) {
+async function waitForPrint(since, number) {
   if (!state.printing) return;
   let printed = false;
+  let unprinted = null;
   try {
     const { ok, body } = await api("/api/v1/kiosks/me");
-    printed = ok && body.pending_jobs === 0;
+    // This ticket's job and the kiosk's answer for it (`printed`, `unknown`, `failed`, `expired`).
+    const job = ok ? (body.recent_jobs || []).find((j) => j.ticket_number === number && !j.reprint) : null;
+    if (job?.outcome && job.outcome !== "printed") unprinted = { outcome: job.outcome, reason: job.reason };
+    printed = job ? job.outcome === "printed" : ok && body.pending_jobs === 0;
   } catch {
     printed = false;
   }
   const gaveUp = Date.now() - since > IDLE_SECONDS.unprinted * 1000;
   if (!state.printing) return;
+  if (unprinted) {
+    state.printing = false;
+    state.unprinted = unprinted;
+    renderPrinter();
+    if (document.querySelector("#screen-done.active")) armIdle("done");
+    return;
+  }
   if (printed || gaveUp) {
     state.printing = false;
     if (document.querySelector("#screen-done.active")) armIdle("done");
     return;
   }
-  state.printTimer = setTimeout(() => waitForPrint(since), PRINT_POLL_MS);
+  state.printTimer = setTimeout(() => waitForPrint(since, number), PRINT_POLL_MS);
 }
 
 async function openCheckin() {
@@ -440,10 +507,11 @@ document.addEventListener("pointerdown", () => {
 });
 
 /** For tests and diagnostics. */
-window.luotKiosk = { state, refresh, refreshPrinter, lastTicket: null };
+window.luotKiosk = { state, refresh, refreshPrinter, ping, lastTicket: null };
 
 applyLang();
 if (!state.token && !local) banner(t("needToken"));
 refresh();
 setInterval(refresh, REFRESH_MS);
+setInterval(ping, PING_MS);
 setInterval(tick, 15_000);

@@ -1,7 +1,9 @@
 // Devices (kiosks, displays, rating tablets): what GET /api/v1/devices returns,
 // with last contact; for each kiosk its print agent's connection and printer
 // state in plain words (GET /api/v1/kiosks), refreshed every few seconds while
-// the page is open. Register a device (its token is shown once), revoke one.
+// the page is open, and its recent tickets not confirmed printed with why and a
+// reprint button (POST /api/v1/kiosks/{id}/jobs/{job}/reprint, audited).
+// Register a device (its token is shown once), revoke one.
 
 import { api, CENTRE } from '../api.js';
 import { lang, t } from '../i18n.js';
@@ -28,11 +30,42 @@ export function kioskStatus(k) {
   return { text: words, tone, code: h.printer };
 }
 
+/** Jobs already sent again from this page, so a refresh does not offer them twice. */
+const reprinted = new Set();
+
+/** A kiosk's tickets not confirmed printed: number, outcome and why, and a reprint button. */
+function unconfirmedList(kiosk) {
+  const jobs = kiosk?.unconfirmed_jobs ?? [];
+  if (!jobs.length) return '';
+  const item = (j) => {
+    const words = t('printOutcomes')[j.outcome] ?? j.outcome;
+    const why = j.reason ? ` (${j.reason})` : '';
+    const button = reprinted.has(j.job_id) ? h('small', { class: 'muted' }, t('reprinted')) : h('button', {
+      type: 'button', class: 'small', 'data-reprint': j.job_id,
+      onclick: async (ev) => {
+        const b = ev.currentTarget;
+        b.disabled = true;
+        try {
+          await api('POST', `/api/v1/kiosks/${kiosk.device.id}/jobs/${j.job_id}/reprint`);
+          reprinted.add(j.job_id);
+          b.replaceWith(h('small', { class: 'muted' }, t('reprinted')));
+        } catch (e) {
+          b.disabled = false;
+          b.title = e.text ? e.text(lang) : String(e);
+        }
+      },
+    }, t('reprint'));
+    return h('li', { 'data-job': j.job_id, 'data-outcome': j.outcome }, `${j.ticket_number} · ${words}${why} `, button);
+  };
+  return h('div', { class: 'unconfirmed' }, h('small', {}, t('unconfirmed')), h('ul', {}, jobs.map(item)));
+}
+
 function printerCell(kiosk) {
   const s = kioskStatus(kiosk);
   const pending = kiosk?.pending_jobs
     ? h('small', { class: 'muted' }, ` · ${t('pendingJobs').replace('{n}', kiosk.pending_jobs)}`) : '';
-  return [h('span', { class: `pill ${s.tone}`, 'data-printer': s.code, title: kiosk?.health?.last_error ?? '' }, s.text), pending];
+  return [h('span', { class: `pill ${s.tone}`, 'data-printer': s.code, title: kiosk?.health?.last_error ?? '' }, s.text), pending,
+    unconfirmedList(kiosk)];
 }
 
 export async function render(main, { config, reload }) {

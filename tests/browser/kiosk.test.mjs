@@ -245,3 +245,54 @@ test('outside opening hours the kiosk says when the centre opens next', async ()
     await setNow('2026-11-26T02:00:00Z');
   }
 });
+
+test('a print the kiosk could not confirm: the number in large type, to write down', async () => {
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  await page.click('#services .service[data-service="B"]');
+  await page.click('#priority-no');
+  await page.waitForSelector('#screen-done.active');
+  const number = await page.textContent('#done-number');
+  const size = () => page.$eval('#done-number', (e) => parseFloat(getComputedStyle(e).fontSize));
+  const before = await size();
+  // The print agent answered `unknown` for this ticket's job (as luot-kiosk does after silence).
+  await page.route('**/api/v1/kiosks/me', async (route) => {
+    const r = await route.fetch();
+    const body = await r.json();
+    body.recent_jobs = [{
+      job_id: 1, ticket_number: number, outcome: 'unknown', reprint: false,
+      reason: 'no answer from the printer after the ticket', created_at: new Date().toISOString(),
+    }];
+    await route.fulfill({ response: r, json: body });
+  });
+  await page.waitForSelector('#screen-done.unprinted');
+  assert.equal(await page.textContent('#done-print'), 'Nếu phiếu chưa in ra, hãy ghi lại số này');
+  assert.equal(await page.textContent('#done-number'), number);
+  assert.ok(await size() > before * 1.4, `number ${await size()}px, was ${before}px`);
+  await screenshot(page, 'kiosk-print-unknown');
+  await page.click('#lang');
+  assert.equal(await page.textContent('#done-print'), 'If your ticket did not print, please write down this number');
+  await page.click('#lang');
+  await page.unroute('**/api/v1/kiosks/me');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the page says "mất kết nối" within 10 s of the server going silent', async () => {
+  const { page } = await openKiosk({ width: 1080, height: 1920 });
+  assert.equal(await page.isVisible('#offline'), false);
+  // The server (or the LAN) hangs: requests are never answered, nor refused.
+  const hang = () => {};
+  await page.route('**/healthz', hang);
+  await page.route('**/api/**', hang);
+  const from = Date.now();
+  await page.waitForSelector('#offline:not([hidden])', { timeout: 10_000 });
+  const took = Date.now() - from;
+  assert.ok(took < 10_000, `shown after ${took} ms`);
+  assert.match(await page.textContent('#offline'), /Mất kết nối/);
+  await screenshot(page, 'kiosk-lost-server');
+  // Back: the notice goes by itself.
+  await page.unroute('**/healthz', hang);
+  await page.unroute('**/api/**', hang);
+  await page.waitForSelector('#offline[hidden]', { state: 'attached', timeout: 15_000 });
+  await page.close();
+});

@@ -72,6 +72,8 @@ impl ApiError {
             "holiday" => "Không tìm thấy ngày nghỉ",
             "ticket" => "Không tìm thấy số thứ tự",
             "account" => "Không tìm thấy tài khoản",
+            "kiosk" => "Không tìm thấy kiosk",
+            "print job" => "Không tìm thấy lệnh in",
             _ => "Không tìm thấy",
         };
         Self::new(

@@ -3,7 +3,8 @@
 //! serves the kiosk page's ticket API; 3 tickets are issued through it, the
 //! server is killed, 5 more are issued (each answered with its number and
 //! printed to DIR), the server is restarted: within 20 s all 8 are in the
-//! server's queue with distinct numbers.
+//! server's queue with distinct numbers. And `luot-kiosk printers` runs on
+//! this machine and exits 0.
 //!
 //! Its own test target because it spawns processes. `luot-kiosk` is taken from
 //! beside `luot` in the target directory (`cargo test --workspace` builds
@@ -279,4 +280,25 @@ async fn kiosk_issues_through_a_killed_server_and_replays() {
     }
     // An online job the kill cut off is printed once the agent reconnects.
     until_printed(&printed, false, 8).await;
+}
+
+#[tokio::test]
+async fn luot_kiosk_printers_lists_and_exits_0() {
+    let Some(kiosk_bin) = kiosk_binary() else {
+        let why = "luot-kiosk is not built beside luot: run `cargo build -p luot-kiosk` (cargo test --workspace does)";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    };
+    let out = Command::new(kiosk_bin)
+        .arg("printers")
+        .env_remove("LUOT_KIOSK_TOKEN")
+        .env_remove("LUOT_KIOSK_SERVER")
+        .output()
+        .await
+        .expect("cannot run luot-kiosk printers");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{:?}: {text}", out.status);
+    // Whatever this machine has, it names the URL forms to use.
+    assert!(!text.trim().is_empty());
 }

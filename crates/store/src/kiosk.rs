@@ -82,8 +82,14 @@ pub trait KioskStore: Send + Sync {
     /// The kiosk's latest jobs, newest first.
     async fn recent_print_jobs(&self, device_id: i64, limit: u32) -> Result<Vec<PrintJobRecord>>;
     /// Queues a second copy of a job's ticket on the same kiosk, marked as a reprint; returns its
-    /// id. `NotFound` when the job is not this kiosk's.
-    async fn reprint_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<i64>;
+    /// id. `NotFound` when the job is not this kiosk's. The audit entry commits with it.
+    async fn reprint_job(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        now: Timestamp,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<i64>;
     /// The kiosk job that printed a ticket (the latest, if reprinted), by ticket token.
     async fn job_of_ticket(&self, ticket_token: &str) -> Result<Option<(i64, i64, Timestamp)>>;
     /// Records a failed attempt; the job stays pending.

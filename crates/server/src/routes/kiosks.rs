@@ -1,12 +1,13 @@
 //! Kiosk devices: the print agent's websocket (`luot-kiosk` connects here with
 //! its device token), the kiosk's own health for the kiosk page (printer out of
-//! paper, agent offline), and every kiosk's health for administrators.
+//! paper, agent offline), every kiosk's health for administrators, and a
+//! second copy of a ticket asked for by staff (printed "BẢN IN LẠI", audited).
 
 use axum::{
     extract::{ws::rejection::WebSocketUpgradeRejection, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode},
     response::Response,
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use luot_store::{
@@ -14,9 +15,10 @@ use luot_store::{
     KioskHealth, PrintJobRecord,
 };
 use serde::Serialize;
+use serde_json::json;
 
 use crate::{
-    auth::{Caller, Device, RequireAdmin},
+    auth::{Caller, ClientIp, Device, RequireAdmin, RequireStaff},
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     kiosk_agent::{self, Agent},
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kiosks", get(list))
         .route("/api/v1/kiosks/me", get(me))
         .route("/api/v1/kiosks/{kiosk}/agent", get(agent))
+        .route("/api/v1/kiosks/{kiosk}/jobs/{job}/reprint", post(reprint))
 }
 
 /// The calling kiosk device, whatever its centre.
@@ -184,4 +187,58 @@ pub async fn list(
         });
     }
     Ok(Json(out))
+}
+
+/// The second copy queued by [`reprint`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Reprinted {
+    /// The new print job; it prints marked "BẢN IN LẠI".
+    pub job_id: i64,
+}
+
+/// Prints a kiosk job's ticket again on the same kiosk, marked "BẢN IN LẠI"
+/// under the number, for a citizen whose ticket did not come out (an
+/// `unknown` or `failed` job in the kiosk list). Never automatic: each copy is
+/// asked for by a person and audited (`print.reprint`). Audience: staff or
+/// administrators of the kiosk's centre.
+#[utoipa::path(post, path = "/api/v1/kiosks/{kiosk}/jobs/{job}/reprint", tag = "kiosks",
+    params(("kiosk" = i64, Path, description = "the kiosk's device id"),
+        ("job" = i64, Path, description = "the print job to copy")),
+    responses((status = 202, body = Reprinted, description = "queued; the kiosk prints it within seconds"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "another centre's kiosk"),
+        (status = 404, body = crate::error::ErrorBody, description = "no such kiosk, or no such job on it")))]
+pub async fn reprint(
+    State(state): State<AppState>,
+    Path((kiosk, job)): Path<(i64, i64)>,
+    RequireStaff(staff): RequireStaff,
+    ip: ClientIp,
+) -> ApiResult<(StatusCode, Json<Reprinted>)> {
+    let device = state
+        .store
+        .devices()
+        .await?
+        .into_iter()
+        .find(|d| d.id == kiosk && d.kind == DeviceKind::Kiosk)
+        .ok_or_else(|| ApiError::not_found("kiosk"))?;
+    if !staff.belongs_to(&device.centre) {
+        return Err(ApiError::forbidden(
+            "Kiosk này thuộc trung tâm khác",
+            "This kiosk belongs to another centre",
+        ));
+    }
+    let details = json!({"kiosk": kiosk, "job": job});
+    let audit = state.audit_entry(
+        staff.actor(),
+        ip,
+        "print.reprint",
+        Some(&device.centre),
+        details,
+    );
+    let job_id = state
+        .store
+        .reprint_job(kiosk, job, state.now(), Some(audit))
+        .await?;
+    tracing::info!(kiosk, job, reprint = job_id, by = %staff.actor(), "reprint queued");
+    Ok((StatusCode::ACCEPTED, Json(Reprinted { job_id })))
 }

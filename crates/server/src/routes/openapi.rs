@@ -43,6 +43,7 @@ use crate::state::AppState;
         super::kiosks::agent,
         super::kiosks::me,
         super::kiosks::list,
+        super::kiosks::reprint,
         super::offline::leases,
         super::offline::replay,
         super::appointments::info,

@@ -126,6 +126,7 @@ async fn kiosk_routes_are_in_the_openapi_document() {
     for p in [LIST, ME, "/api/v1/kiosks/{kiosk}/agent"] {
         assert!(doc["paths"][p]["get"].is_object(), "{p} missing");
     }
+    assert!(doc["paths"]["/api/v1/kiosks/{kiosk}/jobs/{job}/reprint"]["post"].is_object());
     app.stop().await;
 }
 
@@ -207,5 +208,104 @@ async fn a_kiosk_unheard_for_a_while_is_shown_disconnected() {
     let me = kiosk_once(|me| me["health"]["connected"] == json!(true)).await;
     assert_eq!(connected(&me), json!(true), "{me}");
     assert_eq!(me["health"]["last_seen"], json!(later.to_string()), "{me}");
+    app.stop().await;
+}
+
+/// A ticket whose print is `unknown` shows in the admin's kiosk list with why;
+/// staff print it again on the same kiosk, marked as a reprint, and the copy is
+/// audited. Only the kiosk's own centre's staff may, and only a real job.
+#[tokio::test]
+async fn staff_reprint_an_unconfirmed_ticket_marked_and_audited() {
+    use futures::SinkExt;
+    use luot_print::{JobOutcome, KioskMessage, Paper};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = spawn_app().await;
+    let id = kiosk_me(&app, &app.kiosk_token).await["device"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut ws = connect_agent(&app, &app.kiosk_token, Paper::Mm80).await;
+    let t = app.issue("A").await;
+    let (job, first) = next_print_job(&mut ws).await;
+    assert!(!first.reprint);
+    let outcome = KioskMessage::Outcome {
+        job_id: job,
+        outcome: JobOutcome::Unknown,
+        reason: "no answer from the printer after the ticket".into(),
+    };
+    let text = serde_json::to_string(&outcome).unwrap();
+    ws.send(Message::Text(text.into())).await.unwrap();
+
+    // The admin's list names the ticket and why, once the agent's answer is in.
+    let answered = async {
+        loop {
+            let list: Value = app.get(LIST).await.json().await.unwrap();
+            let jobs = list[0]["unconfirmed_jobs"].clone();
+            if jobs.as_array().is_some_and(|j| !j.is_empty()) {
+                return jobs;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    let unconfirmed = tokio::time::timeout(std::time::Duration::from_secs(10), answered)
+        .await
+        .expect("the outcome is recorded");
+    assert_eq!(unconfirmed[0]["job_id"], job);
+    assert_eq!(unconfirmed[0]["ticket_number"], t["number"]);
+    assert_eq!(unconfirmed[0]["outcome"], "unknown");
+    assert_eq!(
+        unconfirmed[0]["reason"],
+        "no answer from the printer after the ticket"
+    );
+
+    let path = |k: i64, j: u64| format!("/api/v1/kiosks/{k}/jobs/{j}/reprint");
+    let kiosk = app.bearer(&app.kiosk_token);
+    assert_eq!(
+        app.anon
+            .post(app.url(&path(id, job)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        kiosk
+            .post(app.url(&path(id, job)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let quay1 = app.bearer(&app.login("quay1").await);
+    for (k, j) in [(id, job + 100), (id + 100, job)] {
+        let r = quay1.post(app.url(&path(k, j))).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{k}/{j}");
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_found");
+    }
+    let r = quay1.post(app.url(&path(id, job))).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let copy = r.json::<Value>().await.unwrap()["job_id"].as_u64().unwrap();
+    assert_ne!(copy, job);
+
+    // The copy goes to the same kiosk, the same ticket, marked as a reprint.
+    let (again, second) = next_print_job(&mut ws).await;
+    assert_eq!(again, copy);
+    assert_eq!(second.number, first.number);
+    assert!(second.reprint);
+
+    let audit = app.get("/api/v1/audit").await.text().await.unwrap();
+    let audit: Value = serde_json::from_str(&audit).unwrap();
+    let entry = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "print.reprint")
+        .expect("the reprint is audited")
+        .clone();
+    assert_eq!(entry["actor"], "staff:quay1");
+    assert_eq!(entry["details"]["job"], job);
+    assert_eq!(entry["details"]["kiosk"], id);
     app.stop().await;
 }

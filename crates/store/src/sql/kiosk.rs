@@ -106,9 +106,15 @@ impl KioskStore for SqlStore {
             .collect())
     }
 
-    async fn reprint_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<i64> {
+    async fn reprint_job(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        now: Timestamp,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<i64> {
         self.writer
-            .run(move |c| {
+            .run_audited(audit, move |c| {
                 async move {
                     let id: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
