@@ -210,8 +210,9 @@ pub struct Reprinted {
         (status = 404, body = crate::error::ErrorBody, description = "no such kiosk, or no such job on it")))]
 pub async fn reprint(
     State(state): State<AppState>,
-    Path((kiosk, job)): Path<(i64, i64)>,
+    // Who asks first: a stranger gets 401, not a path error.
     RequireStaff(staff): RequireStaff,
+    Path((kiosk, job)): Path<(i64, i64)>,
     ip: ClientIp,
 ) -> ApiResult<(StatusCode, Json<Reprinted>)> {
     let device = state
