@@ -79,7 +79,7 @@ pub struct Cli {
 
     /// Connections open at once; one more is answered 503 and closed, so the
     /// open ones keep being served. Websockets leave the count once upgraded
-    /// (they have caps of their own).
+    /// (per-address and global websocket caps are not built yet).
     #[arg(long, env = "LUOT_MAX_CONNECTIONS", default_value_t = crate::conn::ConnLimits::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
