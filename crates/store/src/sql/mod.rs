@@ -45,6 +45,7 @@ mod issuing;
 mod kiosk;
 mod notices;
 mod offline;
+mod outbox;
 pub mod postgres;
 mod queue;
 mod relay;

@@ -356,45 +356,20 @@ async fn record(
     result: NoticeResult,
     now: Timestamp,
 ) -> Result<()> {
-    match result {
-        NoticeResult::Sent { status } => {
-            sqlx::query(
-                "UPDATE turn_notices SET status = 'sent', attempts = attempts + 1, \
-                 last_attempt_at = $1, sent_at = $1, response_status = $2, last_error = NULL \
-                 WHERE id = $3 AND status = 'pending'",
-            )
-            .bind(micros(now))
-            .bind(i64::from(status))
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
-        }
-        NoticeResult::Failed { status, error } => {
-            let (attempts, created): (i64, i64) =
-                sqlx::query_as("SELECT attempts, created_at FROM turn_notices WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *c)
-                    .await?;
-            let attempts = attempts + 1;
-            let give_up = micros(now) - created >= NOTICE_RETRY_FOR.as_micros() as i64;
-            sqlx::query(
-                "UPDATE turn_notices SET status = $1, attempts = $2, last_attempt_at = $3, \
-                 next_attempt_at = $4, response_status = $5, last_error = $6 \
-                 WHERE id = $7 AND status = 'pending'",
-            )
-            .bind(if give_up { "failed" } else { "pending" })
-            .bind(attempts)
-            .bind(micros(now))
-            .bind(micros(now) + backoff(attempts as u32).as_micros() as i64)
-            .bind(status.map(i64::from))
-            .bind(error.chars().take(300).collect::<String>())
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
-        }
-    }
-    Ok(())
+    let outcome = match result {
+        NoticeResult::Sent { status } => Ok(status),
+        NoticeResult::Failed { status, error } => Err((status, error)),
+    };
+    super::outbox::record_attempt(c, &NOTICES, id, outcome, now).await
 }
+
+const NOTICES: super::outbox::Outbox = super::outbox::Outbox {
+    table: "turn_notices",
+    done_status: "sent",
+    done_at: "sent_at",
+    retry_for: NOTICE_RETRY_FOR,
+    backoff,
+};
 
 #[derive(sqlx::FromRow)]
 struct CountRow {

@@ -336,44 +336,11 @@ pub async fn record(
     result: AttemptResult,
     now: Timestamp,
 ) -> Result<()> {
-    match result {
-        AttemptResult::Delivered { status } => {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, \
-                 last_attempt_at = $1, delivered_at = $1, response_status = $2, last_error = NULL \
-                 WHERE id = $3 AND status = 'pending'",
-            )
-            .bind(micros(now))
-            .bind(i64::from(status))
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
-        }
-        AttemptResult::Failed { status, error } => {
-            let (attempts, created): (i64, i64) =
-                sqlx::query_as("SELECT attempts, created_at FROM webhook_deliveries WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *c)
-                    .await?;
-            let attempts = attempts + 1;
-            let give_up = micros(now) - created >= RETRY_FOR.as_micros() as i64;
-            let error: String = error.chars().take(300).collect();
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = $1, attempts = $2, last_attempt_at = $3, \
-                 next_attempt_at = $4, response_status = $5, last_error = $6 \
-                 WHERE id = $7 AND status = 'pending'",
-            )
-            .bind(if give_up { "failed" } else { "pending" })
-            .bind(attempts)
-            .bind(micros(now))
-            .bind(micros(now) + backoff(attempts as u32).as_micros() as i64)
-            .bind(status.map(i64::from))
-            .bind(error)
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
-        }
-    }
+    let outcome = match result {
+        AttemptResult::Delivered { status } => Ok(status),
+        AttemptResult::Failed { status, error } => Err((status, error)),
+    };
+    super::super::outbox::record_attempt(c, &DELIVERIES, id, outcome, now).await?;
     // A body that may hold personal data is kept only while it may be sent
     // again: once delivered or given up, it is emptied.
     sqlx::query(
@@ -385,6 +352,14 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+const DELIVERIES: super::super::outbox::Outbox = super::super::outbox::Outbox {
+    table: "webhook_deliveries",
+    done_status: "delivered",
+    done_at: "delivered_at",
+    retry_for: RETRY_FOR,
+    backoff,
+};
 
 /// The wait before attempt `n + 1`: 1 s doubling to 15 minutes, so a receiver
 /// down for a day still gets about a hundred attempts, spaced out.
