@@ -26,7 +26,7 @@ const STRINGS = {
     lookup_title: 'Tra cứu hoặc hủy lịch hẹn', code: 'Mã đặt lịch', find: 'Tra cứu',
     not_found: 'Không tìm thấy lịch hẹn với mã và số điện thoại này.',
     cancel: 'Hủy lịch hẹn này', cancel_confirm: 'Bạn chắc chắn muốn hủy lịch hẹn?', cancelled_ok: 'Đã hủy lịch hẹn.',
-    st_booked: 'Đã đặt', st_checked_in: 'Đã xác nhận tại trung tâm', st_cancelled: 'Đã hủy', st_no_show: 'Không đến',
+    st_booked: 'Đã đặt', st_checked_in: 'Đã xác nhận tại trung tâm', st_cancelled: 'Đã hủy', st_no_show: 'Không đến', st_missed: 'Đã lỡ hẹn (không xác nhận đúng giờ)',
     ticket: 'Số thứ tự', network: 'Không kết nối được, vui lòng thử lại.',
   },
   en: {
@@ -52,7 +52,7 @@ const STRINGS = {
     lookup_title: 'Find or cancel a booking', code: 'Booking code', find: 'Find',
     not_found: 'No booking with this code and phone number.',
     cancel: 'Cancel this booking', cancel_confirm: 'Cancel this booking?', cancelled_ok: 'The booking is cancelled.',
-    st_booked: 'Booked', st_checked_in: 'Checked in', st_cancelled: 'Cancelled', st_no_show: 'Did not come',
+    st_booked: 'Booked', st_checked_in: 'Checked in', st_cancelled: 'Cancelled', st_no_show: 'Did not come', st_missed: 'Missed (not checked in in time)',
     ticket: 'Ticket number', network: 'Cannot reach the server, please retry.',
   },
 };

@@ -1,5 +1,7 @@
 // Centre settings: names, address, hotline, timezone, opening hours and working
-// days, the no-show rule, remote tickets, enforced hours, data retention.
+// days, the no-show rule, remote tickets, enforced hours, documents to bring
+// on the printed ticket, what "Gọi tiếp" does with a citizen called but not
+// started, data retention.
 // Saved as one document (PUT .../settings); the other sections edit the rest
 // of the same document (priority classes, ticket texts, call phrases).
 
@@ -25,13 +27,15 @@ export async function render(main, { config, reload }) {
   const retention = input('retention', c.data_retention_days, { name: 'data_retention_days', type: 'number', min: 30, max: 3650 });
   const remote = check('remoteTickets', c.remote_tickets, { name: 'remote_tickets' });
   const enforce = check('enforceHours', c.enforce_hours, { name: 'enforce_hours' });
+  const docs = check('printDocuments', c.print_documents, { name: 'print_documents' });
+  const served = check('unstartedServed', c.call_next_unstarted === 'served', { name: 'call_next_unstarted' });
   const err = errorLine();
   const form = h('form', { class: 'card', id: 'settings-form' },
     h('h2', {}, t('navSettings')),
     h('div', { class: 'row' }, name, nameEn, address, hotline, timezone),
     h('h3', {}, t('hours')), hours,
     h('div', { class: 'row' }, noShow, retention),
-    remote, enforce,
+    remote, enforce, docs, served,
     err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('save'))));
   form.onsubmit = async (ev) => {
@@ -47,6 +51,8 @@ export async function render(main, { config, reload }) {
       data_retention_days: Number(retention.input.value),
       remote_tickets: remote.input.checked,
       enforce_hours: enforce.input.checked,
+      print_documents: docs.input.checked,
+      call_next_unstarted: served.input.checked ? 'served' : 'no_show',
     });
     if (await submit(err, () => saveCentre(c))) reload();
   };

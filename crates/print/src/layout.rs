@@ -54,6 +54,7 @@ struct Labels {
     appointment: &'static str,
     hotline: &'static str,
     reprint: &'static str,
+    documents: &'static str,
 }
 
 fn labels(lang: Lang) -> Labels {
@@ -68,6 +69,7 @@ fn labels(lang: Lang) -> Labels {
             appointment: "Giờ hẹn",
             hotline: "Đường dây nóng",
             reprint: "BẢN IN LẠI",
+            documents: "Giấy tờ cần mang",
         },
         Lang::En => Labels {
             number: "YOUR NUMBER",
@@ -79,6 +81,7 @@ fn labels(lang: Lang) -> Labels {
             appointment: "Appointment time",
             hotline: "Hotline",
             reprint: "REPRINT (BẢN IN LẠI)",
+            documents: "Documents to bring",
         },
     }
 }
@@ -174,6 +177,13 @@ pub fn layout(t: &TicketPrint) -> Vec<Block> {
         .filter(|_| present(&t.appointment_time).is_none())
     {
         b.push(text(&(l.eta)(m), Style::Body));
+    }
+    // What to bring, when the centre prints it: wrapped, a paragraph a line.
+    let documents = lines(&t.documents, Style::Small);
+    if !documents.is_empty() {
+        b.push(Block::Gap(8));
+        b.push(text(&format!("{}:", l.documents), Style::Body));
+        b.extend(documents);
     }
     let url = t.qr_url.trim();
     // A link too long for any QR code is left off: printed as text it would be useless anyway.
@@ -349,6 +359,24 @@ mod tests {
         ));
         // The only rule left is the one under the centre.
         assert_eq!(blocks.iter().filter(|b| **b == Block::Rule).count(), 1);
+    }
+
+    #[test]
+    fn documents_to_bring_print_under_the_estimate_a_paragraph_a_line() {
+        let mut ticket = TicketPrint::sample();
+        let before = texts(&layout(&ticket)).len();
+        ticket.documents = Some("Căn cước công dân\n  \nGiấy chứng sinh bản chính".into());
+        let blocks = layout(&ticket);
+        let t = texts(&blocks);
+        assert_eq!(t.len(), before + 3);
+        let at = t.iter().position(|x| *x == "Giấy tờ cần mang:").unwrap();
+        assert_eq!(
+            t[at + 1..at + 3],
+            ["Căn cước công dân", "Giấy chứng sinh bản chính"]
+        );
+        assert!(t[at - 1].starts_with("Thời gian chờ dự kiến"));
+        ticket.documents = Some(" ".into());
+        assert_eq!(texts(&layout(&ticket)).len(), before);
     }
 
     #[test]

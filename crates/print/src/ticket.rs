@@ -55,6 +55,10 @@ pub struct TicketPrint {
     pub logo_png: Option<Vec<u8>>,
     #[serde(default)]
     pub lang: Lang,
+    /// The service's documents to bring ("Giấy tờ cần mang"), where the centre
+    /// prints them; each line prints as its own paragraph, wrapped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<String>,
     /// A second copy asked for explicitly (kiosk button or staff): marked "BẢN IN LẠI".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reprint: bool,
@@ -116,6 +120,7 @@ impl TicketPrint {
             header_note: None,
             logo_png: None,
             lang: Lang::Vi,
+            documents: None,
             reprint: false,
         }
     }

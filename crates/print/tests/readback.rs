@@ -289,6 +289,7 @@ fn crowded_ticket() -> TicketPrint {
     TicketPrint {
         priority_label: Some("Người khuyết tật nặng, phụ nữ có thai…".into()),
         service_name: "Tư pháp – Hộ tịch, chứng thực bản sao, chữ ký và hợp đồng giao dịch".into(),
+        documents: None,
         reprint: true,
         ..full_ticket()
     }

@@ -50,7 +50,7 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
     }
     match state.store.expire_bookings(now).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(n, "bookings expired as no-shows"),
+        Ok(n) => tracing::info!(n, "bookings not checked in marked missed"),
         Err(e) => tracing::warn!(error = %e, "expiring bookings failed"),
     }
     match state.store.claim_reminders(now).await {

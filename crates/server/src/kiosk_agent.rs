@@ -338,6 +338,7 @@ async fn send_pending(
             continue;
         }
         let booking = crate::printing::booking_of(state.store.as_ref(), &ticket).await;
+        let documents = crate::printing::documents_of(state.store.as_ref(), &ticket, &centre).await;
         let print = crate::printing::ticket_print(
             &ticket,
             &centre,
@@ -345,6 +346,7 @@ async fn send_pending(
             Lang::Vi,
             logo.as_deref().map(Vec::as_slice),
             booking.as_ref(),
+            documents,
         );
         let mut print = print;
         print.reprint = job.reprint_of.is_some();

@@ -127,11 +127,27 @@ pub async fn booking_of(store: &dyn Store, t: &TicketView) -> Option<TicketBooki
         .flatten()
 }
 
+/// The service's documents to bring, when the centre prints them on tickets
+/// (`print_documents`); `None` otherwise, or when the service has none.
+pub async fn documents_of(
+    store: &dyn luot_store::Store,
+    t: &TicketView,
+    centre: &CentreSummary,
+) -> Option<String> {
+    if !centre.print_documents {
+        return None;
+    }
+    let setup = store.centre_setup(&t.centre).await.ok()?;
+    let svc = setup.services.into_iter().find(|s| s.code == t.service)?;
+    unless_blank(&svc.note)
+}
+
 /// The printed ticket for a view, in the centre's timezone and the chosen
 /// language, with the centre's header, footer and `logo` (converted for the
-/// paper by [`LogoCache`]), and for an appointment ticket its `booking` code
-/// and slot time. Header and footer are the administrator's words, printed as
-/// written in either language.
+/// paper by [`LogoCache`]), for an appointment ticket its `booking` code and
+/// slot time, and the service's `documents` to bring where the centre prints
+/// them. Header, footer and documents are the administrator's words, printed
+/// as written in either language.
 pub fn ticket_print(
     t: &TicketView,
     centre: &CentreSummary,
@@ -139,6 +155,7 @@ pub fn ticket_print(
     lang: Lang,
     logo: Option<&[u8]>,
     booking: Option<&TicketBooking>,
+    documents: Option<String>,
 ) -> TicketPrint {
     let tz = jiff::tz::TimeZone::get(&centre.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let issued = t
@@ -196,6 +213,7 @@ pub fn ticket_print(
         header_note: unless_blank(&centre.address),
         logo_png: logo.map(<[u8]>::to_vec),
         lang,
+        documents,
         reprint: false,
     }
 }

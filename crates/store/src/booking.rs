@@ -124,7 +124,8 @@ pub enum AppointmentStatus {
     Booked,
     CheckedIn,
     Cancelled,
-    NoShow,
+    /// Not checked in by the end of its slot plus the check-in grace.
+    Missed,
 }
 
 impl AppointmentStatus {
@@ -133,11 +134,11 @@ impl AppointmentStatus {
             Self::Booked => "booked",
             Self::CheckedIn => "checked_in",
             Self::Cancelled => "cancelled",
-            Self::NoShow => "no_show",
+            Self::Missed => "missed",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Booked, Self::CheckedIn, Self::Cancelled, Self::NoShow]
+        [Self::Booked, Self::CheckedIn, Self::Cancelled, Self::Missed]
             .into_iter()
             .find(|x| x.as_str() == s)
     }

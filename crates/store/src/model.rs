@@ -110,6 +110,9 @@ pub struct CentreSummary {
     /// Printed at the foot of every ticket; lines apart, empty for none.
     #[serde(default)]
     pub ticket_footer: String,
+    /// Walk-in tickets print the service's documents to bring.
+    #[serde(default)]
+    pub print_documents: bool,
 }
 
 /// A service with its live figures, as the kiosk and portal show it.

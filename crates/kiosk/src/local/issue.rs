@@ -224,6 +224,7 @@ fn print_of(
         header_note: text("address"),
         logo_png: None,
         lang: Lang::Vi,
+        documents: None,
         reprint: false,
     }
 }

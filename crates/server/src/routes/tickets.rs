@@ -190,6 +190,7 @@ pub async fn preview(
         .await;
     let base = crate::printing::base_url(state.public_url.as_deref(), &headers);
     let booking = crate::printing::booking_of(state.store.as_ref(), &ticket).await;
+    let documents = crate::printing::documents_of(state.store.as_ref(), &ticket, &centre).await;
     let print = crate::printing::ticket_print(
         &ticket,
         &centre,
@@ -197,6 +198,7 @@ pub async fn preview(
         lang,
         logo.as_deref().map(Vec::as_slice),
         booking.as_ref(),
+        documents,
     );
     // Rendering rasterises text and a QR code: keep it off the async workers.
     let png = tokio::task::spawn_blocking(move || luot_print::render_png(&print, paper))

@@ -68,8 +68,9 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
         vec![(ReminderKind::HourBefore, codes[0].clone())]
     );
 
-    // 10:16: the 10:00 booking's window (to 10:15) has closed; tomorrow is within a day.
-    app.set_now(ten() + SignedDuration::from_mins(16));
+    // 10:46: the 10:00-10:30 booking was not checked in by its end and 15
+    // minutes of grace: missed. Tomorrow's is within a day.
+    app.set_now(ten() + SignedDuration::from_mins(46));
     next_minute(&mut rounds).await;
     let phone = Phone::parse("0912345678").unwrap();
     let a = app
@@ -78,7 +79,7 @@ async fn every_minute_no_shows_expire_and_reminders_go_once() {
         .appointment(&codes[0], &phone)
         .await
         .unwrap();
-    assert_eq!(a.status, AppointmentStatus::NoShow);
+    assert_eq!(a.status, AppointmentStatus::Missed);
     assert_eq!(
         kinds(&recorder),
         vec![

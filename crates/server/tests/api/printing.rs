@@ -313,3 +313,33 @@ async fn a_kiosk_check_in_is_printed_like_a_walk_in() {
     drop(agent);
     app.stop().await;
 }
+
+/// Where the centre asks for it, the walk-in ticket prints the service's
+/// documents to bring: the same text the kiosk and the portal show.
+#[tokio::test]
+async fn the_documents_to_bring_print_where_the_centre_asks() {
+    let app = spawn_app().await;
+    let services: Value = app
+        .get("/api/v1/centres/mo-cay/services")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let note = services[0]["note"].as_str().unwrap().to_owned();
+    assert!(
+        !note.is_empty(),
+        "the demo's service A has documents to bring"
+    );
+    let mut agent = connect_agent(&app, &app.kiosk_token, Paper::Mm80).await;
+    app.issue("A").await;
+    let (_, job) = next_print_job(&mut agent).await;
+    assert_eq!(job.documents, None, "off by default");
+
+    let (s, v) = settings(&app, |c| c["print_documents"] = json!(true)).await;
+    assert_eq!(s, 200, "{v}");
+    let t = app.issue("A").await;
+    let (_, job) = next_print_job(&mut agent).await;
+    assert_eq!(job.number, t["number"].as_str().unwrap());
+    assert_eq!(job.documents.as_deref(), Some(note.as_str()));
+    app.stop().await;
+}

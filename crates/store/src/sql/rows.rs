@@ -62,6 +62,7 @@ impl CentreRow {
             announcement_en: c.announcement_en.clone(),
             ticket_header: c.ticket_header.clone(),
             ticket_footer: c.ticket_footer.clone(),
+            print_documents: c.print_documents,
         }
     }
     pub fn tz(&self) -> Result<jiff::tz::TimeZone> {

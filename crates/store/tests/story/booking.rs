@@ -383,11 +383,12 @@ async fn no_shows_reminders_and_anonymisation() {
         assert_eq!((r.len(), &r[0].code), (1, &t.code));
         assert!(s.claim_reminders(ten() + mins(6)).await.unwrap().is_empty());
 
-        assert_eq!(s.expire_bookings(ten() + mins(14)).await.unwrap(), 0);
-        assert_eq!(s.expire_bookings(ten() + mins(15)).await.unwrap(), 1);
+        // Missed once its slot has ended and the 15 minutes of grace passed.
+        assert_eq!(s.expire_bookings(a.slot_end + mins(14)).await.unwrap(), 0);
+        assert_eq!(s.expire_bookings(a.slot_end + mins(15)).await.unwrap(), 1);
         assert_eq!(
             s.appointment(&a.code, &phone(1)).await.unwrap().status,
-            AppointmentStatus::NoShow
+            AppointmentStatus::Missed
         );
         let late = s
             .check_in(CheckIn {
@@ -411,5 +412,31 @@ async fn no_shows_reminders_and_anonymisation() {
             Err(Error::NotFound(_))
         ));
         assert_eq!(s.anonymise_bookings(later).await.unwrap(), 0);
+    }
+}
+
+/// "What to bring" is one text: the booking settings' documents are the
+/// service's note (kiosk, portal, bookings and the printed ticket show the same).
+#[tokio::test]
+async fn the_documents_to_bring_are_stored_once() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        centre_with_capacity(s, 2).await;
+        let settings = BookingSettings {
+            bring_note: "Căn cước, giấy chứng sinh".into(),
+            bring_note_en: "ID card, birth certificate".into(),
+            ..Default::default()
+        };
+        s.set_booking_settings(&centre_code(), &code("A"), settings, None)
+            .await
+            .unwrap();
+        let services = s.services(&centre_code(), morning()).await.unwrap();
+        assert_eq!(services[0].note, "Căn cước, giấy chứng sinh", "{}", b.name);
+        let info = s.booking_info(&centre_code()).await.unwrap();
+        let a = info.services.iter().find(|x| x.code == code("A")).unwrap();
+        assert_eq!(a.settings.bring_note_en, "ID card, birth certificate");
+        // A service untouched by booking settings still has its own (empty) note.
+        let b_svc = info.services.iter().find(|x| x.code == code("B")).unwrap();
+        assert_eq!(b_svc.settings.bring_note, "", "{}", b.name);
     }
 }

@@ -56,7 +56,7 @@ pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn) -> Reply {
             ));
         }
         "booked" => {}
-        "no_show" => return Err(too_late(&row)?),
+        "missed" => return Err(too_late(&row)?),
         other => {
             let status = AppointmentStatus::parse(other)
                 .map(|s| s.as_str())
@@ -112,7 +112,7 @@ async fn by_id_number(
     let hash = b::id_hash(c, id_number).await?;
     let found: Vec<AppointmentRow> = sqlx::query_as(&format!(
         "{APPOINTMENT_SELECT} WHERE a.centre_id = $1 AND a.id_hash = $2 AND a.service_day = $3 \
-         AND a.status IN ('booked', 'checked_in', 'no_show') ORDER BY a.slot_start"
+         AND a.status IN ('booked', 'checked_in', 'missed') ORDER BY a.slot_start"
     ))
     .bind(centre.id)
     .bind(&hash)
@@ -177,8 +177,9 @@ async fn issue_appointment_ticket(
     Ok((new[0].id, event))
 }
 
-/// Marks as no-shows the bookings whose check-in window has closed. The window
-/// is per centre, so each centre's closing offset is applied to its own rows.
+/// Marks as `missed` the bookings not checked in by the end of their slot plus
+/// the check-in grace (the window's minutes after the start). The grace is per
+/// centre, so each centre's is applied to its own rows.
 pub async fn expire(
     c: &mut AnyConnection,
     now: Timestamp,
@@ -195,8 +196,8 @@ pub async fn expire(
         let after = SignedDuration::from_mins(i64::from(window.after_minutes));
         let cutoff = now.saturating_sub(after).unwrap_or(now);
         let done = sqlx::query(
-            "UPDATE appointments SET status = 'no_show' WHERE centre_id = $1 AND status = 'booked' \
-             AND slot_start <= $2",
+            "UPDATE appointments SET status = 'missed' WHERE centre_id = $1 AND status = 'booked' \
+             AND slot_end <= $2",
         )
         .bind(centre_id)
         .bind(micros(cutoff))

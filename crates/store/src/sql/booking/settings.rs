@@ -8,36 +8,40 @@ use sqlx::AnyConnection;
 use crate::sql::rows;
 use crate::{booking::*, Error, Result};
 
+/// A service's booking settings (defaults where none were set) with its
+/// documents to bring, which live on the service (`services.note`, `note_en`:
+/// one text for the kiosk, the portal, bookings and the printed ticket).
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
-    enabled: i64,
-    slot_minutes: i64,
-    capacity: i64,
-    horizon_days: i64,
-    lead_minutes: i64,
-    bring_note: String,
-    bring_note_en: String,
+    enabled: Option<i64>,
+    slot_minutes: Option<i64>,
+    capacity: Option<i64>,
+    horizon_days: Option<i64>,
+    lead_minutes: Option<i64>,
+    note: String,
+    note_en: String,
 }
 
 pub async fn settings(c: &mut AnyConnection, service_id: i64) -> Result<BookingSettings> {
-    let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT enabled, slot_minutes, capacity, horizon_days, lead_minutes, bring_note, \
-         bring_note_en FROM booking_settings WHERE service_id = $1",
+    let r: SettingsRow = sqlx::query_as(
+        "SELECT b.enabled, b.slot_minutes, b.capacity, b.horizon_days, b.lead_minutes, \
+         s.note, s.note_en FROM services s LEFT JOIN booking_settings b ON b.service_id = s.id \
+         WHERE s.id = $1",
     )
     .bind(service_id)
     .fetch_optional(&mut *c)
-    .await?;
-    Ok(match row {
-        None => BookingSettings::default(),
-        Some(r) => BookingSettings {
-            enabled: r.enabled != 0,
-            slot_minutes: r.slot_minutes as u32,
-            capacity: r.capacity as u32,
-            horizon_days: r.horizon_days as u32,
-            lead_minutes: r.lead_minutes as u32,
-            bring_note: r.bring_note,
-            bring_note_en: r.bring_note_en,
-        },
+    .await?
+    .ok_or(Error::NotFound("service"))?;
+    let d = BookingSettings::default();
+    let n = |v: Option<i64>, default: u32| v.map_or(default, |v| v as u32);
+    Ok(BookingSettings {
+        enabled: r.enabled.map_or(d.enabled, |e| e != 0),
+        slot_minutes: n(r.slot_minutes, d.slot_minutes),
+        capacity: n(r.capacity, d.capacity),
+        horizon_days: n(r.horizon_days, d.horizon_days),
+        lead_minutes: n(r.lead_minutes, d.lead_minutes),
+        bring_note: r.note,
+        bring_note_en: r.note_en,
     })
 }
 
@@ -127,9 +131,9 @@ pub async fn set_settings(
     let svc = rows::service(c, centre.id, &service).await?;
     sqlx::query(
         "INSERT INTO booking_settings (service_id, enabled, slot_minutes, capacity, horizon_days, \
-         lead_minutes, bring_note, bring_note_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         lead_minutes) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (service_id) DO UPDATE SET enabled = $2, slot_minutes = $3, capacity = $4, \
-         horizon_days = $5, lead_minutes = $6, bring_note = $7, bring_note_en = $8",
+         horizon_days = $5, lead_minutes = $6",
     )
     .bind(svc.id)
     .bind(i64::from(s.enabled))
@@ -137,10 +141,15 @@ pub async fn set_settings(
     .bind(i64::from(s.capacity))
     .bind(i64::from(s.horizon_days))
     .bind(i64::from(s.lead_minutes))
-    .bind(&s.bring_note)
-    .bind(&s.bring_note_en)
     .execute(&mut *c)
     .await?;
+    // The documents to bring are the service's own (one text everywhere).
+    sqlx::query("UPDATE services SET note = $1, note_en = $2 WHERE id = $3")
+        .bind(&s.bring_note)
+        .bind(&s.bring_note_en)
+        .bind(svc.id)
+        .execute(&mut *c)
+        .await?;
     Ok(((), Vec::new()))
 }
 
