@@ -97,6 +97,11 @@ pub struct Cli {
     #[arg(long, env = "LUOT_ZALO_API_URL", default_value = crate::notices::ZALO_URL)]
     pub zalo_api_url: String,
 
+    /// Percent of each service's daily cap that remote (anonymous, web)
+    /// tickets may take; the rest is kept for citizens at the centre.
+    #[arg(long, env = "LUOT_REMOTE_SHARE", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub remote_share: u8,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -67,6 +67,10 @@ async fn main() -> anyhow::Result<()> {
     });
     state.public_url = cli.public_url.clone();
     state.conn = cli.conn_limits();
+    state.public_limits = Arc::new(luot_server::state::PublicLimits {
+        remote_share_percent: cli.remote_share,
+        ..Default::default()
+    });
     let notifier: std::sync::Arc<dyn luot_server::notify::Notifier> = match &cli.notify_webhook {
         Some(url) => {
             std::sync::Arc::new(luot_server::notify::WebhookNotifier::new(url.to_string())?)

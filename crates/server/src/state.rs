@@ -38,6 +38,9 @@ pub struct AppState {
     pub auth: SharedAuth,
     /// Rate limits of the public booking endpoints.
     pub booking_limits: Arc<BookingLimits>,
+    /// Rate limits of the other anonymous writes (remote tickets, ratings)
+    /// and the remote share of daily caps.
+    pub public_limits: Arc<PublicLimits>,
     /// Ticket logos converted for the printer, so `ticket.png` and the kiosk
     /// agent convert a logo once per version instead of once per ticket.
     pub logos: Arc<crate::printing::LogoCache>,
@@ -90,6 +93,7 @@ impl AppState {
             shutdown: Arc::new(watch::channel(false).0),
             auth: Arc::new(AuthConfig::default()),
             booking_limits: Arc::new(BookingLimits::default()),
+            public_limits: Arc::new(PublicLimits::default()),
             devices: Arc::default(),
             sessions: Arc::default(),
             logos: Arc::default(),
@@ -152,6 +156,36 @@ impl Default for BookingLimits {
             phone: RateLimiter::new(6, Duration::from_secs(600)),
             check_in: RateLimiter::new(120, Duration::from_secs(60)),
         }
+    }
+}
+
+/// Limits on anonymous writes other than bookings, per client address.
+pub struct PublicLimits {
+    /// Remote tickets per address: 10 per hour (a family, a shared phone, a
+    /// carrier's NAT), so one address cannot take a service's day.
+    pub remote_tickets: RateLimiter,
+    /// Ratings from ticket pages per address.
+    pub ratings: RateLimiter,
+    /// Percent of each service's daily cap that remote tickets may take; the
+    /// rest is kept for walk-ins (`--remote-share`, 50).
+    pub remote_share_percent: u8,
+}
+
+impl Default for PublicLimits {
+    fn default() -> Self {
+        Self {
+            remote_tickets: RateLimiter::new(10, Duration::from_secs(3600)),
+            ratings: RateLimiter::new(20, Duration::from_secs(600)),
+            remote_share_percent: 50,
+        }
+    }
+}
+
+impl PublicLimits {
+    /// The most remote tickets a service with `daily_cap` takes in a day.
+    pub fn remote_cap(&self, daily_cap: u32) -> u32 {
+        let share = u64::from(self.remote_share_percent.min(100));
+        u32::try_from(u64::from(daily_cap) * share / 100).unwrap_or(daily_cap)
     }
 }
 

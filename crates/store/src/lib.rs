@@ -80,6 +80,15 @@ pub trait Store:
     async fn centre_setup(&self, centre: &CentreCode) -> Result<CentreSetup>;
     async fn services(&self, centre: &CentreCode, now: Timestamp) -> Result<Vec<ServiceOverview>>;
     async fn ticket_by_token(&self, token: &str, now: Timestamp) -> Result<TicketView>;
+    /// Tickets of `service` issued through `channel` on the service day of
+    /// `now` (the remote share of the daily cap counts them).
+    async fn issued_today(
+        &self,
+        centre: &CentreCode,
+        service: &luot_domain::ServiceCode,
+        channel: luot_domain::Channel,
+        now: Timestamp,
+    ) -> Result<u32>;
     async fn queue(&self, centre: &CentreCode, now: Timestamp) -> Result<QueueSnapshot>;
     /// Events of a centre with id > `after`, oldest first, at most `limit`.
     async fn events_after(&self, centre: &CentreCode, after: i64, limit: u32)

@@ -88,13 +88,16 @@ fn feedback(r: Rating, source: String, state: &AppState) -> NewFeedback {
     request_body = Rating,
     responses((status = 201, body = FeedbackView), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "`already_rated` or `not_served`"),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 422, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody, description = "too many ratings from this address")))]
 pub async fn rate_ticket(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    ip: crate::auth::ClientIp,
     Json(r): Json<Rating>,
 ) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
     ticket_token(&token)?;
+    crate::ratelimit::limit(&state.public_limits.ratings, &ip.key())?;
     let f = feedback(r, "ticket".into(), &state);
     Ok((
         StatusCode::CREATED,

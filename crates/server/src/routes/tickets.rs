@@ -68,7 +68,8 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         (status = 401, body = crate::error::ErrorBody, description = "no credentials and no remote tickets"),
         (status = 403, body = crate::error::ErrorBody, description = "a device that is not this centre's kiosk"),
         (status = 404, body = crate::error::ErrorBody, description = "unknown centre or service"),
-        (status = 409, body = crate::error::ErrorBody, description = "daily cap reached, service closed or inactive"),
+        (status = 409, body = crate::error::ErrorBody, description = "daily cap reached, remote share reached, service closed or inactive"),
+        (status = 429, body = crate::error::ErrorBody, description = "too many remote tickets from this address"),
         (status = 422, body = crate::error::ErrorBody, description = "unknown priority class")))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -100,6 +101,8 @@ pub async fn issue(
             {
                 return Err(ApiError::unauthenticated());
             }
+            crate::ratelimit::limit(&state.public_limits.remote_tickets, &ip.key())?;
+            remote_share(&state, &centre, &req.service).await?;
             Channel::Remote
         }
     };
@@ -125,6 +128,39 @@ pub async fn issue(
     };
     let ticket = state.store.issue_ticket(cmd).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// 409 `remote_share_reached` once remote tickets have taken their share of the
+/// service's daily cap: the rest is kept for citizens at the centre. Checked
+/// before the issue, not in its transaction: concurrent remote requests may
+/// pass it by a few (each address is limited besides).
+async fn remote_share(
+    state: &AppState,
+    centre: &luot_domain::CentreCode,
+    service: &ServiceCode,
+) -> ApiResult<()> {
+    let services = state.store.services(centre, state.now()).await?;
+    let Some(cap) = services
+        .iter()
+        .find(|s| &s.code == service)
+        .and_then(|s| s.daily_cap)
+    else {
+        return Ok(());
+    };
+    let most = state.public_limits.remote_cap(cap);
+    let taken = state
+        .store
+        .issued_today(centre, service, Channel::Remote, state.now())
+        .await?;
+    if taken >= most {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "remote_share_reached",
+            "Đã hết số lấy từ xa hôm nay cho lĩnh vực này; vui lòng lấy số tại trung tâm",
+            "Remote tickets for this service are used up today; take a ticket at the centre",
+        ));
+    }
+    Ok(())
 }
 
 /// A ticket's live status by the token in its QR code. No personal data.

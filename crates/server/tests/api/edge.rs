@@ -242,3 +242,74 @@ async fn security_headers_and_no_store_on_tickets() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     app.stop().await;
 }
+
+/// 300 remote tickets asked from one address: at most 30 are issued (10 by
+/// the per-address limit), the rest 429; another address is still served;
+/// and remote tickets never take more than their share (50%) of a service's
+/// daily cap, which is kept for walk-ins.
+#[tokio::test]
+async fn one_address_cannot_take_the_remote_tickets_of_the_day() {
+    let app = spawn_app().await;
+    let cfg: serde_json::Value = app
+        .get("/api/v1/admin/centres/mo-cay")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut centre = cfg["centre"].clone();
+    centre["remote_tickets"] = serde_json::json!(true);
+    let r = app
+        .client
+        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
+        .json(&centre)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let remote = |ip: &str| {
+        let c = client_from(ip);
+        let url = app.url("/api/v1/centres/mo-cay/tickets");
+        async move {
+            let r = c
+                .post(url)
+                .json(&serde_json::json!({"service": "F"}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let b: serde_json::Value = r.json().await.unwrap();
+            (status, b["code"].as_str().unwrap_or("").to_owned())
+        }
+    };
+    let mut issued = 0;
+    for _ in 0..300 {
+        match remote("127.0.0.2").await {
+            (201, _) => issued += 1,
+            (429, code) => assert_eq!(code, "rate_limited"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!((1..=30).contains(&issued), "{issued}");
+    assert_eq!(remote("127.0.0.3").await.0, 201);
+    // Many addresses: remote tickets stop at half the cap of 300.
+    let mut from_many = issued + 1;
+    let mut refused = None;
+    'outer: for a in 4..=40 {
+        for _ in 0..10 {
+            match remote(&format!("127.0.1.{a}")).await {
+                (201, _) => from_many += 1,
+                (409, code) => {
+                    refused = Some(code);
+                    break 'outer;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(refused.as_deref(), Some("remote_share_reached"));
+    assert_eq!(from_many, 150);
+    // Walk-ins still get their numbers.
+    let walk_in = app.issue("F").await;
+    assert!(walk_in["number"].is_string(), "{walk_in}");
+    app.stop().await;
+}

@@ -284,6 +284,18 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn issued_today(
+        &self,
+        centre: &CentreCode,
+        service: &luot_domain::ServiceCode,
+        channel: luot_domain::Channel,
+        now: Timestamp,
+    ) -> Result<u32> {
+        let mut c = self.read().await?;
+        let row = rows::centre(&mut c, centre).await?;
+        queue::issued_today(&mut c, &row, service, channel, now).await
+    }
+
     async fn ticket_by_token(&self, token: &str, now: Timestamp) -> Result<TicketView> {
         let mut tx = self.read.begin().await?;
         let out = tickets::by_token(&mut tx, token, now).await?;

@@ -12,6 +12,29 @@ use super::{
 };
 use crate::{model::*, Result};
 
+/// Tickets of `service` issued through `channel` on the service day of `now`
+/// (every number of that day, whatever became of it).
+pub async fn issued_today(
+    c: &mut AnyConnection,
+    centre: &CentreRow,
+    service: &luot_domain::ServiceCode,
+    channel: luot_domain::Channel,
+    now: Timestamp,
+) -> Result<u32> {
+    let day = luot_domain::service_day(now, &centre.tz()?).to_string();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t JOIN services s ON s.id = t.numbered_service_id \
+         WHERE t.centre_id = $1 AND t.service_day = $2 AND s.code = $3 AND t.channel = $4",
+    )
+    .bind(centre.id)
+    .bind(&day)
+    .bind(service.as_str())
+    .bind(channel.as_str())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 pub async fn services(
     c: &mut AnyConnection,
     centre: &CentreRow,
