@@ -17,16 +17,23 @@
 //! Priority classes stay: on a walk-in ticket they name no one, and an
 //! appointment ticket stops naming anyone once its booking is anonymised.
 //! Staff accounts are not citizens' data and stay while the account exists.
+//!
+//! The same erasure also runs at once for one person on request
+//! ([`RetentionStore::erase_person`]), and for one booking when it is cancelled.
+//! On SQLite each of them ends with the WAL checkpointed and truncated, so the
+//! erased values are in no file of the database (docs/privacy.md).
 //! Audit entries and sessions that belong to no single centre follow the
 //! longest period of any centre, so no centre loses audit history it keeps.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use crate::Result;
+use luot_domain::Phone;
 
-/// What one pass erased, per kind of data.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+use crate::{AdminCtx, Result};
+
+/// What one pass (or one erasure request) erased, per kind of data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Erased {
     /// Bookings whose name, phone and ID number were erased.
     pub bookings: u32,
@@ -44,6 +51,23 @@ impl Erased {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Every record erased, whatever its kind.
+    pub fn total(&self) -> u32 {
+        self.bookings
+            .saturating_add(self.comments)
+            .saturating_add(self.transfer_notes)
+            .saturating_add(self.audit_entries)
+            .saturating_add(self.sessions)
+    }
+}
+
+/// Whose data an erasure request names: the phone or the ID number they gave.
+#[derive(Debug, Clone)]
+pub enum Person {
+    Phone(Phone),
+    /// A CCCD number (12 digits), matched through its keyed hash.
+    IdNumber(String),
 }
 
 #[async_trait]
@@ -53,4 +77,13 @@ pub trait RetentionStore: Send + Sync {
     /// erases nothing more; statistics (ticket counts, times, rating levels)
     /// are untouched.
     async fn erase_expired(&self, now: Timestamp) -> Result<Erased>;
+
+    /// Erases, at `ctx.centre`, everything that names `person` (a data
+    /// subject's request under Law 91/2025/QH15): the name, phone and ID number
+    /// of each of their bookings (a booking still to come is cancelled and its
+    /// place freed), the comments of the ratings of their tickets, and the
+    /// transfer notes on those tickets. The audit entry of `ctx` commits with
+    /// it, the counts added to its details (never the phone or ID number).
+    /// Asking again erases nothing more.
+    async fn erase_person(&self, ctx: AdminCtx, person: Person) -> Result<Erased>;
 }

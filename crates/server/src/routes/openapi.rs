@@ -65,6 +65,7 @@ use crate::state::AppState;
         super::admin::counters::remove,
         super::admin::booking::set_settings,
         super::admin::booking::set_rules,
+        super::admin::erasure::erase,
         super::admin::holidays::list,
         super::admin::holidays::upsert,
         super::admin::holidays::remove,

@@ -316,6 +316,15 @@ impl TestApp {
         self.shut_down().await;
     }
 
+    /// Stops the server and closes the store, keeping the database's
+    /// directory for the caller to look at the files left behind.
+    #[allow(dead_code)]
+    pub async fn stop_keeping_files(mut self) -> tempfile::TempDir {
+        self.shut_down().await;
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self._dir, dir)
+    }
+
     async fn shut_down(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -27,6 +27,7 @@ mod one_stop;
 mod outage;
 mod packaging;
 mod printing;
+mod privacy;
 mod reports;
 mod staff;
 mod tickets_and_counters;

@@ -192,6 +192,12 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
                 "check_in": {"before_minutes": 30, "after_minutes": 15}, "retention_days": 30}),
         ),
         (
+            "post",
+            "/api/v1/admin/centres/{centre}/erasure",
+            Admin,
+            json!({"phone": "0912345678"}),
+        ),
+        (
             "get",
             "/api/v1/admin/centres/{centre}/holidays",
             Admin,

@@ -17,6 +17,7 @@ mod checkin;
 mod desk;
 pub(super) mod settings;
 
+pub(super) use book::{id_hash, ERASE_PERSONAL};
 pub(super) use checkin::anonymise;
 
 #[async_trait]
@@ -98,9 +99,12 @@ impl crate::BookingStore for SqlStore {
         now: Timestamp,
     ) -> Result<AppointmentView> {
         let (code, phone) = (code.clone(), phone.clone());
-        self.writer
+        let view = self
+            .writer
             .run(move |c| book::cancel(c, code, phone, now).boxed())
-            .await
+            .await?;
+        self.scrub_wal().await?;
+        Ok(view)
     }
 
     async fn check_in(&self, mut cmd: CheckIn) -> Result<CheckInOutcome> {
@@ -128,9 +132,14 @@ impl crate::BookingStore for SqlStore {
     }
 
     async fn anonymise_bookings(&self, now: Timestamp) -> Result<u32> {
-        self.writer
+        let n = self
+            .writer
             .run(move |c| async move { Ok((anonymise(c, now).await?, Vec::new())) }.boxed())
-            .await
+            .await?;
+        if n > 0 {
+            self.scrub_wal().await?;
+        }
+        Ok(n)
     }
 
     async fn claim_reminders(&self, now: Timestamp) -> Result<Vec<Reminder>> {

@@ -37,6 +37,7 @@ mod counters;
 mod day;
 pub use day::EXPIRE_BATCH;
 mod display;
+mod erasure;
 mod events;
 mod feedback;
 mod health;
@@ -64,9 +65,12 @@ const EVENT_BUFFER: usize = 16_384;
 /// memory: in temp files they cost a file create, writes and a close per
 /// command. They only ever matter to the open transaction, never to a crash.
 /// `synchronous = FULL`: in WAL mode, SQLite syncs the WAL at every COMMIT
-/// before COMMIT returns (docs/durability.md).
+/// before COMMIT returns (docs/durability.md). `secure_delete = ON`: what is
+/// deleted or overwritten (an erased name, a phone) is overwritten with zeros
+/// in its page, not left in free space; see [`SqlStore::scrub_wal`] for the
+/// copies the WAL still holds.
 const SQLITE_PRAGMAS: &str = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
+     PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -122,6 +126,7 @@ impl SqlStore {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                .pragma("secure_delete", "ON")
                 .connect()
                 .await?;
             sqlx::migrate!("../../migrations/sqlite")
@@ -232,6 +237,31 @@ impl SqlStore {
 
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.read.acquire().await?)
+    }
+
+    /// After personal data was erased (SQLite): copies the WAL into the
+    /// database and truncates it to nothing (`wal_checkpoint(TRUNCATE)`). The
+    /// pages the erasure zeroed then replace the old ones in the database file,
+    /// and the older copies of those pages, still in WAL frames, are gone with
+    /// the WAL's content. A reader in the middle of a snapshot can hold the
+    /// checkpoint back; it is then retried a few times and, if still blocked,
+    /// logged (the next erasure or purge tries again). PostgreSQL: nothing here
+    /// (see docs/privacy.md: VACUUM).
+    pub(crate) async fn scrub_wal(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        for attempt in 0..5 {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *self.read().await?)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+        }
+        tracing::warn!("the WAL could not be truncated after an erasure (readers kept it busy)");
+        Ok(())
     }
 
     async fn counter_cmd<F>(&self, audit: Option<NewAudit>, f: F) -> Result<CounterOutcome>

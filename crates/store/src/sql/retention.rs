@@ -11,8 +11,8 @@ use sqlx::AnyConnection;
 
 use super::rows::{self, micros};
 use super::SqlStore;
-use crate::retention::{Erased, RetentionStore};
-use crate::Result;
+use crate::retention::{Erased, Person, RetentionStore};
+use crate::{AdminCtx, Result};
 
 /// `now` minus `days` whole days.
 pub(crate) fn days_before(now: Timestamp, days: u32) -> Timestamp {
@@ -133,8 +133,22 @@ async fn erase(c: &mut AnyConnection, now: Timestamp) -> Result<Erased> {
 #[async_trait]
 impl RetentionStore for SqlStore {
     async fn erase_expired(&self, now: Timestamp) -> Result<Erased> {
-        self.writer
+        let erased = self
+            .writer
             .run(move |c| async move { Ok((erase(c, now).await?, Vec::new())) }.boxed())
-            .await
+            .await?;
+        if !erased.is_empty() {
+            self.scrub_wal().await?;
+        }
+        Ok(erased)
+    }
+
+    async fn erase_person(&self, ctx: AdminCtx, person: Person) -> Result<Erased> {
+        let erased = self
+            .writer
+            .run(move |c| super::erasure::erase_person(c, ctx, person).boxed())
+            .await?;
+        self.scrub_wal().await?;
+        Ok(erased)
     }
 }

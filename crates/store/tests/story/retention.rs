@@ -225,3 +225,179 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
         assert!(s.erase_expired(later).await.unwrap().is_empty());
     }
 }
+
+/// An erasure request names one person at one centre: their bookings (one
+/// served, rated with a comment and transferred with a note, one still to
+/// come), found by phone or by ID number; another person's stay as they were.
+#[tokio::test]
+async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(2), now).await.unwrap();
+        let settings = BookingSettings {
+            capacity: 1,
+            ..BookingSettings::default()
+        };
+        s.set_booking_settings(&centre_code(), &code("A"), settings, None)
+            .await
+            .unwrap();
+        let mut rules = BookingRules::default();
+        rules.limits.per_service_per_day = 2;
+        s.set_booking_rules(&centre_code(), rules, None)
+            .await
+            .unwrap();
+        let book = |start: &str, name: &str, phone: &str, id: Option<&str>| Book {
+            centre: centre_code(),
+            service: code("A"),
+            slot_start: start.parse().unwrap(),
+            name: name.into(),
+            phone: Phone::parse(phone).unwrap(),
+            id_number: id.map(Into::into),
+            consent_version: luot_domain::booking::CONSENT.version.into(),
+            consent_text: luot_domain::booking::CONSENT.vi.into(),
+            now,
+        };
+        let served = s
+            .book(book(
+                "2026-11-26T03:00:00Z",
+                "Nguyễn Văn An",
+                "0912345678",
+                None,
+            ))
+            .await
+            .unwrap();
+        let later = book("2026-11-26T04:00:00Z", "Nguyễn Văn An", "0912345678", None);
+        s.book(later).await.unwrap();
+        let other = book(
+            "2026-11-26T03:30:00Z",
+            "Lê Thị Bình",
+            "0987654321",
+            Some("079123456789"),
+        );
+        let other = s.book(other).await.unwrap();
+
+        let min =
+            |m| "2026-11-26T03:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(m);
+        let checked = s
+            .check_in(CheckIn {
+                by: CheckInBy::Code(served.code.clone()),
+                within: None,
+                actor: "kiosk:1".into(),
+                refuse_repeat: false,
+                print_on: None,
+                now: min(-10),
+                audit: None,
+            })
+            .await
+            .unwrap();
+        s.call_next(at_counter(1, min(0))).await.unwrap();
+        s.start(at_counter(1, min(1))).await.unwrap();
+        s.complete(at_counter(1, min(5))).await.unwrap();
+        s.rate_ticket(
+            &checked.ticket.token,
+            NewFeedback {
+                rating: 4,
+                comment: Some("An, 0912345678".into()),
+                source: "ticket".into(),
+                now: min(6),
+            },
+        )
+        .await
+        .unwrap();
+
+        let ctx = |action: &str| AdminCtx {
+            centre: centre_code(),
+            actor: "staff:admin".into(),
+            now: min(10),
+            audit: Some(NewAudit {
+                details: json!({ "by": "phone" }),
+                ..audit("staff:admin", action, true, min(10))
+            }),
+        };
+        let phone = Phone::parse("0912345678").unwrap();
+        let erased = s
+            .erase_person(ctx("privacy.erasure"), Person::Phone(phone.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            erased,
+            Erased {
+                bookings: 2,
+                comments: 1,
+                ..Erased::default()
+            },
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            stored(&b.url, "SELECT status FROM appointments ORDER BY id").await,
+            [
+                Some("checked_in".into()),
+                Some("cancelled".into()),
+                Some("booked".into())
+            ],
+            "{}: the booking still to come is cancelled",
+            b.name
+        );
+        assert_eq!(
+            stored(&b.url, "SELECT name FROM appointments ORDER BY id").await,
+            [
+                Some(String::new()),
+                Some(String::new()),
+                Some("Lê Thị Bình".into())
+            ],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            stored(&b.url, "SELECT comment FROM feedback").await,
+            [None],
+            "{}",
+            b.name
+        );
+        // The place of the cancelled booking is free again.
+        let slots = s
+            .free_slots(
+                &centre_code(),
+                &code("A"),
+                "2026-11-26".parse().unwrap(),
+                now,
+            )
+            .await
+            .unwrap();
+        let eleven = slots.slots.iter().find(|x| x.time == "11:00").unwrap();
+        assert_eq!(eleven.remaining, 1, "{}", b.name);
+        let log = s.audit_log(None, 10).await.unwrap();
+        assert_eq!(log[0].action, "privacy.erasure");
+        assert_eq!(log[0].details["erased"]["bookings"], 2, "{}", b.name);
+        assert!(!log[0].details.to_string().contains("0912345678"));
+
+        // By ID number: the other person, whose phone is not asked for.
+        let by_id = Person::IdNumber("079123456789".into());
+        let erased = s
+            .erase_person(ctx("privacy.erasure"), by_id.clone())
+            .await
+            .unwrap();
+        assert_eq!(erased.total(), 1, "{}", b.name);
+        assert!(matches!(
+            s.appointment(&other.code, &Phone::parse("0987654321").unwrap())
+                .await,
+            Err(Error::NotFound(_))
+        ));
+        // Asked again, nothing more; an unknown centre is NotFound.
+        assert!(s
+            .erase_person(ctx("privacy.erasure"), by_id)
+            .await
+            .unwrap()
+            .is_empty());
+        let elsewhere = AdminCtx {
+            centre: luot_domain::CentreCode::parse("khong-co").unwrap(),
+            ..ctx("privacy.erasure")
+        };
+        assert!(matches!(
+            s.erase_person(elsewhere, Person::Phone(phone)).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+}

@@ -18,6 +18,7 @@ use crate::{
 
 pub mod booking;
 pub mod counters;
+pub mod erasure;
 pub mod holidays;
 pub mod logo;
 pub mod notifier;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(booking::router())
         .merge(services::router())
         .merge(counters::router())
+        .merge(erasure::router())
         .merge(holidays::router())
         .merge(logo::router())
         .merge(staff::router())

@@ -121,6 +121,12 @@ async fn next_free(
     Ok(out)
 }
 
+/// The assignments that erase a booking's personal data (name, phone, ID
+/// number), with `$1` the time of erasure. The booking itself (service, slot,
+/// status, ticket) stays for the figures.
+pub const ERASE_PERSONAL: &str =
+    "name = '', phone = '', id_hash = NULL, id_last4 = NULL, anonymised_at = $1";
+
 /// The keyed hash of an ID number under this database's pepper.
 pub async fn id_hash(c: &mut AnyConnection, id_number: &str) -> Result<String> {
     use hmac::Mac;
@@ -398,9 +404,12 @@ pub async fn cancel(
             .unwrap_or("unknown");
         return Err(Rule::Booking(Refusal::NotActive { status }).into());
     }
-    let done = sqlx::query(
-        "UPDATE appointments SET status = 'cancelled', cancelled_at = $1 WHERE id = $2 AND status = 'booked'",
-    )
+    // Cancelling ends the purpose the data was given for: name, phone and ID
+    // number go at once, in the same statement (the store then scrubs the WAL).
+    let done = sqlx::query(&format!(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = $1, {ERASE_PERSONAL} \
+         WHERE id = $2 AND status = 'booked'"
+    ))
     .bind(micros(now))
     .bind(row.id)
     .execute(&mut *c)

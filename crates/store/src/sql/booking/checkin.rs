@@ -224,10 +224,11 @@ pub async fn anonymise(c: &mut AnyConnection, now: Timestamp) -> Result<u32> {
         let days = rules(c, centre_id).await?.retention_days;
         let cutoff = retention::days_before(now, days)
             .max(retention::centre_cutoff(c, centre_id, now).await?);
-        let done = sqlx::query(
-            "UPDATE appointments SET name = '', phone = '', id_hash = NULL, id_last4 = NULL, \
-             anonymised_at = $1 WHERE centre_id = $2 AND anonymised_at IS NULL AND slot_end <= $3",
-        )
+        let done = sqlx::query(&format!(
+            "UPDATE appointments SET {} WHERE centre_id = $2 AND anonymised_at IS NULL \
+             AND slot_end <= $3",
+            b::ERASE_PERSONAL
+        ))
         .bind(micros(now))
         .bind(centre_id)
         .bind(micros(cutoff))
