@@ -45,6 +45,8 @@ pub struct Erased {
     pub audit_entries: u32,
     /// Sessions deleted.
     pub sessions: u32,
+    /// Phones left for turn notices (`notice_phones`), deleted.
+    pub notice_phones: u32,
 }
 
 impl Erased {
@@ -59,6 +61,7 @@ impl Erased {
             .saturating_add(self.transfer_notes)
             .saturating_add(self.audit_entries)
             .saturating_add(self.sessions)
+            .saturating_add(self.notice_phones)
     }
 }
 
@@ -81,7 +84,7 @@ pub trait RetentionStore: Send + Sync {
     /// Erases, at `ctx.centre`, everything that names `person` (a data
     /// subject's request under Law 91/2025/QH15): the name, phone and ID number
     /// of each of their bookings (a booking still to come is cancelled and its
-    /// place freed), the comments of the ratings of their tickets, and the
+    /// place freed), the phone left for turn notices on any ticket, the comments of the ratings of their tickets, and the
     /// transfer notes on those tickets. The audit entry of `ctx` commits with
     /// it, the counts added to its details (never the phone or ID number).
     /// Asking again erases nothing more.

@@ -101,11 +101,15 @@ async fn booking_events_reach_hooks_with_personal_data_only_where_allowed() {
             assert!(!body.contains(personal), "{personal} in {body}");
         }
     }
-    // The hook allowed personal data gets the code, name and phone.
+    // The hook allowed personal data gets the code, and the name and phone
+    // unless the cancellation erased them before the delivery was built
+    // (cancelling erases them at once: docs/privacy.md).
     let d = data(&q, 0);
-    assert_eq!(
-        (d["code"].as_str(), d["name"].as_str(), d["phone"].as_str()),
-        (Some(code.as_str()), Some("Trần Thị Bích Ngọc"), Some(PHONE))
+    let person = (d["name"].as_str(), d["phone"].as_str());
+    assert_eq!(d["code"].as_str(), Some(code.as_str()));
+    assert!(
+        person == (Some("Trần Thị Bích Ngọc"), Some(PHONE)) || person == (None, None),
+        "{d}"
     );
 
     // Steady state: two more full passes send nothing again.

@@ -1,7 +1,9 @@
 //! Erasure on request: one person's data at one centre, found by the phone or
 //! the ID number they gave (see `RetentionStore::erase_person`). Everything
 //! that names a citizen hangs off their bookings: the booking's own fields,
-//! and through its ticket the rating comment and the transfer note. The
+//! and through its ticket the rating comment, the transfer note and the phone
+//! left for turn notices; a phone left for notices without a booking is found
+//! by itself. The
 //! figures (ticket times, rating levels) stay.
 
 use luot_domain::EventKind;
@@ -77,6 +79,11 @@ pub async fn erase_person(
             .await?;
         }
         if let Some(ticket) = m.ticket_id {
+            let done = sqlx::query("DELETE FROM notice_phones WHERE ticket_id = $1")
+                .bind(ticket)
+                .execute(&mut *c)
+                .await?;
+            erased.notice_phones += count(done);
             let done = sqlx::query(
                 "UPDATE feedback SET comment = NULL WHERE ticket_id = $1 AND comment IS NOT NULL",
             )
@@ -92,6 +99,15 @@ pub async fn erase_person(
             .await?;
             erased.transfer_notes += count(done);
         }
+    }
+    if let Person::Phone(p) = &person {
+        // A phone left at the kiosk or on a ticket's page, with no booking.
+        let done = sqlx::query("DELETE FROM notice_phones WHERE centre_id = $1 AND phone = $2")
+            .bind(centre.id)
+            .bind(p.as_str())
+            .execute(&mut *c)
+            .await?;
+        erased.notice_phones += count(done);
     }
     if found.iter().any(|m| m.status == "booked") {
         // Counter consoles refetch today's bookings.

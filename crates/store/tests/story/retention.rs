@@ -181,6 +181,7 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
                 transfer_notes: 1,
                 audit_entries: 3,
                 sessions: 1,
+                notice_phones: 0,
             },
             "{}",
             b.name
@@ -306,6 +307,19 @@ async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
         .await
         .unwrap();
 
+        // A walk-in ticket on which the same phone was left for turn notices.
+        s.issue_ticket(issue("A", min(7))).await.unwrap();
+        {
+            sqlx::any::install_default_drivers();
+            let mut raw = sqlx::AnyConnection::connect(&b.url).await.unwrap();
+            sqlx::query(
+                "INSERT INTO notice_phones (ticket_id, centre_id, phone, source, consent_version, created_at) \
+                 SELECT id, centre_id, '0912345678', 'kiosk', 'v1', 0 FROM tickets WHERE status = 'waiting'",
+            )
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        }
         let ctx = |action: &str| AdminCtx {
             centre: centre_code(),
             actor: "staff:admin".into(),
@@ -325,6 +339,7 @@ async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
             Erased {
                 bookings: 2,
                 comments: 1,
+                notice_phones: 1,
                 ..Erased::default()
             },
             "{}",
@@ -371,6 +386,9 @@ async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
         let log = s.audit_log(None, 10).await.unwrap();
         assert_eq!(log[0].action, "privacy.erasure");
         assert_eq!(log[0].details["erased"]["bookings"], 2, "{}", b.name);
+        assert!(stored(&b.url, "SELECT phone FROM notice_phones")
+            .await
+            .is_empty());
         assert!(!log[0].details.to_string().contains("0912345678"));
 
         // By ID number: the other person, whose phone is not asked for.
