@@ -3,7 +3,8 @@
 -- `missed` (it was `no_show`, a word now kept for tickets called and never
 -- come). Tickets gain the status `expired` (no schema change: statuses are text).
 -- SQLite cannot change a CHECK constraint: the table is rebuilt (nothing
--- references it), its rows copied with the new word.
+-- references it), its rows copied with the new word. Numbered after 0026, whose
+-- column it keeps, so databases that already ran 0026 migrate too.
 CREATE TABLE appointments_new (
     id               INTEGER PRIMARY KEY,
     centre_id        INTEGER NOT NULL REFERENCES centres(id),
@@ -26,15 +27,17 @@ CREATE TABLE appointments_new (
     checked_in_at    INTEGER,
     reminded_day_at  INTEGER,
     reminded_hour_at INTEGER,
-    anonymised_at    INTEGER
+    anonymised_at    INTEGER,
+    -- 0026: the version of the turn-notice consent given with the booking.
+    notice_consent_version TEXT
 );
 INSERT INTO appointments_new (id, centre_id, service_id, code, slot_start, slot_end, service_day,
     name, phone, id_hash, id_last4, consent_version, consent_text, status, ticket_id, created_at,
-    cancelled_at, checked_in_at, reminded_day_at, reminded_hour_at, anonymised_at)
+    cancelled_at, checked_in_at, reminded_day_at, reminded_hour_at, anonymised_at, notice_consent_version)
 SELECT id, centre_id, service_id, code, slot_start, slot_end, service_day,
     name, phone, id_hash, id_last4, consent_version, consent_text,
     CASE status WHEN 'no_show' THEN 'missed' ELSE status END, ticket_id, created_at,
-    cancelled_at, checked_in_at, reminded_day_at, reminded_hour_at, anonymised_at
+    cancelled_at, checked_in_at, reminded_day_at, reminded_hour_at, anonymised_at, notice_consent_version
 FROM appointments;
 DROP TABLE appointments;
 ALTER TABLE appointments_new RENAME TO appointments;
