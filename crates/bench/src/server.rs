@@ -73,9 +73,11 @@ pub async fn open_seeded(url: &str, counters: u16) -> anyhow::Result<Arc<dyn Sto
 }
 
 /// The server's state for a run: as in production, except that the public
-/// booking routes' per-IP and per-phone rate limits are lifted (every
-/// simulated citizen comes from 127.0.0.1). The per-person booking limits,
-/// which are rules of the store, stay.
+/// booking routes' per-IP and per-phone rate limits and the caps on event
+/// streams are lifted (every simulated citizen and display comes from
+/// 127.0.0.1, and the idle-connection step opens 10,000 streams besides the
+/// displays). The per-person booking limits, which are rules of the store,
+/// stay.
 pub fn bench_state(store: Arc<dyn Store>) -> luot_server::AppState {
     use luot_server::{ratelimit::RateLimiter, state::BookingLimits};
     let unlimited = || RateLimiter::new(u32::MAX, std::time::Duration::from_millis(1));
@@ -85,6 +87,7 @@ pub fn bench_state(store: Arc<dyn Store>) -> luot_server::AppState {
         phone: unlimited(),
         check_in: unlimited(),
     });
+    state.websockets = Arc::new(luot_server::ws_caps::SocketCaps::new(1_000_000, 1_000_000));
     state
 }
 

@@ -79,7 +79,7 @@ pub struct Cli {
 
     /// Connections open at once; one more is answered 503 and closed, so the
     /// open ones keep being served. Websockets leave the count once upgraded
-    /// (per-address and global websocket caps are not built yet).
+    /// (they have caps of their own: `--ws-per-address`, `--max-websockets`).
     #[arg(long, env = "LUOT_MAX_CONNECTIONS", default_value_t = crate::conn::ConnLimits::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
@@ -87,6 +87,23 @@ pub struct Cli {
     /// kept-alive connection may stay idle: `10s`.
     #[arg(long, env = "LUOT_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_read_timeout: Duration,
+
+    /// Live event streams (websockets) one address may hold without signing
+    /// in (displays, ticket pages); one more is answered 429. Behind
+    /// `--trusted-proxy` the address is the forwarded one. Staff and devices
+    /// are not counted here.
+    #[arg(long, env = "LUOT_WS_PER_ADDRESS", default_value_t = crate::ws_caps::SocketCaps::DEFAULT_PER_ADDRESS)]
+    pub ws_per_address: usize,
+
+    /// Live event streams open at once, whoever holds them; one more is
+    /// answered 503.
+    #[arg(long, env = "LUOT_MAX_WEBSOCKETS", default_value_t = crate::ws_caps::SocketCaps::DEFAULT_TOTAL)]
+    pub max_websockets: usize,
+
+    /// A live event stream whose ping is not answered within this time, or
+    /// that does not take a write within it (a frozen screen), is dropped.
+    #[arg(long, env = "LUOT_WS_PING_TIMEOUT", default_value = "30s", value_parser = duration)]
+    pub ws_ping_timeout: Duration,
 
     /// File holding the Zalo Official Account access token, read at each
     /// turn notice sent through `zalo_zns` (so a refreshed token is used at
@@ -113,6 +130,11 @@ impl Cli {
             max_connections: self.max_connections.max(1),
             header_read_timeout: self.header_read_timeout.max(Duration::from_millis(100)),
         }
+    }
+
+    /// The caps on live event streams these flags select.
+    pub fn websocket_caps(&self) -> crate::ws_caps::SocketCaps {
+        crate::ws_caps::SocketCaps::new(self.ws_per_address.max(1), self.max_websockets.max(1))
     }
 
     /// The store options these flags select.

@@ -32,6 +32,7 @@ pub mod routes;
 pub mod state;
 pub mod ui;
 pub mod webhooks;
+pub mod ws_caps;
 
 pub use state::AppState;
 

@@ -67,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
     });
     state.public_url = cli.public_url.clone();
     state.conn = cli.conn_limits();
+    state.websockets = Arc::new(cli.websocket_caps());
+    state.stream.ping_timeout = cli.ws_ping_timeout.max(std::time::Duration::from_secs(1));
     state.public_limits = Arc::new(luot_server::state::PublicLimits {
         remote_share_percent: cli.remote_share,
         ..Default::default()

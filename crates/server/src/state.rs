@@ -31,6 +31,9 @@ pub struct AppState {
     pub always_open: bool,
     /// Heartbeat timing of the event stream (short in tests).
     pub stream: StreamSettings,
+    /// Open event streams, per anonymous address and in all
+    /// (`--ws-per-address`, `--max-websockets`).
+    pub websockets: Arc<crate::ws_caps::SocketCaps>,
     /// Flips to `true` when the server shuts down, so long-lived websocket
     /// connections send a close frame and end instead of holding shutdown up.
     shutdown: Arc<watch::Sender<bool>>,
@@ -55,19 +58,23 @@ pub struct AppState {
 }
 
 /// Heartbeats on the event stream: the server pings every `ping_every` and
-/// closes a connection it has heard nothing from (no pong, no message) for
-/// `silence_timeout`.
+/// drops a connection whose ping is not answered within `ping_timeout`
+/// (`--ws-ping-timeout`), or that does not take a write within it.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamSettings {
     pub ping_every: Duration,
-    pub silence_timeout: Duration,
+    pub ping_timeout: Duration,
+}
+
+impl StreamSettings {
+    pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(30);
 }
 
 impl Default for StreamSettings {
     fn default() -> Self {
         Self {
             ping_every: Duration::from_secs(20),
-            silence_timeout: Duration::from_secs(60),
+            ping_timeout: Self::DEFAULT_PING_TIMEOUT,
         }
     }
 }
@@ -90,6 +97,7 @@ impl AppState {
             always_open: false,
             hub,
             stream: StreamSettings::default(),
+            websockets: Arc::default(),
             shutdown: Arc::new(watch::channel(false).0),
             auth: Arc::new(AuthConfig::default()),
             booking_limits: Arc::new(BookingLimits::default()),

@@ -221,4 +221,12 @@ pub trait AuthStore: Send + Sync {
     async fn record_audit(&self, entry: NewAudit) -> Result<()>;
     /// Newest first; entries with id < `before` when given.
     async fn audit_log(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Like [`AuthStore::audit_log`], only the entries filed under `centre`
+    /// (what an administrator of that centre may read).
+    async fn centre_audit_log(
+        &self,
+        centre: &CentreCode,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
 }

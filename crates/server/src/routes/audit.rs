@@ -1,5 +1,8 @@
 //! `GET /api/v1/audit`: the audit log, newest first, paged with `?before=ID`.
-//! Audience: admin.
+//! Audience: admin. An administrator of one centre reads the entries filed
+//! under that centre only; an administrator of every centre (no centre on the
+//! account) reads them all, including those filed under none (sign-ins of
+//! unknown names, accounts of every centre).
 
 use axum::{extract::State, routing::get, Router};
 use luot_store::auth::AuditEntry;
@@ -31,17 +34,26 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
-/// The audit log: who did what, when, from where. Audience: admin.
+/// The audit log: who did what, when, from where. Audience: admin; an
+/// administrator of one centre sees that centre's entries only.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Page),
     responses((status = 200, body = AuditPage), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    RequireAdmin(_admin): RequireAdmin,
+    RequireAdmin(admin): RequireAdmin,
     Query(page): Query<Page>,
 ) -> ApiResult<Json<AuditPage>> {
     let limit = page.limit.unwrap_or(100).clamp(1, 500);
-    let entries = state.store.audit_log(page.before, limit).await?;
+    let entries = match &admin.centre {
+        None => state.store.audit_log(page.before, limit).await?,
+        Some(centre) => {
+            state
+                .store
+                .centre_audit_log(centre, page.before, limit)
+                .await?
+        }
+    };
     let next_before = if entries.len() == limit as usize {
         entries.last().map(|e| e.id)
     } else {

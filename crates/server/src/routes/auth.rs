@@ -98,14 +98,16 @@ pub async fn login(
             // What was typed as a username names no account: it may be a
             // password typed in the wrong box or a phone number, so it is not
             // written down.
-            let (actor, reason) = match other {
-                None => ("anonymous".to_owned(), "unknown_account"),
-                Some(a) if !ok => (format!("staff:{}", a.username), "wrong_password"),
-                Some(a) => (format!("staff:{}", a.username), "inactive"),
+            // Filed under the account's centre, so its administrator sees
+            // the attempts on it.
+            let (actor, reason, centre) = match other {
+                None => ("anonymous".to_owned(), "unknown_account", None),
+                Some(a) if !ok => (format!("staff:{}", a.username), "wrong_password", a.centre),
+                Some(a) => (format!("staff:{}", a.username), "inactive", a.centre),
             };
             let details = json!({ "reason": reason });
             state
-                .audit(actor, ip, "auth.login_failed", None, details)
+                .audit(actor, ip, "auth.login_failed", centre.as_ref(), details)
                 .await;
             return Err(invalid_credentials());
         }

@@ -48,41 +48,9 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 /// A staff member of another centre (`ba-tri`, a copy of the demo centre),
 /// signed in; returns the bearer token.
 async fn other_centre_staff(app: &TestApp) -> String {
-    use luot_server::auth::{passwords, tokens};
-    use luot_store::auth::{Account, NewAccount, Role};
-    let store = &app.state.store;
-    let mut setup = luot_server::demo::setup().unwrap();
-    setup.centre.code = luot_domain::CentreCode::parse("ba-tri").unwrap();
-    store.create_centre(setup, working_morning()).await.unwrap();
-    let account = Account {
-        username: "batri1".into(),
-        display_name: "Ba Tri 1".into(),
-        role: Role::Staff,
-        centre: Some(luot_domain::CentreCode::parse("ba-tri").unwrap()),
-        counters: None,
-        active: true,
-    };
-    let password_hash = passwords::hash_blocking("unused", passwords::Cost::Fast).unwrap();
-    let new = NewAccount {
-        account,
-        password_hash,
-    };
-    store
-        .create_account(new, working_morning(), None)
+    let centre = app.second_centre().await;
+    app.account("batri1", luot_store::auth::Role::Staff, Some(&centre), None)
         .await
-        .unwrap();
-    let token = tokens::new_token(tokens::SESSION_PREFIX);
-    store
-        .create_session(
-            "batri1",
-            &tokens::hash_token(&token),
-            None,
-            working_morning(),
-            None,
-        )
-        .await
-        .unwrap();
-    token
 }
 
 #[tokio::test]

@@ -304,7 +304,7 @@ async fn a_silent_connection_is_closed_after_the_heartbeat_timeout() {
     let url = format!("sqlite://{}", dir.path().join("luot.db").display());
     let app = spawn_app_with(&url, dir, |s| {
         s.stream.ping_every = Duration::from_millis(50);
-        s.stream.silence_timeout = Duration::from_millis(200);
+        s.stream.ping_timeout = Duration::from_millis(200);
     })
     .await;
     // A raw client that completes the handshake and then never answers a ping.

@@ -255,16 +255,71 @@ impl TestApp {
 
     /// Signs in as a demo account over HTTP; returns the session token.
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, &self.password(username)).await
+    }
+
+    /// Signs in over HTTP (panics unless 200); returns the session token.
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let r = self
             .anon
             .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"username": username, "password": self.password(username)}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "login {username}");
         let body: Value = r.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates the second centre `ba-tri` (a copy of the demo centre) unless
+    /// it exists.
+    pub async fn second_centre(&self) -> luot_domain::CentreCode {
+        let code = luot_domain::CentreCode::parse("ba-tri").unwrap();
+        let store = &self.state.store;
+        if store.last_event_id(&code).await.is_err() {
+            let mut setup = luot_server::demo::setup().unwrap();
+            setup.centre.code = code.clone();
+            store.create_centre(setup, working_morning()).await.unwrap();
+        }
+        code
+    }
+
+    /// A new account (`centre`: `None` for every centre) with the password
+    /// `username` + " password", signed in over HTTP: its session token.
+    pub async fn account(
+        &self,
+        username: &str,
+        role: luot_store::auth::Role,
+        centre: Option<&luot_domain::CentreCode>,
+        counters: Option<Vec<u16>>,
+    ) -> String {
+        use luot_server::auth::passwords;
+        use luot_store::auth::{Account, NewAccount};
+        let password = format!("{username} password");
+        let account = Account {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            centre: centre.cloned(),
+            counters: counters.map(|c| {
+                c.into_iter()
+                    .map(|n| luot_domain::CounterNumber::new(i64::from(n)).unwrap())
+                    .collect()
+            }),
+            active: true,
+        };
+        let password_hash = passwords::hash_blocking(&password, Cost::Fast).unwrap();
+        let new = NewAccount {
+            account,
+            password_hash,
+        };
+        self.state
+            .store
+            .create_account(new, working_morning(), None)
+            .await
+            .unwrap();
+        self.login_with(username, &password).await
     }
 
     /// A client that sends `Authorization: Bearer token` on every request.

@@ -9,6 +9,7 @@ mod pg;
 #[path = "../../../print/tests/support/mod.rs"]
 mod print_support;
 
+mod access;
 mod admin;
 mod auth;
 mod booking;
@@ -32,3 +33,4 @@ mod reports;
 mod staff;
 mod tickets_and_counters;
 mod turn_notices;
+mod websockets;

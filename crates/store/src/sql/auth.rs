@@ -465,24 +465,62 @@ impl AuthStore for SqlStore {
     }
 
     async fn audit_log(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.audit_page(None, before, limit).await
+    }
+
+    async fn centre_audit_log(
+        &self,
+        centre: &CentreCode,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        self.audit_page(Some(centre), before, limit).await
+    }
+}
+
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+impl SqlStore {
+    /// A page of the audit log, newest first, of one centre or of all.
+    async fn audit_page(
+        &self,
+        centre: Option<&CentreCode>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
         let mut c = self.read().await?;
-        type Row = (
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        );
-        let rs: Vec<Row> = sqlx::query_as(
-            "SELECT id, at, actor, action, centre, ip, details FROM audit_log \
-             WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *c)
-        .await?;
+        let before = before.unwrap_or(i64::MAX);
+        let rs: Vec<AuditRow> = match centre {
+            None => {
+                sqlx::query_as(
+                    "SELECT id, at, actor, action, centre, ip, details FROM audit_log \
+                     WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(before)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await?
+            }
+            Some(centre) => {
+                sqlx::query_as(
+                    "SELECT id, at, actor, action, centre, ip, details FROM audit_log \
+                     WHERE centre = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(centre.as_str())
+                .bind(before)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await?
+            }
+        };
         rs.into_iter()
             .map(|(id, at, actor, action, centre, ip, details)| {
                 Ok(AuditEntry {
