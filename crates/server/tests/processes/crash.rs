@@ -132,19 +132,36 @@ async fn start(db: &str, shim: Option<(&Path, &Path)>, client: &reqwest::Client)
     panic!("luot would not start");
 }
 
-/// A fresh SQLite database with the test centre, taking remote tickets (so
-/// anyone may issue: no credentials needed).
-async fn seeded_db(dir: &Path) -> String {
+/// A fresh SQLite database with the test centre and a kiosk device, and an
+/// HTTP client that issues as that kiosk (the kiosk's retries with their
+/// Idempotency-Key are what a crash must not double; anonymous remote
+/// tickets are limited per address).
+async fn seeded_db(dir: &Path) -> (String, reqwest::Client) {
+    use luot_server::auth::tokens;
     let db = format!("sqlite://{}", dir.join("luot.db").display());
     let store = luot_store::connect(&db, Default::default()).await.unwrap();
-    let mut setup = centre();
-    setup.centre.remote_tickets = true;
-    store
-        .create_centre(setup, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    let now = jiff::Timestamp::now();
+    store.create_centre(centre(), now).await.unwrap();
+    let token = tokens::new_token(tokens::DEVICE_PREFIX);
+    let device = luot_store::auth::NewDevice {
+        kind: luot_store::auth::DeviceKind::Kiosk,
+        name: "Kiosk".into(),
+        centre: luot_domain::CentreCode::parse(CENTRE).unwrap(),
+        token_hash: tokens::hash_token(&token),
+        created_by: "system".into(),
+    };
+    store.create_device(device, now, None).await.unwrap();
     store.close().await;
-    db
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    (db, client)
 }
 
 /// Issues a ticket with `key`; the status and body.
@@ -251,8 +268,7 @@ async fn killed_between_commit_and_sync_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let lib = build_shim(dir.path());
     let flag = dir.path().join("fsync-flag");
-    let db = seeded_db(dir.path()).await;
-    let client = reqwest::Client::new();
+    let (db, client) = seeded_db(dir.path()).await;
     let mut luot = start(&db, Some((&lib, &flag)), &client).await;
     let events = follow(&luot.base).await;
     let keys: Vec<String> = (0..20).map(|i| format!("crash-key-{i}")).collect();
@@ -304,8 +320,7 @@ async fn a_failed_sync_stops_writes_until_restart() {
     let dir = tempfile::tempdir().unwrap();
     let lib = build_shim(dir.path());
     let flag = dir.path().join("fsync-flag");
-    let db = seeded_db(dir.path()).await;
-    let client = reqwest::Client::new();
+    let (db, client) = seeded_db(dir.path()).await;
     let mut luot = start(&db, Some((&lib, &flag)), &client).await;
     let events = follow(&luot.base).await;
     let keys: Vec<String> = (0..10).map(|i| format!("fail-key-{i}")).collect();
@@ -346,8 +361,7 @@ async fn healthz_finds_a_disk_that_cannot_commit() {
     let dir = tempfile::tempdir().unwrap();
     let lib = build_shim(dir.path());
     let flag = dir.path().join("fsync-flag");
-    let db = seeded_db(dir.path()).await;
-    let client = reqwest::Client::new();
+    let (db, client) = seeded_db(dir.path()).await;
     let luot = start(&db, Some((&lib, &flag)), &client).await;
     let acked = issue_acked(&client, &luot.base, &["probe-key-0".to_owned()]).await;
     std::fs::write(&flag, "f").unwrap();
