@@ -119,6 +119,19 @@ pub struct Cli {
     #[arg(long, env = "LUOT_REMOTE_SHARE", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub remote_share: u8,
 
+    /// Where the server keeps its own files (the ID-number key file
+    /// `id.key`, the demo's credentials). Default: beside a SQLite database
+    /// file; with PostgreSQL the OS data directory
+    /// (`~/.local/share/luot` on Linux).
+    #[arg(long, env = "LUOT_STATE_DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+
+    /// The key file of ID-number hashes (created, mode 0600, on first run;
+    /// keep it out of database backups). Default: `id.key` in `--state-dir`,
+    /// else `luot.id.key` beside `luot.db`, else `id.key` in the OS data directory.
+    #[arg(long, env = "LUOT_SECRET_FILE")]
+    pub secret_file: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -144,7 +157,52 @@ impl Cli {
             acquire_timeout: self.db_acquire_timeout,
             statement_timeout: self.db_statement_timeout,
             event_poll: self.event_poll_interval.max(Duration::from_millis(10)),
+            secret_file: self.secret_file(),
         }
+    }
+
+    /// The SQLite database file, if the database is one (not in memory).
+    fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let url: &str = &self.database_url;
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            return None;
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+    }
+
+    /// Where the server keeps its own files: `--state-dir`, else the SQLite
+    /// database's directory, else the OS data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.state_dir {
+            return dir.clone();
+        }
+        if let Some(file) = self.sqlite_file() {
+            return match file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+                _ => ".".into(),
+            };
+        }
+        directories::ProjectDirs::from("", "", "luot")
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| ".".into())
+    }
+
+    /// The key file of ID-number hashes these flags select; `None` leaves it
+    /// to the store (beside the SQLite file).
+    pub fn secret_file(&self) -> Option<std::path::PathBuf> {
+        if let Some(file) = &self.secret_file {
+            return Some(file.clone());
+        }
+        let in_memory = self.database_url.contains(":memory:");
+        if !in_memory && (self.state_dir.is_some() || self.sqlite_file().is_none()) {
+            return Some(self.data_dir().join("id.key"));
+        }
+        None
     }
 }
 
@@ -273,6 +331,31 @@ mod tests {
         );
         let plain = super::Cli::parse_from(["luot"]);
         assert!(format!("{plain:?}").contains("sqlite://luot.db"));
+    }
+
+    /// The key file: named, in the state directory, left to the store beside
+    /// a SQLite file, in a data directory for PostgreSQL.
+    #[test]
+    fn secret_file_location() {
+        let file = |args: &[&str]| {
+            let mut all = vec!["luot"];
+            all.extend_from_slice(args);
+            super::Cli::parse_from(all).secret_file()
+        };
+        assert_eq!(file(&[]), None);
+        assert_eq!(
+            file(&["--secret-file", "/etc/luot/key"]),
+            Some("/etc/luot/key".into())
+        );
+        assert_eq!(
+            file(&["--state-dir", "/var/lib/luot"]),
+            Some("/var/lib/luot/id.key".into())
+        );
+        let pg = file(&["--database-url", "postgres://db/luot"]).unwrap();
+        assert!(pg.ends_with("id.key"), "{pg:?}");
+        assert_eq!(file(&["--database-url", "sqlite::memory:"]), None);
+        let cli = super::Cli::parse_from(["luot", "--database-url", "sqlite:///srv/q/luot.db"]);
+        assert_eq!(cli.data_dir(), std::path::PathBuf::from("/srv/q"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod display;
 mod error;
 pub mod feedback;
 pub mod health;
+pub mod id_key;
 pub mod integration;
 pub mod kiosk;
 pub mod model;
@@ -145,6 +146,11 @@ pub struct Options {
     /// PostgreSQL: how often each process reads the event log for other
     /// processes' events even without a NOTIFY (the fallback that cannot miss).
     pub event_poll: Duration,
+    /// The key file of ID-number hashes ([`id_key`]); created when missing.
+    /// `None`: beside a SQLite database file (`luot.db` -> `luot.id.key`);
+    /// for PostgreSQL or an in-memory database a key for this run only
+    /// (tests), so the server always names one for PostgreSQL.
+    pub secret_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -154,6 +160,7 @@ impl Default for Options {
             acquire_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(10),
             event_poll: Duration::from_secs(2),
+            secret_file: None,
         }
     }
 }

@@ -17,7 +17,7 @@ mod checkin;
 mod desk;
 pub(super) mod settings;
 
-pub(super) use book::{id_hash, ERASE_PERSONAL};
+pub(super) use book::ERASE_PERSONAL;
 pub(super) use checkin::anonymise;
 
 #[async_trait]
@@ -77,8 +77,9 @@ impl crate::BookingStore for SqlStore {
 
     async fn book(&self, cmd: Book) -> Result<AppointmentView> {
         let prepared = book::prepare(&mut *self.read().await?, &cmd).await?;
+        let id_hash = cmd.id_number.as_deref().map(|id| self.id_key.hash(id));
         self.writer
-            .run(move |c| book::book(c, cmd, prepared).boxed())
+            .run(move |c| book::book(c, cmd, prepared, id_hash).boxed())
             .await
     }
 
@@ -108,8 +109,14 @@ impl crate::BookingStore for SqlStore {
     }
 
     async fn check_in(&self, mut cmd: CheckIn) -> Result<CheckInOutcome> {
+        let id_hash = match &cmd.by {
+            CheckInBy::IdNumber { id_number, .. } => Some(self.id_key.hash(id_number)),
+            CheckInBy::Code(_) => None,
+        };
         self.writer
-            .run_audited(cmd.audit.take(), move |c| checkin::check_in(c, cmd).boxed())
+            .run_audited(cmd.audit.take(), move |c| {
+                checkin::check_in(c, cmd, id_hash).boxed()
+            })
             .await
     }
 

@@ -10,7 +10,7 @@ use luot_domain::EventKind;
 use sqlx::AnyConnection;
 
 use super::auth::insert_audit;
-use super::booking::{id_hash, ERASE_PERSONAL};
+use super::booking::ERASE_PERSONAL;
 use super::events;
 use super::rows::{self, micros};
 use crate::retention::{Erased, Person};
@@ -34,11 +34,12 @@ pub async fn erase_person(
     c: &mut AnyConnection,
     ctx: AdminCtx,
     person: Person,
+    key: crate::id_key::IdKey,
 ) -> Result<(Erased, Vec<luot_domain::Event>)> {
     let centre = rows::centre(c, &ctx.centre).await?;
     let (column, value) = match &person {
         Person::Phone(p) => ("phone", p.as_str().to_owned()),
-        Person::IdNumber(id) => ("id_hash", id_hash(c, id).await?),
+        Person::IdNumber(id) => ("id_hash", key.hash(id)),
     };
     let found: Vec<Match> = sqlx::query_as(&format!(
         "SELECT id, status, service_id, slot_start, ticket_id FROM appointments \

@@ -91,6 +91,9 @@ pub struct SqlStore {
     relay: Option<relay::Relay>,
     /// The health check's last write probe (see health.rs).
     probe: health::Probe,
+    /// The key of ID-number hashes, read from its file at open (never kept
+    /// in the database).
+    pub(crate) id_key: crate::id_key::IdKey,
 }
 
 /// A URL the `Any` driver accepts for SQLite: `sqlite://path`, `sqlite:path`,
@@ -107,6 +110,11 @@ impl SqlStore {
     /// Opens `url`, creating (SQLite) and migrating the database as needed.
     pub async fn open(url: &str, options: Options) -> Result<Self> {
         sqlx::any::install_default_drivers();
+        let key_file = options.secret_file.clone().or_else(|| {
+            (!postgres::is_postgres_url(url))
+                .then(|| crate::id_key::default_file_for_sqlite(url))
+                .flatten()
+        });
         let (backend, url) = if postgres::is_postgres_url(url) {
             // Several processes may start at once: sqlx's migrator holds an
             // advisory lock while it runs.
@@ -224,15 +232,23 @@ impl SqlStore {
                 (config, Some(relay))
             }
         };
+        let (id_key, moved) = crate::id_key::resolve(&read, key_file.as_deref()).await?;
         let (writer, _task) = writer::Writer::spawn(wconn, config);
-        Ok(Self {
+        let store = Self {
             backend,
             read,
             writer,
             events,
             relay,
             probe: Default::default(),
-        })
+            id_key,
+        };
+        if moved {
+            // The old key's row was deleted (zeroed by secure_delete); its
+            // copies in the WAL go too.
+            store.scrub_wal().await?;
+        }
+        Ok(store)
     }
 
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {

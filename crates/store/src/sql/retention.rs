@@ -144,9 +144,10 @@ impl RetentionStore for SqlStore {
     }
 
     async fn erase_person(&self, ctx: AdminCtx, person: Person) -> Result<Erased> {
+        let key = self.id_key.clone();
         let erased = self
             .writer
-            .run(move |c| super::erasure::erase_person(c, ctx, person).boxed())
+            .run(move |c| super::erasure::erase_person(c, ctx, person, key).boxed())
             .await?;
         self.scrub_wal().await?;
         Ok(erased)

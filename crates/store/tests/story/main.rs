@@ -14,6 +14,7 @@ mod concurrency;
 mod day;
 mod desk;
 mod display;
+mod id_key;
 mod kiosk;
 mod offline;
 mod processes;

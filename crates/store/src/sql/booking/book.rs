@@ -127,18 +127,6 @@ async fn next_free(
 pub const ERASE_PERSONAL: &str =
     "name = '', phone = '', id_hash = NULL, id_last4 = NULL, anonymised_at = $1";
 
-/// The keyed hash of an ID number under this database's pepper.
-pub async fn id_hash(c: &mut AnyConnection, id_number: &str) -> Result<String> {
-    use hmac::Mac;
-    let pepper: String = sqlx::query_scalar("SELECT pepper FROM booking_secret")
-        .fetch_one(&mut *c)
-        .await?;
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(pepper.as_bytes())
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    mac.update(id_number.as_bytes());
-    Ok(hex::encode(mac.finalize().into_bytes()))
-}
-
 /// What a booking checks against the centre's configuration, read before it
 /// reaches the writer (on a read connection): the writer's single connection
 /// then runs only what must be serial (the per-person limits, the slot's
@@ -177,6 +165,7 @@ pub async fn book(
     c: &mut AnyConnection,
     cmd: Book,
     prepared: Prepared,
+    id_hash: Option<String>,
 ) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
     let Prepared {
         centre,
@@ -214,16 +203,11 @@ pub async fn book(
         return Err(Rule::Booking(Refusal::SlotFull { next }).into());
     }
 
-    let (id_hash, id_last4) = match &cmd.id_number {
-        Some(id) => {
-            let masked = cccd::mask_id(id);
-            (
-                Some(id_hash(c, id).await?),
-                Some(masked[masked.len() - 4..].to_owned()),
-            )
-        }
-        None => (None, None),
-    };
+    // The hash under the key file's key (crate::id_key), made by the caller.
+    let id_last4 = cmd.id_number.as_deref().map(|id| {
+        let masked = cccd::mask_id(id);
+        masked[masked.len() - 4..].to_owned()
+    });
     // A fresh code; ON CONFLICT DO NOTHING keeps a rare collision from aborting
     // the transaction (PostgreSQL) and simply draws again.
     let mut code = None;

@@ -19,11 +19,17 @@ use crate::{booking::*, Error, Result};
 
 type Reply = Result<(CheckInOutcome, Vec<luot_domain::Event>)>;
 
-pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn) -> Reply {
-    let row = match &cmd.by {
-        CheckInBy::Code(code) => b::row_by_code(c, code).await?,
-        CheckInBy::IdNumber { centre, id_number } => {
-            by_id_number(c, centre, id_number, cmd.now).await?
+/// `id_hash`: the keyed hash of the ID number checked in by (if it is).
+pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn, id_hash: Option<String>) -> Reply {
+    let row = match (&cmd.by, id_hash) {
+        (CheckInBy::IdNumber { centre, .. }, Some(hash)) => {
+            by_id_number(c, centre, &hash, cmd.now).await?
+        }
+        (CheckInBy::Code(code), _) => b::row_by_code(c, code).await?,
+        (CheckInBy::IdNumber { .. }, None) => {
+            return Err(Error::Internal(
+                "check-in by ID number without its hash".into(),
+            ))
         }
     };
     if cmd
@@ -99,23 +105,23 @@ fn too_late(row: &AppointmentRow) -> Result<Error> {
     .into())
 }
 
-/// Today's bookings at the centre made with this ID number: the one whose window
-/// is open, else one already checked in, else the nearest (for early/late).
+/// Today's bookings at the centre made with this ID number (by its keyed
+/// hash): the one whose window is open, else one already checked in, else the
+/// nearest (for early/late).
 async fn by_id_number(
     c: &mut AnyConnection,
     centre: &luot_domain::CentreCode,
-    id_number: &str,
+    hash: &str,
     now: Timestamp,
 ) -> Result<AppointmentRow> {
     let centre = rows::centre(c, centre).await?;
     let today = luot_domain::service_day(now, &centre.tz()?).to_string();
-    let hash = b::id_hash(c, id_number).await?;
     let found: Vec<AppointmentRow> = sqlx::query_as(&format!(
         "{APPOINTMENT_SELECT} WHERE a.centre_id = $1 AND a.id_hash = $2 AND a.service_day = $3 \
          AND a.status IN ('booked', 'checked_in', 'missed') ORDER BY a.slot_start"
     ))
     .bind(centre.id)
-    .bind(&hash)
+    .bind(hash)
     .bind(&today)
     .fetch_all(&mut *c)
     .await?;
