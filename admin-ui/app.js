@@ -15,11 +15,13 @@ import * as services from './sections/services.js';
 import * as settings from './sections/settings.js';
 import * as staff from './sections/staff.js';
 import * as ticket from './sections/ticket.js';
+import * as today from './sections/today.js';
+import * as webhooks from './sections/webhooks.js';
 
-const SECTIONS = { settings, services, counters, staff, devices, priority, booking, holidays, ticket, reports };
+const SECTIONS = { today, settings, services, counters, staff, devices, priority, booking, holidays, ticket, webhooks, reports };
 const $ = (s) => document.querySelector(s);
 
-const state = { me: null, config: null, section: location.hash.slice(1) || 'settings' };
+const state = { me: null, config: null, section: location.hash.slice(1) || 'today', stop: null, shown: 0 };
 window.luotAdmin = state; // for tests and the curious
 
 async function loadConfig() {
@@ -28,7 +30,11 @@ async function loadConfig() {
 }
 
 async function show(name) {
-  if (!SECTIONS[name]) name = 'settings';
+  if (!SECTIONS[name]) name = 'today';
+  // A live section (today) stops its stream and timers when left.
+  state.stop?.();
+  state.stop = null;
+  const shown = ++state.shown;
   state.section = name;
   history.replaceState(null, '', `${location.pathname}${location.search}#${name}`);
   for (const b of document.querySelectorAll('#nav button')) b.classList.toggle('active', b.dataset.section === name);
@@ -36,12 +42,16 @@ async function show(name) {
   main.replaceChildren();
   try {
     await loadConfig();
-    await SECTIONS[name].render(main, {
+    const stop = await SECTIONS[name].render(main, {
       config: state.config,
       centre: CENTRE,
       me: state.me,
       reload: () => show(name),
     });
+    if (typeof stop === 'function') {
+      if (state.shown === shown) state.stop = stop;
+      else stop(); // left (or shown again) while it was loading
+    }
     main.dataset.ready = name;
   } catch (e) {
     main.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: errorText(e) }));
@@ -50,6 +60,8 @@ async function show(name) {
 }
 
 function signedOut() {
+  state.stop?.();
+  state.stop = null;
   state.me = null;
   $('#app').hidden = true;
   $('#logout').hidden = true;

@@ -5,7 +5,9 @@
 // shortcuts. The waiting list per service and today's bookings come from the
 // staff view of the queue (`?view=staff`, the only place booking names
 // appear), refreshed on every event of the centre's live stream (and every
-// 10 s as a safety net).
+// 10 s as a safety net). A service past its target waiting time (from the
+// public live figures, /stats/live, which the browser caches for 5 s) is
+// highlighted above the waiting list and on its table.
 import { T } from "./i18n.js";
 import { classify } from "/kiosk/checkin.js";
 import { request } from "/shared/api.js";
@@ -14,7 +16,7 @@ import { EventStream } from "/shared/stream.js";
 
 const $ = (s) => document.querySelector(s);
 const i18n = makeI18n(T);
-const st = { get lang() { return i18n.lang; }, staff: null, centre: null, counter: null, snap: null, stream: null, figures: null };
+const st = { get lang() { return i18n.lang; }, staff: null, centre: null, counter: null, snap: null, stream: null, figures: null, live: null };
 const t = (k) => i18n.t(k);
 
 function translate() {
@@ -98,7 +100,23 @@ async function refresh() {
     render();
     st.figures = (await api("GET", `/api/v1/centres/${st.centre}/counters/${st.counter}/today`)).data;
     renderFigures();
+    // Public and cached for 5 s: a burst of events costs one fetch.
+    st.live = await request("GET", `/api/v1/centres/${st.centre}/stats/live`).catch(() => st.live);
+    render();
   }
+}
+
+/** The services this counter serves whose longest wait is past their target now. */
+function overTarget(k) {
+  return ((st.live && st.live.services) || []).filter((s) => s.over_target && k.serves.includes(s.service));
+}
+
+function renderOverTarget(k) {
+  const over = overTarget(k);
+  const el = $("#over-target");
+  el.hidden = over.length === 0;
+  el.textContent = over.length === 0 ? "" : `${t("overTarget")}: ${over.map((s) =>
+    `${s.service} · ${st.lang === "vi" ? s.name : s.name_en} (${t("longest")} ${s.longest_wait_minutes}/${s.target_wait_minutes} ${t("min")})`).join("; ")}`;
 }
 
 function renderFigures() {
@@ -138,6 +156,7 @@ function render() {
   const mine = k.current && booked.get(k.current.number);
   $("#ticket-booking").textContent = mine ? `${t("booking")}: ${mine.name} · ${mine.time}` : "";
   enableActions(k);
+  renderOverTarget(k);
   renderWaiting(k, booked);
   renderAwaiting();
 }
@@ -181,8 +200,16 @@ function renderWaiting(k, booked) {
     const table = document.createElement("table");
     table.className = "waiting";
     table.dataset.service = code;
+    const over = overTarget(k).find((x) => x.service === code);
     const caption = table.createCaption();
     caption.textContent = `${title} (${list.length})`;
+    if (over) {
+      table.classList.add("over");
+      const badge = document.createElement("span");
+      badge.className = "over-badge";
+      badge.textContent = `${t("overTarget")} · ${t("longest")} ${over.longest_wait_minutes} ${t("min")}`;
+      caption.append(" ", badge);
+    }
     const body = table.createTBody();
     if (list.length === 0) {
       const tr = body.insertRow();

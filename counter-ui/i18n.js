@@ -22,6 +22,7 @@ export const T = {
     toCounter2: "Chuyển đến quầy này", noBookings: "Không còn lịch hẹn chờ xác nhận",
     previousQ: "Số {number} đã được gọi nhưng chưa bắt đầu phục vụ. Trước khi gọi tiếp:",
     wasServed: "Đã phục vụ", wasAbsent: "Vắng mặt", cancel: "Hủy",
+    overTarget: "Quá thời gian chờ chỉ tiêu", longest: "chờ lâu nhất",
   },
   en: {
     title: "Counter console", logout: "Sign out", signIn: "Sign in", username: "Username",
@@ -45,5 +46,6 @@ export const T = {
     toCounter2: "Transferred to this counter", noBookings: "No booking left to check in",
     previousQ: "Number {number} was called but service has not started. Before calling the next:",
     wasServed: "Served", wasAbsent: "Did not come", cancel: "Cancel",
+    overTarget: "Over the target waiting time", longest: "longest wait",
   },
 };

@@ -5,6 +5,11 @@
 // for a rating. A tap chooses the level; the rating is sent with the comment
 // when the citizen presses "Gửi", or by itself after SEND_AFTER_MS without a
 // touch or a key, so a comment typed after the tap is kept and sent.
+// When the ticket has a dossier code and the centre set an evaluation link
+// (the provincial portal's rating page), the prompt and the thanks screen show
+// it as a QR code and a link (GET .../counters/{counter}/evaluation), so the
+// citizen can also rate where the province's index counts; a code attached
+// after the completion shows it too (dossier_attached).
 import { deviceToken, request } from "/shared/api.js";
 import { EventStream } from "/shared/stream.js";
 
@@ -18,6 +23,8 @@ const st = { centre: null, chosen: 0, sendTimer: null, hideTimer: null, stream: 
 
 function screen(which) {
   for (const id of ["idle", "prompt", "thanks"]) $("#" + id).hidden = id !== which;
+  // The evaluation link goes with the prompt and the thanks, not the idle screen.
+  $("#evaluation-box").hidden = which === "idle";
 }
 
 function error(text) {
@@ -40,6 +47,21 @@ function armSend() {
   if (st.chosen) st.sendTimer = setTimeout(send, SEND_AFTER_MS);
 }
 
+/** How long the thanks screen stays up: longer when it carries a link to scan. */
+const THANKS_MS = 8000;
+const THANKS_WITH_LINK_MS = 60_000;
+
+/** Shows (or hides) the evaluation link of the ticket this counter finished last. */
+async function evaluation() {
+  const r = await request("GET", `/api/v1/centres/${st.centre}/counters/${counter}/evaluation`, { token }).catch(() => null);
+  const url = r && r.evaluation_url;
+  $("#evaluation").hidden = !url;
+  if (!url) return;
+  $("#evaluation-link").href = url;
+  $("#evaluation-link").textContent = url;
+  $("#evaluation-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.qr_svg)}`;
+}
+
 async function ask(number) {
   // A new completion while one is pending: the pending one goes first.
   if (st.chosen) await send();
@@ -48,7 +70,9 @@ async function ask(number) {
   st.chosen = 0;
   document.querySelectorAll("#levels button").forEach((b) => b.setAttribute("aria-pressed", "false"));
   $("#send").disabled = true;
+  $("#evaluation").hidden = true;
   screen("prompt");
+  evaluation();
   clearTimeout(st.hideTimer);
   st.hideTimer = setTimeout(() => { if (!st.chosen) screen("idle"); }, 120000);
 }
@@ -72,7 +96,7 @@ async function send() {
   error("");
   screen("thanks");
   clearTimeout(st.hideTimer);
-  st.hideTimer = setTimeout(() => screen("idle"), 8000);
+  st.hideTimer = setTimeout(() => screen("idle"), $("#evaluation").hidden ? THANKS_MS : THANKS_WITH_LINK_MS);
 }
 
 document.querySelectorAll("#levels button").forEach((b) => {
@@ -92,7 +116,11 @@ async function start() {
   screen("idle");
   st.stream = new EventStream({
     centre: st.centre,
-    onEvent: (e) => { if (e.type === "ticket_completed" && e.counter === counter) ask(e.number); },
+    onEvent: (e) => {
+      if (e.type === "ticket_completed" && e.counter === counter) ask(e.number);
+      // A code attached between citizens goes to the ticket just finished.
+      if (e.type === "dossier_attached" && e.counter === counter && $("#idle").hidden) evaluation();
+    },
   });
   st.stream.start();
 }

@@ -6,6 +6,8 @@ const STRINGS = {
   vi: {
     brand: 'Đặt lịch hẹn', nav_lookup: 'Tra cứu / Hủy', lang_switch: 'EN',
     step_service: 'Lĩnh vực', step_date: 'Ngày', step_slot: 'Giờ', step_details: 'Thông tin', step_done: 'Xong',
+    live_hint: 'Số người đang chờ tại trung tâm lúc này, để bạn chọn lúc đến.',
+    live_line: 'Đang chờ: {n} người · chờ khoảng {min} phút', live_none: 'Không có ai chờ',
     choose_service: 'Chọn lĩnh vực cần giải quyết', choose_date: 'Chọn ngày', choose_slot: 'Chọn giờ',
     back: '‹ Quay lại', places_left: 'còn {n} chỗ', full: 'hết chỗ', no_slots_left: 'Ngày này đã hết giờ trống.',
     closed_holiday: 'Ngày lễ: trung tâm không nhận lịch hẹn.', closed_not_a_working_day: 'Trung tâm không làm việc ngày này.',
@@ -32,6 +34,8 @@ const STRINGS = {
   en: {
     brand: 'Book an appointment', nav_lookup: 'Find / cancel', lang_switch: 'VI',
     step_service: 'Service', step_date: 'Date', step_slot: 'Time', step_details: 'Details', step_done: 'Done',
+    live_hint: 'People waiting at the centre right now, so you can choose when to come.',
+    live_line: 'Waiting: {n} · about {min} min', live_none: 'Nobody waiting',
     choose_service: 'Choose a service', choose_date: 'Choose a date', choose_slot: 'Choose a time',
     back: '‹ Back', places_left: '{n} left', full: 'full', no_slots_left: 'No free times left on this day.',
     closed_holiday: 'Public holiday: no appointments.', closed_not_a_working_day: 'The centre is closed on this day.',

@@ -1,11 +1,13 @@
 // The booking portal: service -> date -> slot (places left) -> name, phone,
 // optional ID, consent (unticked, text shown) -> confirmation with code, QR,
 // date, time, address, what to bring, calendar file and cancel link. Routes:
-// `#/` books, `#/lookup` finds or cancels.
+// `#/` books, `#/lookup` finds or cancels. The first step shows, per service,
+// how many wait at the centre now and about how long (live.js).
 import * as api from './api.js';
 import { h, fmt, dateOpts, timeOpts } from './dom.js';
 import { t, errorText, getLang, setLang } from './i18n.js';
 import { facts } from './facts.js';
+import { followLive, liveLine } from './live.js';
 import { renderLookup } from './lookup.js';
 
 const app = document.getElementById('app');
@@ -26,11 +28,13 @@ function back(to) {
 }
 
 function chooseService() {
+  followLive(api.CENTRE, t);
   return [steps(0), heading(t('choose_service')),
+    h('p', { class: 'muted live-hint' }, t('live_hint')),
     h('div', { class: 'list' }, info.services.filter((s) => s.settings.enabled).map((s) =>
       h('button', { type: 'button', class: 'choice', testid: `service-${s.code}`,
         onclick: () => { flow = { service: s }; render(); } },
-      svcName(s), h('small', {}, s.examples.slice(0, 3).join(' · ')))))];
+      svcName(s), h('small', {}, s.examples.slice(0, 3).join(' · ')), liveLine(s.code, t))))];
 }
 
 /** The documents to bring for a service, as the administrator set them (nothing when unset). */

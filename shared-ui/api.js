@@ -39,6 +39,7 @@ export function csrfToken() {
 /**
  * One call. Options: `body` (JSON, or raw with `contentType`), `token` (a
  * device or session token, sent as Bearer), `phone` (X-Phone), `headers`,
+ * `cache` (fetch's cache mode, e.g. 'no-store' past a public max-age),
  * `raw` (resolve to the Response itself). Resolves to the JSON reply (null
  * when empty); rejects with an `ApiError`.
  */
@@ -57,7 +58,7 @@ export async function request(method, path, opts = {}) {
   }
   let r;
   try {
-    r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+    r = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', cache: opts.cache });
   } catch {
     throw new ApiError(0, null);
   }

@@ -96,7 +96,7 @@ const PAGES = [
   ['pairing page', async (p) => { await p.goto(`${BASE}/pair#token=${RATING_TOKEN}`); await p.waitForSelector('#counters button'); }],
 ];
 
-const ADMIN_SECTIONS = ['settings', 'services', 'counters', 'staff', 'devices', 'priority', 'booking', 'holidays', 'ticket', 'reports'];
+const ADMIN_SECTIONS = ['today', 'settings', 'services', 'counters', 'staff', 'devices', 'priority', 'booking', 'holidays', 'ticket', 'webhooks', 'reports'];
 
 for (const [width, height] of VIEWPORTS) {
   test(`axe at ${width}x${height}: no critical or serious violation on any page`, async () => {

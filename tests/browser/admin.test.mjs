@@ -24,7 +24,7 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`${BASE}/admin`);
+  await page.goto(`${BASE}/admin#settings`);
 
   // Signed out: the login form. A wrong password gets the API's message.
   await page.waitForSelector('#login:not([hidden])');
@@ -94,8 +94,15 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   const row = '#report tr[data-service=B][data-counter="2"]';
   await page.waitForSelector(row);
   const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent));
-  assert.deepEqual(cells.slice(9), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
-  assert.equal(await page.textContent('#report th:nth-child(12)'), 'Satisfied (%)');
+  assert.deepEqual(cells.slice(11), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
+  assert.equal(await page.textContent('#report th:nth-child(14)'), 'Satisfied (%)');
+  // The officer who called it, and B's 30-minute target met.
+  assert.equal(cells[3], 'Quản trị viên');
+  assert.equal(cells[10], '1/1 · 100%');
+  // Totals per service, officer and day.
+  assert.match(await page.textContent('#totals-officer tr[data-key=admin]'), /Quản trị viên/);
+  assert.match(await page.textContent('#totals-service tr[data-key=B] td.within'), /100%/);
+  assert.equal(await page.locator('#totals-day tr[data-key="2026-11-26"]').count(), 1);
   // In English the service is named in English too, not left in Vietnamese.
   assert.equal(cells[1], 'B · Certification of copies and signatures');
   // The table has the width of the screen, not a third of it for thirteen columns.
@@ -209,7 +216,7 @@ test('booking rules and documents to bring are edited on the page; a new device 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`${BASE}/admin`);
+  await page.goto(`${BASE}/admin#settings`);
   await page.waitForSelector('#login:not([hidden])');
   await page.fill('#login-form [name=username]', 'quantri2');
   await page.fill('#login-form [name=password]', password);

@@ -2,13 +2,16 @@
 //! Vietnamese) and XLSX (via `rust_xlsxwriter`). Both carry the same columns,
 //! Vietnamese headings first with the English in brackets. Satisfaction is the
 //! share of ratings at "Rất hài lòng" or "Hài lòng", in percent, beside the
-//! count at each level and the mean on the 1 to 5 scale.
+//! count at each level and the mean on the 1 to 5 scale. The share within
+//! target counts called tickets of services with a target waiting time; the
+//! XLSX adds one sheet each of totals per service, officer and day (the CSV's
+//! rows carry the counts, so a spreadsheet sums them the same way).
 
-use luot_store::{Report, ReportRow};
+use luot_store::{Report, ReportRow, ReportTotal, TargetShare};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// Column headings, in order.
-pub const HEADINGS: [&str; 19] = [
+pub const HEADINGS: [&str; 24] = [
     "Ngày (Date)",
     "Mã lĩnh vực (Service code)",
     "Lĩnh vực (Service)",
@@ -28,6 +31,24 @@ pub const HEADINGS: [&str; 19] = [
     "Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)",
     "Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)",
     "Hết hạn cuối ngày (Expired at day end)",
+    "Cán bộ (Officer)",
+    "Chỉ tiêu chờ, phút (Target wait, min)",
+    "Đã gọi, lĩnh vực có chỉ tiêu (Called, service with a target)",
+    "Gọi trong chỉ tiêu (Called within target)",
+    "Trong chỉ tiêu, % (Within target, %)",
+];
+
+/// Columns of the totals sheets; the first names the dimension.
+const TOTAL_HEADINGS: [&str; 9] = [
+    "",
+    "Tên (Name)",
+    "Đã cấp số (Issued)",
+    "Đã phục vụ (Served)",
+    "Vắng mặt (No-shows)",
+    "Hết hạn cuối ngày (Expired at day end)",
+    "Đã gọi, lĩnh vực có chỉ tiêu (Called, service with a target)",
+    "Gọi trong chỉ tiêu (Called within target)",
+    "Trong chỉ tiêu, % (Within target, %)",
 ];
 
 /// One cell: text, a number, or empty (no data, e.g. no ticket was called).
@@ -37,11 +58,33 @@ enum Cell {
     Empty,
 }
 
-fn cells(r: &ReportRow) -> [Cell; 19] {
+fn target_cells(t: &TargetShare) -> [Cell; 3] {
+    [
+        Cell::Num(f64::from(t.called)),
+        Cell::Num(f64::from(t.within)),
+        t.percent.map_or(Cell::Empty, Cell::Num),
+    ]
+}
+
+fn total_cells(t: &ReportTotal) -> Vec<Cell> {
+    let n = |v: u32| Cell::Num(f64::from(v));
+    let mut out = vec![
+        Cell::Text(t.key.clone()),
+        Cell::Text(t.name.clone()),
+        n(t.issued),
+        n(t.served),
+        n(t.no_shows),
+        n(t.expired),
+    ];
+    out.extend(target_cells(&t.target));
+    out
+}
+
+fn cells(r: &ReportRow) -> Vec<Cell> {
     let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Num);
     let n = |v: u32| Cell::Num(f64::from(v));
     let levels = &r.rating_counts;
-    [
+    let row = [
         Cell::Text(r.day.to_string()),
         Cell::Text(r.service.to_string()),
         Cell::Text(r.service_name.clone()),
@@ -62,7 +105,14 @@ fn cells(r: &ReportRow) -> [Cell; 19] {
         opt(r.satisfaction),
         opt(r.mean_rating),
         n(r.expired),
-    ]
+        r.officer.as_ref().map_or(Cell::Empty, |o| {
+            Cell::Text(r.officer_name.clone().unwrap_or(o.clone()))
+        }),
+        r.target_wait_minutes.map_or(Cell::Empty, n),
+    ];
+    let mut out = Vec::from(row);
+    out.extend(target_cells(&r.target));
+    out
 }
 
 /// Quotes a CSV field when it holds a separator, a quote or a line break; a
@@ -84,19 +134,32 @@ fn csv_field(s: &str, out: &mut String) {
 }
 
 pub fn csv(report: &Report) -> Vec<u8> {
-    csv_table(
-        &HEADINGS,
-        report.rows.iter().map(|r| cells(r).into()).collect(),
-    )
+    csv_table(&HEADINGS, report.rows.iter().map(cells).collect())
 }
 
+/// The rows on the first sheet, then totals per service, officer and day.
 pub fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
-    xlsx_table(
-        "Báo cáo",
-        &HEADINGS,
-        report.rows.iter().map(|r| cells(r).into()).collect(),
-        2,
-    )
+    let totals = |first: &'static str, totals: &[ReportTotal]| {
+        let mut headings = TOTAL_HEADINGS;
+        headings[0] = first;
+        Sheet {
+            name: first.split(" (").next().unwrap_or(first),
+            headings: headings.to_vec(),
+            rows: totals.iter().map(total_cells).collect(),
+            wide: 1,
+        }
+    };
+    xlsx_book(vec![
+        Sheet {
+            name: "Báo cáo",
+            headings: HEADINGS.to_vec(),
+            rows: report.rows.iter().map(cells).collect(),
+            wide: 2,
+        },
+        totals("Lĩnh vực (Service)", &report.by_service),
+        totals("Cán bộ (Officer)", &report.by_officer),
+        totals("Ngày (Date)", &report.by_day),
+    ])
 }
 
 /// Columns of the per-dossier export, in the shape the provincial one-stop
@@ -160,12 +223,12 @@ pub fn dossiers_xlsx(
     rows: &[luot_store::integration::DossierRow],
     tz: &jiff::tz::TimeZone,
 ) -> Result<Vec<u8>, XlsxError> {
-    xlsx_table(
-        "Hồ sơ",
-        &DOSSIER_HEADINGS,
-        rows.iter().map(|r| dossier_cells(r, tz)).collect(),
-        3,
-    )
+    xlsx_book(vec![Sheet {
+        name: "Hồ sơ",
+        headings: DOSSIER_HEADINGS.to_vec(),
+        rows: rows.iter().map(|r| dossier_cells(r, tz)).collect(),
+        wide: 3,
+    }])
 }
 
 fn csv_table(headings: &[&str], rows: Vec<Vec<Cell>>) -> Vec<u8> {
@@ -194,30 +257,35 @@ fn csv_table(headings: &[&str], rows: Vec<Vec<Cell>>) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// One sheet with bold, frozen headings; column `wide` is the wide one.
-fn xlsx_table(
-    name: &str,
-    headings: &[&str],
+/// One sheet of a workbook; column `wide` is the wide one.
+struct Sheet<'a> {
+    name: &'a str,
+    headings: Vec<&'a str>,
     rows: Vec<Vec<Cell>>,
     wide: usize,
-) -> Result<Vec<u8>, XlsxError> {
+}
+
+/// A workbook of sheets with bold, frozen headings.
+fn xlsx_book(sheets: Vec<Sheet>) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(name)?;
     let bold = Format::new().set_bold();
-    for (col, h) in headings.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *h, &bold)?;
-        sheet.set_column_width(col as u16, if col == wide { 36 } else { 14 })?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    for (i, r) in rows.into_iter().enumerate() {
-        let row = i as u32 + 1;
-        for (col, c) in r.into_iter().enumerate() {
-            match c {
-                Cell::Text(t) => sheet.write_string(row, col as u16, t)?,
-                Cell::Num(n) => sheet.write_number(row, col as u16, n)?,
-                Cell::Empty => sheet,
-            };
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(s.name)?;
+        for (col, h) in s.headings.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *h, &bold)?;
+            sheet.set_column_width(col as u16, if col == s.wide { 36 } else { 14 })?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (i, r) in s.rows.into_iter().enumerate() {
+            let row = i as u32 + 1;
+            for (col, c) in r.into_iter().enumerate() {
+                match c {
+                    Cell::Text(t) => sheet.write_string(row, col as u16, t)?,
+                    Cell::Num(n) => sheet.write_number(row, col as u16, n)?,
+                    Cell::Empty => sheet,
+                };
+            }
         }
     }
     book.save_to_buffer()

@@ -4,6 +4,8 @@
 //! pinned to a working morning, passed as `LUOT_BASE_URL`; files run one after
 //! another. Screenshots go to target/browser-artifacts/.
 //!
+//! The webhook sender runs beside the server, as in the binary.
+//!
 //! Tests can also steer the server through `LUOT_CONTROL_URL`:
 //! `POST /restart` restarts it on the same address and database (open pages
 //! must reconnect by themselves), `POST /now` with an RFC 3339 instant as the
@@ -126,6 +128,9 @@ async fn browser_tests() {
     let mut failed = Vec::new();
     for file in test_files(&dir) {
         let mut app = helpers::spawn_app().await;
+        // The webhook sender, as the binary runs it (the webhooks page's test
+        // receives deliveries on a local listener).
+        let mut webhooks = luot_server::webhooks::spawn(app.state.clone()).0;
         let (control_url, mut requests, control_task) = control().await;
         let run = tokio::process::Command::new("node")
             .arg("--test")
@@ -157,7 +162,11 @@ async fn browser_tests() {
                 status = &mut run => break status,
                 Some((command, done)) = requests.recv() => {
                     match command {
-                        Command::Restart => app = app.restart_in_place().await,
+                        Command::Restart => {
+                            webhooks.abort();
+                            app = app.restart_in_place().await;
+                            webhooks = luot_server::webhooks::spawn(app.state.clone()).0;
+                        }
                         Command::Now(at) => app.set_now(at),
                     }
                     let _ = done.send(());
@@ -165,6 +174,7 @@ async fn browser_tests() {
             }
         };
         control_task.abort();
+        webhooks.abort();
         app.stop().await;
         if !status.is_ok_and(|s| s.is_ok_and(|s| s.success())) {
             failed.push(file.file_name().unwrap().to_string_lossy().into_owned());

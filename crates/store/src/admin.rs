@@ -54,8 +54,9 @@ pub struct AdminConfig {
     pub has_logo: bool,
 }
 
-/// Figures of one service day x service x counter. Tickets never called (still
-/// waiting at closing, or cancelled) have `counter: null`.
+/// Figures of one service day x service x counter x officer. Tickets never
+/// called (still waiting at closing, or cancelled) have `counter: null` and
+/// `officer: null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportRow {
     #[schema(value_type = String, format = Date)]
@@ -84,6 +85,99 @@ pub struct ReportRow {
     /// Mean rating, 1 (Rất không hài lòng) to 5 (Rất hài lòng), two decimals;
     /// null without ratings.
     pub mean_rating: Option<f64>,
+    /// The officer who last called the row's tickets (their username); null
+    /// for tickets never called.
+    pub officer: Option<String>,
+    /// That officer's display name (null if the account is gone).
+    pub officer_name: Option<String>,
+    /// The service's target waiting time today (null: none set).
+    pub target_wait_minutes: Option<u32>,
+    /// Tickets called, and of those the ones called within the service's
+    /// target wait (counted from issue, or from the slot for an appointment).
+    pub target: TargetShare,
+}
+
+/// Tickets called and how many of them within their service's target waiting
+/// time. Only services with a target count: summed over rows, the share stays
+/// true.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TargetShare {
+    /// Tickets called whose service has a target.
+    pub called: u32,
+    /// Of those, called within the target.
+    pub within: u32,
+    /// `within / called` in percent, one decimal; null when nothing counted.
+    pub percent: Option<f64>,
+}
+
+impl TargetShare {
+    pub fn new(called: u32, within: u32) -> Self {
+        TargetShare {
+            called,
+            within,
+            percent: (called > 0)
+                .then(|| (f64::from(within) * 1000.0 / f64::from(called)).round() / 10.0),
+        }
+    }
+}
+
+impl std::ops::Add for TargetShare {
+    type Output = TargetShare;
+
+    fn add(self, other: TargetShare) -> TargetShare {
+        TargetShare::new(self.called + other.called, self.within + other.within)
+    }
+}
+
+/// Totals of the report's rows per one dimension (a service, an officer or a
+/// day): what a centre head is judged on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReportTotal {
+    /// The service code, the officer's username (empty: never called) or the
+    /// day (`YYYY-MM-DD`).
+    pub key: String,
+    /// The service's or officer's name; the day again for a day.
+    pub name: String,
+    pub issued: u32,
+    pub served: u32,
+    pub no_shows: u32,
+    pub expired: u32,
+    pub target: TargetShare,
+}
+
+impl ReportTotal {
+    /// Sums `rows` per `key(row)` (with its name), in first-seen order.
+    pub fn group<'a>(
+        rows: impl IntoIterator<Item = &'a ReportRow>,
+        key: impl Fn(&ReportRow) -> (String, String),
+    ) -> Vec<ReportTotal> {
+        let mut out: Vec<ReportTotal> = Vec::new();
+        for r in rows {
+            let (k, name) = key(r);
+            let i = match out.iter().position(|t| t.key == k) {
+                Some(i) => i,
+                None => {
+                    out.push(ReportTotal {
+                        key: k,
+                        name,
+                        issued: 0,
+                        served: 0,
+                        no_shows: 0,
+                        expired: 0,
+                        target: TargetShare::default(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let t = &mut out[i];
+            t.issued += r.issued;
+            t.served += r.served;
+            t.no_shows += r.no_shows;
+            t.expired += r.expired;
+            t.target = t.target + r.target;
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -93,8 +187,15 @@ pub struct Report {
     pub from: Date,
     #[schema(value_type = String, format = Date)]
     pub to: Date,
-    /// By day, then service order, then counter.
+    /// By day, then service order, then counter, then officer.
     pub rows: Vec<ReportRow>,
+    /// The rows summed per service (in service order).
+    pub by_service: Vec<ReportTotal>,
+    /// The rows summed per officer (keyed by username, in name order; tickets
+    /// never called last, under an empty key).
+    pub by_officer: Vec<ReportTotal>,
+    /// The rows summed per day.
+    pub by_day: Vec<ReportTotal>,
 }
 
 /// The administration commands and queries. Every command validates, writes and

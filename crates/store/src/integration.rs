@@ -75,6 +75,15 @@ pub struct TicketDossiers {
     pub evaluation_url: Option<String>,
 }
 
+/// The ticket a counter finished last (lately), for its rating tablet: its
+/// number, dossier codes and provincial rating page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CounterEvaluation {
+    pub number: String,
+    #[serde(flatten)]
+    pub dossiers: TicketDossiers,
+}
+
 /// One line of the per-dossier export: the shape the provincial system imports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DossierRow {
@@ -208,6 +217,14 @@ pub trait IntegrationStore {
     /// attaching a code the ticket already has changes nothing.
     async fn attach_dossier(&self, cmd: AttachDossier) -> Result<Attached>;
     async fn ticket_dossiers(&self, token: &str) -> Result<TicketDossiers>;
+    /// The ticket counter `counter` completed last, if it finished at or after
+    /// `since`, with its dossiers and evaluation link; `NotFound` otherwise.
+    async fn counter_evaluation(
+        &self,
+        centre: &CentreCode,
+        counter: luot_domain::CounterNumber,
+        since: Timestamp,
+    ) -> Result<CounterEvaluation>;
     /// Dossiers attached in the service days `from..=to`, oldest first.
     async fn dossier_report(
         &self,

@@ -33,7 +33,9 @@ pub mod offline;
 pub mod retention;
 pub mod sql;
 
-pub use admin::{AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ServiceConfig};
+pub use admin::{
+    AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ReportTotal, ServiceConfig, TargetShare,
+};
 pub use auth::AuthStore;
 pub use booking::*;
 pub use display::{DisplayStore, MAX_NOTICE_CHARS};

@@ -5,6 +5,15 @@
 //! counter; audited. The code must have the shape the centre's
 //! `dossier_pattern` sets (422 `invalid_dossier_code` otherwise); 409
 //! `no_current_ticket` when the counter has no ticket to attach it to.
+//!
+//! Once served, a ticket with a dossier code links to the provincial rating
+//! page (the centre's `evaluation_url_template`): on its status page
+//! (`/api/v1/tickets/{token}/dossiers` and `evaluation.svg`, anyone with the
+//! token) and on the counter's rating tablet
+//! (`GET /api/v1/centres/{centre}/counters/{counter}/evaluation`, the rating
+//! devices of the centre: the ticket the counter finished in the last 15
+//! minutes, with the QR code inline, as the tablet's token cannot ride on an
+//! image request).
 
 use axum::{
     extract::State,
@@ -13,15 +22,16 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use luot_store::integration::{AttachDossier, Attached, TicketDossiers};
-use serde::Deserialize;
+use luot_store::auth::DeviceKind;
+use luot_store::integration::{AttachDossier, Attached, CounterEvaluation, TicketDossiers};
+use serde::{Deserialize, Serialize};
 
 use super::counters::{audited, counter_ref};
 use crate::{
     auth::{Caller, ClientIp},
     error::{ApiError, ApiResult},
     extract::{Json, Path},
-    state::{ticket_token, AppState},
+    state::{centre_code, counter_number, ticket_token, AppState},
 };
 
 pub fn router() -> Router<AppState> {
@@ -32,6 +42,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/tickets/{token}/dossiers", get(of_ticket))
         .route("/api/v1/tickets/{token}/evaluation.svg", get(evaluation_qr))
+        .route(
+            "/api/v1/centres/{centre}/counters/{counter}/evaluation",
+            get(at_counter),
+        )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -124,17 +138,64 @@ pub async fn evaluation_qr(
         .await?
         .evaluation_url
         .ok_or_else(|| ApiError::not_found("evaluation"))?;
-    let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(ApiError::internal)?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build();
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        svg,
+        qr_svg(&url)?,
+    ))
+}
+
+/// A link as a QR code, an SVG document.
+fn qr_svg(url: &str) -> ApiResult<String> {
+    Ok(qrcode::QrCode::new(url.as_bytes())
+        .map_err(ApiError::internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
+/// What the rating tablet shows after a service: the ticket, its dossier
+/// codes, and the provincial rating page as a link and a QR code.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TabletEvaluation {
+    #[serde(flatten)]
+    pub ticket: CounterEvaluation,
+    /// `evaluation_url` as an SVG QR code; null without a link.
+    pub qr_svg: Option<String>,
+}
+
+/// The ticket this counter finished last (within 15 minutes), with its dossier
+/// codes and evaluation link; 404 when none. Audience: a rating device of the
+/// centre.
+#[utoipa::path(get, path = "/api/v1/centres/{centre}/counters/{counter}/evaluation", tag = "feedback",
+    params(("centre" = String, Path), ("counter" = u16, Path)),
+    responses((status = 200, body = TabletEvaluation), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "no ticket completed here lately")))]
+pub async fn at_counter(
+    State(state): State<AppState>,
+    Path((centre, counter)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    let centre = centre_code(&centre)?;
+    caller.device(&[DeviceKind::Rating], &centre)?;
+    let counter = counter_number(&counter)?;
+    let since = state.now() - super::feedback::TABLET_WINDOW;
+    let ticket = state
+        .store
+        .counter_evaluation(&centre, counter, since)
+        .await?;
+    let qr_svg = ticket
+        .dossiers
+        .evaluation_url
+        .as_deref()
+        .map(qr_svg)
+        .transpose()?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(TabletEvaluation { ticket, qr_svg }),
     ))
 }

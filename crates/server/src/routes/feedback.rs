@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// How long after completion a rating tablet may still rate the ticket.
-const TABLET_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const TABLET_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -81,6 +81,7 @@ use crate::state::AppState;
         super::dossiers::attach,
         super::dossiers::of_ticket,
         super::dossiers::evaluation_qr,
+        super::dossiers::at_counter,
         super::admin::webhooks::create,
         super::admin::webhooks::list,
         super::admin::webhooks::remove,

@@ -1,6 +1,8 @@
 //! `GET /api/v1/centres/{centre}/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|xlsx`:
-//! figures per service day x service x counter (issued, served, no-shows,
-//! cancelled, mean wait, mean service time, satisfaction). Audience: admin.
+//! figures per service day x service x counter x officer (issued, served,
+//! no-shows, cancelled, mean wait, mean service time, share called within the
+//! service's target, satisfaction) with totals per service, officer and day.
+//! Audience: admin.
 //! Bad dates are 400 `invalid_date`; a reversed range or one longer than 366
 //! days is 422 `invalid_range`; an unknown format is 400 `invalid_format`.
 

@@ -347,6 +347,12 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
         ),
         (
             "get",
+            "/api/v1/centres/{centre}/counters/{counter}/evaluation",
+            RatingDevice,
+            Value::Null,
+        ),
+        (
+            "get",
             "/api/v1/centres/{centre}/reports/dossiers?from=2026-11-01&to=2026-11-30",
             Admin,
             Value::Null,

@@ -121,6 +121,25 @@ async fn dossier_codes_attach_to_the_ticket_served_and_export_with_its_rating() 
         .unwrap();
     assert_eq!(qr.status(), 200);
     assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    // The counter's rating tablet gets the same link with its QR code inline.
+    let tablet = app.bearer(&app.rating_token);
+    let evaluation = |k: u16| {
+        tablet
+            .get(app.url(&format!("/api/v1/centres/mo-cay/counters/{k}/evaluation")))
+            .send()
+    };
+    let r = evaluation(1).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["number"], t["number"]);
+    assert_eq!(e["dossiers"], json!([CODE, "H37-TP-0002"]));
+    assert_eq!(e["evaluation_url"], d["evaluation_url"]);
+    assert!(e["qr_svg"].as_str().unwrap().starts_with("<?xml"), "{e}");
+    // A counter that finished nothing lately: 404; 15 minutes on, neither.
+    assert_eq!(evaluation(2).await.unwrap().status(), 404);
+    app.set_now(working_morning() + jiff::SignedDuration::from_mins(16));
+    assert_eq!(evaluation(1).await.unwrap().status(), 404);
+    app.set_now(working_morning());
     // A bad template is refused by the settings check.
     let mut cfg: Value = app
         .get("/api/v1/admin/centres/mo-cay")

@@ -142,13 +142,25 @@ async fn a_scripted_day_in_every_format() {
             "0",
             "100",
             "4",
-            "0"
+            "0",
+            "Quản trị viên",
+            "30",
+            "2",
+            "2",
+            "100"
         ]
     );
     assert_eq!(lines[2][10..18], ["1", "0", "0", "0", "1", "0", "0", "2"]);
-    assert!(text.lines().next().unwrap().ends_with(
-        ",\"Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)\",\"Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)\",Hết hạn cuối ngày (Expired at day end)"
+    assert!(text.lines().next().unwrap().contains(
+        ",\"Hài lòng và rất hài lòng, % (Satisfied or very satisfied, %)\",\"Điểm đánh giá trung bình, 1-5 (Mean rating, 1-5)\",Hết hạn cuối ngày (Expired at day end),Cán bộ (Officer),"
     ));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",\"Trong chỉ tiêu, % (Within target, %)\""));
+    // C001 waited exactly its 30-minute target: within.
+    assert_eq!(lines[2][19..], ["Quản trị viên", "30", "1", "1", "100"]);
     assert_eq!(
         lines[2][1..10],
         [
@@ -191,6 +203,113 @@ async fn a_scripted_day_in_every_format() {
     let nums = |v: [f64; 8]| -> Vec<_> { v.into_iter().map(|n| Some(Data::Float(n))).collect() };
     assert_eq!(row(1), nums([1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 100.0, 4.0]));
     assert_eq!(row(2), nums([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 2.0]));
+    assert_eq!(
+        (19..24)
+            .map(|c| sheet.get((1, c)).cloned())
+            .collect::<Vec<_>>(),
+        [
+            Some(Data::String("Quản trị viên".into())),
+            Some(Data::Float(30.0)),
+            Some(Data::Float(2.0)),
+            Some(Data::Float(2.0)),
+            Some(Data::Float(100.0))
+        ]
+    );
+    // Totals per service, officer and day, a sheet each.
+    let officers = book.worksheet_range("Cán bộ").unwrap();
+    assert_eq!(officers.height(), 2);
+    assert_eq!(
+        (0..9)
+            .map(|c| officers.get((1, c)).cloned())
+            .collect::<Vec<_>>(),
+        [
+            Some(Data::String("admin".into())),
+            Some(Data::String("Quản trị viên".into())),
+            Some(Data::Float(3.0)),
+            Some(Data::Float(2.0)),
+            Some(Data::Float(1.0)),
+            Some(Data::Float(0.0)),
+            Some(Data::Float(3.0)),
+            Some(Data::Float(3.0)),
+            Some(Data::Float(100.0))
+        ]
+    );
+    assert_eq!(book.worksheet_range("Lĩnh vực").unwrap().height(), 3);
+    assert_eq!(book.worksheet_range("Ngày").unwrap().height(), 2);
+    app.stop().await;
+}
+
+/// The JSON carries the officer and the share within target on each row and
+/// the totals per service, officer and day; a ticket called past its target
+/// counts against it.
+#[tokio::test]
+async fn officers_and_targets_in_json() {
+    let app = spawn_app().await;
+    scripted_day(&app).await;
+    // A003, issued at 45, called at 80 by quay1: past A's 30-minute target.
+    app.issue("A").await;
+    let quay1 = app.login("quay1").await;
+    app.set_now(at(80));
+    let r = app
+        .bearer(&quay1)
+        .post(app.url("/api/v1/centres/mo-cay/counters/1/call-next"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r: Value = get(&app, "from=2026-11-26&to=2026-11-26")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<_> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["service"].as_str().unwrap().to_owned(),
+                x["officer"].as_str().unwrap().to_owned(),
+                x["issued"].as_u64().unwrap(),
+                x["no_shows"].as_u64().unwrap(),
+                x["target"].clone(),
+            )
+        })
+        .collect();
+    let share = |called: u32, within: u32, percent: f64| json!({"called": called, "within": within, "percent": percent});
+    assert_eq!(
+        rows,
+        [
+            ("A".into(), "admin".into(), 2, 1, share(2, 2, 100.0)),
+            ("A".into(), "quay1".into(), 1, 0, share(1, 0, 0.0)),
+            ("C".into(), "admin".into(), 1, 0, share(1, 1, 100.0)),
+        ],
+        "{r}"
+    );
+    assert_eq!(r["by_service"][0]["key"], "A");
+    assert_eq!(r["by_service"][0]["no_shows"], 1);
+    assert_eq!(r["by_service"][0]["target"], share(3, 2, 66.7));
+    let officers: Vec<_> = r["by_officer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["key"].clone(),
+                o["no_shows"].clone(),
+                o["target"]["percent"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        officers,
+        [
+            (json!("quay1"), json!(0), json!(0.0)),
+            (json!("admin"), json!(1), json!(100.0)),
+        ],
+        "{r}"
+    );
+    assert_eq!(r["by_day"][0]["target"], share(4, 3, 75.0));
     app.stop().await;
 }
 

@@ -18,6 +18,19 @@ pub fn ts(us: i64) -> Timestamp {
 }
 
 /// A random, unguessable ticket token (about 131 bits) for the QR code.
+/// SQL condition (tickets `t`, services `s`): the ticket was called within
+/// its service's target waiting time, counted from the later of its issue and
+/// its place in the queue (an appointment waits from its slot). False for a
+/// service without a target. The live figures and the reports share it.
+macro_rules! called_within_target_sql {
+    () => {
+        "(t.called_at IS NOT NULL AND s.target_wait_minutes IS NOT NULL \
+         AND t.called_at - (CASE WHEN t.queued_at > t.issued_at THEN t.queued_at ELSE t.issued_at END) \
+         <= s.target_wait_minutes * 60000000)"
+    };
+}
+pub(crate) use called_within_target_sql;
+
 pub fn new_token() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -241,3 +241,187 @@ async fn ratings_join_the_report() {
         );
     }
 }
+
+/// Service A has a 10-minute target, B none. Lan (counter 1) and Minh
+/// (counter 2) call A tickets: some within the target, some past it, one a
+/// no-show; B tickets count as called but not against a target. The rows carry
+/// the officer and the share within target; the totals per service, officer
+/// and day add up.
+#[tokio::test]
+async fn targets_and_officers_add_up() {
+    use luot_store::auth::{Account, NewAccount, Role};
+    use luot_store::TargetShare;
+    let by = |k: i64, who: &str, m: i64| CounterRef {
+        actor: format!("staff:{who}"),
+        ..at(k, min(m))
+    };
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let mut setup = small_centre(2);
+        setup.services[0].target_wait_minutes = Some(10);
+        setup.counters[0].serves = vec![code("A"), code("B")];
+        setup.counters[1].serves = vec![code("A")];
+        s.create_centre(setup, morning()).await.unwrap();
+        let lan = NewAccount {
+            account: Account {
+                username: "lan".into(),
+                display_name: "Nguyễn Thị Lan".into(),
+                role: Role::Staff,
+                centre: Some(centre_code()),
+                counters: None,
+                active: true,
+            },
+            password_hash: "$argon2id$stand-in".into(),
+        };
+        s.create_account(lan, morning(), None).await.unwrap();
+        // A001..A004 at 0, B at 1 (1001).
+        for _ in 0..4 {
+            s.issue_ticket(issue("A", min(0))).await.unwrap();
+        }
+        s.issue_ticket(issue("B", min(1))).await.unwrap();
+        // Lan calls A001 at 5 (within), serves it; A002 at 10 (within, the
+        // limit), a no-show.
+        s.call_next(by(1, "lan", 5)).await.unwrap();
+        s.start(by(1, "lan", 6)).await.unwrap();
+        s.complete(by(1, "lan", 8)).await.unwrap();
+        s.call_next(by(1, "lan", 10)).await.unwrap();
+        s.recall(by(1, "lan", 11)).await.unwrap();
+        s.no_show(by(1, "lan", 12)).await.unwrap();
+        // Minh calls A003 at 11 (past), serves it; A004 at 30 (past), a no-show.
+        s.call_next(by(2, "minh", 11)).await.unwrap();
+        s.start(by(2, "minh", 11)).await.unwrap();
+        s.complete(by(2, "minh", 20)).await.unwrap();
+        s.call_next(by(2, "minh", 30)).await.unwrap();
+        s.recall(by(2, "minh", 31)).await.unwrap();
+        s.no_show(by(2, "minh", 31)).await.unwrap();
+        // Lan serves the B ticket: called, but B has no target.
+        let t = s.call_next(by(1, "lan", 40)).await.unwrap().ticket.unwrap();
+        assert_eq!(t.number, "1001");
+        s.start(by(1, "lan", 40)).await.unwrap();
+        s.complete(by(1, "lan", 45)).await.unwrap();
+        // The next day Minh serves an A ticket within target.
+        s.issue_ticket(issue("A", min(24 * 60))).await.unwrap();
+        s.call_next(by(2, "minh", 24 * 60 + 3)).await.unwrap();
+        s.recall(by(2, "minh", 24 * 60 + 4)).await.unwrap();
+        s.no_show(by(2, "minh", 24 * 60 + 5)).await.unwrap();
+
+        let day1: jiff::civil::Date = "2026-11-26".parse().unwrap();
+        let day2 = "2026-11-27".parse().unwrap();
+        let r = s
+            .report(&centre_code(), ReportRange::new(day1, day2).unwrap())
+            .await
+            .unwrap();
+        let rows: Vec<_> = r
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.day.to_string(),
+                    r.service.to_string(),
+                    r.counter.map(|c| c.get()),
+                    r.officer.clone(),
+                    r.officer_name.clone(),
+                    (r.issued, r.served, r.no_shows),
+                    r.target_wait_minutes,
+                    r.target,
+                )
+            })
+            .collect();
+        let share = TargetShare::new;
+        let lan = || (Some("lan".to_string()), Some("Nguyễn Thị Lan".to_string()));
+        let minh = || (Some("minh".to_string()), None);
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "2026-11-26".into(),
+                    "A".into(),
+                    Some(1),
+                    lan().0,
+                    lan().1,
+                    (2, 1, 1),
+                    Some(10),
+                    share(2, 2)
+                ),
+                (
+                    "2026-11-26".into(),
+                    "A".into(),
+                    Some(2),
+                    minh().0,
+                    minh().1,
+                    (2, 1, 1),
+                    Some(10),
+                    share(2, 0)
+                ),
+                (
+                    "2026-11-26".into(),
+                    "B".into(),
+                    Some(1),
+                    lan().0,
+                    lan().1,
+                    (1, 1, 0),
+                    None,
+                    share(0, 0)
+                ),
+                (
+                    "2026-11-27".into(),
+                    "A".into(),
+                    Some(2),
+                    minh().0,
+                    minh().1,
+                    (1, 0, 1),
+                    Some(10),
+                    share(1, 1)
+                ),
+            ],
+            "{}",
+            b.name
+        );
+        assert_eq!(share(2, 2).percent, Some(100.0));
+        assert_eq!(share(0, 0).percent, None);
+        let totals = |t: &[luot_store::ReportTotal]| -> Vec<_> {
+            t.iter()
+                .map(|t| {
+                    (
+                        t.key.clone(),
+                        t.name.clone(),
+                        (t.issued, t.served, t.no_shows),
+                        t.target.percent,
+                    )
+                })
+                .collect()
+        };
+        let s3 = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let row = |k: (String, String), n: (u32, u32, u32), p: Option<f64>| (k.0, k.1, n, p);
+        assert_eq!(
+            totals(&r.by_service),
+            vec![
+                // 3 of 5 A tickets called within 10 minutes.
+                row(s3("A", "Lĩnh vực A"), (5, 2, 3), Some(60.0)),
+                row(s3("B", "Lĩnh vực B"), (1, 1, 0), None),
+            ],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            totals(&r.by_officer),
+            vec![
+                // By name: "Nguyễn Thị Lan" before "minh" (the username stands
+                // in for a name without an account).
+                row(s3("lan", "Nguyễn Thị Lan"), (3, 2, 1), Some(100.0)),
+                row(s3("minh", "minh"), (3, 1, 2), Some(33.3)),
+            ],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            totals(&r.by_day),
+            vec![
+                row(s3("2026-11-26", "2026-11-26"), (5, 3, 2), Some(50.0)),
+                row(s3("2026-11-27", "2026-11-27"), (1, 0, 1), Some(100.0)),
+            ],
+            "{}",
+            b.name
+        );
+    }
+}

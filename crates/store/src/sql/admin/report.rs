@@ -1,14 +1,16 @@
-//! Reports: figures per service day x service x counter over a range of days,
-//! aggregated in SQL (sums cast to BIGINT so both backends decode them the same).
-//! A ticket counts under the service it ended in and the counter that last
-//! called it; tickets never called have no counter. A rating (at most one per
-//! ticket) counts under its ticket's row, whenever it was given.
+//! Reports: figures per service day x service x counter x officer over a range
+//! of days, aggregated in SQL (sums cast to BIGINT so both backends decode them
+//! the same), then summed per service, officer and day. A ticket counts under
+//! the service it ended in and the counter and officer that last called it;
+//! tickets never called have neither. A rating (at most one per ticket) counts
+//! under its ticket's row, whenever it was given. The share within target uses
+//! the service's target as it is now.
 
 use luot_domain::{CentreCode, CounterNumber, RatingCounts, ReportRange, ServiceCode};
 use sqlx::AnyConnection;
 
 use super::super::rows;
-use crate::{Error, Report, ReportRow, Result};
+use crate::{Error, Report, ReportRow, ReportTotal, Result, TargetShare};
 
 #[derive(sqlx::FromRow)]
 struct Agg {
@@ -17,6 +19,9 @@ struct Agg {
     name: String,
     sort: i64,
     counter: Option<i64>,
+    staff: Option<String>,
+    officer_name: Option<String>,
+    target_wait_minutes: Option<i64>,
     issued: i64,
     served: i64,
     no_shows: i64,
@@ -31,6 +36,8 @@ struct Agg {
     rated_3: i64,
     rated_2: i64,
     rated_1: i64,
+    target_called: i64,
+    target_within: i64,
 }
 
 impl Agg {
@@ -63,8 +70,9 @@ pub async fn report(
     range: ReportRange,
 ) -> Result<Report> {
     let centre = rows::centre(c, code).await?;
-    let rows: Vec<Agg> = sqlx::query_as(
+    let rows: Vec<Agg> = sqlx::query_as(concat!(
         "SELECT t.service_day, s.code, s.name, s.sort, k.number AS counter, \
+         t.staff, a.display_name AS officer_name, s.target_wait_minutes, \
          COUNT(*) AS issued, \
          CAST(SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS BIGINT) AS served, \
          CAST(SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
@@ -80,13 +88,20 @@ pub async fn report(
          CAST(SUM(CASE WHEN f.rating = 4 THEN 1 ELSE 0 END) AS BIGINT) AS rated_4, \
          CAST(SUM(CASE WHEN f.rating = 3 THEN 1 ELSE 0 END) AS BIGINT) AS rated_3, \
          CAST(SUM(CASE WHEN f.rating = 2 THEN 1 ELSE 0 END) AS BIGINT) AS rated_2, \
-         CAST(SUM(CASE WHEN f.rating = 1 THEN 1 ELSE 0 END) AS BIGINT) AS rated_1 \
+         CAST(SUM(CASE WHEN f.rating = 1 THEN 1 ELSE 0 END) AS BIGINT) AS rated_1, \
+         CAST(SUM(CASE WHEN t.called_at IS NOT NULL AND s.target_wait_minutes IS NOT NULL \
+              THEN 1 ELSE 0 END) AS BIGINT) AS target_called, \
+         CAST(SUM(CASE WHEN ",
+        rows::called_within_target_sql!(),
+        " THEN 1 ELSE 0 END) AS BIGINT) AS target_within \
          FROM tickets t JOIN services s ON s.id = t.service_id \
          LEFT JOIN counters k ON k.id = t.counter_id \
          LEFT JOIN feedback f ON f.ticket_id = t.id \
+         LEFT JOIN accounts a ON t.staff = 'staff:' || a.username \
          WHERE t.centre_id = $1 AND t.service_day >= $2 AND t.service_day <= $3 \
-         GROUP BY t.service_day, s.code, s.name, s.sort, k.number",
-    )
+         GROUP BY t.service_day, s.code, s.name, s.sort, k.number, t.staff, a.display_name, \
+         s.target_wait_minutes"
+    ))
     .bind(centre.id)
     .bind(range.from().to_string())
     .bind(range.to().to_string())
@@ -100,14 +115,22 @@ pub async fn report(
             a.sort,
             &a.code,
             a.counter.unwrap_or(i64::MAX),
+            &a.staff,
         )
             .cmp(&(
                 &b.service_day,
                 b.sort,
                 &b.code,
                 b.counter.unwrap_or(i64::MAX),
+                &b.staff,
             ))
     });
+    let order: Vec<String> = {
+        let mut by_sort: Vec<(i64, &String)> = rows.iter().map(|r| (r.sort, &r.code)).collect();
+        by_sort.sort();
+        by_sort.dedup();
+        by_sort.into_iter().map(|(_, c)| c.clone()).collect()
+    };
     let out = rows
         .into_iter()
         .map(|r| {
@@ -131,13 +154,33 @@ pub async fn report(
                 satisfaction: ratings.satisfied_percent(),
                 mean_rating: ratings.mean(),
                 rating_counts: ratings,
+                officer: r
+                    .staff
+                    .map(|s| s.strip_prefix("staff:").unwrap_or(&s).to_owned()),
+                officer_name: r.officer_name,
+                target_wait_minutes: r.target_wait_minutes.map(|m| m as u32),
+                target: TargetShare::new(r.target_called as u32, r.target_within as u32),
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let mut by_service =
+        ReportTotal::group(&out, |r| (r.service.to_string(), r.service_name.clone()));
+    by_service.sort_by_key(|t| order.iter().position(|c| *c == t.key));
+    let mut by_officer = ReportTotal::group(&out, |r| {
+        let key = r.officer.clone().unwrap_or_default();
+        let name = r.officer_name.clone().unwrap_or_else(|| key.clone());
+        (key, name)
+    });
+    // Officers by name; "never called" last.
+    by_officer.sort_by(|a, b| (a.key.is_empty(), &a.name).cmp(&(b.key.is_empty(), &b.name)));
+    let by_day = ReportTotal::group(&out, |r| (r.day.to_string(), r.day.to_string()));
     Ok(Report {
         centre: centre.summary(),
         from: range.from(),
         to: range.to(),
         rows: out,
+        by_service,
+        by_officer,
+        by_day,
     })
 }

@@ -3,7 +3,7 @@
 
 use luot_domain::{
     dossier::{evaluation_url, MAX_DOSSIERS_PER_TICKET},
-    CounterNumber, DossierCode, DossierPattern, Event, EventKind, ServiceCode,
+    CentreCode, CounterNumber, DossierCode, DossierPattern, Event, EventKind, ServiceCode,
 };
 use sqlx::AnyConnection;
 
@@ -133,6 +133,30 @@ pub async fn of_ticket(c: &mut AnyConnection, token: &str) -> Result<TicketDossi
     Ok(TicketDossiers {
         dossiers,
         evaluation_url,
+    })
+}
+
+/// The ticket counter `counter` finished last, at or after `since`.
+pub async fn last_done_at(
+    c: &mut AnyConnection,
+    centre: &CentreCode,
+    counter: CounterNumber,
+    since: jiff::Timestamp,
+) -> Result<CounterEvaluation> {
+    let centre = rows::centre(c, centre).await?;
+    let k = rows::counter(c, centre.id, counter).await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT number, token FROM tickets WHERE counter_id = $1 AND status = 'done' \
+         AND finished_at >= $2 ORDER BY finished_at DESC, id DESC LIMIT 1",
+    )
+    .bind(k.id)
+    .bind(rows::micros(since))
+    .fetch_optional(&mut *c)
+    .await?;
+    let (number, token) = row.ok_or(Error::NotFound("ticket"))?;
+    Ok(CounterEvaluation {
+        number,
+        dossiers: of_ticket(c, &token).await?,
     })
 }
 

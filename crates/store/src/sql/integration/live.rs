@@ -34,23 +34,22 @@ pub async fn stats(
     let centre = rows::centre(c, code).await?;
     let day = luot_domain::service_day(now, &centre.tz()?).to_string();
     let overview = queue::services(c, &centre, now).await?;
-    let days: Vec<Day> = sqlx::query_as(
+    let days: Vec<Day> = sqlx::query_as(concat!(
         "SELECT t.service_id, \
          MIN(CASE WHEN t.status IN ('waiting', 'transferred') THEN \
              (CASE WHEN t.queued_at > t.issued_at THEN t.queued_at ELSE t.issued_at END) END) \
              AS oldest_waiting, \
          SUM(CASE WHEN t.called_at IS NOT NULL THEN 1 ELSE 0 END) AS called, \
-         SUM(CASE WHEN t.called_at IS NOT NULL AND s.target_wait_minutes IS NOT NULL \
-             AND t.called_at - (CASE WHEN t.queued_at > t.issued_at THEN t.queued_at ELSE t.issued_at END) \
-             <= s.target_wait_minutes * $3 THEN 1 ELSE 0 END) AS called_in_target, \
+         SUM(CASE WHEN ",
+        rows::called_within_target_sql!(),
+        " THEN 1 ELSE 0 END) AS called_in_target, \
          SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS served, \
          SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows \
          FROM tickets t JOIN services s ON s.id = t.service_id \
-         WHERE t.centre_id = $1 AND t.service_day = $2 GROUP BY t.service_id",
-    )
+         WHERE t.centre_id = $1 AND t.service_day = $2 GROUP BY t.service_id"
+    ))
     .bind(centre.id)
     .bind(&day)
-    .bind(MINUTE)
     .fetch_all(&mut *c)
     .await?;
     let services_rows = rows::services(c, centre.id).await?;

@@ -28,6 +28,15 @@ impl IntegrationStore for SqlStore {
         dossiers::of_ticket(&mut *self.read().await?, token).await
     }
 
+    async fn counter_evaluation(
+        &self,
+        centre: &CentreCode,
+        counter: luot_domain::CounterNumber,
+        since: Timestamp,
+    ) -> Result<CounterEvaluation> {
+        dossiers::last_done_at(&mut *self.read().await?, centre, counter, since).await
+    }
+
     async fn dossier_report(
         &self,
         centre: &CentreCode,
