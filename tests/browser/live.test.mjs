@@ -19,6 +19,8 @@ async function admin(hash = '') {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e));
+  page.sockets = [];
+  page.on('websocket', (ws) => page.sockets.push(ws));
   await page.goto(`${BASE}/admin${hash}`);
   await page.waitForSelector('#login:not([hidden])');
   await page.fill('#login-form [name=username]', 'admin');
@@ -32,8 +34,7 @@ const cell = (page, service, cls) => page.textContent(`#today-services tr[data-s
 
 test('"Hôm nay": waiting and longest wait per service, a service past its target highlighted, counters by activity', async () => {
   const page = await admin();
-  const sockets = [];
-  page.on('websocket', (ws) => sockets.push(ws));
+  const { sockets } = page;
   await page.waitForSelector('#main[data-ready=today] #today-services tr[data-service=A]');
   assert.equal(await page.getAttribute('#nav button.active', 'data-section'), 'today', 'first in the menu, and the landing page');
   assert.equal(await cell(page, 'A', 'waiting'), '0');
