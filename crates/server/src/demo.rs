@@ -154,7 +154,7 @@ pub async fn seed_if_empty(store: &dyn Store, now: Timestamp) -> anyhow::Result<
             Ok(true)
         }
         // Another process seeded it between our check and our write.
-        Err(luot_store::Error::Conflict(luot_store::Conflict::AlreadyExists)) => Ok(false),
+        Err(luot_store::Error::Conflict(luot_store::Conflict::CentreCodeTaken)) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -147,6 +147,20 @@ impl From<StoreError> for ApiError {
                         ("recall_first", "Hãy gọi lại trước khi đánh dấu vắng mặt")
                     }
                     Conflict::AlreadyExists => ("already_exists", "Đã tồn tại"),
+                    Conflict::CentreCodeTaken => {
+                        ("centre_code_taken", "Mã trung tâm đã được trung tâm khác dùng")
+                    }
+                    Conflict::ServiceCodeTaken => (
+                        "service_code_taken",
+                        "Mã lĩnh vực đã được lĩnh vực khác của trung tâm dùng",
+                    ),
+                    Conflict::CounterNumberTaken => {
+                        ("counter_number_taken", "Số quầy này đã có")
+                    }
+                    Conflict::UsernameTaken => (
+                        "username_taken",
+                        "Tên đăng nhập đã được dùng (kể cả bởi tài khoản đã ngừng sử dụng)",
+                    ),
                     Conflict::NotWaiting => ("ticket_taken", "Số này đã được quầy khác gọi"),
                     Conflict::AlreadyRated => ("already_rated", "Số này đã được đánh giá"),
                     Conflict::NotServed => {

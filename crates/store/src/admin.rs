@@ -206,7 +206,7 @@ pub trait AdminStore: Send + Sync {
     /// Replaces the centre's settings; the code in `settings` must be the centre's.
     async fn update_centre_settings(&self, ctx: AdminCtx, settings: Centre) -> Result<Centre>;
 
-    /// `Conflict(AlreadyExists)` for a taken code, `DuplicatePrefix` for a prefix
+    /// `Conflict(ServiceCodeTaken)` for a taken code, `DuplicatePrefix` for a prefix
     /// that prints like another service's.
     async fn create_service(&self, ctx: AdminCtx, service: ServiceConfig) -> Result<ServiceConfig>;
     /// Replaces service `code` (the body's code must match). See the numbering rule.
@@ -219,7 +219,8 @@ pub trait AdminStore: Send + Sync {
     /// Only a service that never issued a ticket; otherwise `InUse` (deactivate it).
     async fn delete_service(&self, ctx: AdminCtx, code: ServiceCode) -> Result<()>;
 
-    /// `UnknownService` when `serves` names a service the centre does not have.
+    /// `UnknownService` when `serves` names a service the centre does not have,
+    /// `CounterNumberTaken` for a taken number.
     async fn create_counter(&self, ctx: AdminCtx, counter: Counter) -> Result<Counter>;
     async fn update_counter(
         &self,

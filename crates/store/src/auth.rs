@@ -158,7 +158,7 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     // ---- accounts ----
-    /// `Conflict(AlreadyExists)` if the username is taken. Each command here that
+    /// `Conflict(UsernameTaken)` if the username is taken. Each command here that
     /// takes an `audit` entry commits it with the change (see crate::audit).
     async fn create_account(
         &self,

@@ -34,8 +34,21 @@ pub enum Conflict {
     ServiceInactive,
     #[error("recall the ticket before marking it a no-show")]
     RecallFirst,
+    /// A unique key without a more precise meaning below.
     #[error("it already exists")]
     AlreadyExists,
+    /// Another centre has this code.
+    #[error("another centre has this code")]
+    CentreCodeTaken,
+    /// Another service of the centre has this code.
+    #[error("another service of the centre has this code")]
+    ServiceCodeTaken,
+    /// Another counter of the centre has this number.
+    #[error("another counter of the centre has this number")]
+    CounterNumberTaken,
+    /// Another account (active or not) has this username.
+    #[error("the username is taken (deactivated accounts keep theirs)")]
+    UsernameTaken,
     #[error("the ticket is not in a queue")]
     NotWaiting,
     #[error("the ticket was already rated")]
@@ -79,7 +92,7 @@ impl From<sqlx::Error> for Error {
         match &e {
             sqlx::Error::RowNotFound => Error::NotFound("row"),
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                Error::Conflict(Conflict::AlreadyExists)
+                Error::Conflict(unique_conflict(db.constraint(), db.message()))
             }
             sqlx::Error::Database(db) if db.code().is_some_and(|c| is_transient(&c)) => {
                 Error::Unavailable(e.to_string())
@@ -92,6 +105,61 @@ impl From<sqlx::Error> for Error {
             _ => Error::Internal(e.to_string()),
         }
     }
+}
+
+/// Each unique key with its meaning: the constraint's name on PostgreSQL
+/// (`constraint()`), and the columns SQLite names in its message ("UNIQUE
+/// constraint failed: services.centre_id, services.code"). A key not listed is
+/// [`Conflict::AlreadyExists`]; `unique_keys_have_their_meaning` in the store
+/// story proves the list against both backends' real errors.
+const UNIQUE_KEYS: &[(&str, &str, Conflict)] = &[
+    (
+        "centres_code_key",
+        "centres.code",
+        Conflict::CentreCodeTaken,
+    ),
+    (
+        "services_centre_id_code_key",
+        "services.centre_id, services.code",
+        Conflict::ServiceCodeTaken,
+    ),
+    (
+        "services_centre_id_prefix_key",
+        "services.centre_id, services.prefix",
+        Conflict::DuplicatePrefix,
+    ),
+    (
+        "counters_centre_id_number_key",
+        "counters.centre_id, counters.number",
+        Conflict::CounterNumberTaken,
+    ),
+    (
+        "accounts_username_key",
+        "accounts.username",
+        Conflict::UsernameTaken,
+    ),
+    (
+        "tickets_centre_id_service_day_number_key",
+        "tickets.centre_id, tickets.service_day, tickets.number",
+        Conflict::NumberTaken,
+    ),
+    (
+        "feedback_ticket_id_key",
+        "feedback.ticket_id",
+        Conflict::AlreadyRated,
+    ),
+];
+
+/// The meaning of a unique violation, from the constraint's name
+/// (PostgreSQL) or the columns in the message (SQLite).
+pub(crate) fn unique_conflict(constraint: Option<&str>, message: &str) -> Conflict {
+    let columns = message
+        .strip_prefix("UNIQUE constraint failed: ")
+        .unwrap_or_default();
+    UNIQUE_KEYS
+        .iter()
+        .find(|(name, cols, _)| constraint == Some(*name) || columns == *cols)
+        .map_or(Conflict::AlreadyExists, |(_, _, c)| *c)
 }
 
 /// SQLSTATEs that mean "the database is (briefly) not there or gave up on
@@ -116,6 +184,44 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
+    use super::{unique_conflict, Conflict};
+
+    #[test]
+    fn unique_violations_are_named_on_both_backends() {
+        // SQLite names the columns, PostgreSQL the constraint.
+        assert_eq!(
+            unique_conflict(None, "UNIQUE constraint failed: accounts.username"),
+            Conflict::UsernameTaken
+        );
+        assert_eq!(
+            unique_conflict(Some("accounts_username_key"), "duplicate key value"),
+            Conflict::UsernameTaken
+        );
+        assert_eq!(
+            unique_conflict(
+                None,
+                "UNIQUE constraint failed: services.centre_id, services.prefix"
+            ),
+            Conflict::DuplicatePrefix
+        );
+        assert_eq!(
+            unique_conflict(Some("counters_centre_id_number_key"), ""),
+            Conflict::CounterNumberTaken
+        );
+        // A key without a listed meaning stays generic.
+        assert_eq!(
+            unique_conflict(
+                None,
+                "UNIQUE constraint failed: holidays.centre_id, holidays.day"
+            ),
+            Conflict::AlreadyExists
+        );
+        assert_eq!(
+            unique_conflict(Some("webhook_deliveries_delivery"), ""),
+            Conflict::AlreadyExists
+        );
+    }
+
     #[test]
     fn transient_sqlstates() {
         for code in [

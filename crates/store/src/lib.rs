@@ -70,7 +70,7 @@ pub trait Store:
 {
     // ---- setup ----
     /// Creates a centre with its services and counters in one transaction;
-    /// `Conflict(AlreadyExists)` if the code is taken.
+    /// `Conflict(CentreCodeTaken)` if the code is taken.
     async fn create_centre(&self, setup: CentreSetup, now: Timestamp) -> Result<()>;
     /// Whether no centre exists yet (the demo seeds only an empty database).
     async fn is_empty(&self) -> Result<bool>;

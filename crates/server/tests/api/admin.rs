@@ -149,7 +149,7 @@ async fn counters_and_services_are_managed_live() {
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["sort"], 6);
     let (s, v) = send(&app, M::POST, &format!("{BASE}/services"), Some(g.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (409, Some("already_exists")));
+    assert_eq!((s, v["code"].as_str()), (409, Some("service_code_taken")));
     let (s, v) = send(
         &app,
         M::POST,
@@ -336,7 +336,7 @@ async fn bad_configuration_gets_a_stable_4xx() {
         &format!("{BASE}/counters"),
         Some(json!({"number": 1, "name": "Quầy 1", "serves": [], "state": "open"})),
         409,
-        "already_exists",
+        "counter_number_taken",
     )
     .await;
     // Settings.

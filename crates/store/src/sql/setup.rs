@@ -20,7 +20,7 @@ pub async fn create_centre(
         .fetch_optional(&mut *c)
         .await?;
     if exists.is_some() {
-        return Err(Error::Conflict(Conflict::AlreadyExists));
+        return Err(Error::Conflict(Conflict::CentreCodeTaken));
     }
     let centre_id: i64 = sqlx::query_scalar(
         "INSERT INTO centres (code, config, created_at) VALUES ($1, $2, $3) RETURNING id",

@@ -157,7 +157,7 @@ async fn a_counters_list_decides_what_it_calls() {
         s.create_counter(ctx(t), k2.clone()).await.unwrap();
         assert_eq!(
             conflict(s.create_counter(ctx(t), k2).await),
-            Conflict::AlreadyExists
+            Conflict::CounterNumberTaken
         );
         let a1 = s.call_next(at_counter(2, t)).await.unwrap().ticket.unwrap();
         assert_eq!(a1.number, "A001");
@@ -253,7 +253,7 @@ async fn services_are_created_ordered_and_deleted_only_unused() {
         s.create_service(ctx(morning()), c.clone()).await.unwrap();
         assert_eq!(
             conflict(s.create_service(ctx(morning()), c.clone()).await),
-            Conflict::AlreadyExists
+            Conflict::ServiceCodeTaken
         );
         let services = s.services(&centre_code(), morning()).await.unwrap();
         assert_eq!(

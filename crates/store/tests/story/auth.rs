@@ -40,7 +40,7 @@ async fn accounts_sessions_devices_and_audit() {
             matches!(
                 dup,
                 Err(luot_store::Error::Conflict(
-                    luot_store::Conflict::AlreadyExists
+                    luot_store::Conflict::UsernameTaken
                 ))
             ),
             "{}",

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Adds a counter; 409 `already_exists` for a taken number, 422
+/// Adds a counter; 409 `counter_number_taken` for a taken number, 422
 /// `unknown_service` when `serves` names a service the centre lacks. Audience: admin.
 #[utoipa::path(post, path = "/api/v1/admin/centres/{centre}/counters", tag = "admin",
     params(("centre" = String, Path, description = "Centre code")),

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Adds a service; 409 `already_exists` for a taken code, 409
+/// Adds a service; 409 `service_code_taken` for a taken code, 409
 /// `duplicate_prefix` for a prefix that prints like another service's, 422
 /// `invalid` for a bad field. Audience: admin.
 #[utoipa::path(post, path = "/api/v1/admin/centres/{centre}/services", tag = "admin",

@@ -17,7 +17,6 @@ use axum::{
 };
 use luot_domain::CentreCode;
 use luot_store::auth::{Account, AccountChanges, NewAccount, NewAudit, Role};
-use luot_store::{Conflict, Error as StoreError};
 use serde_json::{json, Value};
 
 use super::staff_input::{self as input, NewStaff, StaffChanges};
@@ -80,19 +79,6 @@ fn own_account() -> ApiError {
         "Không thể tự vô hiệu hóa, hạ quyền hoặc chuyển trung tâm tài khoản đang đăng nhập: hãy nhờ một quản trị viên khác",
         "You cannot deactivate, demote or move the account you are signed in with: ask another administrator",
     )
-}
-
-/// Store conflicts with their meaning for accounts.
-fn refused(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(Conflict::AlreadyExists) => ApiError::new(
-            StatusCode::CONFLICT,
-            "username_taken",
-            "Tên đăng nhập đã được dùng (kể cả bởi tài khoản đã ngừng sử dụng)",
-            "The username is taken (deactivated accounts keep theirs)",
-        ),
-        e => e.into(),
-    }
 }
 
 /// What the audit log keeps of an account: never a password.
@@ -161,7 +147,7 @@ pub async fn create(
         .store
         .create_account(new, state.now(), audit)
         .await
-        .map_err(refused)?;
+        .map_err(ApiError::from)?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -205,7 +191,7 @@ pub async fn update(
         .store
         .update_account(&username, changes, state.now(), audit)
         .await
-        .map_err(refused);
+        .map_err(ApiError::from);
     // Its sessions may have ended or changed: none is taken from the cache.
     state.sessions.forget_all();
     let saved = saved?;
@@ -242,7 +228,7 @@ pub async fn remove(
         .store
         .update_account(&username, changes, state.now(), audit)
         .await
-        .map_err(refused);
+        .map_err(ApiError::from);
     // Its sessions may have ended or changed: none is taken from the cache.
     state.sessions.forget_all();
     let saved = saved?;

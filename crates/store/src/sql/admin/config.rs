@@ -111,7 +111,7 @@ pub async fn create_service(
     let s = &cfg.service;
     s.validate()?;
     if rows::service(c, centre.id, &s.code).await.is_ok() {
-        return Err(Error::Conflict(Conflict::AlreadyExists));
+        return Err(Error::Conflict(Conflict::ServiceCodeTaken));
     }
     check_prefix(c, centre.id, None, &s.prefix).await?;
     let sort = match cfg.sort {
@@ -297,7 +297,7 @@ pub async fn create_counter(c: &mut AnyConnection, ctx: AdminCtx, k: Counter) ->
     let centre = rows::centre(c, &ctx.centre).await?;
     k.validate()?;
     if rows::counter(c, centre.id, k.number).await.is_ok() {
-        return Err(Error::Conflict(Conflict::AlreadyExists));
+        return Err(Error::Conflict(Conflict::CounterNumberTaken));
     }
     let ids = service_ids(c, centre.id, &k.serves).await?;
     let id: i64 = sqlx::query_scalar(
