@@ -112,6 +112,11 @@ async function start() {
   if (!me || me.type !== "device" || me.kind !== "rating") {
     return error("Mã thiết bị không hợp lệ hoặc đã bị thu hồi · Invalid or revoked device token");
   }
+  // The tablet rates at the counter it was registered for, whatever the address says.
+  if (!me.counter) {
+    return error("Máy đánh giá chưa gắn với quầy nào: hãy đăng ký lại · This tablet is bound to no counter: register it again");
+  }
+  if (me.counter !== counter) return location.replace(`/rate/${me.counter}`);
   st.centre = me.centre;
   screen("idle");
   st.stream = new EventStream({

@@ -3,7 +3,7 @@
 // is in the fragment, which browsers never send to a server, so it reaches no
 // log; this page removes it from the address bar at once, asks the server
 // which device it is, keeps the token where that device's page looks for it,
-// and opens that page (a rating tablet first says which counter it is at).
+// and opens that page (a rating tablet the page of the counter it is bound to).
 import { request } from '/shared/api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -47,19 +47,13 @@ async function pair() {
     say('Đã ghép nối màn hình. Đang mở bảng gọi số…', 'Board paired. Opening the board…');
     return open(`/display?centre=${centre}`);
   }
-  // A rating tablet stands at one counter: which one?
-  say('Đã ghép nối máy đánh giá. Máy này đặt ở quầy nào?', 'Rating tablet paired. Which counter is it at?');
-  const queue = await request('GET', `/api/v1/centres/${centre}/queue`).catch(() => null);
-  const box = $('counters');
-  box.replaceChildren(...(queue?.counters ?? []).map((k) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = k.name;
-    b.dataset.counter = k.number;
-    b.addEventListener('click', () => location.assign(`/rate/${k.number}`));
-    return b;
-  }));
-  box.hidden = false;
+  // A rating tablet is registered for one counter and rates there only.
+  if (!me.counter) {
+    return say('Máy đánh giá này chưa gắn với quầy nào: hãy nhờ quản trị viên đăng ký lại cho một quầy.',
+      'This rating tablet is bound to no counter: ask an administrator to register it again for a counter.', true);
+  }
+  say(`Đã ghép nối máy đánh giá quầy ${me.counter}. Đang mở…`, `Rating tablet of counter ${me.counter} paired. Opening…`);
+  return open(`/rate/${me.counter}`);
 }
 
 pair();

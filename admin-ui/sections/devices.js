@@ -79,6 +79,12 @@ export async function render(main, { config, reload }) {
   const cells = new Map(); // device id -> {seen, printer} cells updated by the refresh
   const kind = field('kind', h('select', { name: 'kind' }, ['kiosk', 'display', 'rating'].map((k) => h('option', { value: k }, t(k)))));
   const name = field('name', h('input', { name: 'name', required: true }));
+  // A rating tablet is bound to one counter: it rates there only.
+  const counter = field('counter', h('select', { name: 'counter' },
+    config.counters.map((k) => h('option', { value: k.number }, `${k.number} · ${k.name}`))));
+  const showCounter = () => { counter.hidden = kind.input.value !== 'rating'; };
+  kind.input.addEventListener('change', showCounter);
+  showCounter();
   const shown = h('div');
   const updated = h('p', { class: 'muted', id: 'health-updated' });
   const row = (d) => {
@@ -87,7 +93,7 @@ export async function render(main, { config, reload }) {
     const printer = h('td', {}, d.kind === 'kiosk' && !d.revoked ? printerCell(k) : '');
     if (d.kind === 'kiosk') cells.set(d.id, { device: d, seen, printer });
     return h('tr', { 'data-device': d.id, 'data-kind': d.kind },
-      h('td', {}, t(d.kind)), h('td', {}, d.name), seen, printer,
+      h('td', {}, d.counter ? `${t(d.kind)} · ${t('counter')} ${d.counter}` : t(d.kind)), h('td', {}, d.name), seen, printer,
       h('td', {}, d.revoked ? h('span', { class: 'pill off' }, t('revoked')) : h('span', { class: 'pill on' }, t('open'))),
       h('td', {}, !d.revoked && h('button', {
         type: 'button', class: 'small danger',
@@ -99,11 +105,13 @@ export async function render(main, { config, reload }) {
     h('tbody', {}, devices.map(row)));
   const form = h('form', { class: 'card', id: 'device-form' },
     h('h2', {}, t('navDevices')), table, updated,
-    h('h3', {}, t('register')), h('div', { class: 'row' }, kind, name), err, shown,
+    h('h3', {}, t('register')), h('div', { class: 'row' }, kind, counter, name), err, shown,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('register'))));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
-    const r = await submit(err, () => api('POST', '/api/v1/devices', { kind: kind.input.value, name: name.input.value, centre: CENTRE }));
+    const body = { kind: kind.input.value, name: name.input.value, centre: CENTRE };
+    if (body.kind === 'rating') body.counter = Number(counter.input.value);
+    const r = await submit(err, () => api('POST', '/api/v1/devices', body));
     if (!r) return;
     // The server's QR (an SVG it drew) as a node: no markup is parsed into the page as HTML.
     const svg = new DOMParser().parseFromString(r.pairing_qr_svg, 'image/svg+xml').documentElement;

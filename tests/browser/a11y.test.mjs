@@ -20,7 +20,7 @@ let staffPassword;
 before(async () => {
   browser = await launch(['--autoplay-policy=no-user-gesture-required']);
   // Something to show: tickets waiting and called, one of them the ticket page's.
-  ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' })).body;
+  ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' }, KIOSK_TOKEN)).body;
   for (const s of ['B', 'C', 'D']) await api('POST', '/api/v1/centres/mo-cay/tickets', { service: s });
   await api('POST', '/api/v1/centres/mo-cay/counters/2/call-next', {});
   await api('POST', '/api/v1/centres/mo-cay/counters/3/call-next', {});
@@ -93,7 +93,7 @@ const PAGES = [
   }],
   ['admin sign-in', async (p) => { await p.goto(`${BASE}/admin`); await p.waitForSelector('#login:not([hidden])'); }],
   // A rating tablet's link: the page stays to ask for the counter (a kiosk's moves on to /kiosk).
-  ['pairing page', async (p) => { await p.goto(`${BASE}/pair#token=${RATING_TOKEN}`); await p.waitForSelector('#counters button'); }],
+  ['pairing page', async (p) => { await p.goto(`${BASE}/pair#token=${RATING_TOKEN}`); await p.waitForSelector('#open:not([hidden])'); }],
 ];
 
 const ADMIN_SECTIONS = ['today', 'settings', 'services', 'counters', 'staff', 'devices', 'priority', 'booking', 'holidays', 'ticket', 'webhooks', 'reports'];

@@ -249,7 +249,7 @@ test('booking rules and documents to bring are edited on the page; a new device 
   await page.waitForFunction(() => document.querySelector('form[data-service=C] .error')?.dataset.code === 'invalid');
 
   // The ticket page shows the documents to bring while the citizen waits.
-  const ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'C' })).body;
+  const ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'C' }, KIOSK_TOKEN)).body;
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
   await phone.goto(`${BASE}/t/${ticket.token}`);
   await phone.waitForSelector('#documents:not([hidden])');
@@ -260,6 +260,9 @@ test('booking rules and documents to bring are edited on the page; a new device 
   await page.click('#nav [data-section=devices]');
   await page.waitForSelector('#main[data-ready=devices] #device-form');
   await page.selectOption('#device-form [name=kind]', 'rating');
+  // A rating tablet is registered for one counter.
+  await page.waitForSelector('#device-form [name=counter]', { state: 'visible' });
+  await page.selectOption('#device-form [name=counter]', '2');
   await page.fill('#device-form [name=name]', 'Máy đánh giá quầy 2');
   await page.click('#device-form button[type=submit]');
   await page.waitForSelector('#pairing svg');
@@ -268,16 +271,14 @@ test('booking rules and documents to bring are edited on the page; a new device 
   await screenshot(page, 'admin-device-pairing');
 
   // The tablet opens the link: the token never travels in a URL, leaves the
-  // address bar, and the tablet lands on its counter's rating page.
+  // address bar, and the tablet lands on the rating page of its counter.
   const tablet = await (await browser.newContext({ viewport: { width: 800, height: 1280 } })).newPage();
   const token = new URL(link).hash.slice('#token='.length);
   const urls = [];
   tablet.on('request', (r) => urls.push(r.url()));
   await tablet.goto(link);
-  await tablet.waitForSelector('#counters button[data-counter="2"]');
-  assert.equal(new URL(tablet.url()).hash, '');
-  await tablet.click('#counters button[data-counter="2"]');
   await tablet.waitForSelector('#idle:not([hidden])');
+  assert.equal(new URL(tablet.url()).hash, '');
   assert.equal(new URL(tablet.url()).pathname, '/rate/2');
   assert.equal(await tablet.evaluate(() => localStorage.getItem('luot.rating.token')), token);
   assert.ok(urls.every((u) => !u.includes(token)), 'the token was in no request URL');

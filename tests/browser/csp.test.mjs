@@ -10,7 +10,7 @@ let browser;
 let ticket;
 before(async () => {
   browser = await launch();
-  ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' })).body;
+  ticket = (await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' }, KIOSK_TOKEN)).body;
   await api('POST', '/api/v1/centres/mo-cay/counters/1/call-next', {});
 });
 after(() => browser?.close());
@@ -25,7 +25,7 @@ const PAGES = () => [
   ['/counter', null],
   [`/rate/1?token=${RATING_TOKEN}`, null],
   ['/admin', '#login:not([hidden])'],
-  [`/pair#token=${RATING_TOKEN}`, '#counters button'],
+  [`/pair#token=${RATING_TOKEN}`, '#open:not([hidden])'],
 ];
 
 test('pages load with no CSP violation and may not be framed', async () => {

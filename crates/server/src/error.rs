@@ -193,16 +193,21 @@ impl From<StoreError> for ApiError {
                         ("number_taken", "Số này đã được cấp cho một phiếu khác")
                     }
                     Conflict::TicketEnded => ("ticket_ended", "Số này đã kết thúc"),
+                    Conflict::OtherCountersTicket => (
+                        "other_counters_ticket",
+                        "Số này thuộc hàng chờ của quầy khác: quầy chỉ chuyển đi số của mình",
+                    ),
                     Conflict::NoNotifier => (
                         "notices_unavailable",
                         "Trung tâm chưa gửi tin báo sắp đến lượt",
                     ),
                 };
                 // A list naming what does not exist is a bad body, not a state clash.
-                let status = if c == Conflict::UnknownService {
-                    S::UNPROCESSABLE_ENTITY
-                } else {
-                    S::CONFLICT
+                let status = match c {
+                    Conflict::UnknownService => S::UNPROCESSABLE_ENTITY,
+                    // Not this counter's to move: a question of who, not of state.
+                    Conflict::OtherCountersTicket => S::FORBIDDEN,
+                    _ => S::CONFLICT,
                 };
                 Self::new(status, code, vi, c.to_string())
             }

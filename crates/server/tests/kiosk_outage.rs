@@ -98,6 +98,7 @@ async fn prepare(db: &str) -> String {
         centre: CentreCode::parse(CENTRE).unwrap(),
         token_hash: tokens::hash_token(&token),
         created_by: "system".into(),
+        counter: None,
     };
     store.create_device(device, now, None).await.unwrap();
     store.close().await;

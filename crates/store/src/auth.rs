@@ -110,6 +110,9 @@ pub struct NewDevice {
     pub token_hash: String,
     /// `staff:<username>` of the administrator who registered it.
     pub created_by: String,
+    /// The counter a rating tablet is bound to (required for one; `None` for
+    /// kiosks and displays).
+    pub counter: Option<CounterNumber>,
 }
 
 /// A registered device (never its token).
@@ -126,6 +129,12 @@ pub struct DeviceView {
     pub created_by: String,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_seen: Option<Timestamp>,
+    /// A rating tablet's counter: it rates there only. `None` for kiosks and
+    /// displays, and for a tablet registered before the binding whose name
+    /// did not say its counter (it rates nowhere until registered again).
+    #[serde(default)]
+    #[schema(value_type = Option<u16>)]
+    pub counter: Option<CounterNumber>,
 }
 
 /// One audit entry to record. `details` must not carry personal data.

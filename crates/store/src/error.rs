@@ -82,6 +82,10 @@ pub enum Conflict {
     /// The ticket's story is over (served, no-show, cancelled, expired).
     #[error("the ticket has ended")]
     TicketEnded,
+    /// A counter may move the tickets of its own queue only (sent to it, or of
+    /// a service it serves); another counter's ticket is never pulled away.
+    #[error("the ticket is in another counter's queue")]
+    OtherCountersTicket,
     /// The centre has no notifier: it sends no turn notices.
     #[error("this centre does not send turn notices")]
     NoNotifier,

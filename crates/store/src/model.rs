@@ -72,7 +72,11 @@ pub struct TicketView {
     pub status: TicketStatus,
     pub priority: Option<String>,
     pub channel: Channel,
-    /// The capability in the ticket's QR code.
+    /// The capability in the ticket's QR code: the citizen's secret for the
+    /// status page. Absent from every answer to staff (counter actions, staff
+    /// issues and check-ins): see [`TicketView::for_staff`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(required = false)]
     pub token: String,
     /// People ahead in the same queue; 0 once called.
     pub position: u32,
@@ -88,6 +92,15 @@ pub struct TicketView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<Timestamp>,
     pub centre: CentreCode,
+}
+
+impl TicketView {
+    /// The ticket as staff may see it: without its token, which only the
+    /// citizen holding the printed QR (and the kiosk printing it) should have.
+    pub fn for_staff(mut self) -> Self {
+        self.token = String::new();
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -164,6 +164,10 @@ pub async fn demo_accounts(
                     centre: centre.clone(),
                     token_hash: tokens::hash_token(&token),
                     created_by: "system".into(),
+                    // The demo tablet stands at counter 1.
+                    counter: (kind == DeviceKind::Rating)
+                        .then(|| CounterNumber::new(1))
+                        .transpose()?,
                 },
                 now,
                 None,

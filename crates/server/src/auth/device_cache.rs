@@ -77,6 +77,7 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             created_by: "staff:admin".into(),
             last_seen: None,
+            counter: None,
         }
     }
 

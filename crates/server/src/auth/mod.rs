@@ -124,6 +124,11 @@ pub struct Device {
     pub name: String,
     #[schema(value_type = String)]
     pub centre: CentreCode,
+    /// A rating tablet's counter, where alone it rates (`None`: bound to no
+    /// counter, so it rates nowhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u16>)]
+    pub counter: Option<CounterNumber>,
 }
 
 impl Device {
@@ -139,6 +144,7 @@ impl From<DeviceView> for Device {
             kind: d.kind,
             name: d.name,
             centre: d.centre,
+            counter: d.counter,
         }
     }
 }
@@ -253,7 +259,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         // A stale cookie leaves the browser anonymous: public pages still work.
         if let Some(staff) = session(state, token).await? {
             if !parts.method.is_safe() {
-                sessions::check_csrf(&parts.headers)?;
+                sessions::check_csrf(&parts.headers, token)?;
             }
             return Ok(Caller::Staff(staff));
         }

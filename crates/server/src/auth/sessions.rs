@@ -2,8 +2,11 @@
 //! idle expiry that slides with use and an absolute one that does not. Browsers
 //! carry it in the `luot_session` cookie (HttpOnly, SameSite=Strict); API clients
 //! send it as `Authorization: Bearer`. Cookie-authenticated unsafe requests must
-//! echo the `luot_csrf` cookie in an `X-CSRF-Token` header (double submit):
-//! another site can make a browser send the cookie, never read it.
+//! echo the `luot_csrf` cookie in an `X-CSRF-Token` header: another site can
+//! make a browser send the cookie, never read it. The CSRF token is bound to
+//! its session: it is a hash of the session token ([`csrf_for`]), so a CSRF
+//! token read from one session (another account's, or a stale tab's) is refused
+//! with any other, and it gives nothing of the session token away.
 
 use std::time::Duration;
 
@@ -115,12 +118,26 @@ pub fn clear_cookies() -> [HeaderValue; 2] {
     ]
 }
 
-/// 403 `csrf_failed` unless the `X-CSRF-Token` header equals the CSRF cookie.
-pub fn check_csrf(headers: &HeaderMap) -> Result<(), ApiError> {
-    let cookie = cookie(headers, CSRF_COOKIE).filter(|c| !c.is_empty());
+/// The CSRF token of the session whose token is `session`: SHA-256 of it
+/// under a label, base64url. Only whoever holds the session (its HttpOnly
+/// cookie, or the sign-in answer) can know it.
+pub fn csrf_for(session: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"luot-csrf\0")
+        .chain_update(session.as_bytes())
+        .finalize();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// 403 `csrf_failed` unless the `X-CSRF-Token` header is the CSRF token of
+/// the session `session` (the one the request's cookie names).
+pub fn check_csrf(headers: &HeaderMap, session: &str) -> Result<(), ApiError> {
+    let expected = csrf_for(session);
     let header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    match (cookie, header) {
-        (Some(c), Some(h)) if constant_time_eq(c.as_bytes(), h.as_bytes()) => Ok(()),
+    match header {
+        Some(h) if constant_time_eq(expected.as_bytes(), h.as_bytes()) => Ok(()),
         _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "csrf_failed",
@@ -158,11 +175,17 @@ mod tests {
             HeaderValue::from_static("a=1; luot_session=abc; luot_csrf=xyz"),
         );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
-        assert!(check_csrf(&h).is_err());
+        assert!(check_csrf(&h, "abc").is_err());
+        // The cookie's value alone proves nothing: the header must be the
+        // session's own token.
         h.insert(CSRF_HEADER, HeaderValue::from_static("xyz"));
-        assert!(check_csrf(&h).is_ok());
-        h.insert(CSRF_HEADER, HeaderValue::from_static("xyz2"));
-        assert!(check_csrf(&h).is_err());
+        assert!(check_csrf(&h, "abc").is_err());
+        let abc = HeaderValue::from_str(&csrf_for("abc")).unwrap();
+        h.insert(CSRF_HEADER, abc);
+        assert!(check_csrf(&h, "abc").is_ok());
+        assert!(check_csrf(&h, "abd").is_err());
+        assert_ne!(csrf_for("abc"), csrf_for("abd"));
+        assert!(!csrf_for("abc").contains("abc"));
         let [s, _] = set_cookies("t", "c", &Policy::default(), CookieSecure::Auto, &h);
         assert!(!s.to_str().unwrap().contains("Secure"));
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));

@@ -113,7 +113,8 @@ pub async fn login(
         }
     };
     let token = tokens::new_token(tokens::SESSION_PREFIX);
-    let csrf = tokens::new_token("");
+    // Bound to this session: no other session's requests carry it.
+    let csrf = sessions::csrf_for(&token);
     let username = account.username.clone();
     let staff = Staff::from(account);
     let audit = state.audit_entry(

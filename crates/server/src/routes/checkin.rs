@@ -88,7 +88,10 @@ async fn run(
         now: state.now(),
         audit,
     };
-    let out = state.store.check_in(cmd).await?;
+    let mut out = state.store.check_in(cmd).await?;
+    if let Caller::Staff(_) = caller {
+        out.ticket = out.ticket.for_staff();
+    }
     let status = if out.new {
         StatusCode::CREATED
     } else {

@@ -73,10 +73,11 @@ pub(super) fn audited(
     }
 }
 
+/// The ticket acted on, as staff see it (no token).
 fn ticket_of(outcome: CounterOutcome) -> ApiResult<Json<TicketView>> {
     outcome
         .ticket
-        .map(Json)
+        .map(|t| Json(t.for_staff()))
         .ok_or_else(|| ApiError::internal("counter action returned no ticket"))
 }
 
@@ -116,7 +117,7 @@ pub async fn call_next(
     let at = audited(&state, ip, at, "counter.call_next", details);
     let outcome = state.store.call_next_with(at, body.previous).await?;
     Ok(match outcome.ticket {
-        Some(t) => Json(t).into_response(),
+        Some(t) => Json(t.for_staff()).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }

@@ -12,7 +12,7 @@ use axum::{
     routing::{delete, get},
     Router,
 };
-use luot_domain::CentreCode;
+use luot_domain::{CentreCode, CounterNumber};
 use luot_store::auth::{DeviceKind, DeviceView, NewDevice};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -37,6 +37,11 @@ pub struct RegisterDevice {
     pub name: String,
     #[schema(value_type = String)]
     pub centre: CentreCode,
+    /// The counter a rating tablet stands at (required for `rating`, where
+    /// it alone rates; not for kiosks and displays).
+    #[serde(default)]
+    #[schema(value_type = Option<u16>)]
+    pub counter: Option<CounterNumber>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -90,14 +95,36 @@ pub async fn register(
             "You do not administer this centre",
         ));
     }
+    match (req.kind, req.counter) {
+        (DeviceKind::Rating, None) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Máy đánh giá phải gắn với một quầy",
+                "A rating tablet needs its counter",
+            )
+            .with("field", "counter"))
+        }
+        (DeviceKind::Kiosk | DeviceKind::Display, Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Chỉ máy đánh giá gắn với quầy",
+                "Only a rating tablet has a counter",
+            )
+            .with("field", "counter"))
+        }
+        _ => {}
+    }
     let token = tokens::new_token(tokens::DEVICE_PREFIX);
-    let details = json!({"kind": req.kind, "name": name});
+    let details = json!({"kind": req.kind, "name": name, "counter": req.counter});
     let new = NewDevice {
         kind: req.kind,
         name,
         centre: req.centre.clone(),
         token_hash: tokens::hash_token(&token),
         created_by: admin.actor(),
+        counter: req.counter,
     };
     let audit = state.audit_entry(
         admin.actor(),

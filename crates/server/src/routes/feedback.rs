@@ -106,7 +106,8 @@ pub async fn rate_ticket(
 }
 
 /// Rates the ticket this counter completed last (within 15 minutes), once.
-/// Audience: a rating device of the centre.
+/// Audience: the rating device bound to this counter (another counter's, or
+/// one bound to none: 403).
 #[utoipa::path(post, path = "/api/v1/centres/{centre}/counters/{counter}/feedback", tag = "feedback",
     params(("centre" = String, Path), ("counter" = u16, Path)),
     request_body = Rating,
@@ -126,6 +127,13 @@ pub async fn rate_at_counter(
     let centre = centre_code(&centre)?;
     let device = caller.device(&[DeviceKind::Rating], &centre)?;
     let counter = counter_number(&counter)?;
+    // A tablet rates at the counter it is bound to, and nowhere else.
+    if device.counter != Some(counter) {
+        return Err(ApiError::forbidden(
+            format!("Máy đánh giá này không thuộc quầy {counter}"),
+            format!("This rating tablet does not belong to counter {counter}"),
+        ));
+    }
     let f = feedback(r, device.actor(), &state);
     let view = state
         .store

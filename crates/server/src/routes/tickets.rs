@@ -127,6 +127,11 @@ pub async fn issue(
         any_hour: state.always_open,
     };
     let ticket = state.store.issue_ticket(cmd).await?;
+    // Staff hand the citizen a number, never the token of its status page.
+    let ticket = match caller {
+        Caller::Staff(_) => ticket.for_staff(),
+        _ => ticket,
+    };
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 

@@ -597,7 +597,7 @@ async fn a_new_device_gets_a_pairing_link_and_qr_with_the_token_in_the_fragment(
         &app,
         reqwest::Method::POST,
         "/api/v1/devices",
-        Some(json!({"kind": "rating", "name": "Máy đánh giá quầy 2", "centre": "mo-cay"})),
+        Some(json!({"kind": "rating", "name": "Máy đánh giá quầy 2", "centre": "mo-cay", "counter": 2})),
     )
     .await;
     assert_eq!(s, 201, "{v}");

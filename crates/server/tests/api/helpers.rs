@@ -212,6 +212,8 @@ async fn reused_database_credentials(
             centre: centre.clone(),
             token_hash: luot_server::auth::tokens::hash_token(&token),
             created_by: "system".into(),
+            counter: (kind == DeviceKind::Rating)
+                .then(|| luot_domain::CounterNumber::new(1).unwrap()),
         };
         let d = store
             .create_device(new, working_morning(), None)
@@ -320,6 +322,16 @@ impl TestApp {
             .await
             .unwrap();
         self.login_with(username, &password).await
+    }
+
+    /// The token of today's ticket `number` at the demo centre, read from the
+    /// database: staff answers never carry it.
+    pub async fn token_of(&self, number: &str) -> String {
+        let sql = format!(
+            "SELECT t.token FROM tickets t JOIN centres c ON c.id = t.centre_id \
+             WHERE c.code = 'mo-cay' AND t.number = '{number}' ORDER BY t.id DESC"
+        );
+        column(&self.db_url, &sql).await[0].clone().unwrap()
     }
 
     /// A client that sends `Authorization: Bearer token` on every request.

@@ -73,13 +73,24 @@ async fn account_row(c: &mut AnyConnection, username: &str) -> Result<Option<(i6
 }
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, c.code, d.revoked, d.created_at, \
-     d.created_by, d.last_seen";
+     d.created_by, d.last_seen, d.counter_number";
 
-type DeviceRow = (i64, String, String, String, i64, i64, String, Option<i64>);
+type DeviceRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
 
 fn device_view(r: DeviceRow) -> Result<DeviceView> {
-    let (id, kind, name, centre, revoked, created_at, created_by, last_seen) = r;
+    let (id, kind, name, centre, revoked, created_at, created_by, last_seen, counter) = r;
     Ok(DeviceView {
+        counter: counter.map(CounterNumber::new).transpose()?,
         id,
         kind: DeviceKind::parse(&kind)
             .ok_or_else(|| Error::Internal(format!("unknown device kind `{kind}`")))?,
@@ -369,9 +380,13 @@ impl AuthStore for SqlStore {
             .run_audited(audit, move |c| {
                 async move {
                     let centre = rows::centre(c, &new.centre).await?;
+                    // A tablet's counter must be one of its centre's.
+                    if let Some(n) = new.counter {
+                        rows::counter(c, centre.id, n).await?;
+                    }
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO devices (kind, name, centre_id, token_hash, created_at, created_by) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        "INSERT INTO devices (kind, name, centre_id, token_hash, created_at, \
+                         created_by, counter_number) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(new.kind.as_str())
                     .bind(&new.name)
@@ -379,6 +394,7 @@ impl AuthStore for SqlStore {
                     .bind(&new.token_hash)
                     .bind(micros(now))
                     .bind(&new.created_by)
+                    .bind(new.counter.map(|n| i64::from(n.get())))
                     .fetch_one(&mut *c)
                     .await?;
                     Ok((device(c, id).await?, Vec::new()))

@@ -343,9 +343,17 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
     let centre = centre(c, &at.centre).await?;
     let k = counter(c, centre.id, at.counter).await?;
     let day = luot_domain::service_day(at.now, &centre.tz()?).to_string();
-    let ticket: Option<(i64, String, String, i64)> = match &to.ticket {
+    // A transfer sends a ticket away from this counter: never to itself.
+    if to.counter == Some(at.counter) {
+        return Err(luot_domain::Error::invalid(
+            "counter",
+            "a transfer goes to another counter (or service), not to the counter making it",
+        )
+        .into());
+    }
+    let ticket: Option<(i64, String, String, i64, Option<i64>)> = match &to.ticket {
         Some(number) => sqlx::query_as(
-            "SELECT t.id, t.number, t.status, t.service_id FROM tickets t \
+            "SELECT t.id, t.number, t.status, t.service_id, t.target_counter_id FROM tickets t \
              WHERE t.centre_id = $1 AND t.service_day = $2 AND t.number = $3",
         )
         .bind(centre.id)
@@ -357,21 +365,43 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         .ok_or(Error::NotFound("ticket"))?,
         None => match k.current_ticket_id {
             Some(id) => {
-                sqlx::query_as("SELECT id, number, status, service_id FROM tickets WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?
+                sqlx::query_as(
+                    "SELECT id, number, status, service_id, target_counter_id \
+                     FROM tickets WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
             }
             None => None,
         },
     };
-    let (ticket_id, number, status, from_service_id) =
+    let (ticket_id, number, status, from_service_id, target_counter) =
         ticket.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
     let from = status_of(&status)?;
     // A ticket named by number may be moved while it waits; once a counter has
     // called it, only that counter (through its current ticket) may move it.
     if to.ticket.is_some() && !from.is_waiting() && k.current_ticket_id != Some(ticket_id) {
         return Err(Error::Conflict(Conflict::NotWaiting));
+    }
+    // A waiting ticket named by number must be in this counter's own queue:
+    // sent to this counter, or of a service it serves and sent to no counter.
+    // Another counter's ticket is never pulled away.
+    if to.ticket.is_some() && k.current_ticket_id != Some(ticket_id) {
+        let own = match target_counter {
+            Some(target) => target == k.id,
+            None => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM counter_services WHERE counter_id = $1 AND service_id = $2",
+            )
+            .bind(k.id)
+            .bind(from_service_id)
+            .fetch_one(&mut *c)
+            .await?
+                > 0,
+        };
+        if !own {
+            return Err(Error::Conflict(Conflict::OtherCountersTicket));
+        }
     }
     transition(from, Action::Transfer)?;
     let from_service: String = sqlx::query_scalar("SELECT code FROM services WHERE id = $1")
