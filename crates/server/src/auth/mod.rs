@@ -132,6 +132,18 @@ pub struct Device {
 }
 
 impl Device {
+    /// A rating tablet reads and submits ratings at the counter it is bound
+    /// to, and nowhere else (403).
+    pub fn rates_at(&self, counter: CounterNumber) -> Result<(), ApiError> {
+        if self.counter == Some(counter) {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            format!("Máy đánh giá này không thuộc quầy {counter}"),
+            format!("This rating tablet does not belong to counter {counter}"),
+        ))
+    }
+
     pub fn actor(&self) -> String {
         format!("{}:{}", self.kind.as_str(), self.id)
     }

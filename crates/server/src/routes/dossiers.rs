@@ -181,8 +181,9 @@ pub async fn at_counter(
     caller: Caller,
 ) -> ApiResult<impl IntoResponse> {
     let centre = centre_code(&centre)?;
-    caller.device(&[DeviceKind::Rating], &centre)?;
+    let device = caller.device(&[DeviceKind::Rating], &centre)?;
     let counter = counter_number(&counter)?;
+    device.rates_at(counter)?;
     let since = state.now() - super::feedback::TABLET_WINDOW;
     let ticket = state
         .store

@@ -127,13 +127,7 @@ pub async fn rate_at_counter(
     let centre = centre_code(&centre)?;
     let device = caller.device(&[DeviceKind::Rating], &centre)?;
     let counter = counter_number(&counter)?;
-    // A tablet rates at the counter it is bound to, and nowhere else.
-    if device.counter != Some(counter) {
-        return Err(ApiError::forbidden(
-            format!("Máy đánh giá này không thuộc quầy {counter}"),
-            format!("This rating tablet does not belong to counter {counter}"),
-        ));
-    }
+    device.rates_at(counter)?;
     let f = feedback(r, device.actor(), &state);
     let view = state
         .store

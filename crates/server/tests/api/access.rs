@@ -246,6 +246,13 @@ async fn a_rating_tablet_rates_at_its_own_counter_only() {
     }
     let r = rate(&app.rating_token, 2).await.unwrap();
     assert_eq!(r.status(), 403);
+    // Nor does it read another counter's evaluation.
+    let evaluation = |counter: u16| {
+        let path = format!("/api/v1/centres/mo-cay/counters/{counter}/evaluation");
+        app.bearer(&app.rating_token).get(app.url(&path)).send()
+    };
+    assert_eq!(evaluation(2).await.unwrap().status(), 403);
+    assert_ne!(evaluation(1).await.unwrap().status(), 403);
     assert_eq!(rate(&app.rating_token, 1).await.unwrap().status(), 201);
 
     let tablet = |counter: Value| json!({"kind": "rating", "name": "Máy đánh giá", "centre": "mo-cay", "counter": counter});

@@ -135,8 +135,8 @@ async fn dossier_codes_attach_to_the_ticket_served_and_export_with_its_rating() 
     assert_eq!(e["dossiers"], json!([CODE, "H37-TP-0002"]));
     assert_eq!(e["evaluation_url"], d["evaluation_url"]);
     assert!(e["qr_svg"].as_str().unwrap().starts_with("<?xml"), "{e}");
-    // A counter that finished nothing lately: 404; 15 minutes on, neither.
-    assert_eq!(evaluation(2).await.unwrap().status(), 404);
+    // Another counter's: not this tablet's (403); 15 minutes on, nothing (404).
+    assert_eq!(evaluation(2).await.unwrap().status(), 403);
     app.set_now(working_morning() + jiff::SignedDuration::from_mins(16));
     assert_eq!(evaluation(1).await.unwrap().status(), 404);
     app.set_now(working_morning());

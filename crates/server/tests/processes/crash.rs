@@ -149,6 +149,7 @@ async fn seeded_db(dir: &Path) -> (String, reqwest::Client) {
         centre: luot_domain::CentreCode::parse(CENTRE).unwrap(),
         token_hash: tokens::hash_token(&token),
         created_by: "system".into(),
+        counter: None,
     };
     store.create_device(device, now, None).await.unwrap();
     store.close().await;
