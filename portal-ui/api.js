@@ -13,6 +13,8 @@ export const slots = (service, date) =>
 export const book = (body) => call('POST', `/api/v1/centres/${CENTRE}/appointments`, { body });
 export const lookup = (code, phone) => call('GET', `/api/v1/appointments/${encodeURIComponent(code)}`, { phone });
 export const cancel = (code, phone) => call('DELETE', `/api/v1/appointments/${encodeURIComponent(code)}`, { phone });
+export const withdraw = (code, phone, purpose) =>
+  call('POST', `/api/v1/appointments/${encodeURIComponent(code)}/withdraw`, { body: { purpose }, phone });
 export const qrUrl = (code) => `/api/v1/appointments/${encodeURIComponent(code)}/qr.svg`;
 
 /** Downloads the booking's .ics (fetched with the phone header, saved as a file). */

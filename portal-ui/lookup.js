@@ -1,5 +1,6 @@
-// Find a booking by code and phone, and cancel it. A wrong phone gets the same
-// answer as an unknown code, so nothing is revealed.
+// Find a booking by code and phone, cancel it, or withdraw a consent given with
+// it (reminders; or the booking's own, which erases the personal data). A wrong
+// phone gets the same answer as an unknown code, so nothing is revealed.
 import * as api from './api.js';
 import { h } from './dom.js';
 import { t, errorText } from './i18n.js';
@@ -24,6 +25,13 @@ export function renderLookup() {
   h('label', { for: 'lphone' }, t('phone')), phone,
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', testid: 'find' }, t('find'))));
   const b = state.booking;
+  const withdraw = (purpose, message, confirmText) => async () => {
+    if (confirmText && !window.confirm(confirmText)) return;
+    const r = await api.withdraw(b.code, state.phone, purpose);
+    // After the booking consent the phone no longer finds the booking.
+    state = r.ok ? { booking: purpose === 'booking' ? null : r.body, phone: state.phone, message } : { ...state, error: r.body };
+    rerender();
+  };
   return [h('h1', { tabindex: '-1' }, t('lookup_title')), form,
     state.error && h('p', { class: 'error', role: 'alert', testid: 'error' }, errorText(state.error)),
     state.message && h('p', { class: 'ok', testid: 'message' }, state.message),
@@ -34,5 +42,11 @@ export function renderLookup() {
           const r = await api.cancel(b.code, state.phone);
           state = r.ok ? { booking: r.body, phone: state.phone, message: t('cancelled_ok') } : { ...state, error: r.body };
           rerender();
-        } }, t('cancel'))))];
+        } }, t('cancel'))),
+      b.name && h('div', { class: 'actions' },
+        b.reminder_consent_version && h('p', { testid: 'reminders-on' }, t('reminders_on')),
+        b.reminder_consent_version && h('button', { type: 'button', class: 'btn', testid: 'withdraw-reminders',
+          onclick: withdraw('reminders', t('withdrawn_reminders')) }, t('withdraw_reminders')),
+        h('button', { type: 'button', class: 'btn', testid: 'withdraw-booking',
+          onclick: withdraw('booking', t('withdrawn_booking'), t('withdraw_booking_confirm')) }, t('withdraw_booking'))))];
 }

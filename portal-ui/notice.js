@@ -8,13 +8,13 @@ import { request } from "/shared/api.js";
 const T = {
   vi: {
     noticeTitle: "Nhắn tin khi sắp đến lượt", noticePhone: "Số điện thoại di động",
-    noticeSend: "Nhận tin báo", noticeCancel: "Hủy nhận tin",
+    noticeSend: "Nhận tin báo", noticeCancel: "Rút lại đồng ý (hủy nhận tin)",
     noticeOn: "Sẽ nhắn tới {phone} khi còn {ahead} người trước bạn và khi được gọi.",
     noticeConsent: "Bạn cần đánh dấu đồng ý.",
   },
   en: {
     noticeTitle: "Text me when my turn is near", noticePhone: "Mobile phone number",
-    noticeSend: "Get notices", noticeCancel: "Stop notices",
+    noticeSend: "Get notices", noticeCancel: "Withdraw consent (stop notices)",
     noticeOn: "We will text {phone} when {ahead} people are ahead of you and when you are called.",
     noticeConsent: "Please tick the consent box.",
   },

@@ -100,7 +100,7 @@ export function check(form) {
 const FIELDS = { name: 'err_name', phone: 'err_phone', id_number: 'err_id', consent: 'need_consent' };
 
 function details() {
-  const f = flow.form ?? { name: '', phone: '', id: '', consent: false };
+  const f = flow.form ?? { name: '', phone: '', id: '', consent: false, reminders: false };
   const errs = flow.fieldErrors ?? {};
   const described = (field) => (errs[field] ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` } : {});
   const fieldError = (field) => errs[field] && h('p', { class: 'field-error', id: `${field}-error`, testid: `error-${field}` }, t(errs[field]));
@@ -108,23 +108,28 @@ function details() {
   const phone = h('input', { type: 'tel', id: 'phone', autocomplete: 'tel', inputmode: 'tel', testid: 'phone', ...described('phone') });
   const id = h('input', { type: 'text', id: 'id_number', inputmode: 'numeric', maxlength: 14, testid: 'id-number', ...described('id_number') });
   const consent = h('input', { type: 'checkbox', id: 'consent', testid: 'consent', ...described('consent') });
+  // A second purpose, a second box: reminders are optional (Law 91/2025/QH15).
+  const reminders = h('input', { type: 'checkbox', id: 'reminders', testid: 'reminders' });
   name.value = f.name;
   phone.value = f.phone;
   id.value = f.id;
   consent.checked = f.consent;
+  reminders.checked = f.reminders;
   const submit = h('button', { type: 'submit', class: 'btn', testid: 'submit' }, t('submit'));
   const consentText = getLang() === 'en' ? info.consent.text_en : info.consent.text;
+  const remindersText = getLang() === 'en' ? info.reminder_consent.text_en : info.reminder_consent.text;
   const form = h('form', { novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     // What was entered and ticked survives every answer, an error included.
-    flow.form = { name: name.value, phone: phone.value, id: id.value, consent: consent.checked };
+    flow.form = { name: name.value, phone: phone.value, id: id.value, consent: consent.checked, reminders: reminders.checked };
     flow.error = null;
     flow.fieldErrors = check(flow.form);
     if (Object.keys(flow.fieldErrors).length) return render('invalid');
     submit.disabled = true;
     submit.textContent = t('sending');
     const r = await api.book({ service: flow.service.code, slot_start: flow.slot.start, name: name.value,
-      phone: phone.value, id_number: id.value.trim() || null, consent: true, consent_version: info.consent.version });
+      phone: phone.value, id_number: id.value.trim() || null, consent: true, consent_version: info.consent.version,
+      reminders: reminders.checked, reminders_consent_version: info.reminder_consent.version });
     if (r.ok) { flow.done = r.body; flow.phone = phone.value; flow.error = null; return render(); }
     const field = r.body?.code === 'consent_required' ? 'consent' : r.error?.field;
     if (FIELDS[field]) flow.fieldErrors = { [field]: FIELDS[field] };
@@ -138,6 +143,8 @@ function details() {
   h('label', { class: 'consent', for: 'consent' }, consent,
     h('span', {}, h('strong', {}, t('consent_title')), h('br'), consentText)),
   fieldError('consent'),
+  h('label', { class: 'consent', for: 'reminders' }, reminders,
+    h('span', {}, h('strong', {}, t('reminders_title')), h('br'), remindersText)),
   h('div', { class: 'actions' }, submit));
   return [steps(3), back({ slot: undefined, error: null, fieldErrors: null }), heading(t('details')),
     h('p', {}, `${svcName(flow.service)} · ${local(flow.slot.start, dateOpts)} · ${flow.slot.time}`),

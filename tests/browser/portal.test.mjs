@@ -177,3 +177,38 @@ test('the details step: every error at once next to its field, values and consen
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Đặt lịch thành công');
   await page.context().close();
 });
+
+test('two unticked consents, each withdrawn on its own from the look-up page', async () => {
+  const page = await phone();
+  await page.goto(`${BASE}/`);
+  await page.getByTestId('service-A').click();
+  const info = await api('GET', '/api/v1/centres/mo-cay/booking');
+  await page.getByTestId(`date-${info.body.today}`).click();
+  await page.getByTestId('slot-11:00').click();
+  await page.getByTestId('name').fill('Võ Thị Sáu');
+  await page.getByTestId('phone').fill('0933 111 222');
+  assert.equal(await page.getByTestId('reminders').isChecked(), false, 'reminders are not pre-ticked');
+  assert.match(await page.locator('form').innerText(), /91\/2025\/QH15/);
+  assert.doesNotMatch(await page.locator('form').innerText(), /13\/2023/);
+  await page.getByTestId('consent').check();
+  await page.getByTestId('reminders').check();
+  await page.getByTestId('submit').click();
+  const code = (await page.getByTestId('code').innerText()).trim();
+
+  await page.getByTestId('cancel-link').click();
+  await page.getByTestId('lookup-phone').fill('0933111222');
+  await page.getByTestId('find').click();
+  await page.getByTestId('reminders-on').waitFor();
+  await page.getByTestId('withdraw-reminders').click();
+  await page.getByTestId('message').waitFor();
+  assert.equal(await page.getByTestId('reminders-on').count(), 0);
+  assert.match(await page.getByTestId('status').innerText(), /Đã đặt/, 'the booking stays');
+
+  page.once('dialog', (d) => d.accept());
+  await page.getByTestId('withdraw-booking').click();
+  await page.getByText(/dữ liệu cá nhân của bạn đã được xóa/).waitFor();
+  assert.equal(await page.getByTestId('booking').count(), 0);
+  await page.getByTestId('find').click();
+  assert.match(await page.getByTestId('error').innerText(), /Không tìm thấy/, `${code} no longer answers to the phone`);
+  await page.context().close();
+});

@@ -283,7 +283,9 @@ pub fn mask_phone(p: &str) -> String {
     format!("{head}***{tail}")
 }
 
-/// The consent text citizens tick; its version is stored with each booking so
+/// A consent text citizens tick, one per purpose (Law 91/2025/QH15 on
+/// personal data protection: consent is given for each purpose, never
+/// bundled, and may be withdrawn). Its version is stored with each booking so
 /// what they agreed to can be shown later, even after the text changes.
 pub struct ConsentText {
     pub version: &'static str,
@@ -291,16 +293,58 @@ pub struct ConsentText {
     pub en: &'static str,
 }
 
+/// Consent to the booking itself (required): name, phone, ID number.
 pub const CONSENT: ConsentText = ConsentText {
-    version: "2026-11-v1",
+    version: "2026-12-v2",
     vi: "Tôi đồng ý để Trung tâm xử lý họ tên, số điện thoại và số định danh cá nhân (nếu có) \
-         của tôi chỉ nhằm mục đích đặt lịch, nhắc lịch và tiếp nhận hồ sơ, theo Nghị định \
-         13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân. Dữ liệu được ẩn danh sau thời hạn lưu trữ.",
+         của tôi chỉ nhằm mục đích đặt lịch hẹn và tiếp nhận hồ sơ của tôi, theo Luật Bảo vệ \
+         dữ liệu cá nhân số 91/2025/QH15. Dữ liệu được xóa khi tôi hủy lịch hoặc rút lại đồng \
+         ý, và sau thời hạn lưu trữ.",
     en: "I agree that the Centre processes my name, phone number and personal ID number (if \
-         given) only to book, remind me of, and receive my appointment, under Decree \
-         13/2023/ND-CP on personal data protection. The data is anonymised after the \
-         retention period.",
+         given) only to book my appointment and receive my application, under Law \
+         91/2025/QH15 on personal data protection. The data is erased when I cancel or \
+         withdraw this consent, and after the retention period.",
 };
+
+/// Consent to reminders (optional, a box of its own that starts unticked):
+/// the booking's phone is used to send reminders before the appointment.
+pub const REMINDER_CONSENT: ConsentText = ConsentText {
+    version: "reminders-2026-12-v1",
+    vi: "Tôi đồng ý để Trung tâm dùng số điện thoại này để nhắn tin nhắc lịch hẹn (một ngày \
+         và một giờ trước giờ hẹn), theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15. Không \
+         bắt buộc; tôi có thể rút lại đồng ý bất cứ lúc nào.",
+    en: "I agree that the Centre uses this phone number to remind me of my appointment (a \
+         day and an hour before), under Law 91/2025/QH15 on personal data protection. \
+         Optional; I may withdraw this consent at any time.",
+};
+
+/// The reminder consent, if ticked: `None` when not ticked; ticked for an
+/// older text than the current one is refused like a missing booking consent.
+pub fn check_reminder_consent(
+    ticked: bool,
+    version: Option<&str>,
+) -> Result<Option<&'static ConsentText>, Error> {
+    match (ticked, version) {
+        (false, _) => Ok(None),
+        (true, Some(v)) if v != REMINDER_CONSENT.version => {
+            Err(Error::Booking(Refusal::ConsentRequired))
+        }
+        (true, _) => Ok(Some(&REMINDER_CONSENT)),
+    }
+}
+
+/// What a consent was given for; each is withdrawn on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentPurpose {
+    /// The booking itself: withdrawing it cancels a booking still to come and
+    /// erases the name, phone and ID number.
+    Booking,
+    /// Reminders: withdrawing it stops them (and deletes a phone left for
+    /// the booking's ticket's turn notices); the booking stays.
+    Reminders,
+}
 
 /// Accepts consent only when ticked and given to the current text.
 pub fn check_consent(consent: bool, version: Option<&str>) -> Result<&'static ConsentText, Error> {

@@ -129,3 +129,30 @@ fn consent_must_be_ticked_for_the_current_text() {
     assert!(check_consent(false, None).is_err());
     assert!(check_consent(true, Some("2020-old")).is_err());
 }
+
+/// One purpose, one consent: reminders are optional and separate, and every
+/// text cites the law in force (Law 91/2025/QH15), not Decree 13/2023.
+#[test]
+fn consents_are_per_purpose_and_cite_law_91() {
+    assert_eq!(
+        check_reminder_consent(false, None)
+            .unwrap()
+            .map(|c| c.version),
+        None
+    );
+    assert_eq!(
+        check_reminder_consent(true, Some(REMINDER_CONSENT.version))
+            .unwrap()
+            .map(|c| c.version),
+        Some(REMINDER_CONSENT.version)
+    );
+    assert!(check_reminder_consent(true, Some(CONSENT.version)).is_err());
+    for c in [&CONSENT, &REMINDER_CONSENT] {
+        assert!(c.vi.contains("91/2025/QH15") && c.en.contains("91/2025/QH15"));
+        assert!(!c.vi.contains("13/2023") && !c.en.contains("13/2023"));
+    }
+    assert!(
+        !CONSENT.vi.contains("nhắc lịch"),
+        "the booking consent bundles reminders"
+    );
+}

@@ -115,6 +115,9 @@ pub struct Book {
     pub id_number: Option<String>,
     pub consent_version: String,
     pub consent_text: String,
+    /// The version of the reminder consent ticked (its own, optional box);
+    /// `None`: no reminders, no turn notices to this phone.
+    pub reminder_consent_version: Option<String>,
     pub now: Timestamp,
 }
 
@@ -174,6 +177,8 @@ pub struct AppointmentView {
     pub bring_note: String,
     pub bring_note_en: String,
     pub consent_version: String,
+    /// The reminder consent's version while given (not withdrawn).
+    pub reminder_consent_version: Option<String>,
     /// The ticket's number once checked in.
     pub ticket_number: Option<String>,
 }
@@ -325,6 +330,18 @@ pub trait BookingStore: Send + Sync {
         &self,
         code: &BookingCode,
         phone: &Phone,
+        now: Timestamp,
+    ) -> Result<AppointmentView>;
+    /// Withdraws one consent of the booking's holder (code and phone, as for a
+    /// look-up). `Booking`: a booking still to come is cancelled (as
+    /// [`BookingStore::cancel_appointment`]), any other keeps its status and
+    /// loses its name, phone and ID number; `Reminders`: no more reminders, and
+    /// the phone left for its ticket's turn notices is deleted.
+    async fn withdraw_consent(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        purpose: luot_domain::booking::ConsentPurpose,
         now: Timestamp,
     ) -> Result<AppointmentView>;
     /// Checks a booking in within its window, issuing its appointment ticket.

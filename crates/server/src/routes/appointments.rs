@@ -36,6 +36,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(book),
         )
         .route("/api/v1/appointments/{code}", get(lookup).delete(cancel))
+        .route(
+            "/api/v1/appointments/{code}/withdraw",
+            axum::routing::post(withdraw),
+        )
         .route("/api/v1/appointments/{code}/calendar.ics", get(calendar))
         .route("/api/v1/appointments/{code}/qr.svg", get(qr))
 }
@@ -53,6 +57,8 @@ pub struct BookingInfoReply {
     #[serde(flatten)]
     pub info: BookingInfo,
     pub consent: Consent,
+    /// The optional reminder consent, a box of its own (unticked).
+    pub reminder_consent: Consent,
     /// Today in the centre's timezone, by the server's clock (the first
     /// bookable date; the horizon counts from here).
     #[schema(value_type = String, format = Date)]
@@ -71,7 +77,7 @@ pub async fn info(
 ) -> ApiResult<Json<BookingInfoReply>> {
     limit(&state.booking_limits.ip, &ip.key())?;
     let info = state.store.booking_info(&centre_code(&centre)?).await?;
-    let c = &booking::CONSENT;
+    let (c, r) = (&booking::CONSENT, &booking::REMINDER_CONSENT);
     let tz = jiff::tz::TimeZone::get(&info.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(Json(BookingInfoReply {
         today: state.now().to_zoned(tz).date(),
@@ -80,6 +86,11 @@ pub async fn info(
             version: c.version,
             text: c.vi,
             text_en: c.en,
+        },
+        reminder_consent: Consent {
+            version: r.version,
+            text: r.vi,
+            text_en: r.en,
         },
     }))
 }
@@ -143,6 +154,12 @@ pub struct BookRequest {
     /// The version of the consent text shown (from the booking info).
     #[serde(default)]
     pub consent_version: Option<String>,
+    /// Optional: the citizen ticked the reminder consent (its own box).
+    #[serde(default)]
+    pub reminders: bool,
+    /// The version of the reminder consent text shown.
+    #[serde(default)]
+    pub reminders_consent_version: Option<String>,
 }
 
 fn clean_name(s: &str) -> ApiResult<String> {
@@ -173,6 +190,8 @@ pub async fn book(
     limit(&state.booking_limits.ip, &ip.key())?;
     let centre = centre_code(&centre)?;
     let consent = booking::check_consent(req.consent, req.consent_version.as_deref())?;
+    let reminders =
+        booking::check_reminder_consent(req.reminders, req.reminders_consent_version.as_deref())?;
     let phone = Phone::parse(&req.phone)?;
     limit(&state.booking_limits.phone, phone.as_str())?;
     let id_number = match req.id_number.as_deref().map(str::trim) {
@@ -188,6 +207,7 @@ pub async fn book(
         id_number,
         consent_version: consent.version.into(),
         consent_text: consent.vi.into(),
+        reminder_consent_version: reminders.map(|r| r.version.to_owned()),
         now: state.now(),
     };
     Ok((StatusCode::CREATED, Json(state.store.book(cmd).await?)))
@@ -241,6 +261,39 @@ pub async fn lookup(
 ) -> ApiResult<Json<AppointmentView>> {
     let (code, phone) = holder(&state, ip, &code, &headers, q)?;
     Ok(Json(state.store.appointment(&code, &phone).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WithdrawRequest {
+    /// `booking` or `reminders`.
+    pub purpose: booking::ConsentPurpose,
+}
+
+/// Audience: public, with the booking's phone. Withdraws one consent (Law
+/// 91/2025/QH15): `reminders` stops reminders, the booking stays; `booking`
+/// cancels a booking still to come (its place freed) and erases the name,
+/// phone and ID number of any booking, which then no longer answers to the
+/// phone. Answers the booking as it is after.
+#[utoipa::path(post, path = "/api/v1/appointments/{code}/withdraw", tag = "appointments",
+    params(("code" = String, Path), ("X-Phone" = Option<String>, Header), PhoneQuery),
+    request_body = WithdrawRequest,
+    responses((status = 200, body = AppointmentView), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<PhoneQuery>,
+    Json(body): Json<WithdrawRequest>,
+) -> ApiResult<Json<AppointmentView>> {
+    let (code, phone) = holder(&state, ip, &code, &headers, q)?;
+    Ok(Json(
+        state
+            .store
+            .withdraw_consent(&code, &phone, body.purpose, state.now())
+            .await?,
+    ))
 }
 
 /// Audience: public, with the booking's phone. Cancels and frees the place.

@@ -23,9 +23,9 @@ use crate::{
 };
 
 /// The version of the notice consent text; a request must name it.
-pub const CONSENT_VERSION: &str = "notice-2026-12-v1";
-pub const CONSENT_VI: &str = "Tôi đồng ý để Trung tâm dùng số điện thoại này chỉ để báo khi sắp đến lượt và khi được gọi cho số thứ tự này; số điện thoại được xóa khi lượt kết thúc.";
-pub const CONSENT_EN: &str = "I agree that the centre uses this phone number only to tell me when my turn is near and when I am called for this ticket; the number is deleted when the ticket ends.";
+pub const CONSENT_VERSION: &str = "notice-2026-12-v2";
+pub const CONSENT_VI: &str = "Tôi đồng ý để Trung tâm dùng số điện thoại này chỉ để báo khi sắp đến lượt và khi được gọi cho số thứ tự này, theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15; số điện thoại được xóa khi lượt kết thúc hoặc khi tôi rút lại đồng ý.";
+pub const CONSENT_EN: &str = "I agree that the centre uses this phone number only to tell me when my turn is near and when I am called for this ticket, under Law 91/2025/QH15 on personal data protection; the number is deleted when the ticket ends or when I withdraw this consent.";
 
 pub fn router() -> Router<AppState> {
     Router::new().route(

@@ -51,6 +51,7 @@ use crate::state::AppState;
         super::appointments::book,
         super::appointments::lookup,
         super::appointments::cancel,
+        super::appointments::withdraw,
         super::appointments::calendar,
         super::appointments::qr,
         super::checkin::by_code,

@@ -20,8 +20,17 @@ fn at(mins: i64) -> Timestamp {
 fn booking(service: &str, start: Timestamp, phone: &str) -> Value {
     json!({
         "service": service, "slot_start": start.to_string(), "name": "Trần Thị Bích Ngọc",
-        "phone": phone, "consent": true, "consent_version": "2026-11-v1"
+        "phone": phone, "consent": true, "consent_version": luot_domain::booking::CONSENT.version
     })
+}
+
+/// Service A's slots on the working Thursday.
+async fn slots_a(app: &TestApp) -> Value {
+    app.get("/api/v1/centres/mo-cay/services/A/slots?date=2026-11-26")
+        .await
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn book(app: &TestApp, body: Value) -> (u16, Value) {
@@ -46,12 +55,7 @@ async fn with_phone(
 #[tokio::test]
 async fn book_look_up_and_cancel() {
     let app = spawn_app().await;
-    let slots: Value = app
-        .get("/api/v1/centres/mo-cay/services/A/slots?date=2026-11-26")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let slots = slots_a(&app).await;
     let first = &slots["slots"][0];
     assert_eq!(
         (first["time"].as_str(), first["remaining"].as_u64()),
@@ -74,12 +78,7 @@ async fn book_look_up_and_cancel() {
     let code = a["code"].as_str().unwrap().to_owned();
     assert_eq!(a["phone"], "0912***678");
     assert!(a["bring_note"].as_str().unwrap().contains("CCCD"));
-    let slots: Value = app
-        .get("/api/v1/centres/mo-cay/services/A/slots?date=2026-11-26")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let slots = slots_a(&app).await;
     assert_eq!(slots["slots"][0]["remaining"], 1);
 
     let path = format!("/api/v1/appointments/{code}");
@@ -126,12 +125,7 @@ async fn book_look_up_and_cancel() {
     assert_eq!(s, 404);
     let (s, v) = with_phone(&app, reqwest::Method::DELETE, &path, Some("0912345678")).await;
     assert_eq!((s, v["status"].as_str()), (200, Some("cancelled")));
-    let slots: Value = app
-        .get("/api/v1/centres/mo-cay/services/A/slots?date=2026-11-26")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let slots = slots_a(&app).await;
     assert_eq!(slots["slots"][0]["remaining"], 2);
     app.stop().await;
 }
@@ -334,5 +328,96 @@ async fn check_in_by_scanning_a_cccd() {
         )
         .await;
     assert_eq!(r.status(), 422);
+    app.stop().await;
+}
+
+/// Law 91/2025/QH15: the booking consent and the reminder consent are separate
+/// (the second optional), both texts cite the law, the versions given are
+/// stored and shown, and each is withdrawn on its own: reminders alone, then
+/// the booking consent, which cancels a booking still to come and erases its
+/// name and phone (the holder's phone no longer finds it).
+#[tokio::test]
+async fn consents_are_per_purpose_stored_and_withdrawable() {
+    let app = spawn_app().await;
+    let info: Value = app
+        .get("/api/v1/centres/mo-cay/booking")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for c in [&info["consent"], &info["reminder_consent"]] {
+        assert!(c["text"].as_str().unwrap().contains("91/2025/QH15"), "{c}");
+        assert!(
+            c["text_en"].as_str().unwrap().contains("91/2025/QH15"),
+            "{c}"
+        );
+        assert!(!c["text"].as_str().unwrap().contains("13/2023"), "{c}");
+    }
+    assert_ne!(
+        info["consent"]["version"],
+        info["reminder_consent"]["version"]
+    );
+    let reminders = info["reminder_consent"]["version"].clone();
+
+    // An out-of-date reminder text is refused like a missing consent.
+    let mut b = booking("A", at(0), "0911000001");
+    b["reminders"] = json!(true);
+    b["reminders_consent_version"] = json!("2019-old");
+    let (status, e) = book(&app, b.clone()).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("consent_required"))
+    );
+
+    b["reminders_consent_version"] = reminders.clone();
+    let (status, a) = book(&app, b).await;
+    assert_eq!(status, 201, "{a}");
+    assert_eq!(
+        a["consent_version"],
+        json!(luot_domain::booking::CONSENT.version)
+    );
+    assert_eq!(a["reminder_consent_version"], reminders);
+    let (_, plain) = book(&app, booking("A", at(30), "0911000002")).await;
+    assert_eq!(plain["reminder_consent_version"], Value::Null);
+
+    let code = a["code"].as_str().unwrap();
+    let withdraw = |purpose: &'static str, phone: &'static str| {
+        let req = app
+            .client
+            .post(app.url(&format!("/api/v1/appointments/{code}/withdraw")))
+            .header("x-phone", phone)
+            .json(&json!({ "purpose": purpose }));
+        async move {
+            let r = req.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Another phone learns nothing; an unknown purpose is a client error.
+    assert_eq!(withdraw("reminders", "0911999999").await.0, 404);
+    assert!((400..500).contains(&withdraw("marketing", "0911000001").await.0));
+
+    let (status, v) = withdraw("reminders", "0911000001").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["reminder_consent_version"], Value::Null);
+    assert_eq!(v["status"], json!("booked"));
+    let path = format!("/api/v1/appointments/{code}");
+    let (status, v) = with_phone(&app, reqwest::Method::GET, &path, Some("0911000001")).await;
+    assert_eq!(
+        (status, &v["reminder_consent_version"]),
+        (200, &Value::Null)
+    );
+
+    let (status, v) = withdraw("booking", "0911000001").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], json!("cancelled"));
+    assert_eq!(v["name"], json!(""));
+    let (status, _) = with_phone(&app, reqwest::Method::GET, &path, Some("0911000001")).await;
+    assert_eq!(status, 404);
+    // The place is free again.
+    let slots = slots_a(&app).await;
+    assert_eq!(slots["slots"][0]["remaining"], json!(2));
     app.stop().await;
 }

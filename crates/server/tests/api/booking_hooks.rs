@@ -60,7 +60,7 @@ async fn booking_events_reach_hooks_with_personal_data_only_where_allowed() {
             "/api/v1/centres/mo-cay/appointments",
             json!({"service": "A", "slot_start": "2026-11-26T03:00:00Z",
                 "name": "Trần Thị Bích Ngọc", "phone": PHONE, "consent": true,
-                "consent_version": "2026-11-v1"}),
+                "consent_version": luot_domain::booking::CONSENT.version}),
         )
         .await;
     assert_eq!(r.status(), 201);

@@ -43,14 +43,21 @@ async fn next_minute(rounds: &mut tokio::sync::watch::Receiver<u64>) {
 async fn every_minute_no_shows_expire_and_reminders_go_once() {
     let app = spawn_app().await;
     let mut codes = Vec::new();
+    let reminders = luot_domain::booking::REMINDER_CONSENT.version;
     for start in [ten(), ten() + SignedDuration::from_hours(24)] {
         let body = json!({"service": "A", "slot_start": start.to_string(), "name": "Lê Hoàng Đức",
-            "phone": "0912345678", "consent": true});
+            "phone": "0912345678", "consent": true,
+            "reminders": true, "reminders_consent_version": reminders});
         let r = app.post("/api/v1/centres/mo-cay/appointments", body).await;
         assert_eq!(r.status(), 201);
         let v: Value = r.json().await.unwrap();
         codes.push(BookingCode::parse(v["code"].as_str().unwrap()).unwrap());
     }
+    // Without the (separate, optional) reminder consent: never reminded.
+    let body = json!({"service": "A", "slot_start": ten().to_string(), "name": "Phạm Thị Hoa",
+        "phone": "0987654321", "consent": true});
+    let r = app.post("/api/v1/centres/mo-cay/appointments", body).await;
+    assert_eq!(r.status(), 201);
 
     let recorder = Arc::new(Recorder::default());
     let (task, mut rounds) = housekeeping::spawn(app.state.clone(), recorder.clone());

@@ -225,7 +225,7 @@ async fn a_kiosk_check_in_is_printed_like_a_walk_in() {
     let book = |phone: &str| {
         json!({
             "service": "A", "slot_start": "2026-11-26T03:00:00Z", "name": "Trần Thị Bích Ngọc",
-            "phone": phone, "consent": true, "consent_version": "2026-11-v1"
+            "phone": phone, "consent": true, "consent_version": luot_domain::booking::CONSENT.version
         })
     };
     let r = app

@@ -108,6 +108,22 @@ impl crate::BookingStore for SqlStore {
         Ok(view)
     }
 
+    async fn withdraw_consent(
+        &self,
+        code: &luot_domain::BookingCode,
+        phone: &luot_domain::Phone,
+        purpose: luot_domain::booking::ConsentPurpose,
+        now: Timestamp,
+    ) -> Result<AppointmentView> {
+        let (code, phone) = (code.clone(), phone.clone());
+        let view = self
+            .writer
+            .run(move |c| book::withdraw(c, code, phone, purpose, now).boxed())
+            .await?;
+        self.scrub_wal().await?;
+        Ok(view)
+    }
+
     async fn check_in(&self, mut cmd: CheckIn) -> Result<CheckInOutcome> {
         let id_hash = match &cmd.by {
             CheckInBy::IdNumber { id_number, .. } => Some(self.id_key.hash(id_number)),

@@ -34,6 +34,7 @@ pub fn book_cmd(service: &str, start: Timestamp, p: Phone) -> Book {
         id_number: None,
         consent_version: luot_domain::booking::CONSENT.version.into(),
         consent_text: luot_domain::booking::CONSENT.vi.into(),
+        reminder_consent_version: Some(luot_domain::booking::REMINDER_CONSENT.version.into()),
         now: morning(),
     }
 }

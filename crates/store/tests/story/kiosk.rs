@@ -161,6 +161,7 @@ async fn a_kiosk_check_in_prints_its_ticket_once() {
             id_number: None,
             consent_version: luot_domain::booking::CONSENT.version.into(),
             consent_text: luot_domain::booking::CONSENT.vi.into(),
+            reminder_consent_version: Some(luot_domain::booking::REMINDER_CONSENT.version.into()),
             now: morning(),
         };
         let at_kiosk = s.book(book(1)).await.unwrap();

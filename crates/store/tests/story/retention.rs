@@ -91,6 +91,9 @@ async fn personal_data_goes_after_the_retention_period_and_figures_stay() {
                 id_number: Some("079123456789".into()),
                 consent_version: luot_domain::booking::CONSENT.version.into(),
                 consent_text: luot_domain::booking::CONSENT.vi.into(),
+                reminder_consent_version: Some(
+                    luot_domain::booking::REMINDER_CONSENT.version.into(),
+                ),
                 now,
             })
             .await
@@ -257,6 +260,7 @@ async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
             id_number: id.map(Into::into),
             consent_version: luot_domain::booking::CONSENT.version.into(),
             consent_text: luot_domain::booking::CONSENT.vi.into(),
+            reminder_consent_version: Some(luot_domain::booking::REMINDER_CONSENT.version.into()),
             now,
         };
         let served = s

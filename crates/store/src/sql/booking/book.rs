@@ -7,8 +7,9 @@
 
 use jiff::{civil::Date, tz::TimeZone, Timestamp};
 use luot_domain::{
-    booking::Refusal, cccd, slots, BookingCode, BookingSettings, CentreCode, Error as Rule,
-    EventKind, Phone, ServiceCode,
+    booking::{ConsentPurpose, Refusal},
+    cccd, slots, BookingCode, BookingSettings, CentreCode, Error as Rule, EventKind, Phone,
+    ServiceCode,
 };
 use sqlx::AnyConnection;
 
@@ -216,8 +217,9 @@ pub async fn book(
         let candidate = BookingCode::from_random(rand::random());
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO appointments (centre_id, service_id, code, slot_start, slot_end, service_day, \
-             name, phone, id_hash, id_last4, consent_version, consent_text, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13) \
+             name, phone, id_hash, id_last4, consent_version, consent_text, status, created_at, \
+             notice_consent_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13, $14) \
              ON CONFLICT (code) DO NOTHING RETURNING id",
         )
         .bind(centre.id)
@@ -233,6 +235,7 @@ pub async fn book(
         .bind(&cmd.consent_version)
         .bind(&cmd.consent_text)
         .bind(micros(cmd.now))
+        .bind(&cmd.reminder_consent_version)
         .fetch_optional(&mut *c)
         .await?;
         if let Some(id) = id {
@@ -294,6 +297,7 @@ pub struct AppointmentRow {
     pub phone: String,
     pub id_last4: Option<String>,
     pub consent_version: String,
+    pub notice_consent_version: Option<String>,
     pub ticket_id: Option<i64>,
     pub service_code: String,
     pub service_name: String,
@@ -302,7 +306,8 @@ pub struct AppointmentRow {
 }
 
 pub const APPOINTMENT_SELECT: &str = "SELECT a.id, a.centre_id, a.service_id, a.code, a.status, \
-     a.slot_start, a.slot_end, a.name, a.phone, a.id_last4, a.consent_version, a.ticket_id, \
+     a.slot_start, a.slot_end, a.name, a.phone, a.id_last4, a.consent_version, \
+     a.notice_consent_version, a.ticket_id, \
      s.code AS service_code, s.name AS service_name, s.name_en AS service_name_en, \
      c.code AS centre_code FROM appointments a JOIN services s ON s.id = a.service_id \
      JOIN centres c ON c.id = a.centre_id";
@@ -357,6 +362,7 @@ pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<Appoint
         bring_note: s.bring_note,
         bring_note_en: s.bring_note_en,
         consent_version: r.consent_version,
+        reminder_consent_version: r.notice_consent_version,
         ticket_number,
     })
 }
@@ -414,4 +420,51 @@ pub async fn cancel(
     let centre = rows::centre(c, &CentreCode::parse(&centre_code)?).await?;
     let event = booking_changed(c, &centre, BOOKING_CANCELLED, row.id, now).await?;
     Ok((view_by_code(c, &code).await?, vec![event]))
+}
+
+/// Withdraws one consent of the booking's holder (see
+/// `BookingStore::withdraw_consent`). The phone copied for turn notices goes
+/// with either consent: both were given for it.
+pub async fn withdraw(
+    c: &mut AnyConnection,
+    code: BookingCode,
+    phone: Phone,
+    purpose: ConsentPurpose,
+    now: Timestamp,
+) -> Result<(AppointmentView, Vec<luot_domain::Event>)> {
+    let row = row_for_holder(c, &code, &phone).await?;
+    if let Some(ticket) = row.ticket_id {
+        sqlx::query("DELETE FROM notice_phones WHERE ticket_id = $1")
+            .bind(ticket)
+            .execute(&mut *c)
+            .await?;
+    }
+    match purpose {
+        // A booking still to come cannot be kept for someone no longer
+        // named: it is cancelled and its place freed.
+        ConsentPurpose::Booking if row.status == "booked" => {
+            sqlx::query("UPDATE appointments SET notice_consent_version = NULL WHERE id = $1")
+                .bind(row.id)
+                .execute(&mut *c)
+                .await?;
+            return cancel(c, code, phone, now).await;
+        }
+        ConsentPurpose::Booking => {
+            sqlx::query(&format!(
+                "UPDATE appointments SET {ERASE_PERSONAL}, notice_consent_version = NULL \
+                 WHERE id = $2"
+            ))
+            .bind(micros(now))
+            .bind(row.id)
+            .execute(&mut *c)
+            .await?;
+        }
+        ConsentPurpose::Reminders => {
+            sqlx::query("UPDATE appointments SET notice_consent_version = NULL WHERE id = $1")
+                .bind(row.id)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    Ok((view_by_code(c, &code).await?, Vec::new()))
 }

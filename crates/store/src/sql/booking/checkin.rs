@@ -269,6 +269,7 @@ pub async fn claim_reminders(
         "SELECT a.id, a.code, a.phone, a.name, a.slot_start, a.reminded_day_at, s.name AS service_name, \
          c.config FROM appointments a JOIN services s ON s.id = a.service_id \
          JOIN centres c ON c.id = a.centre_id WHERE a.status = 'booked' AND a.slot_start > $1 \
+         AND a.notice_consent_version IS NOT NULL \
          AND ((a.reminded_day_at IS NULL AND a.slot_start <= $2) \
            OR (a.reminded_hour_at IS NULL AND a.slot_start <= $3)) ORDER BY a.slot_start",
     )
