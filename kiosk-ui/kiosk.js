@@ -2,7 +2,8 @@
 // classes) answers "Bạn có thuộc đối tượng ưu tiên không?" with a big "Không"
 // or a class, and gets a numbered ticket; the paired kiosk client prints it.
 // Every step has a way back; the number stays on screen until the ticket is
-// printed (the kiosk's print queue is empty), and longer when it cannot print. The device token comes in
+// printed (the kiosk's print queue is empty), and longer when it cannot print, with an "In lại
+// phiếu" button for one copy within a minute of issue. The device token comes in
 // the URL once (?token=...) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
 // issues two tickets for one tap.
@@ -38,6 +39,8 @@ const T = {
     noPrint: "Phiếu chưa in được ({status}). Hãy ghi nhớ số và chụp ảnh mã QR trên phiếu bên cạnh.",
     unknownPrint: "Nếu phiếu chưa in ra, hãy ghi lại số này",
     failedPrint: "Phiếu không in được ({why}). Hãy ghi lại số này và báo cán bộ.",
+    reprint: "In lại phiếu",
+    reprinting: "Đang in lại phiếu (có dòng BẢN IN LẠI): vui lòng nhận phiếu bên dưới.",
     why: { "paper out": "hết giấy", "cover open": "nắp đang mở" },
     lostLink: "Mất kết nối máy chủ. Vẫn lấy số được: phiếu in ngoại tuyến, số vẫn được gọi theo thứ tự.",
     printer: { paper_out: "hết giấy", cover_open: "nắp đang mở", offline: "không hoạt động", agent: "chưa kết nối" },
@@ -73,6 +76,8 @@ const T = {
     noPrint: "Your ticket could not be printed ({status}). Remember your number and photograph the QR code on the ticket shown here.",
     unknownPrint: "If your ticket did not print, please write down this number",
     failedPrint: "Your ticket could not be printed ({why}). Please write down this number and tell the staff.",
+    reprint: "Print my ticket again",
+    reprinting: "Printing your ticket again (marked BẢN IN LẠI): please take it below.",
     why: { "paper out": "out of paper", "cover open": "cover open" },
     lostLink: "Lost connection to the server. You can still take a number: offline tickets are called in turn.",
     printer: { paper_out: "out of paper", cover_open: "cover open", offline: "offline", agent: "not connected" },
@@ -92,6 +97,8 @@ const REFRESH_MS = 10_000;
  * "mất kết nối" shows within PING_MS + PING_DEADLINE_MS (7 s) of the server dying. */
 const PING_MS = 3000;
 const PING_DEADLINE_MS = 4000;
+/** The reprint button works this long after issue (the server and luot-kiosk enforce it too). */
+const REPRINT_MS = 60_000;
 
 const params = new URLSearchParams(location.search);
 const i18n = makeI18n(T, { remember: false });
@@ -115,6 +122,10 @@ const state = {
   connected: true,
   /** The shown ticket's print when it is not confirmed: {outcome, reason}, or null. */
   unprinted: null,
+  /** The ticket on the done screen: {token, since} (since: when the page showed it). */
+  shown: null,
+  /** The reprint button's state: null (not offered), "offered", "asking", "done", or an ApiError. */
+  reprint: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -153,7 +164,11 @@ function reset() {
   state.chosen = null;
   state.printing = false;
   state.unprinted = null;
+  state.shown = null;
+  state.reprint = null;
   clearTimeout(state.printTimer);
+  clearTimeout(state.reprintTimer);
+  renderReprint();
   state.checkin = null;
   hideBanner();
   show("start");
@@ -345,6 +360,53 @@ function renderPrinter() {
   }
   // The notice already asks for a photograph; the generic hint would repeat it.
   $("done-hint").hidden = Boolean(p || u);
+  renderReprint();
+}
+
+/** The reprint button and what became of the tap. */
+function renderReprint() {
+  const r = state.reprint;
+  const button = $("reprint");
+  button.hidden = !(r === "offered" || r === "asking");
+  button.disabled = r === "asking";
+  button.textContent = t("reprint");
+  const note = $("reprint-note");
+  const text = r === "done" ? t("reprinting") : r && typeof r === "object" ? i18n.errorText(r) : "";
+  note.hidden = !text;
+  note.textContent = text;
+  note.classList.toggle("problem", r !== "done");
+}
+
+/** A print went wrong: one copy may be asked for, until a minute after issue. */
+function offerReprint() {
+  const s = state.shown;
+  if (!s || state.reprint) return;
+  const left = s.since + REPRINT_MS - Date.now();
+  if (left <= 0) return;
+  state.reprint = "offered";
+  clearTimeout(state.reprintTimer);
+  state.reprintTimer = setTimeout(() => {
+    if (state.reprint === "offered") state.reprint = null;
+    renderReprint();
+  }, left);
+  renderReprint();
+}
+
+async function askReprint() {
+  const s = state.shown;
+  if (!s || state.reprint !== "offered") return;
+  state.reprint = "asking";
+  renderReprint();
+  let r;
+  try {
+    r = await api(`/api/v1/kiosks/me/tickets/${encodeURIComponent(s.token)}/reprint`, { method: "POST" });
+  } catch (e) {
+    r = { ok: false, error: e };
+  }
+  // The citizen may have left meanwhile.
+  if (state.shown !== s) return;
+  state.reprint = r.ok ? "done" : r.error || new Error("reprint");
+  renderReprint();
 }
 
 /** The ping's verdict: the full-screen notice, or on `luot-kiosk --ui` (which issues offline) a
@@ -427,6 +489,9 @@ function showIssued(ticket, appointment = null) {
   img.alt = ticket.number;
   window.luotKiosk.lastTicket = ticket;
   state.unprinted = null;
+  state.shown = { token: ticket.token, since: Date.now() };
+  state.reprint = null;
+  clearTimeout(state.reprintTimer);
   renderPrinter();
   state.printing = Boolean(state.token || local);
   show("done");
@@ -456,6 +521,7 @@ async function waitForPrint(since, number) {
   if (unprinted) {
     state.printing = false;
     state.unprinted = unprinted;
+    offerReprint();
     renderPrinter();
     if (document.querySelector("#screen-done.active")) armIdle("done");
     return;
@@ -499,6 +565,7 @@ $("lang").addEventListener("click", () => {
   applyLang();
 });
 $("priority-no").addEventListener("click", () => state.chosen && issue(state.chosen, null));
+$("reprint").addEventListener("click", askReprint);
 $("checkin-path").addEventListener("click", openCheckin);
 document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", reset));
 document.addEventListener("pointerdown", () => {

@@ -277,6 +277,69 @@ test('a print the kiosk could not confirm: the number in large type, to write do
   await page.close();
 });
 
+test('a print that went wrong: "In lại phiếu" asks for one copy, and says what came of it', async () => {
+  const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+  // The print agent's answer for the shown ticket: `failed` (paper out), as luot-kiosk reports it.
+  const failed = async (route) => {
+    const r = await route.fetch();
+    const body = await r.json();
+    const number = await page.textContent('#done-number');
+    body.recent_jobs = [{
+      job_id: 1, ticket_number: number, outcome: 'failed', reprint: false,
+      reason: 'paper out', created_at: new Date().toISOString(),
+    }];
+    await route.fulfill({ response: r, json: body });
+  };
+  await page.route('**/api/v1/kiosks/me', failed);
+  const take = async () => {
+    await page.click('#services .service[data-service="B"]');
+    await page.click('#priority-no');
+    await page.waitForSelector('#screen-done.unprinted');
+    await page.waitForSelector('#reprint:not([hidden])');
+    return page.evaluate(() => window.luotKiosk.lastTicket.token);
+  };
+
+  // The server decides: this ticket's job is really still waiting (no agent here), so the tap is
+  // refused with its stable code, and the page says why instead of the button.
+  await take();
+  assert.equal(await page.textContent('#reprint'), 'In lại phiếu');
+  assert.equal(await page.textContent('#done-print'), 'Phiếu không in được (hết giấy). Hãy ghi lại số này và báo cán bộ.');
+  await screenshot(page, 'kiosk-reprint-offered');
+  const refused = page.waitForResponse('**/api/v1/kiosks/me/tickets/*/reprint');
+  await page.click('#reprint');
+  const answer = await refused;
+  assert.equal(answer.status(), 409);
+  assert.equal((await answer.json()).code, 'reprint_not_needed');
+  await page.waitForSelector('#reprint-note:not([hidden])');
+  assert.equal(await page.textContent('#reprint-note'), 'Phiếu đã in xong hoặc đang in');
+  assert.equal(await page.isVisible('#reprint'), false);
+  await page.click('#screen-done [data-back]');
+
+  // Accepted: one request with the kiosk's token for this ticket, then "đang in lại".
+  const asked = [];
+  await page.route('**/api/v1/kiosks/me/tickets/*/reprint', async (route) => {
+    const req = route.request();
+    asked.push({ method: req.method(), path: new URL(req.url()).pathname, auth: req.headers().authorization });
+    await route.fulfill({ status: 202, json: { job_id: 99 } });
+  });
+  const token = await take();
+  await page.click('#reprint');
+  await page.waitForSelector('#reprint-note:not([hidden])');
+  assert.match(await page.textContent('#reprint-note'), /^Đang in lại phiếu \(có dòng BẢN IN LẠI\)/);
+  assert.equal(await page.isVisible('#reprint'), false, 'one copy: the button is gone');
+  assert.deepEqual(asked, [{
+    method: 'POST', path: `/api/v1/kiosks/me/tickets/${encodeURIComponent(token)}/reprint`, auth: `Bearer ${KIOSK_TOKEN}`,
+  }]);
+  await screenshot(page, 'kiosk-reprint-asked');
+  await page.click('#lang');
+  assert.match(await page.textContent('#reprint-note'), /^Printing your ticket again/);
+  await page.click('#lang');
+  await page.unroute('**/api/v1/kiosks/me', failed);
+  await page.unroute('**/api/v1/kiosks/me/tickets/*/reprint');
+  assert.deepEqual(errors.filter((e) => !/status of 409/.test(String(e))), []);
+  await page.close();
+});
+
 test('the page says "mất kết nối" within 10 s of the server going silent', async () => {
   const { page } = await openKiosk({ width: 1080, height: 1920 });
   assert.equal(await page.isVisible('#offline'), false);

@@ -91,6 +91,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     let initial = printer.status().await;
     tracing::info!(status = ?initial, "printer status");
     let (status_tx, mut status_rx) = watch::channel(initial);
+    let own = std::sync::Arc::new(local::prints::OwnPrints::default());
     let worker = Worker {
         printer,
         profile: config.profile,
@@ -99,10 +100,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         jobs: jobs_rx,
         events: events_tx,
         status: status_tx,
+        own: own.clone(),
     };
     let worker = tokio::spawn(worker.run());
     let ui = match &config.ui {
-        Some(ui) => Some(start_ui(ui, &config, &jobs_tx, &status_rx).await?),
+        Some(ui) => Some(start_ui(ui, &config, &jobs_tx, &status_rx, own).await?),
         None => None,
     };
 
@@ -162,6 +164,7 @@ async fn start_ui(
     config: &Config,
     jobs: &mpsc::Sender<worker::Job>,
     status: &watch::Receiver<luot_print::PrinterStatus>,
+    prints: std::sync::Arc<local::prints::OwnPrints>,
 ) -> Result<(tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>), KioskError> {
     let fail = |reason: String| KioskError::Ui {
         addr: ui.addr.to_string(),
@@ -193,6 +196,7 @@ async fn start_ui(
         offline_after: ui.offline_after,
         wake: Default::default(),
         lease_due: Default::default(),
+        prints,
     });
     tracing::info!(page = %format!("http://{addr}/kiosk"), "kiosk page served locally");
     let serve = {

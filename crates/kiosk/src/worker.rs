@@ -9,10 +9,12 @@
 use crate::backoff::Backoff;
 use crate::config::Timings;
 use crate::journal::{fingerprint, Journal, Step};
+use crate::local::prints::OwnPrints;
 use luot_print::{
     render, Delivery, JobId, JobOutcome, KioskMessage, Printer, PrinterProfile, PrinterStatus,
     TicketPrint,
 };
+use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -42,6 +44,8 @@ pub struct Worker {
     pub events: mpsc::UnboundedSender<KioskMessage>,
     /// Latest printer status; sessions report changes and put it in `hello`.
     pub status: watch::Sender<PrinterStatus>,
+    /// Outcomes of the kiosk's own jobs (offline tickets), which the server has not got.
+    pub own: Arc<OwnPrints>,
 }
 
 impl Worker {
@@ -194,11 +198,19 @@ impl Worker {
     }
 
     fn send(&self, msg: KioskMessage) {
-        // An offline ticket's job is the kiosk's own: the server has no such job.
-        if let KioskMessage::Ack { job_id } | KioskMessage::Failed { job_id, .. } = &msg {
-            if *job_id >= crate::offline::OFFLINE_JOB_BASE {
-                return;
+        // An offline ticket's job is the kiosk's own: the server has no such job; the local page
+        // reads its outcome instead.
+        match &msg {
+            KioskMessage::Ack { job_id } if OwnPrints::is_own(*job_id) => {
+                return self.own.answered(*job_id, JobOutcome::Printed, "");
             }
+            KioskMessage::Outcome {
+                job_id,
+                outcome,
+                reason,
+            } if OwnPrints::is_own(*job_id) => return self.own.answered(*job_id, *outcome, reason),
+            KioskMessage::Failed { job_id, .. } if OwnPrints::is_own(*job_id) => return,
+            _ => {}
         }
         // The receiver lives as long as the client; if it is gone we are shutting down.
         let _ = self.events.send(msg);

@@ -201,6 +201,17 @@ impl From<StoreError> for ApiError {
                         "notices_unavailable",
                         "Trung tâm chưa gửi tin báo sắp đến lượt",
                     ),
+                    Conflict::ReprintUsed => (
+                        "reprint_used",
+                        "Phiếu này đã được in lại một lần: mời hỏi cán bộ",
+                    ),
+                    Conflict::ReprintNotNeeded => {
+                        ("reprint_not_needed", "Phiếu đã in xong hoặc đang in")
+                    }
+                    Conflict::ReprintTooLate => (
+                        "reprint_too_late",
+                        "Đã quá thời gian in lại tại kiosk: mời hỏi cán bộ",
+                    ),
                 };
                 // A list naming what does not exist is a bad body, not a state clash.
                 let status = match c {

@@ -89,6 +89,16 @@ pub enum Conflict {
     /// The centre has no notifier: it sends no turn notices.
     #[error("this centre does not send turn notices")]
     NoNotifier,
+    /// The kiosk's own reprint was already used: one copy per ticket from the kiosk.
+    #[error("this ticket was already printed again once; staff can print another copy")]
+    ReprintUsed,
+    /// The kiosk's own reprint is only for a ticket whose print went wrong
+    /// (`unknown` or `failed`), not one printed or still printing.
+    #[error("this ticket printed or is still printing")]
+    ReprintNotNeeded,
+    /// The kiosk's own reprint is only for the citizen still at the kiosk.
+    #[error("the time to print this ticket again at the kiosk is over; staff can print a copy")]
+    ReprintTooLate,
 }
 
 impl From<sqlx::Error> for Error {

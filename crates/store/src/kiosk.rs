@@ -90,7 +90,20 @@ pub trait KioskStore: Send + Sync {
         now: Timestamp,
         audit: Option<crate::auth::NewAudit>,
     ) -> Result<i64>;
-    /// The kiosk job that printed a ticket (the latest, if reprinted), by ticket token.
+    /// The kiosk's own reprint button: queues the one copy a kiosk may ask for of its job
+    /// `job_id` (an original, not a copy), checked in the same transaction: `NotFound` when it is
+    /// not this kiosk's original job, `Conflict(ReprintNotNeeded)` unless its print went wrong
+    /// (`unknown` or `failed`), `Conflict(ReprintUsed)` once any copy of it exists (the kiosk's or
+    /// staff's). The time limit is the caller's. The audit entry commits with it.
+    async fn reprint_job_once(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        now: Timestamp,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<i64>;
+    /// A ticket's first kiosk job (the original, not a copy), by ticket token: its id, its
+    /// kiosk's device id and when it was made.
     async fn job_of_ticket(&self, ticket_token: &str) -> Result<Option<(i64, i64, Timestamp)>>;
     /// Records a failed attempt; the job stays pending.
     async fn fail_print_job(

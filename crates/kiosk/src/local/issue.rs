@@ -128,8 +128,13 @@ async fn issue_offline(
     local.lease_due();
     tracing::warn!(number = %ticket.number, "server unreachable: ticket issued offline");
     let print = print_of(local, centre, &ticket, &block, &timezone);
+    let id = offline::job_id(&ticket.token);
+    // Known before the worker can answer, so the page sees it pending, then its outcome.
+    local
+        .prints
+        .queued(id, &ticket.token, &print, ticket.issued_at.clone());
     let job = Job {
-        id: offline::job_id(&ticket.token),
+        id,
         ticket: Box::new(print),
         // Printed now, for the citizen standing at the kiosk.
         deadline: None,
@@ -293,21 +298,4 @@ pub async fn preview(
         return ([(header::CONTENT_TYPE, "image/png")], png).into_response();
     }
     super::proxy::passthrough(State(local), req).await
-}
-
-/// `GET /api/v1/kiosks/me`: the server's answer; offline, the kiosk's own
-/// printer state (the print client is right here, so it is connected).
-pub async fn me(State(local): State<Arc<Local>>, req: Request) -> Response {
-    let online = super::proxy::passthrough(State(local.clone()), req).await;
-    if online.status() != StatusCode::SERVICE_UNAVAILABLE {
-        return online;
-    }
-    let printer = serde_json::to_value(*local.status.borrow()).unwrap_or(Value::Null);
-    Json(json!({
-        "device": null,
-        "health": {"connected": true, "printer": printer},
-        "pending_jobs": 0,
-        "offline": true,
-    }))
-    .into_response()
 }

@@ -6,12 +6,14 @@
 //!          ──/api/…──▶ passthrough (device token added) ──▶ server
 //!                      └─ server out of reach 5 s: POST …/tickets issues from a leased block
 //!                         (journal, then printer), GETs answer from the last good copy
+//!          ──/api/v1/kiosks/me, …/reprint──▶ the kiosk's own jobs merged in, or printed here
 //! ```
 //!
 //! The browser holds no token: the passthrough adds the kiosk's own. The
 //! address must be a loopback one, since whoever reaches it acts as the kiosk.
 
 mod issue;
+pub mod prints;
 mod proxy;
 
 use crate::offline::{book::Book, Reach};
@@ -58,6 +60,8 @@ pub struct Local {
     pub wake: Notify,
     /// Offline tickets were issued: refresh the blocks at the next chance.
     pub lease_due: AtomicBool,
+    /// The kiosk's own print jobs (offline tickets, their copies) and what became of them.
+    pub prints: Arc<prints::OwnPrints>,
 }
 
 impl Local {
@@ -93,7 +97,11 @@ pub fn router(local: Arc<Local>) -> Router {
         .route("/api/v1/centres/{centre}/tickets", post(issue::issue))
         .route("/api/v1/tickets/{token}", get(issue::status))
         .route("/api/v1/tickets/{token}/ticket.png", get(issue::preview))
-        .route("/api/v1/kiosks/me", get(issue::me))
+        .route("/api/v1/kiosks/me", get(prints::me))
+        .route(
+            "/api/v1/kiosks/me/tickets/{token}/reprint",
+            post(prints::reprint),
+        )
         .route("/api/{*rest}", any(proxy::passthrough))
         .route("/healthz", get(proxy::passthrough))
         .fallback(proxy::passthrough)

@@ -1,7 +1,8 @@
 //! Kiosk devices: the print agent's websocket (`luot-kiosk` connects here with
 //! its device token), the kiosk's own health for the kiosk page (printer out of
 //! paper, agent offline), every kiosk's health for administrators, and a
-//! second copy of a ticket asked for by staff (printed "BẢN IN LẠI", audited).
+//! second copy of a ticket (printed "BẢN IN LẠI", audited): asked for by staff,
+//! or once by the kiosk's own "In lại phiếu" button within a minute of issue.
 
 use axum::{
     extract::{ws::rejection::WebSocketUpgradeRejection, State, WebSocketUpgrade},
@@ -16,6 +17,7 @@ use luot_store::{
 };
 use serde::Serialize;
 use serde_json::json;
+use std::time::Duration;
 
 use crate::{
     auth::{Caller, ClientIp, Device, RequireAdmin, RequireStaff},
@@ -31,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kiosks/me", get(me))
         .route("/api/v1/kiosks/{kiosk}/agent", get(agent))
         .route("/api/v1/kiosks/{kiosk}/jobs/{job}/reprint", post(reprint))
+        .route(
+            "/api/v1/kiosks/me/tickets/{token}/reprint",
+            post(reprint_mine),
+        )
 }
 
 /// The calling kiosk device, whatever its centre.
@@ -241,5 +247,61 @@ pub async fn reprint(
         .reprint_job(kiosk, job, state.now(), Some(audit))
         .await?;
     tracing::info!(kiosk, job, reprint = job_id, by = %staff.actor(), "reprint queued");
+    Ok((StatusCode::ACCEPTED, Json(Reprinted { job_id })))
+}
+
+/// How long after a ticket is issued the kiosk's own reprint button works: the
+/// citizen is still standing at the kiosk. Later copies are for staff.
+pub const KIOSK_REPRINT_WINDOW: Duration = Duration::from_secs(60);
+
+/// The kiosk's "In lại phiếu" button: one more copy of a ticket this kiosk
+/// issued, marked "BẢN IN LẠI", when its print went wrong (`unknown` or
+/// `failed`), within [`KIOSK_REPRINT_WINDOW`] of issue and once per ticket (no
+/// copy of it made yet, by the kiosk or staff). Audited (`print.reprint`, the
+/// kiosk as actor). Audience: a kiosk device, for its own tickets.
+#[utoipa::path(post, path = "/api/v1/kiosks/me/tickets/{token}/reprint", tag = "kiosks",
+    params(("token" = String, Path, description = "the ticket's token")),
+    responses((status = 202, body = Reprinted, description = "queued; this kiosk prints it within seconds"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "not a kiosk device"),
+        (status = 404, body = crate::error::ErrorBody, description = "no ticket printed on this kiosk by that token"),
+        (status = 409, body = crate::error::ErrorBody,
+            description = "`reprint_not_needed` (printed or still printing), `reprint_used` (a copy exists), `reprint_too_late` (over 60 s)")))]
+pub async fn reprint_mine(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+    ip: ClientIp,
+) -> ApiResult<(StatusCode, Json<Reprinted>)> {
+    let device = kiosk(&caller)?;
+    let (job, _, made) = state
+        .store
+        .job_of_ticket(&token)
+        .await?
+        .filter(|(_, kiosk, _)| *kiosk == device.id)
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    let now = state.now();
+    let window = jiff::SignedDuration::try_from(KIOSK_REPRINT_WINDOW).unwrap_or_default();
+    if now.duration_since(made) > window {
+        return Err(luot_store::Error::Conflict(luot_store::Conflict::ReprintTooLate).into());
+    }
+    let details = json!({"kiosk": device.id, "job": job});
+    let audit = state.audit_entry(
+        device.actor(),
+        ip,
+        "print.reprint",
+        Some(&device.centre),
+        details,
+    );
+    let job_id = state
+        .store
+        .reprint_job_once(device.id, job, now, Some(audit))
+        .await?;
+    tracing::info!(
+        kiosk = device.id,
+        job,
+        reprint = job_id,
+        "reprint asked at the kiosk"
+    );
     Ok((StatusCode::ACCEPTED, Json(Reprinted { job_id })))
 }

@@ -44,6 +44,7 @@ use crate::state::AppState;
         super::kiosks::me,
         super::kiosks::list,
         super::kiosks::reprint,
+        super::kiosks::reprint_mine,
         super::offline::leases,
         super::offline::replay,
         super::appointments::info,

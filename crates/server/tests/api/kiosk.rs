@@ -309,3 +309,122 @@ async fn staff_reprint_an_unconfirmed_ticket_marked_and_audited() {
     assert_eq!(entry["details"]["kiosk"], id);
     app.stop().await;
 }
+
+/// The kiosk's own "In lại phiếu" button: a ticket of this kiosk whose print
+/// went wrong is printed again once, within 60 s of issue (the test clock),
+/// marked as a reprint and audited with the kiosk as actor; a second tap, a
+/// ticket still printing and a ticket past the minute get 409 with a stable code.
+#[tokio::test]
+async fn kiosk_reprints_its_own_ticket_once_within_a_minute() {
+    use futures::SinkExt;
+    use jiff::SignedDuration;
+    use luot_print::{JobOutcome, KioskMessage, Paper};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = spawn_app().await;
+    let id = kiosk_me(&app, &app.kiosk_token).await["device"]["id"]
+        .as_i64()
+        .unwrap();
+    let kiosk = app.bearer(&app.kiosk_token);
+    let mut ws = connect_agent(&app, &app.kiosk_token, Paper::Mm80).await;
+    let path = |token: &Value| {
+        app.url(&format!(
+            "/api/v1/kiosks/me/tickets/{}/reprint",
+            token.as_str().unwrap()
+        ))
+    };
+    let tap = |token: Value| {
+        let kiosk = kiosk.clone();
+        let url = path(&token);
+        async move {
+            let r = kiosk.post(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let answer = |job: u64, outcome: JobOutcome| {
+        let msg = KioskMessage::Outcome {
+            job_id: job,
+            outcome,
+            reason: "no answer from the printer after the ticket".into(),
+        };
+        Message::Text(serde_json::to_string(&msg).unwrap().into())
+    };
+    // Until the kiosk's answer about `number` is recorded.
+    let app_ref = &app;
+    let answered = |number: Value| async move {
+        for _ in 0..500 {
+            let me = kiosk_me(app_ref, &app_ref.kiosk_token).await;
+            let jobs = me["recent_jobs"].as_array().cloned().unwrap_or_default();
+            if jobs
+                .iter()
+                .any(|j| j["ticket_number"] == number && !j["outcome"].is_null())
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("the outcome of {number} is never recorded");
+    };
+
+    let t = app.issue("A").await;
+    let (job, first) = next_print_job(&mut ws).await;
+    assert!(!first.reprint);
+    // Still printing: nothing to print again.
+    let (status, body) = tap(t["token"].clone()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("reprint_not_needed"))
+    );
+
+    ws.send(answer(job, JobOutcome::Unknown)).await.unwrap();
+    answered(t["number"].clone()).await;
+    // Only the kiosk device, and only its own tickets.
+    let url = path(&t["token"]);
+    assert_eq!(app.anon.post(&url).send().await.unwrap().status(), 401);
+    let quay1 = app.bearer(&app.login("quay1").await);
+    assert_eq!(quay1.post(&url).send().await.unwrap().status(), 403);
+    let (status, body) = tap(json!("NoSuchTicketToken00000")).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+
+    // 59 s after issue: printed again, once.
+    app.set_now(working_morning() + SignedDuration::from_secs(59));
+    let (status, body) = tap(t["token"].clone()).await;
+    assert_eq!(status, 202, "{body}");
+    let copy = body["job_id"].as_u64().unwrap();
+    let (again, second) = next_print_job(&mut ws).await;
+    assert_eq!(again, copy);
+    assert_eq!(second.number, first.number);
+    assert!(second.reprint, "marked BẢN IN LẠI");
+    let (status, body) = tap(t["token"].clone()).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("reprint_used")));
+    assert!(
+        body["message"].as_str().unwrap().contains("in lại"),
+        "{body}"
+    );
+
+    // Another ticket that failed, asked for 61 s after its issue: too late.
+    let late = app.issue("A").await;
+    let (failed, _) = next_print_job(&mut ws).await;
+    ws.send(answer(failed, JobOutcome::Failed)).await.unwrap();
+    answered(late["number"].clone()).await;
+    app.set_now(working_morning() + SignedDuration::from_secs(59 + 61));
+    let (status, body) = tap(late["token"].clone()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("reprint_too_late"))
+    );
+
+    // One audit entry, the kiosk's, for the one copy.
+    let audit: Value = app.get("/api/v1/audit").await.json().await.unwrap();
+    let entries: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "print.reprint")
+        .collect();
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["actor"], format!("kiosk:{id}"));
+    assert_eq!(entries[0]["details"]["job"], job);
+    app.stop().await;
+}

@@ -23,11 +23,11 @@ mod fake_server {
 }
 #[allow(dead_code)]
 #[path = "../../../kiosk/tests/support/fake_printer.rs"]
-mod fake_printer;
+pub(crate) mod fake_printer;
 
 use fake_printer::FakePrinter;
 
-fn timings() -> Timings {
+pub(crate) fn timings() -> Timings {
     let quick = BackoffPolicy {
         base: Duration::from_millis(10),
         max: Duration::from_millis(100),

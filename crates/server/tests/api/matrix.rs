@@ -259,6 +259,13 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
             CentreStaff,
             Value::Null,
         ),
+        // The kiosk's own reprint button: past authorisation, 409 (nothing went wrong).
+        (
+            "post",
+            "/api/v1/kiosks/me/tickets/{token}/reprint",
+            KioskDevice,
+            Value::Null,
+        ),
         ("post", "/api/v1/kiosks/me/leases", KioskDevice, Value::Null),
         (
             "post",

@@ -4,7 +4,8 @@
 //! tickets from its leased block (printed, journalled); once the server is
 //! back, all 40 are replayed into the queue in issue-time order, with no
 //! number twice and each replayed exactly once. Also the lease and replay
-//! endpoints' refusals over HTTP.
+//! endpoints' refusals over HTTP, and an offline ticket whose print is not
+//! confirmed: shown as such on the local page's API, and copied once.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -42,20 +43,37 @@ impl Kiosk {
             base: Duration::from_millis(10),
             max: Duration::from_millis(100),
         };
+        let timings = Timings {
+            reconnect: quick,
+            print_retry: quick,
+            status_poll: Duration::from_secs(3600),
+            ..Timings::default()
+        };
+        Kiosk::start_with(
+            app,
+            token,
+            dir,
+            PrinterSpec::File(dir.join("printed")),
+            timings,
+        )
+    }
+
+    fn start_with(
+        app: &TestApp,
+        token: &str,
+        dir: &Path,
+        printer: PrinterSpec,
+        timings: Timings,
+    ) -> Kiosk {
         let port = free_port();
         let server = format!("http://{}", app.addr);
         let config = Config {
             agent_url: luot_kiosk::config::agent_url(&server).unwrap(),
             token: token.into(),
-            printer: PrinterSpec::File(dir.join("printed")),
+            printer,
             profile: PrinterProfile::default(),
             state_dir: dir.join("state"),
-            timings: Timings {
-                reconnect: quick,
-                print_retry: quick,
-                status_poll: Duration::from_secs(3600),
-                ..Timings::default()
-            },
+            timings,
             ui: Some(Ui {
                 addr: format!("127.0.0.1:{port}").parse().unwrap(),
                 server,
@@ -87,6 +105,35 @@ impl Kiosk {
             .send()
             .await
             .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// The page's `GET /api/v1/kiosks/me` until `done` holds of it (10 s at most).
+    async fn me_until(&self, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let me: Value = reqwest::get(format!("{}/api/v1/kiosks/me", self.ui))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if done(&me) {
+                return me;
+            }
+            assert!(Instant::now() < deadline, "never: {me}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The page's "In lại phiếu" button for the ticket `token`.
+    async fn reprint(&self, token: &Value) -> (u16, Value) {
+        let url = format!(
+            "{}/api/v1/kiosks/me/tickets/{}/reprint",
+            self.ui,
+            token.as_str().unwrap()
+        );
+        let r = reqwest::Client::new().post(url).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
@@ -319,5 +366,92 @@ async fn leases_and_replays_refuse_what_is_not_the_kiosks() {
     assert_eq!(body["code"], "not_leased");
     let r = replay(902, "short").await.unwrap();
     assert_eq!(r.status(), 422);
+    app.stop().await;
+}
+
+/// The job of ticket `number` in a `kiosks/me` answer (the original, or its copy).
+fn job_of<'a>(me: &'a Value, number: &Value, reprint: bool) -> Option<&'a Value> {
+    me["recent_jobs"]
+        .as_array()?
+        .iter()
+        .find(|j| &j["ticket_number"] == number && j["reprint"] == reprint)
+}
+
+/// Offline, the printer hangs up in the middle of a ticket: the local page's
+/// `GET /api/v1/kiosks/me` says `unknown` for it, as the server does for its
+/// own tickets, so the page shows the number in large type with "Nếu phiếu
+/// chưa in ra, hãy ghi lại số này" (it used to say printed: no jobs, none
+/// pending). The page's "In lại phiếu" prints one copy, marked BẢN IN LẠI; a
+/// second tap is refused. Back online, the kiosk's own jobs are still listed
+/// with the server's, and the button is passed through for the server's tickets.
+#[tokio::test]
+async fn offline_a_ticket_not_confirmed_printed_says_so_and_is_copied_once() {
+    use crate::kiosk_e2e::fake_printer::FakePrinter;
+
+    let app = spawn_app().await;
+    let printer = FakePrinter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tcp = PrinterSpec::Tcp {
+        host: "127.0.0.1".into(),
+        port: printer.port,
+    };
+    let timings = crate::kiosk_e2e::timings();
+    let kiosk = Kiosk::start_with(&app, &app.kiosk_token.clone(), dir.path(), tcp, timings);
+    kiosk.ready().await;
+
+    let (app, offline) = app
+        .outage(async {
+            printer.drop_next_job_after(4000);
+            let (status, t) = kiosk.tap("A").await;
+            assert_eq!((status, &t["offline"]), (201, &json!(true)), "{t}");
+            let number = t["number"].clone();
+            let me = kiosk
+                .me_until(|me| job_of(me, &number, false).is_some_and(|j| !j["outcome"].is_null()))
+                .await;
+            assert_eq!(me["offline"], true, "{me}");
+            let job = job_of(&me, &number, false).unwrap();
+            assert_eq!(job["outcome"], "unknown", "{me}");
+            assert!(
+                job["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{me}"
+            );
+            assert_eq!(me["pending_jobs"], 0);
+            assert_eq!((printer.partial_jobs(), printer.jobs().len()), (1, 0));
+
+            // The button: one copy, printed whole this time.
+            let (status, body) = kiosk.reprint(&t["token"]).await;
+            assert_eq!(status, 202, "{body}");
+            printer.wait_for_jobs(1).await;
+            let me = kiosk
+                .me_until(|me| job_of(me, &number, true).is_some_and(|j| j["outcome"] == "printed"))
+                .await;
+            assert_eq!(job_of(&me, &number, false).unwrap()["outcome"], "unknown");
+            let (status, body) = kiosk.reprint(&t["token"]).await;
+            assert_eq!((status, body["code"].as_str()), (409, Some("reprint_used")));
+            assert_eq!(printer.jobs().len(), 1, "one copy only");
+            t
+        })
+        .await;
+
+    // Online again: the server's answer, with the kiosk's own jobs in it.
+    let me = kiosk
+        .me_until(|me| me["device"].is_object() && me.get("offline").is_none())
+        .await;
+    let job = job_of(&me, &offline["number"], false).expect("the offline job is still listed");
+    assert_eq!(job["outcome"], "unknown");
+    // A server ticket's button goes to the server, which decides (printed: not needed).
+    let (status, online) = kiosk.tap("B").await;
+    assert_eq!(status, 201, "{online}");
+    assert!(online.get("offline").is_none(), "{online}");
+    let number = online["number"].clone();
+    kiosk
+        .me_until(|me| job_of(me, &number, false).is_some_and(|j| j["outcome"] == "printed"))
+        .await;
+    let (status, body) = kiosk.reprint(&online["token"]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("reprint_not_needed"))
+    );
+    drop(kiosk);
     app.stop().await;
 }

@@ -5,7 +5,7 @@ use futures::FutureExt;
 use jiff::Timestamp;
 
 use super::{rows::*, SqlStore};
-use crate::{kiosk::*, Error, Result};
+use crate::{kiosk::*, Conflict, Error, Result};
 
 #[async_trait]
 impl KioskStore for SqlStore {
@@ -127,6 +127,51 @@ impl KioskStore for SqlStore {
                     .fetch_optional(&mut *c)
                     .await?;
                     let id = id.ok_or(Error::NotFound("print job"))?;
+                    Ok((id, Vec::new()))
+                }
+                .boxed()
+            })
+            .await
+    }
+
+    async fn reprint_job_once(
+        &self,
+        device_id: i64,
+        job_id: i64,
+        now: Timestamp,
+        audit: Option<crate::auth::NewAudit>,
+    ) -> Result<i64> {
+        self.writer
+            .run_audited(audit, move |c| {
+                async move {
+                    // Checked and inserted under the writer's lock (SQLite's single writer,
+                    // PostgreSQL's write lock): two taps at once make one copy.
+                    let row: Option<(Option<String>, i64)> = sqlx::query_as(
+                        "SELECT j.outcome, (SELECT COUNT(*) FROM print_jobs c \
+                         WHERE c.device_id = j.device_id AND c.reprint_of = j.id) \
+                         FROM print_jobs j WHERE j.id = $1 AND j.device_id = $2 \
+                         AND j.reprint_of IS NULL",
+                    )
+                    .bind(job_id)
+                    .bind(device_id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let (outcome, copies) = row.ok_or(Error::NotFound("print job"))?;
+                    if !matches!(outcome.as_deref(), Some("unknown" | "failed")) {
+                        return Err(Error::Conflict(Conflict::ReprintNotNeeded));
+                    }
+                    if copies > 0 {
+                        return Err(Error::Conflict(Conflict::ReprintUsed));
+                    }
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
+                         SELECT device_id, ticket_id, $1, id FROM print_jobs WHERE id = $2 \
+                         RETURNING id",
+                    )
+                    .bind(micros(now))
+                    .bind(job_id)
+                    .fetch_one(&mut *c)
+                    .await?;
                     Ok((id, Vec::new()))
                 }
                 .boxed()

@@ -203,6 +203,60 @@ async fn a_kiosk_check_in_prints_its_ticket_once() {
     }
 }
 
+/// The kiosk's own reprint: only for a job whose print went wrong, one copy
+/// (whoever made a copy first), only of the kiosk's own original job.
+#[tokio::test]
+async fn a_kiosk_reprints_a_failed_ticket_once() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        s.create_centre(small_centre(1), morning()).await.unwrap();
+        let t = s.issue_ticket(issue(Some(KIOSK))).await.unwrap();
+        let (job, device, made) = s.job_of_ticket(&t.token).await.unwrap().unwrap();
+        assert_eq!((device, made), (KIOSK, morning()), "{}", b.name);
+        let once = |id| s.reprint_job_once(KIOSK, id, later(1), None);
+        let conflict = |r: Result<i64>| match r {
+            Err(Error::Conflict(c)) => c,
+            other => panic!("{}: {other:?}", b.name),
+        };
+        // Still printing: nothing to reprint.
+        assert_eq!(conflict(once(job).await), Conflict::ReprintNotNeeded);
+        s.finish_print_job(KIOSK, job, "unknown", "no answer", later(1))
+            .await
+            .unwrap();
+        // Another kiosk's job is not found.
+        assert!(matches!(
+            s.reprint_job_once(KIOSK + 1, job, later(1), None).await,
+            Err(Error::NotFound(_))
+        ));
+        let copy = once(job).await.unwrap();
+        assert_ne!(copy, job);
+        let pending = s.pending_print_jobs(KIOSK, 0).await.unwrap();
+        assert_eq!(pending.len(), 1, "{}", b.name);
+        assert_eq!((pending[0].id, pending[0].reprint_of), (copy, Some(job)));
+        assert_eq!(conflict(once(job).await), Conflict::ReprintUsed);
+        // A copy is not an original: no copy of a copy from the kiosk.
+        s.finish_print_job(KIOSK, copy, "failed", "paper out", later(1))
+            .await
+            .unwrap();
+        assert!(matches!(once(copy).await, Err(Error::NotFound(_))));
+        // The first job of the ticket stays its original.
+        assert_eq!(s.job_of_ticket(&t.token).await.unwrap().unwrap().0, job);
+
+        // Printed: not needed; after a staff copy: used.
+        let printed = s.issue_ticket(issue(Some(KIOSK))).await.unwrap();
+        let (printed, ..) = s.job_of_ticket(&printed.token).await.unwrap().unwrap();
+        s.ack_print_job(KIOSK, printed, later(1)).await.unwrap();
+        assert_eq!(conflict(once(printed).await), Conflict::ReprintNotNeeded);
+        let failed = s.issue_ticket(issue(Some(KIOSK))).await.unwrap();
+        let (failed, ..) = s.job_of_ticket(&failed.token).await.unwrap().unwrap();
+        s.finish_print_job(KIOSK, failed, "failed", "cover open", later(1))
+            .await
+            .unwrap();
+        s.reprint_job(KIOSK, failed, later(1), None).await.unwrap();
+        assert_eq!(conflict(once(failed).await), Conflict::ReprintUsed);
+    }
+}
+
 #[tokio::test]
 async fn one_centre_by_code_and_its_logo_version() {
     for b in backends().await {
