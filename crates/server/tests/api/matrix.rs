@@ -313,6 +313,12 @@ fn table() -> Vec<(&'static str, &'static str, Audience, Value)> {
         ("get", "/api/v1/appointments/{code}", Public, Value::Null),
         ("delete", "/api/v1/appointments/{code}", Public, Value::Null),
         (
+            "post",
+            "/api/v1/appointments/{code}/withdraw",
+            Public,
+            json!({"purpose": "reminders"}),
+        ),
+        (
             "get",
             "/api/v1/appointments/{code}/calendar.ics",
             Public,
