@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 
-import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, RATING_TOKEN, screenshot, setNow } from './lib.mjs';
+import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, screenshot, setNow } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -185,7 +185,10 @@ test('the rating tablet shows the dossier\'s evaluation link as a QR code and a 
   const tablet = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   const errors = [];
   tablet.on('pageerror', (e) => errors.push(e));
-  await tablet.goto(`${BASE}/rate/3?token=${RATING_TOKEN}`);
+  // A tablet rates at its own counter only: one registered at counter 3.
+  const device = await api('POST', '/api/v1/devices', { kind: 'rating', name: 'Máy đánh giá quầy 3', centre: 'mo-cay', counter: 3 });
+  assert.equal(device.status, 201);
+  await tablet.goto(`${BASE}/rate/3?token=${device.body.token}`);
   await tablet.waitForFunction(() => window.luotRate?.stream?.lastId != null);
   const k = '/api/v1/centres/mo-cay/counters/3';
   // Counter 3 serves the C tickets of the burst; the first gets a dossier code.
