@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use futures::FutureExt;
 use jiff::Timestamp;
+use sqlx::AnyConnection;
 
 use super::{rows::*, SqlStore};
 use crate::{kiosk::*, Conflict, Error, Result};
@@ -115,21 +116,7 @@ impl KioskStore for SqlStore {
     ) -> Result<i64> {
         self.writer
             .run_audited(audit, move |c| {
-                async move {
-                    let id: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
-                         SELECT device_id, ticket_id, $1, id FROM print_jobs \
-                         WHERE id = $2 AND device_id = $3 RETURNING id",
-                    )
-                    .bind(micros(now))
-                    .bind(job_id)
-                    .bind(device_id)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    let id = id.ok_or(Error::NotFound("print job"))?;
-                    Ok((id, Vec::new()))
-                }
-                .boxed()
+                async move { Ok((copy_job(c, device_id, job_id, now).await?, Vec::new())) }.boxed()
             })
             .await
     }
@@ -163,16 +150,7 @@ impl KioskStore for SqlStore {
                     if copies > 0 {
                         return Err(Error::Conflict(Conflict::ReprintUsed));
                     }
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
-                         SELECT device_id, ticket_id, $1, id FROM print_jobs WHERE id = $2 \
-                         RETURNING id",
-                    )
-                    .bind(micros(now))
-                    .bind(job_id)
-                    .fetch_one(&mut *c)
-                    .await?;
-                    Ok((id, Vec::new()))
+                    Ok((copy_job(c, device_id, job_id, now).await?, Vec::new()))
                 }
                 .boxed()
             })
@@ -344,4 +322,25 @@ impl KioskStore for SqlStore {
         }
         Ok(out)
     }
+}
+
+/// Queues one more copy of `device_id`'s job `job_id` (a reprint, marked as
+/// such when printed); the new job's id.
+async fn copy_job(
+    c: &mut AnyConnection,
+    device_id: i64,
+    job_id: i64,
+    now: Timestamp,
+) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO print_jobs (device_id, ticket_id, created_at, reprint_of) \
+         SELECT device_id, ticket_id, $1, id FROM print_jobs \
+         WHERE id = $2 AND device_id = $3 RETURNING id",
+    )
+    .bind(micros(now))
+    .bind(job_id)
+    .bind(device_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    id.ok_or(Error::NotFound("print job"))
 }
