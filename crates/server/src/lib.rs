@@ -59,8 +59,23 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
 }
+
+/// What the log says of a request: its method and the route it matched
+/// (`/api/v1/tickets/{token}`), never its path or query, which carry ticket
+/// tokens, booking phones and device tokens. A request no route matched is
+/// logged as [`UNMATCHED`].
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(UNMATCHED, |p| p.as_str());
+    tracing::debug_span!("request", method = %req.method(), route)
+}
+
+/// The route logged for a request no route matched.
+pub const UNMATCHED: &str = "(no route)";
 
 /// Serves on a bound listener until `shutdown` completes, then lets in-flight
 /// requests finish. Websocket connections are told to close (they send their

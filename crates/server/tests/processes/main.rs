@@ -14,6 +14,9 @@ mod pg;
 #[cfg(target_os = "linux")]
 mod crash;
 
+/// No token, phone or password in a real process's output or log.
+mod secrets;
+
 use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
