@@ -45,8 +45,18 @@ async fn main() -> anyhow::Result<()> {
         let created =
             bootstrap::demo_accounts(store.as_ref(), &centre, Cost::Default, now()).await?;
         if let Some(creds) = created {
-            // Printed once to standard output, never to the log.
-            println!("{}", creds.describe(&format!("http://{addr}")));
+            // The secrets go to a private file, never to the output (a journal
+            // keeps it): only where they are is printed.
+            let base = format!("http://{addr}");
+            let dir = cli.data_dir();
+            let file = creds.write(&dir, &base).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write the demo credentials to {}: {e}; the demo accounts exist \
+                     without a known password (create an administrator with `luot admin create`)",
+                    dir.display()
+                )
+            })?;
+            println!("{}", creds.summary(&base, &file));
         }
     }
     tracing::info!(%addr, "listening; open http://{addr}/");

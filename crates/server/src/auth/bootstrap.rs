@@ -1,6 +1,9 @@
 //! The first accounts: `luot admin create` on the command line, and at the first
 //! `--demo` start an administrator, one staff member per demo counter and the demo
-//! devices, with generated passwords and tokens handed back to be printed once.
+//! devices, with generated passwords and tokens handed back to be written once
+//! to a private file.
+
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 use luot_domain::{CentreCode, CounterNumber};
@@ -67,7 +70,8 @@ pub async fn create_account(
         .await?)
 }
 
-/// What the first demo start created; printed once, kept nowhere in clear.
+/// What the first demo start created: written once to a private file
+/// ([`DemoCredentials::write`]), kept nowhere else in clear.
 #[derive(Debug, Clone)]
 pub struct DemoCredentials {
     /// (username, password, what it is for)
@@ -76,26 +80,74 @@ pub struct DemoCredentials {
     pub devices: Vec<(DeviceKind, i64, String)>,
 }
 
+/// The file the demo's passwords and device links go to, in the data directory.
+pub const DEMO_CREDENTIALS_FILE: &str = "demo-credentials.txt";
+
 impl DemoCredentials {
-    /// The text printed at the first demo start.
-    pub fn describe(&self, base_url: &str) -> String {
-        let mut s =
-            String::from("\n=== Lượt demo: accounts and devices (shown once; keep them) ===\n");
+    /// The private file's text: each account's password and each device's
+    /// pairing link. The token is in the link's fragment (`/pair#token=`),
+    /// which browsers never send, so opening the link logs it nowhere.
+    pub fn file_text(&self, base_url: &str) -> String {
+        let mut s = String::from(
+            "# Lượt demo: accounts and devices. Keep this file private; delete it once noted.\n",
+        );
         for (u, p, what) in &self.accounts {
-            s.push_str(&format!("  {u:<8} {p}   {what}\n"));
+            s.push_str(&format!("{u:<8} {p}   {what}\n"));
         }
         for (kind, id, token) in &self.devices {
-            let page = match kind {
-                DeviceKind::Kiosk => format!("{base_url}/kiosk?token={token}"),
-                DeviceKind::Rating => format!("{base_url}/rate/1?token={token}"),
-                DeviceKind::Display => format!("{base_url}/display?token={token}"),
-            };
-            s.push_str(&format!("  {} device {id}: {page}\n", kind.as_str()));
+            s.push_str(&format!(
+                "{} device {id}: {base_url}/pair#token={token}\n",
+                kind.as_str()
+            ));
         }
-        s.push_str(&format!(
-            "  Counter console: {base_url}/counter   Admin: {base_url}/admin\n"
-        ));
         s
+    }
+
+    /// What is printed at the first demo start: where the file is, the
+    /// usernames and the pages; no password, no token.
+    pub fn summary(&self, base_url: &str, file: &std::path::Path) -> String {
+        let users: Vec<&str> = self.accounts.iter().map(|a| a.0.as_str()).collect();
+        let devices: Vec<String> = self
+            .devices
+            .iter()
+            .map(|(kind, id, _)| format!("{} {id}", kind.as_str()))
+            .collect();
+        format!(
+            "\n=== Lượt demo ===\n  Passwords and device pairing links: {} (readable by you only)\n  \
+             Accounts: {}\n  Devices: {}\n  \
+             Counter console: {base_url}/counter   Admin: {base_url}/admin\n",
+            file.display(),
+            users.join(", "),
+            devices.join(", "),
+        )
+    }
+
+    /// Writes [`DemoCredentials::file_text`] to [`DEMO_CREDENTIALS_FILE`] in
+    /// `dir`: a file made with mode 0600 (on Unix; Windows keeps its default
+    /// ACL) under a temporary name, then renamed over any old one, so the
+    /// secrets are never readable by others, not even for a moment.
+    pub fn write(&self, dir: &std::path::Path, base_url: &str) -> std::io::Result<PathBuf> {
+        use std::io::Write;
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(DEMO_CREDENTIALS_FILE);
+        let partial = dir.join(format!("{DEMO_CREDENTIALS_FILE}.partial"));
+        match std::fs::remove_file(&partial) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&partial)?;
+        file.write_all(self.file_text(base_url).as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&partial, &path)?;
+        Ok(path)
     }
 }
 

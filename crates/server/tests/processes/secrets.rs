@@ -115,3 +115,87 @@ async fn the_request_log_names_routes_never_tokens_or_phones() {
         assert!(!log.contains(secret), "`{secret}` in the log:\n{log}");
     }
 }
+
+/// The passwords and the device tokens in the credentials file.
+fn credentials(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut passwords = Vec::new();
+    let mut tokens = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((_, token)) = line.split_once("/pair#token=") {
+            tokens.push(token.trim().to_owned());
+        } else if let Some(pw) = line.split_whitespace().nth(1) {
+            passwords.push(pw.to_owned());
+        }
+    }
+    (passwords, tokens)
+}
+
+/// The first demo start writes the accounts' passwords and the devices'
+/// pairing links (token in the fragment) to `demo-credentials.txt`, mode
+/// 0600, beside the database; its output names that file, the usernames and
+/// the pages, and carries no password or token, nor does its log while the
+/// credentials are used.
+#[tokio::test]
+async fn the_demo_writes_its_credentials_to_a_private_file_not_its_output() {
+    use serde_json::{json, Value};
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut demo = start(dir.path(), &client).await;
+    let base = demo.base.clone();
+
+    let file = dir.path().join("demo-credentials.txt");
+    let text = std::fs::read_to_string(&file).expect("no demo-credentials.txt");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+    let (passwords, devices) = credentials(&text);
+    assert_eq!(passwords.len(), 5, "admin and quay1-4: {text}");
+    assert_eq!(devices.len(), 2, "a kiosk and a rating tablet: {text}");
+    assert!(
+        !text.contains("?token="),
+        "device links in the fragment: {text}"
+    );
+    let stdout = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+    assert!(stdout.contains(&file.display().to_string()), "{stdout}");
+    assert!(
+        stdout.contains("admin") && stdout.contains("quay4") && stdout.contains("/counter"),
+        "{stdout}"
+    );
+
+    // They work: the administrator signs in, the kiosk issues a ticket.
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": passwords[0]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let kiosk = devices
+        .iter()
+        .find(|t| text.contains(&format!("kiosk device 1: {base}/pair#token={t}")))
+        .expect("the kiosk's pairing link");
+    let r = client
+        .post(format!("{base}/api/v1/centres/mo-cay/tickets"))
+        .bearer_auth(kiosk)
+        .json(&json!({"service": "A"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let ticket: Value = r.json().await.unwrap();
+    let token = ticket["token"].as_str().unwrap().to_owned();
+    let paths = [format!("/api/v1/tickets/{token}"), format!("/t/{token}")];
+    visit(&mut demo, dir.path(), &client, &paths).await;
+
+    let log = output(dir.path());
+    assert!(log.contains("/api/v1/auth/login"), "{log}");
+    for secret in passwords.iter().chain(&devices).chain([&token]) {
+        assert!(
+            !log.contains(secret.as_str()),
+            "`{secret}` in the output:\n{log}"
+        );
+    }
+}
