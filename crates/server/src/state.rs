@@ -167,13 +167,18 @@ impl Default for BookingLimits {
     }
 }
 
-/// Limits on anonymous writes other than bookings, per client address.
+/// Limits on anonymous writes other than bookings, per client address (and
+/// per phone for turn notices).
 pub struct PublicLimits {
     /// Remote tickets per address: 10 per hour (a family, a shared phone, a
     /// carrier's NAT), so one address cannot take a service's day.
     pub remote_tickets: RateLimiter,
     /// Ratings from ticket pages per address.
     pub ratings: RateLimiter,
+    /// Phones left for turn notices, per phone whatever the ticket or address:
+    /// 4 per hour (a family's tickets), so nobody can point the notices of
+    /// many tickets, remote ones from many addresses included, at one phone.
+    pub notice_phone: RateLimiter,
     /// Percent of each service's daily cap that remote tickets may take; the
     /// rest is kept for walk-ins (`--remote-share`, 50).
     pub remote_share_percent: u8,
@@ -184,6 +189,7 @@ impl Default for PublicLimits {
         Self {
             remote_tickets: RateLimiter::new(10, Duration::from_secs(3600)),
             ratings: RateLimiter::new(20, Duration::from_secs(600)),
+            notice_phone: RateLimiter::new(4, Duration::from_secs(3600)),
             remote_share_percent: 50,
         }
     }

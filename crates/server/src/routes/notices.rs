@@ -87,14 +87,16 @@ pub async fn show(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer(notices))))
 }
 
-/// Leaves (or replaces) the phone for the ticket's notices. Audience: anyone
-/// with the ticket's token.
+/// Leaves (or replaces) the phone for the ticket's notices, at most 4 times
+/// an hour per phone (429 `rate_limited`). Audience: anyone with the ticket's
+/// token.
 #[utoipa::path(post, path = "/api/v1/tickets/{token}/notice", tag = "tickets",
     params(("token" = String, Path)),
     request_body = RegisterBody,
     responses((status = 201, body = NoticeAnswer), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "ticket_ended, notices_unavailable"),
         (status = 422, body = crate::error::ErrorBody, description = "consent_required, invalid phone"),
+        (status = 429, body = crate::error::ErrorBody, description = "this phone was left on too many tickets lately"),
         (status = 503, body = crate::error::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
@@ -111,6 +113,8 @@ pub async fn register(
         ));
     }
     let phone = Phone::parse(&body.phone).map_err(luot_store::Error::from)?;
+    // Keyed by the normalised number, so `+84 912...` and `0912...` are one.
+    crate::ratelimit::limit(&state.public_limits.notice_phone, phone.as_str())?;
     let cmd = RegisterNotice {
         token,
         phone,

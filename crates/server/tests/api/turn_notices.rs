@@ -421,3 +421,47 @@ async fn zalo_zns_gets_the_84_phone_and_the_token_from_its_file_and_survives_a_r
     task.abort();
     app.stop().await;
 }
+
+/// A phone enters the remote path only as a turn-notice phone: one phone is
+/// left on at most 4 tickets an hour, however it is written and from wherever
+/// the tickets came, so nobody can point many tickets' notices at one phone;
+/// another phone is still taken.
+#[tokio::test]
+async fn one_phone_is_left_on_a_few_tickets_an_hour_at_most() {
+    let app = spawn_app().await;
+    let gw = Gateway::default();
+    let url = gw.clone().start().await;
+    set_notifier(
+        &app,
+        json!({"kind": "webhook", "url": url, "secret": SECRET}),
+    )
+    .await;
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        let t = app.issue("A").await;
+        tokens.push(t["token"].as_str().unwrap().to_owned());
+    }
+    // The same number in both forms.
+    for (i, token) in tokens[..4].iter().enumerate() {
+        let mut body = consent();
+        if i % 2 == 1 {
+            body["phone"] = json!("+84 912 345 678");
+        }
+        let (s, b) = leave_phone(&app, token, body).await;
+        assert_eq!(s, 201, "ticket {i}: {b}");
+    }
+    let (s, b) = leave_phone(&app, &tokens[4], consent()).await;
+    assert_eq!((s, b["code"].as_str()), (429, Some("rate_limited")), "{b}");
+    // The refused phone was not stored; another phone is taken.
+    let v: Value = app
+        .get(&format!("/api/v1/tickets/{}/notice", tokens[4]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(v["phone"].is_null(), "{v}");
+    let mut other = consent();
+    other["phone"] = json!("0987654321");
+    let (s, b) = leave_phone(&app, &tokens[4], other).await;
+    assert_eq!((s, b["phone"].as_str()), (201, Some("0987***321")), "{b}");
+}
