@@ -70,6 +70,8 @@ pub struct TicketView {
     pub service_name: String,
     pub service_name_en: String,
     pub status: TicketStatus,
+    /// The priority class code; in public answers only `priority` (see
+    /// [`PUBLIC_PRIORITY`]).
     pub priority: Option<String>,
     pub channel: Channel,
     /// The capability in the ticket's QR code: the citizen's secret for the
@@ -94,7 +96,26 @@ pub struct TicketView {
     pub centre: CentreCode,
 }
 
+/// What public answers (the public queue, a ticket's status by its token) say
+/// of a ticket's priority class: that it has one, never which. A class such as
+/// `disability` or `pregnant` tells a stranger about the person holding the
+/// number; staff views keep the class.
+pub const PUBLIC_PRIORITY: &str = "priority";
+
+fn public_priority(priority: &mut Option<String>) {
+    if priority.is_some() {
+        *priority = Some(PUBLIC_PRIORITY.to_owned());
+    }
+}
+
 impl TicketView {
+    /// The ticket as a public answer shows it: its priority class, if any,
+    /// only as [`PUBLIC_PRIORITY`].
+    pub fn public(mut self) -> Self {
+        public_priority(&mut self.priority);
+        self
+    }
+
     /// The ticket as staff may see it: without its token, which only the
     /// citizen holding the printed QR (and the kiosk printing it) should have.
     pub fn for_staff(mut self) -> Self {
@@ -183,6 +204,8 @@ pub struct CounterView {
 pub struct WaitingTicket {
     pub number: String,
     pub service: ServiceCode,
+    /// The priority class code in the staff view; in the public queue only
+    /// `priority` (see [`PUBLIC_PRIORITY`]).
     pub priority: Option<String>,
     pub channel: Channel,
     pub status: TicketStatus,
@@ -218,6 +241,17 @@ pub struct QueueSnapshot {
     pub last_calls: Vec<CallView>,
     /// The snapshot includes every event up to this id.
     pub last_event_id: i64,
+}
+
+impl QueueSnapshot {
+    /// The snapshot as the public sees it: waiting tickets' priority classes
+    /// only as [`PUBLIC_PRIORITY`].
+    pub fn public(mut self) -> Self {
+        for w in &mut self.waiting {
+            public_priority(&mut w.priority);
+        }
+        self
+    }
 }
 
 /// What a counter command did: the ticket it acted on (none for pause/resume or an

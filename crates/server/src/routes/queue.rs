@@ -56,7 +56,10 @@ pub async fn snapshot(
     match q.view.as_deref() {
         None | Some("public") => {
             let centre = centre_code(&centre)?;
-            Ok(Json(state.store.queue(&centre, state.now()).await?).into_response())
+            // Priority classes say something of a person: the public sees
+            // only that a ticket has one.
+            let queue = state.store.queue(&centre, state.now()).await?.public();
+            Ok(Json(queue).into_response())
         }
         Some("staff") => {
             let caller = caller?;

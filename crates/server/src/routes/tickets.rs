@@ -168,8 +168,8 @@ async fn remote_share(
     Ok(())
 }
 
-/// A ticket's live status by the token in its QR code. No personal data.
-/// Audience: anyone with the token.
+/// A ticket's live status by the token in its QR code. No personal data: a
+/// priority class shows only as `priority`. Audience: anyone with the token.
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
     params(("token" = String, Path)),
     responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody)))]
@@ -179,7 +179,11 @@ pub async fn status(
 ) -> ApiResult<Json<TicketView>> {
     ticket_token(&token)?;
     Ok(Json(
-        state.store.ticket_by_token(&token, state.now()).await?,
+        state
+            .store
+            .ticket_by_token(&token, state.now())
+            .await?
+            .public(),
     ))
 }
 

@@ -228,3 +228,120 @@ async fn erasure_is_for_the_centres_admins_checks_its_input_and_is_audited() {
         "the audit entry never names the person: {entry}"
     );
 }
+
+/// The text of a public answer, `null` for a failed one.
+async fn public_json(app: &TestApp, path: &str) -> Value {
+    let r = app.anon.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+/// A ticket in every priority class of the demo centre (kiosk and counter),
+/// then every public answer read as an anonymous client: the public queue,
+/// the display snapshot, the event stream's frames (snapshot and live
+/// events), each ticket's status, notice and dossiers by its token, the live
+/// statistics, the portal's centre list and booking facts. None names a
+/// class, by code, Vietnamese or English name; a ticket with one shows only
+/// the generic `priority`. The centre's list of classes (what a kiosk offers)
+/// is the one place they are named, and is left out of the scan.
+#[tokio::test]
+async fn no_public_answer_names_a_priority_class() {
+    let app = spawn_app().await;
+    let queue = public_json(&app, "/api/v1/centres/mo-cay/queue").await;
+    let classes: Vec<Value> = queue["centre"]["priority_classes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(classes.len() >= 5, "{classes:?}");
+    let mut ws = crate::events::connect(&app, "").await;
+    let first = crate::events::next_json(&mut ws).await;
+    assert_eq!(first["type"], "snapshot");
+
+    let kiosk = app.bearer(&app.kiosk_token);
+    let staff = app.bearer(&app.login("quay1").await);
+    let mut tokens = Vec::new();
+    for (i, class) in classes.iter().enumerate() {
+        let by = if i % 2 == 0 { &kiosk } else { &staff };
+        let r = by
+            .post(app.url("/api/v1/centres/mo-cay/tickets"))
+            .json(&json!({"service": "A", "priority": class["code"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let t: Value = r.json().await.unwrap();
+        let number = t["number"].as_str().unwrap();
+        tokens.push(app.token_of(number).await);
+    }
+    let mut frames = vec![first];
+    while frames.len() < classes.len() + 1 {
+        frames.push(crate::events::next_json(&mut ws).await);
+    }
+
+    let mut answers = vec![
+        (
+            "queue".to_owned(),
+            public_json(&app, "/api/v1/centres/mo-cay/queue").await,
+        ),
+        (
+            "display".to_owned(),
+            public_json(&app, "/api/v1/centres/mo-cay/display").await,
+        ),
+        (
+            "stats/live".to_owned(),
+            public_json(&app, "/api/v1/centres/mo-cay/stats/live").await,
+        ),
+        (
+            "centres".to_owned(),
+            public_json(&app, "/api/v1/centres").await,
+        ),
+        (
+            "booking".to_owned(),
+            public_json(&app, "/api/v1/centres/mo-cay/booking").await,
+        ),
+    ];
+    for (i, f) in frames.into_iter().enumerate() {
+        answers.push((format!("event frame {i}"), f));
+    }
+    for t in &tokens {
+        for tail in ["", "/notice", "/dossiers"] {
+            let path = format!("/api/v1/tickets/{t}{tail}");
+            answers.push((path.clone(), public_json(&app, &path).await));
+        }
+    }
+    // A ticket with a class shows that it has one, not which.
+    let status = &answers[answers.len() - 3].1;
+    assert_eq!(status["priority"], "priority", "{status}");
+    let waiting = answers[0].1["waiting"].as_array().unwrap();
+    assert_eq!(waiting.len(), classes.len());
+    assert!(
+        waiting.iter().all(|w| w["priority"] == "priority"),
+        "{waiting:?}"
+    );
+
+    for (what, mut answer) in answers {
+        // The centre's own list of classes, wherever a centre is described.
+        if let Some(c) = answer.get_mut("centre").and_then(Value::as_object_mut) {
+            c.remove("priority_classes");
+        }
+        if let Some(c) = answer.as_object_mut() {
+            c.remove("priority_classes");
+        }
+        if let Some(list) = answer.as_array_mut() {
+            for c in list.iter_mut().filter_map(Value::as_object_mut) {
+                c.remove("priority_classes");
+            }
+        }
+        let text = answer.to_string();
+        for class in &classes {
+            let code = format!("\"{}\"", class["code"].as_str().unwrap());
+            for name in [
+                code.as_str(),
+                class["name"].as_str().unwrap(),
+                class["name_en"].as_str().unwrap(),
+            ] {
+                assert!(!text.contains(name), "{what} names `{name}`: {text}");
+            }
+        }
+    }
+}
