@@ -4,7 +4,7 @@
 // Every step has a way back; the number stays on screen until the ticket is
 // printed (the kiosk's print queue is empty), and longer when it cannot print, with an "In lại
 // phiếu" button for one copy within a minute of issue. The device token comes in
-// the URL once (?token=...) and is kept in localStorage; every request carries
+// the URL once (#token=... or ?token=...) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
 // issues two tickets for one tap.
 import { call, deviceToken } from "/shared/api.js";
@@ -33,7 +33,7 @@ const T = {
     noneAhead: "Bạn là người tiếp theo",
     appointmentWait: "Giờ hẹn {time} · bạn được ưu tiên gọi khi đến giờ hẹn",
     offlineTicket: "Phiếu ngoại tuyến: đang mất kết nối máy chủ. Số của bạn vẫn được gọi theo thứ tự; mã QR dùng được khi kết nối lại.",
-    needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn có mã thiết bị (?token=…).",
+    needToken: "Máy kiosk chưa được đăng ký. Cán bộ quản trị hãy mở trang này bằng đường dẫn ghép nối của máy (/pair#token=…).",
     printerProblem: "Máy in đang gặp sự cố ({status}). Vui lòng chụp ảnh mã QR hoặc báo cán bộ.",
     printerTop: "Máy in: {status}. Vẫn lấy số được: hãy chụp ảnh mã QR trên màn hình.",
     noPrint: "Phiếu chưa in được ({status}). Hãy ghi nhớ số và chụp ảnh mã QR trên phiếu bên cạnh.",
@@ -70,7 +70,7 @@ const T = {
     noneAhead: "You are next",
     appointmentWait: "Appointment at {time} · bookings are called first once their time begins",
     offlineTicket: "Offline ticket: the server is unreachable. Your number will still be called in turn; the QR code works once the connection is back.",
-    needToken: "This kiosk is not registered. An administrator should open this page with its device link (?token=…).",
+    needToken: "This kiosk is not registered. An administrator should open this page with its pairing link (/pair#token=…).",
     printerProblem: "The printer has a problem ({status}). Please photograph the QR code or ask the staff.",
     printerTop: "Printer: {status}. You can still take a number: photograph the QR code on screen.",
     noPrint: "Your ticket could not be printed ({status}). Remember your number and photograph the QR code on the ticket shown here.",
