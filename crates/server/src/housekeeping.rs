@@ -6,7 +6,8 @@
 //! never sends one twice; a failed send is logged, not retried), and erases
 //! personal data past each centre's retention period (booking names and
 //! phones, rating comments, transfer notes, audit addresses: see
-//! `luot_store::retention`). Time comes from the state's clock, so tests drive
+//! `luot_store::retention`), and deletes Idempotency-Keys older than a day
+//! (`luot_store::KEY_LIFETIME`), in batches. Time comes from the state's clock, so tests drive
 //! it with a pinned clock and a paused runtime.
 
 use std::sync::Arc;
@@ -28,7 +29,10 @@ pub const PERIOD: Duration = Duration::from_secs(60);
 /// goes on).
 const EXPIRE_ROUNDS: u32 = 100;
 
-/// One round: end past days, expire bookings, remind, erase. Errors are
+/// Most batches of old Idempotency-Keys one round deletes.
+const KEY_PRUNE_ROUNDS: u32 = 100;
+
+/// One round: end past days, expire bookings, remind, erase, prune keys. Errors are
 /// logged and the next round tries again.
 pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
     let now = state.now();
@@ -87,6 +91,22 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
                 .await;
         }
         Err(e) => tracing::warn!(error = %e, "erasing personal data past retention failed"),
+    }
+    for _ in 0..KEY_PRUNE_ROUNDS {
+        match state.store.prune_idempotency_keys(now).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::debug!(n, "idempotency keys older than a day deleted");
+                }
+                if n < luot_store::KEY_PRUNE_BATCH {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "deleting old idempotency keys failed");
+                break;
+            }
+        }
     }
 }
 

@@ -47,7 +47,7 @@ pub use kiosk::{KioskHealth, KioskReport, KioskStore, PendingJob, PrintJobRecord
 pub use model::*;
 pub use notices::NoticeStore;
 pub use offline::{Leases, NumberBlock, OfflineStore, OfflineTicket, Replayed};
-pub use retention::{Erased, Person, RetentionStore};
+pub use retention::{Erased, Person, RetentionStore, KEY_LIFETIME, KEY_PRUNE_BATCH};
 pub use sql::EXPIRE_BATCH;
 
 /// The business commands and queries of the queue.

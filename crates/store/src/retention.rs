@@ -26,7 +26,7 @@
 //! longest period of any centre, so no centre loses audit history it keeps.
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use luot_domain::Phone;
 
@@ -89,4 +89,18 @@ pub trait RetentionStore: Send + Sync {
     /// it, the counts added to its details (never the phone or ID number).
     /// Asking again erases nothing more.
     async fn erase_person(&self, ctx: AdminCtx, person: Person) -> Result<Erased>;
+
+    /// Deletes at most [`KEY_PRUNE_BATCH`] Idempotency-Keys stored more than
+    /// [`KEY_LIFETIME`] before `now`, oldest first, in one short transaction;
+    /// returns how many (call again while it is [`KEY_PRUNE_BATCH`]). A key
+    /// only protects the retries of one press, so a day bounds the table; a
+    /// retry within it still gets its ticket.
+    async fn prune_idempotency_keys(&self, now: Timestamp) -> Result<u32>;
 }
+
+/// How long an Idempotency-Key is kept (and a retry with it gets its ticket).
+pub const KEY_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+
+/// Most keys one [`RetentionStore::prune_idempotency_keys`] call deletes, so
+/// the writer is never held long.
+pub const KEY_PRUNE_BATCH: u32 = 1000;

@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 
 use super::rows::{self, micros};
 use super::SqlStore;
-use crate::retention::{Erased, Person, RetentionStore};
+use crate::retention::{Erased, Person, RetentionStore, KEY_LIFETIME, KEY_PRUNE_BATCH};
 use crate::{AdminCtx, Result};
 
 /// `now` minus `days` whole days.
@@ -151,5 +151,27 @@ impl RetentionStore for SqlStore {
             .await?;
         self.scrub_wal().await?;
         Ok(erased)
+    }
+
+    async fn prune_idempotency_keys(&self, now: Timestamp) -> Result<u32> {
+        let before = micros(now.saturating_sub(KEY_LIFETIME).unwrap_or(now));
+        self.writer
+            .run(move |c| {
+                async move {
+                    // Oldest first through idempotency_keys_created (0030).
+                    let done = sqlx::query(
+                        "DELETE FROM idempotency_keys WHERE (centre_id, scope, key) IN \
+                         (SELECT centre_id, scope, key FROM idempotency_keys \
+                          WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+                    )
+                    .bind(before)
+                    .bind(i64::from(KEY_PRUNE_BATCH))
+                    .execute(&mut *c)
+                    .await?;
+                    Ok((count(done), Vec::new()))
+                }
+                .boxed()
+            })
+            .await
     }
 }

@@ -423,3 +423,101 @@ async fn erasure_on_request_takes_one_persons_data_and_nothing_else() {
         ));
     }
 }
+
+/// Idempotency-Keys live a day: a retry within it gets its ticket, the
+/// housekeeping pass deletes older keys (and only those), a day later the
+/// same key is a new press.
+#[tokio::test]
+async fn idempotency_keys_older_than_a_day_are_pruned() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(1), now).await.unwrap();
+        let keyed = |key: &str, at: Timestamp| IssueTicket {
+            idempotency_key: Some(key.into()),
+            any_hour: true,
+            ..issue("A", at)
+        };
+        let first = s.issue_ticket(keyed("press-1", now)).await.unwrap();
+
+        // Within the day nothing goes and a retry gets the same ticket.
+        let within = now + SignedDuration::from_hours(23);
+        assert_eq!(
+            s.prune_idempotency_keys(within).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
+        let retry = s.issue_ticket(keyed("press-1", within)).await.unwrap();
+        assert_eq!(retry.number, first.number, "{}", b.name);
+        assert_eq!(retry.token, first.token, "{}", b.name);
+        s.issue_ticket(keyed("press-2", within)).await.unwrap();
+
+        // Past the day the old key goes, the fresh one stays.
+        let later = now + KEY_LIFETIME + SignedDuration::from_mins(1);
+        assert_eq!(
+            s.prune_idempotency_keys(later).await.unwrap(),
+            1,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            stored(&b.url, "SELECT key FROM idempotency_keys").await,
+            vec![Some("press-2".into())],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.prune_idempotency_keys(later).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
+        // The fresh key still answers with its ticket; the pruned one is a new press.
+        let again = s.issue_ticket(keyed("press-1", later)).await.unwrap();
+        assert_ne!(again.token, first.token, "{}", b.name);
+    }
+}
+
+/// The prune deletes at most a batch per call, oldest first.
+#[tokio::test]
+async fn idempotency_keys_are_pruned_in_batches() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let now = morning();
+        s.create_centre(small_centre(1), now).await.unwrap();
+        let n = KEY_PRUNE_BATCH + 5;
+        let cmds = (0..n)
+            .map(|i| IssueTicket {
+                idempotency_key: Some(format!("k{i}")),
+                any_hour: true,
+                ..issue("A", now)
+            })
+            .collect::<Vec<_>>();
+        for cmd in cmds {
+            s.issue_ticket(cmd).await.unwrap();
+        }
+        let later = now + KEY_LIFETIME + SignedDuration::from_secs(1);
+        assert_eq!(
+            s.prune_idempotency_keys(later).await.unwrap(),
+            KEY_PRUNE_BATCH,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.prune_idempotency_keys(later).await.unwrap(),
+            5,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            s.prune_idempotency_keys(later).await.unwrap(),
+            0,
+            "{}",
+            b.name
+        );
+        assert!(stored(&b.url, "SELECT key FROM idempotency_keys")
+            .await
+            .is_empty());
+    }
+}
