@@ -207,7 +207,13 @@ pub(crate) async fn resolve(pool: &AnyPool, file: Option<&Path>) -> Result<(IdKe
         sqlx::query("DELETE FROM booking_secret")
             .execute(pool)
             .await?;
-        tracing::info!(file = %file.display(), "removed the ID-number key from the database");
+        if pepper.as_ref() == Some(&key) {
+            tracing::info!(file = %file.display(), "moved the ID-number key from the database into the key file");
+        } else {
+            // A pepper no hash was made with (a fresh database's migration
+            // leaves one): nothing to move, so no news for the operator.
+            tracing::debug!("dropped the database's unused ID-number pepper");
+        }
     }
     Ok((key, moved))
 }
