@@ -4,7 +4,7 @@
 // Every step has a way back; the number stays on screen until the ticket is
 // printed (the kiosk's print queue is empty), and longer when it cannot print, with an "In lại
 // phiếu" button for one copy within a minute of issue. The device token comes in
-// the URL once (#token=... or ?token=...) and is kept in localStorage; every request carries
+// the URL's fragment once (#token=..., the pairing link) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
 // issues two tickets for one tap.
 import { call, deviceToken } from "/shared/api.js";

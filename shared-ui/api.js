@@ -87,16 +87,18 @@ export async function call(method, path, opts = {}) {
 }
 
 /**
- * A device page's token: taken once from the address (`?token=` or the
- * pairing link's `#token=`), kept in localStorage under `key`, and removed from
- * the address bar at once so it is neither bookmarked nor shown.
+ * A device page's token: taken once from the address's fragment (`#token=`,
+ * as in the pairing link), kept in localStorage under `key`, and removed from
+ * the address bar at once so it is neither bookmarked nor shown. A fragment
+ * never leaves the browser; a `?token=` query would have reached the server
+ * (and any proxy's log), so it is not taken: it is only wiped from the address.
  */
 export function deviceToken(key) {
   const url = new URL(location.href);
   const hash = new URLSearchParams(url.hash.slice(1));
-  const given = hash.get('token') || url.searchParams.get('token');
-  if (given) {
-    localStorage.setItem(key, given);
+  const given = hash.get('token');
+  if (given) localStorage.setItem(key, given);
+  if (given || url.searchParams.has('token')) {
     url.searchParams.delete('token');
     hash.delete('token');
     url.hash = hash.toString();

@@ -58,9 +58,9 @@ async function signIn(page, path, formSelector, username) {
 const PAGES = [
   ['board', async (p) => { await p.goto(`${BASE}/display`); await p.waitForFunction(() => window.luotDisplay?.state); }],
   ['counter screen', async (p) => { await p.goto(`${BASE}/display/counter/2`); await p.waitForFunction(() => document.querySelector('#number')?.textContent.trim()); }],
-  ['kiosk services', async (p) => { await p.goto(`${BASE}/kiosk?token=${KIOSK_TOKEN}`); await p.waitForSelector('#services .service'); }],
+  ['kiosk services', async (p) => { await p.goto(`${BASE}/kiosk#token=${KIOSK_TOKEN}`); await p.waitForSelector('#services .service'); }],
   ['kiosk priority question', async (p) => {
-    await p.goto(`${BASE}/kiosk?token=${KIOSK_TOKEN}`);
+    await p.goto(`${BASE}/kiosk#token=${KIOSK_TOKEN}`);
     await p.click('#services .service[data-service="B"]');
     await p.waitForSelector('#screen-priority.active');
   }],
@@ -81,7 +81,7 @@ const PAGES = [
     await p.waitForSelector('#desk:not([hidden])');
   }],
   ['rating tablet asking', async (p) => {
-    await p.goto(`${BASE}/rate/1?token=${RATING_TOKEN}`);
+    await p.goto(`${BASE}/rate/1#token=${RATING_TOKEN}`);
     await p.waitForSelector('#idle:not([hidden])');
     // Following the centre's events (its first snapshot is in) before the completion.
     await p.waitForFunction(() => window.luotRate?.stream?.lastId != null);

@@ -35,7 +35,7 @@ test('sign in on /counter, call next, complete; the rating tablet asks and rates
   page.on('pageerror', (e) => errors.push(e));
   const tablet = await (await browser.newContext()).newPage();
   tablet.on('pageerror', (e) => errors.push(e));
-  await tablet.goto(`${BASE}/rate/1?token=${RATING_TOKEN}`);
+  await tablet.goto(`${BASE}/rate/1#token=${RATING_TOKEN}`);
   await tablet.waitForSelector('#idle:not([hidden])');
   // The token left the address bar.
   assert.equal(new URL(tablet.url()).search, '');
@@ -232,7 +232,7 @@ test('the rating tablet resumes with ?after= and still asks for a completion mad
   tablet.on('pageerror', (e) => errors.push(e));
   const sockets = [];
   tablet.on('websocket', (ws) => sockets.push(ws.url()));
-  await tablet.goto(`${BASE}/rate/1?token=${RATING_TOKEN}`);
+  await tablet.goto(`${BASE}/rate/1#token=${RATING_TOKEN}`);
   await tablet.waitForFunction(() => window.luotRate?.stream?.lastId != null);
   const issued = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'A' }, KIOSK_TOKEN);
   assert.equal(issued.status, 201);

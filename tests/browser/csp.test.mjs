@@ -19,11 +19,11 @@ const PAGES = () => [
   ['/', '[data-testid=service-A]'],
   ['/#/lookup', '[data-testid=find]'],
   [`/t/${ticket.token}`, null],
-  [`/kiosk?token=${KIOSK_TOKEN}`, '#services .service'],
+  [`/kiosk#token=${KIOSK_TOKEN}`, '#services .service'],
   ['/display', null],
   ['/display/counter/1', null],
   ['/counter', null],
-  [`/rate/1?token=${RATING_TOKEN}`, null],
+  [`/rate/1#token=${RATING_TOKEN}`, null],
   ['/admin', '#login:not([hidden])'],
   [`/pair#token=${RATING_TOKEN}`, '#open:not([hidden])'],
 ];

@@ -1,5 +1,5 @@
 // The kiosk page (/kiosk) in headless Chromium, opened with the kiosk device's
-// link (?token=…): a tap on a service shows the number and the ticket image,
+// link (#token=…): a tap on a service shows the number and the ticket image,
 // and the ticket is queued for the kiosk's printer. No print agent runs here,
 // so the page must say that tickets will not print and suggest photographing
 // the QR. Screenshots in portrait (1080x1920) and landscape (1920x1080).
@@ -22,10 +22,21 @@ async function openKiosk(viewport, options = {}) {
   page.on('pageerror', (e) => errors.push(e));
   // Console errors too (a failed request, such as a missing /favicon.ico, logs one).
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(`${BASE}/kiosk?token=${encodeURIComponent(KIOSK_TOKEN)}`);
+  await page.goto(`${BASE}/kiosk#token=${encodeURIComponent(KIOSK_TOKEN)}`);
   await page.waitForSelector('#services .service[data-service="A"]');
   return { page, errors };
 }
+
+test('a token in the query (?token=) is not taken: it reached the server, so the kiosk stays unregistered and the address is wiped', async () => {
+  const context = await browser.newContext({ viewport: { width: 1080, height: 1920 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/kiosk?token=${encodeURIComponent(KIOSK_TOKEN)}`);
+  await page.waitForSelector('#banner:not([hidden])');
+  assert.match(await page.textContent('#banner'), /chưa được đăng ký.*\/pair#token=/);
+  assert.doesNotMatch(page.url(), /token=/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('luot.kiosk.token')), null);
+  await context.close();
+});
 
 for (const [name, viewport] of [['portrait', { width: 1080, height: 1920 }], ['landscape', { width: 1920, height: 1080 }]]) {
   test(`${name}: a tap issues a ticket shown with its image and queued for the printer`, async () => {

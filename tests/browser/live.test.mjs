@@ -188,7 +188,7 @@ test('the rating tablet shows the dossier\'s evaluation link as a QR code and a 
   // A tablet rates at its own counter only: one registered at counter 3.
   const device = await api('POST', '/api/v1/devices', { kind: 'rating', name: 'Máy đánh giá quầy 3', centre: 'mo-cay', counter: 3 });
   assert.equal(device.status, 201);
-  await tablet.goto(`${BASE}/rate/3?token=${device.body.token}`);
+  await tablet.goto(`${BASE}/rate/3#token=${device.body.token}`);
   await tablet.waitForFunction(() => window.luotRate?.stream?.lastId != null);
   const k = '/api/v1/centres/mo-cay/counters/3';
   // Counter 3 serves the C tickets of the burst; the first gets a dossier code.
