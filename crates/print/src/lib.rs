@@ -30,7 +30,7 @@ pub mod viet;
 pub use driver::{Delivery, JobOutcome, PrintError, Printer, PrinterSpec, PrinterStatus};
 pub use job::{JobId, KioskMessage, ServerMessage};
 pub use profile::{CodePages, Family, Paper, PrinterProfile, ProfileError, TextMode};
-pub use ticket::{Lang, TicketPrint};
+pub use ticket::{priority_label, Lang, TicketPrint};
 
 use escpos::{Align, Commands};
 use raster::Part;

@@ -5,6 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The badge of a priority ticket: "ƯU TIÊN" (English: "PRIORITY"), never the
+/// class. A ticket is shown around the waiting room and photographed, and a
+/// class such as disability or pregnancy is sensitive personal data (Law
+/// 91/2025/QH15); the officer sees the class on the counter console.
+pub fn priority_label(english: bool) -> &'static str {
+    if english {
+        "PRIORITY"
+    } else {
+        "ƯU TIÊN"
+    }
+}
+
 /// Everything printed on one queue ticket.
 ///
 /// The server fills it in the centre's timezone and language; the printer side never formats dates
@@ -17,7 +29,7 @@ pub struct TicketPrint {
     pub service_name: String,
     /// "A012"; printed in very large type.
     pub number: String,
-    /// "Ưu tiên: Người cao tuổi", printed reversed so staff spot it.
+    /// [`priority_label`] ("ƯU TIÊN"), printed reversed so staff spot it.
     #[serde(default)]
     pub priority_label: Option<String>,
     /// Already formatted "dd/MM/yyyy HH:mm" in the centre timezone.

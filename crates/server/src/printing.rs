@@ -164,24 +164,10 @@ pub fn ticket_print(
         .strftime("%d/%m/%Y %H:%M")
         .to_string();
     let en = lang == Lang::En;
-    let priority_label = t.priority.as_deref().map(|code| {
-        let class = centre
-            .priority_classes
-            .iter()
-            .find(|c| c.code.as_str() == code);
-        let name = class.map_or(code, |c| {
-            if en {
-                c.name_en.as_str()
-            } else {
-                c.name.as_str()
-            }
-        });
-        if en {
-            format!("Priority: {name}")
-        } else {
-            format!("Ưu tiên: {name}")
-        }
-    });
+    let priority_label = t
+        .priority
+        .as_ref()
+        .map(|_| luot_print::priority_label(en).to_owned());
     TicketPrint {
         centre_name: if en {
             centre.name_en.clone()

@@ -200,14 +200,10 @@ fn print_of(
         .parse::<Timestamp>()
         .map(|ts| ts.to_zoned(tz).strftime("%d/%m/%Y %H:%M").to_string())
         .unwrap_or_default();
-    let priority_label = t.priority.as_deref().map(|code| {
-        let name = info["priority_classes"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|c| c["code"] == code))
-            .and_then(|c| c["name"].as_str())
-            .unwrap_or(code);
-        format!("Ưu tiên: {name}")
-    });
+    let priority_label = t
+        .priority
+        .as_ref()
+        .map(|_| luot_print::priority_label(false).to_owned());
     TicketPrint {
         centre_name: text("name").unwrap_or_default(),
         service_name: b.service_name.clone(),
