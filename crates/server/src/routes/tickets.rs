@@ -38,6 +38,35 @@ pub struct IssueRequest {
 /// The longest Idempotency-Key accepted.
 const MAX_KEY_LEN: usize = 128;
 
+/// A key is its caller's (the store keeps keys per actor). Devices and staff
+/// are actors of their own; every anonymous caller is `public`, so an
+/// anonymous caller's key is also bound to its address: another citizen
+/// sending the same key, guessed or read somewhere, gets a ticket of their
+/// own, never this one and its token. The address is stored only as an HMAC
+/// under a key drawn at start (not reversible from the database); a retry that
+/// spans a restart of the server issues a second remote ticket, which the
+/// per-address limit and the remote share bound.
+fn scoped_key(key: Option<String>, caller: &Caller, ip: &ClientIp) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    let salt = SALT.get_or_init(|| {
+        use rand::RngCore;
+        let mut s = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut s);
+        s
+    });
+    match caller {
+        Caller::Anonymous => key.map(|k| {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(salt).expect("any key length");
+            mac.update(ip.key().as_bytes());
+            let digest = mac.finalize().into_bytes();
+            let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            format!("{tag}/{k}")
+        }),
+        _ => key,
+    }
+}
+
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -120,7 +149,7 @@ pub async fn issue(
         priority: req.priority,
         channel,
         actor: caller.actor(),
-        idempotency_key: idempotency_key(&headers)?,
+        idempotency_key: scoped_key(idempotency_key(&headers)?, &caller, &ip),
         print_on,
         now: state.now(),
         audit,

@@ -313,3 +313,56 @@ async fn one_address_cannot_take_the_remote_tickets_of_the_day() {
     assert!(walk_in["number"].is_string(), "{walk_in}");
     app.stop().await;
 }
+
+/// An anonymous caller's `Idempotency-Key` is bound to its address: the same
+/// citizen retrying gets the same remote ticket back, while another address
+/// sending the same key (guessed, or read over a shoulder) gets a ticket of its
+/// own, never the first one's number and status token.
+#[tokio::test]
+async fn an_anonymous_idempotency_key_is_its_senders_only() {
+    let app = spawn_app().await;
+    let cfg: serde_json::Value = app
+        .get("/api/v1/admin/centres/mo-cay")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut centre = cfg["centre"].clone();
+    centre["remote_tickets"] = serde_json::json!(true);
+    let r = app
+        .client
+        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
+        .json(&centre)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let remote = |ip: &str| {
+        let c = client_from(ip);
+        let url = app.url("/api/v1/centres/mo-cay/tickets");
+        async move {
+            let r = c
+                .post(url)
+                .header("Idempotency-Key", "3f1c9a52-shared-key")
+                .json(&serde_json::json!({"service": "F"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            let b: serde_json::Value = r.json().await.unwrap();
+            (
+                b["number"].as_str().unwrap().to_owned(),
+                b["token"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let first = remote("127.0.0.7").await;
+    assert_eq!(
+        remote("127.0.0.7").await,
+        first,
+        "a retry gets its ticket back"
+    );
+    let other = remote("127.0.0.8").await;
+    assert_ne!(other.0, first.0, "another address gets its own number");
+    assert_ne!(other.1, first.1, "and never the first ticket's token");
+}
