@@ -250,22 +250,7 @@ async fn security_headers_and_no_store_on_tickets() {
 #[tokio::test]
 async fn one_address_cannot_take_the_remote_tickets_of_the_day() {
     let app = spawn_app().await;
-    let cfg: serde_json::Value = app
-        .get("/api/v1/admin/centres/mo-cay")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut centre = cfg["centre"].clone();
-    centre["remote_tickets"] = serde_json::json!(true);
-    let r = app
-        .client
-        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
-        .json(&centre)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    put_settings(&app, |c| c["remote_tickets"] = serde_json::json!(true)).await;
     let remote = |ip: &str| {
         let c = client_from(ip);
         let url = app.url("/api/v1/centres/mo-cay/tickets");
@@ -321,22 +306,7 @@ async fn one_address_cannot_take_the_remote_tickets_of_the_day() {
 #[tokio::test]
 async fn an_anonymous_idempotency_key_is_its_senders_only() {
     let app = spawn_app().await;
-    let cfg: serde_json::Value = app
-        .get("/api/v1/admin/centres/mo-cay")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut centre = cfg["centre"].clone();
-    centre["remote_tickets"] = serde_json::json!(true);
-    let r = app
-        .client
-        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
-        .json(&centre)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    put_settings(&app, |c| c["remote_tickets"] = serde_json::json!(true)).await;
     let remote = |ip: &str| {
         let c = client_from(ip);
         let url = app.url("/api/v1/centres/mo-cay/tickets");

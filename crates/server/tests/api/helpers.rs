@@ -519,3 +519,23 @@ pub async fn column(db_url: &str, sql: &str) -> Vec<Option<String>> {
     let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(&mut c).await.unwrap();
     rows.into_iter().map(|r| r.0).collect()
 }
+
+/// Changes the demo centre's settings through the admin API (as the admin).
+pub async fn put_settings(app: &TestApp, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut cfg: serde_json::Value = app
+        .get("/api/v1/admin/centres/mo-cay")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut centre = cfg["centre"].take();
+    change(&mut centre);
+    let r = app
+        .client
+        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
+        .json(&centre)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}

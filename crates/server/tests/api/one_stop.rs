@@ -14,25 +14,6 @@ use crate::helpers::*;
 
 const CODE: &str = "000.00.21.H37-261126-0001";
 
-async fn put_settings(app: &TestApp, change: impl FnOnce(&mut Value)) {
-    let mut cfg: Value = app
-        .get("/api/v1/admin/centres/mo-cay")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut centre = cfg["centre"].take();
-    change(&mut centre);
-    let r = app
-        .client
-        .put(app.url("/api/v1/admin/centres/mo-cay/settings"))
-        .json(&centre)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-}
-
 async fn attach(app: &TestApp, client: &reqwest::Client, counter: u16, code: &str) -> (u16, Value) {
     let r = client
         .post(app.url(&format!(
