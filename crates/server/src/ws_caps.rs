@@ -1,5 +1,6 @@
-//! Caps on the live event websockets, so one address (or a crowd) cannot hold
-//! the server's memory with open streams:
+//! Caps on the websockets (live event streams, and kiosks' print agents in
+//! the total), so one address (or a crowd) cannot hold the server's memory
+//! with open streams:
 //! - at most `per_address` anonymous connections from one client address
 //!   (`--ws-per-address`, 50; the address behind `--trusted-proxy` is the
 //!   forwarded one, an IPv6 client is its /64). Staff and devices are exempt:

@@ -89,9 +89,15 @@ pub async fn agent(
         // unless the operator configured the public URL.
         base_url: crate::printing::base_url(state.public_url.as_deref(), &headers),
     };
+    // One agent per kiosk (a second replaces the first), and each counts
+    // against the server's total of live connections like every websocket.
+    let slot = state.websockets.take(None)?;
     Ok(ws
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| kiosk_agent::run(socket, state, agent)))
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            kiosk_agent::run(socket, state, agent).await
+        }))
 }
 
 /// A kiosk as its own page or an administrator sees it.

@@ -150,8 +150,29 @@ async fn the_server_holds_at_most_max_websockets() {
             .err(),
         Some((503, "too_many_connections".into()))
     );
+    // A kiosk's print agent counts against the total like every websocket.
+    let agent = || {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{}/api/v1/kiosks/me/agent", app.addr)
+            .into_client_request()
+            .unwrap();
+        let auth = format!("Bearer {}", app.kiosk_token).parse().unwrap();
+        req.headers_mut().insert("authorization", auth);
+        tokio_tungstenite::connect_async(req)
+    };
+    match agent().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
+        other => panic!("a print agent past the total: {:?}", other.map(|_| ())),
+    }
     drop(open.pop());
     eventually("the dropped stream still counted", || {
+        app.state.websockets.open() == 4
+    })
+    .await;
+    let (kiosk, _) = agent().await.unwrap();
+    assert_eq!(app.state.websockets.open(), 5, "the agent holds a place");
+    drop(kiosk);
+    eventually("the closed agent still counted", || {
         app.state.websockets.open() == 4
     })
     .await;
