@@ -72,34 +72,34 @@ async fn account_row(c: &mut AnyConnection, username: &str) -> Result<Option<(i6
     Ok(Some((id, a.into_account()?)))
 }
 
-const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, c.code, d.revoked, d.created_at, \
+const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, c.code AS centre, d.revoked, d.created_at, \
      d.created_by, d.last_seen, d.counter_number";
 
-type DeviceRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    Option<i64>,
-);
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: i64,
+    kind: String,
+    name: String,
+    centre: String,
+    revoked: i64,
+    created_at: i64,
+    created_by: String,
+    last_seen: Option<i64>,
+    counter_number: Option<i64>,
+}
 
 fn device_view(r: DeviceRow) -> Result<DeviceView> {
-    let (id, kind, name, centre, revoked, created_at, created_by, last_seen, counter) = r;
     Ok(DeviceView {
-        counter: counter.map(CounterNumber::new).transpose()?,
-        id,
-        kind: DeviceKind::parse(&kind)
-            .ok_or_else(|| Error::Internal(format!("unknown device kind `{kind}`")))?,
-        name,
-        centre: CentreCode::parse(&centre)?,
-        revoked: revoked != 0,
-        created_at: ts(created_at),
-        created_by,
-        last_seen: last_seen.map(ts),
+        counter: r.counter_number.map(CounterNumber::new).transpose()?,
+        id: r.id,
+        kind: DeviceKind::parse(&r.kind)
+            .ok_or_else(|| Error::Internal(format!("unknown device kind `{}`", r.kind)))?,
+        name: r.name,
+        centre: CentreCode::parse(&r.centre)?,
+        revoked: r.revoked != 0,
+        created_at: ts(r.created_at),
+        created_by: r.created_by,
+        last_seen: r.last_seen.map(ts),
     })
 }
 
@@ -317,23 +317,29 @@ impl AuthStore for SqlStore {
 
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
         let mut c = self.read().await?;
-        let row: Option<(String, i64, i64)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct SessionRow {
+            username: String,
+            created_at: i64,
+            last_seen: i64,
+        }
+        let row: Option<SessionRow> = sqlx::query_as(
             "SELECT a.username, s.created_at, s.last_seen FROM sessions s \
              JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&mut *c)
         .await?;
-        let Some((username, created_at, last_seen)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let Some((_, account)) = account_row(&mut c, &username).await? else {
+        let Some((_, account)) = account_row(&mut c, &row.username).await? else {
             return Ok(None);
         };
         Ok(Some(SessionRecord {
             account,
-            created_at: ts(created_at),
-            last_seen: ts(last_seen),
+            created_at: ts(row.created_at),
+            last_seen: ts(row.last_seen),
         }))
     }
 
@@ -494,15 +500,16 @@ impl AuthStore for SqlStore {
     }
 }
 
-type AuditRow = (
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    centre: Option<String>,
+    ip: Option<String>,
+    details: String,
+}
 
 impl SqlStore {
     /// A page of the audit log, newest first, of one centre or of all.
@@ -538,15 +545,15 @@ impl SqlStore {
             }
         };
         rs.into_iter()
-            .map(|(id, at, actor, action, centre, ip, details)| {
+            .map(|r| {
                 Ok(AuditEntry {
-                    id,
-                    at: ts(at),
-                    actor,
-                    action,
-                    centre: centre.as_deref().map(CentreCode::parse).transpose()?,
-                    ip,
-                    details: serde_json::from_str(&details)?,
+                    id: r.id,
+                    at: ts(r.at),
+                    actor: r.actor,
+                    action: r.action,
+                    centre: r.centre.as_deref().map(CentreCode::parse).transpose()?,
+                    ip: r.ip,
+                    details: serde_json::from_str(&r.details)?,
                 })
             })
             .collect()

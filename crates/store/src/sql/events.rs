@@ -47,7 +47,13 @@ pub async fn after(
     after: i64,
     limit: u32,
 ) -> Result<Vec<Event>> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Logged {
+        id: i64,
+        at: i64,
+        payload: String,
+    }
+    let rows: Vec<Logged> = sqlx::query_as(
         "SELECT id, at, payload FROM events WHERE centre_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(centre_id)
@@ -56,12 +62,12 @@ pub async fn after(
     .fetch_all(&mut *c)
     .await?;
     rows.into_iter()
-        .map(|(id, at, payload)| {
+        .map(|r| {
             Ok(Event {
-                id,
+                id: r.id,
                 centre: code.clone(),
-                at: ts(at),
-                kind: serde_json::from_str(&payload)?,
+                at: ts(r.at),
+                kind: serde_json::from_str(&r.payload)?,
             })
         })
         .collect()

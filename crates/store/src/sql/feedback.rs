@@ -10,19 +10,30 @@ use super::SqlStore;
 use crate::feedback::*;
 use crate::{Conflict, Error, Result};
 
-type TicketRow = (
-    i64,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    i64,
-    Option<String>,
-    String,
-);
+/// The ticket a rating is for ([`TICKET`]).
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    number: String,
+    status: String,
+    centre_id: i64,
+    counter_id: Option<i64>,
+    service_id: i64,
+    staff: Option<String>,
+    service: String,
+}
 
 const TICKET: &str = "SELECT t.id, t.number, t.status, t.centre_id, t.counter_id, t.service_id, \
-     t.staff, s.code FROM tickets t JOIN services s ON s.id = t.service_id";
+     t.staff, s.code AS service FROM tickets t JOIN services s ON s.id = t.service_id";
+
+/// A ticket a counter finished today, with its rating.
+#[derive(sqlx::FromRow)]
+struct FinishedRow {
+    status: String,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    rating: Option<i64>,
+}
 
 /// Records a rating and appends `ticket_rated` (the level only) for the
 /// centre's webhooks.
@@ -31,7 +42,16 @@ async fn record(
     t: TicketRow,
     f: NewFeedback,
 ) -> Result<(FeedbackView, Vec<luot_domain::Event>)> {
-    let (id, number, status, centre_id, counter_id, service_id, staff, service) = t;
+    let TicketRow {
+        id,
+        number,
+        status,
+        centre_id,
+        counter_id,
+        service_id,
+        staff,
+        service,
+    } = t;
     if status != "done" {
         return Err(Error::Conflict(Conflict::NotServed));
     }
@@ -125,7 +145,7 @@ impl FeedbackStore for SqlStore {
         let centre = rows::centre(&mut c, centre).await?;
         let k = rows::counter(&mut c, centre.id, counter).await?;
         let day = luot_domain::numbering::service_day(now, &centre.tz()?).to_string();
-        let rows: Vec<(String, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<FinishedRow> = sqlx::query_as(
             "SELECT t.status, t.started_at, t.finished_at, f.rating FROM tickets t \
              LEFT JOIN feedback f ON f.ticket_id = t.id \
              WHERE t.counter_id = $1 AND t.service_day = $2 AND t.status IN ('done', 'no_show')",
@@ -142,7 +162,13 @@ impl FeedbackStore for SqlStore {
             ratings: 0,
         };
         let (mut minutes, mut timed, mut stars) = (0.0, 0u32, 0i64);
-        for (status, started, finished, rating) in rows {
+        for FinishedRow {
+            status,
+            started_at: started,
+            finished_at: finished,
+            rating,
+        } in rows
+        {
             if status == "no_show" {
                 out.no_shows += 1;
                 continue;

@@ -8,11 +8,32 @@ use sqlx::AnyConnection;
 use super::{rows::*, SqlStore};
 use crate::{kiosk::*, Conflict, Error, Result};
 
+/// A print job still to be acknowledged.
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    id: i64,
+    ticket_token: String,
+    attempts: i64,
+    created_at: i64,
+    reprint_of: Option<i64>,
+}
+
+/// A recent print job and what became of it.
+#[derive(sqlx::FromRow)]
+struct RecentRow {
+    job_id: i64,
+    ticket_number: String,
+    outcome: Option<String>,
+    last_error: Option<String>,
+    created_at: i64,
+    reprint_of: Option<i64>,
+}
+
 #[async_trait]
 impl KioskStore for SqlStore {
     async fn pending_print_jobs(&self, device_id: i64, after: i64) -> Result<Vec<PendingJob>> {
-        let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT j.id, t.token, j.attempts, j.created_at, j.reprint_of FROM print_jobs j \
+        let rows: Vec<PendingRow> = sqlx::query_as(
+            "SELECT j.id, t.token AS ticket_token, j.attempts, j.created_at, j.reprint_of FROM print_jobs j \
              JOIN tickets t ON t.id = j.ticket_id \
              WHERE j.device_id = $1 AND j.acked_at IS NULL AND j.id > $2 ORDER BY j.id LIMIT 100",
         )
@@ -22,15 +43,13 @@ impl KioskStore for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(id, ticket_token, attempts, created_at, reprint_of)| PendingJob {
-                    id,
-                    ticket_token,
-                    attempts: attempts as u32,
-                    created_at: ts(created_at),
-                    reprint_of,
-                },
-            )
+            .map(|r| PendingJob {
+                id: r.id,
+                ticket_token: r.ticket_token,
+                attempts: r.attempts as u32,
+                created_at: ts(r.created_at),
+                reprint_of: r.reprint_of,
+            })
             .collect())
     }
 
@@ -72,15 +91,8 @@ impl KioskStore for SqlStore {
     }
 
     async fn recent_print_jobs(&self, device_id: i64, limit: u32) -> Result<Vec<PrintJobRecord>> {
-        let rows: Vec<(
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<i64>,
-        )> = sqlx::query_as(
-            "SELECT j.id, t.number, j.outcome, j.last_error, j.created_at, j.reprint_of \
+        let rows: Vec<RecentRow> = sqlx::query_as(
+            "SELECT j.id AS job_id, t.number AS ticket_number, j.outcome, j.last_error, j.created_at, j.reprint_of \
                  FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id \
                  WHERE j.device_id = $1 ORDER BY j.id DESC LIMIT $2",
         )
@@ -90,20 +102,20 @@ impl KioskStore for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(job_id, ticket_number, outcome, reason, created_at, reprint_of)| {
-                    PrintJobRecord {
-                        job_id,
-                        ticket_number,
-                        // Only a final outcome explains itself; a pending job's last error is
-                        // a retry note.
-                        reason: outcome.as_deref().filter(|o| *o != "printed").and(reason),
-                        outcome,
-                        created_at: ts(created_at),
-                        reprint: reprint_of.is_some(),
-                    }
-                },
-            )
+            .map(|r| PrintJobRecord {
+                job_id: r.job_id,
+                ticket_number: r.ticket_number,
+                // Only a final outcome explains itself; a pending job's last error is
+                // a retry note.
+                reason: r
+                    .outcome
+                    .as_deref()
+                    .filter(|o| *o != "printed")
+                    .and(r.last_error),
+                outcome: r.outcome,
+                created_at: ts(r.created_at),
+                reprint: r.reprint_of.is_some(),
+            })
             .collect())
     }
 

@@ -157,8 +157,15 @@ impl State {
     /// Publishes everything in the log after `last`, page by page.
     async fn catch_up(&mut self) -> Result<()> {
         loop {
-            let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
-                "SELECT e.id, c.code, e.at, e.payload FROM events e \
+            #[derive(sqlx::FromRow)]
+            struct Logged {
+                id: i64,
+                centre: String,
+                at: i64,
+                payload: String,
+            }
+            let rows: Vec<Logged> = sqlx::query_as(
+                "SELECT e.id, c.code AS centre, e.at, e.payload FROM events e \
                  JOIN centres c ON c.id = e.centre_id WHERE e.id > $1 ORDER BY e.id LIMIT $2",
             )
             .bind(self.last)
@@ -166,7 +173,13 @@ impl State {
             .fetch_all(&self.read)
             .await?;
             let full = rows.len() as i64 == PAGE;
-            for (id, code, at, payload) in rows {
+            for Logged {
+                id,
+                centre: code,
+                at,
+                payload,
+            } in rows
+            {
                 self.pending.remove(&id);
                 match decode(id, &code, at, &payload) {
                     Some(e) => self.publish(e),

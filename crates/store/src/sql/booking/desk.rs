@@ -40,6 +40,24 @@ pub async fn ticket_booking(
     .transpose()
 }
 
+/// A checked-in booking's ticket still in the queue.
+#[derive(sqlx::FromRow)]
+struct BookedRow {
+    number: String,
+    code: String,
+    name: String,
+    slot_start: i64,
+}
+
+/// A booking of the day not checked in yet.
+#[derive(sqlx::FromRow)]
+struct AwaitingRow {
+    code: String,
+    service: String,
+    name: String,
+    slot_start: i64,
+}
+
 pub async fn staff_queue(
     c: &mut AnyConnection,
     code: &CentreCode,
@@ -50,7 +68,7 @@ pub async fn staff_queue(
     let tz = centre.tz()?;
     let day = luot_domain::service_day(now, &tz).to_string();
 
-    let booked: Vec<(String, String, String, i64)> = sqlx::query_as(
+    let booked: Vec<BookedRow> = sqlx::query_as(
         "SELECT t.number, a.code, a.name, a.slot_start FROM appointments a \
          JOIN tickets t ON t.id = a.ticket_id \
          WHERE a.centre_id = $1 AND a.service_day = $2 AND a.status = 'checked_in' \
@@ -64,20 +82,20 @@ pub async fn staff_queue(
     .await?;
     let booked = booked
         .into_iter()
-        .map(|(number, code, name, start)| {
+        .map(|r| {
             Ok(BookedTicket {
-                number,
-                code: BookingCode::parse(&code)?,
-                name,
-                slot_start: ts(start),
-                time: local_time(ts(start), &tz),
+                number: r.number,
+                code: BookingCode::parse(&r.code)?,
+                name: r.name,
+                slot_start: ts(r.slot_start),
+                time: local_time(ts(r.slot_start), &tz),
             })
         })
         .collect::<Result<Vec<_>>>()?;
 
     let window = rules(c, centre.id).await?.check_in;
-    let awaiting: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT a.code, s.code, a.name, a.slot_start FROM appointments a \
+    let awaiting: Vec<AwaitingRow> = sqlx::query_as(
+        "SELECT a.code, s.code AS service, a.name, a.slot_start FROM appointments a \
          JOIN services s ON s.id = a.service_id \
          WHERE a.centre_id = $1 AND a.service_day = $2 AND a.status = 'booked' \
          ORDER BY a.slot_start, a.code LIMIT $3",
@@ -91,13 +109,13 @@ pub async fn staff_queue(
         .into_iter()
         // Past its window a booking can no longer be checked in (housekeeping
         // marks it a no-show within the minute).
-        .filter(|a| !matches!(window.arrival(ts(a.3), now), Arrival::Late { .. }))
-        .map(|(code, service, name, start)| {
-            let start = ts(start);
+        .filter(|a| !matches!(window.arrival(ts(a.slot_start), now), Arrival::Late { .. }))
+        .map(|a| {
+            let start = ts(a.slot_start);
             Ok(AwaitingBooking {
-                code: BookingCode::parse(&code)?,
-                service: ServiceCode::parse(&service)?,
-                name,
+                code: BookingCode::parse(&a.code)?,
+                service: ServiceCode::parse(&a.service)?,
+                name: a.name,
                 slot_start: start,
                 time: local_time(start, &tz),
                 check_in_opens: window.opens(start),

@@ -45,8 +45,18 @@ pub async fn settings(c: &mut AnyConnection, service_id: i64) -> Result<BookingS
     })
 }
 
+/// A centre's row of `booking_rules`.
+#[derive(sqlx::FromRow)]
+struct RulesRow {
+    per_day: i64,
+    per_service_per_day: i64,
+    checkin_before_min: i64,
+    checkin_after_min: i64,
+    retention_days: i64,
+}
+
 pub async fn rules(c: &mut AnyConnection, centre_id: i64) -> Result<BookingRules> {
-    let row: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let row: Option<RulesRow> = sqlx::query_as(
         "SELECT per_day, per_service_per_day, checkin_before_min, checkin_after_min, \
          retention_days FROM booking_rules WHERE centre_id = $1",
     )
@@ -55,16 +65,16 @@ pub async fn rules(c: &mut AnyConnection, centre_id: i64) -> Result<BookingRules
     .await?;
     Ok(match row {
         None => BookingRules::default(),
-        Some((per_day, per_service, before, after, retention)) => BookingRules {
+        Some(r) => BookingRules {
             limits: luot_domain::Limits {
-                per_day: per_day as u32,
-                per_service_per_day: per_service as u32,
+                per_day: r.per_day as u32,
+                per_service_per_day: r.per_service_per_day as u32,
             },
             check_in: luot_domain::CheckInWindow {
-                before_minutes: before as u32,
-                after_minutes: after as u32,
+                before_minutes: r.checkin_before_min as u32,
+                after_minutes: r.checkin_after_min as u32,
             },
-            retention_days: retention as u32,
+            retention_days: r.retention_days as u32,
         },
     })
 }

@@ -173,7 +173,17 @@ pub async fn due(c: &mut AnyConnection, now: Timestamp, limit: u32) -> Result<Ve
             enqueue_next(c, h, now).await?;
         }
     }
-    let due: Vec<(i64, String, String, String, String, String, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct DueRow {
+        id: i64,
+        url: String,
+        secret: String,
+        delivery: String,
+        event: String,
+        body: String,
+        attempts: i64,
+    }
+    let due: Vec<DueRow> = sqlx::query_as(
         "SELECT d.id, h.url, h.secret, d.delivery, d.event, d.body, d.attempts \
          FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id \
          WHERE d.status = 'pending' AND h.active = 1 AND d.next_attempt_at <= $1 \
@@ -185,20 +195,20 @@ pub async fn due(c: &mut AnyConnection, now: Timestamp, limit: u32) -> Result<Ve
     .await?;
     let lease = micros(now) + ATTEMPT_LEASE.as_micros() as i64;
     let mut out = Vec::with_capacity(due.len());
-    for (id, url, secret, delivery, event, body, attempts) in due {
+    for d in due {
         sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2")
             .bind(lease)
-            .bind(id)
+            .bind(d.id)
             .execute(&mut *c)
             .await?;
         out.push(DueDelivery {
-            id,
-            url,
-            secret,
-            delivery,
-            event,
-            body,
-            attempts: attempts as u32,
+            id: d.id,
+            url: d.url,
+            secret: d.secret,
+            delivery: d.delivery,
+            event: d.event,
+            body: d.body,
+            attempts: d.attempts as u32,
         });
     }
     Ok(out)
