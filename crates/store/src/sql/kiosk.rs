@@ -170,7 +170,13 @@ impl KioskStore for SqlStore {
     }
 
     async fn job_of_ticket(&self, ticket_token: &str) -> Result<Option<(i64, i64, Timestamp)>> {
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct First {
+            id: i64,
+            device_id: i64,
+            created_at: i64,
+        }
+        let row: Option<First> = sqlx::query_as(
             "SELECT j.id, j.device_id, j.created_at FROM print_jobs j \
              JOIN tickets t ON t.id = j.ticket_id WHERE t.token = $1 \
              ORDER BY j.id LIMIT 1",
@@ -178,7 +184,7 @@ impl KioskStore for SqlStore {
         .bind(ticket_token)
         .fetch_optional(&mut *self.read().await?)
         .await?;
-        Ok(row.map(|(id, device, created)| (id, device, ts(created))))
+        Ok(row.map(|j| (j.id, j.device_id, ts(j.created_at))))
     }
 
     async fn ack_print_job(&self, device_id: i64, job_id: i64, now: Timestamp) -> Result<()> {
@@ -294,23 +300,32 @@ impl KioskStore for SqlStore {
         let mut out = Vec::new();
         let mut c = self.read().await?;
         for &id in device_ids {
-            let row: Option<(
-                i64,
-                String,
-                Option<String>,
-                Option<String>,
-                i64,
-                Option<i64>,
-                Option<String>,
-            )> = sqlx::query_as(
+            #[derive(sqlx::FromRow)]
+            struct Health {
+                connected: i64,
+                printer: String,
+                paper: Option<String>,
+                version: Option<String>,
+                last_seen: i64,
+                last_job_id: Option<i64>,
+                last_error: Option<String>,
+            }
+            let row: Option<Health> = sqlx::query_as(
                 "SELECT connected, printer, paper, version, last_seen, last_job_id, last_error \
                      FROM kiosk_health WHERE device_id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *c)
             .await?;
-            let Some((connected, printer, paper, version, last_seen, last_job_id, last_error)) =
-                row
+            let Some(Health {
+                connected,
+                printer,
+                paper,
+                version,
+                last_seen,
+                last_job_id,
+                last_error,
+            }) = row
             else {
                 continue;
             };

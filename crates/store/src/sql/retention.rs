@@ -32,12 +32,22 @@ pub(crate) struct Cutoff {
 
 /// Every centre's cutoff at `now`.
 pub(crate) async fn cutoffs(c: &mut AnyConnection, now: Timestamp) -> Result<Vec<Cutoff>> {
-    let centres: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, code, config FROM centres ORDER BY id")
-            .fetch_all(&mut *c)
-            .await?;
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        id: i64,
+        code: String,
+        config: String,
+    }
+    let centres: Vec<Stored> = sqlx::query_as("SELECT id, code, config FROM centres ORDER BY id")
+        .fetch_all(&mut *c)
+        .await?;
     let mut out = Vec::with_capacity(centres.len());
-    for (centre_id, code, config) in centres {
+    for Stored {
+        id: centre_id,
+        code,
+        config,
+    } in centres
+    {
         let config = rows::parse_config(centre_id, &config)?;
         let at = days_before(now, config.data_retention_days);
         let day = at.to_zoned(config.tz()?).date().to_string();

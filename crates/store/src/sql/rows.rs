@@ -46,17 +46,25 @@ pub struct CentreRow {
     pub notice: String,
 }
 
+/// A `centres` row as stored: its settings still JSON.
+#[derive(sqlx::FromRow)]
+pub struct StoredCentre {
+    pub id: i64,
+    pub config: String,
+    pub notice: String,
+}
+
 pub async fn centre(c: &mut AnyConnection, code: &CentreCode) -> Result<CentreRow> {
-    let row: Option<(i64, String, String)> =
+    let row: Option<StoredCentre> =
         sqlx::query_as("SELECT id, config, notice FROM centres WHERE code = $1")
             .bind(code.as_str())
             .fetch_optional(&mut *c)
             .await?;
-    let (id, config, notice) = row.ok_or(Error::NotFound("centre"))?;
+    let row = row.ok_or(Error::NotFound("centre"))?;
     Ok(CentreRow {
-        id,
-        config: parse_config(id, &config)?,
-        notice,
+        id: row.id,
+        config: parse_config(row.id, &row.config)?,
+        notice: row.notice,
     })
 }
 
@@ -269,18 +277,24 @@ pub async fn counter_view(c: &mut AnyConnection, row: &CounterRow) -> Result<Cou
     let current = match row.current_ticket_id {
         None => None,
         Some(id) => {
-            let t: Option<(String, String, String)> = sqlx::query_as(
-                "SELECT t.number, s.code, t.status FROM tickets t JOIN services s ON s.id = t.service_id \
+            #[derive(sqlx::FromRow)]
+            struct Current {
+                number: String,
+                service: String,
+                status: String,
+            }
+            let t: Option<Current> = sqlx::query_as(
+                "SELECT t.number, s.code AS service, t.status FROM tickets t JOIN services s ON s.id = t.service_id \
                  WHERE t.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *c)
             .await?;
-            t.map(|(number, service, status)| -> Result<TicketBrief> {
+            t.map(|t| -> Result<TicketBrief> {
                 Ok(TicketBrief {
-                    number,
-                    service: ServiceCode::parse(&service)?,
-                    status: status_of(&status)?,
+                    number: t.number,
+                    service: ServiceCode::parse(&t.service)?,
+                    status: status_of(&t.status)?,
                 })
             })
             .transpose()?

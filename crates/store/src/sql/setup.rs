@@ -91,16 +91,16 @@ pub async fn create_centre(
 }
 
 pub async fn centres(c: &mut AnyConnection) -> Result<Vec<CentreSummary>> {
-    let rows: Vec<(i64, String, String)> =
+    let rows: Vec<super::rows::StoredCentre> =
         sqlx::query_as("SELECT id, config, notice FROM centres ORDER BY code")
             .fetch_all(&mut *c)
             .await?;
     rows.into_iter()
-        .map(|(id, config, notice)| {
+        .map(|r| {
             Ok(CentreRow {
-                id,
-                config: serde_json::from_str(&config)?,
-                notice,
+                id: r.id,
+                config: serde_json::from_str(&r.config)?,
+                notice: r.notice,
             }
             .summary())
         })

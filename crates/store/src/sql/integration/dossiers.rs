@@ -116,14 +116,20 @@ pub async fn attach(c: &mut AnyConnection, cmd: AttachDossier) -> Result<(Attach
 }
 
 pub async fn of_ticket(c: &mut AnyConnection, token: &str) -> Result<TicketDossiers> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Rated {
+        id: i64,
+        status: String,
+        config: String,
+    }
+    let row: Option<Rated> = sqlx::query_as(
         "SELECT t.id, t.status, c.config FROM tickets t JOIN centres c ON c.id = t.centre_id \
          WHERE t.token = $1",
     )
     .bind(token)
     .fetch_optional(&mut *c)
     .await?;
-    let (id, status, config) = row.ok_or(Error::NotFound("ticket"))?;
+    let Rated { id, status, config } = row.ok_or(Error::NotFound("ticket"))?;
     let dossiers = codes_of(c, id).await?;
     let template = serde_json::from_str::<luot_domain::Centre>(&config)?.evaluation_url_template;
     let evaluation_url = match (template, dossiers.first()) {
