@@ -400,3 +400,30 @@ async fn the_last_active_administrator_of_a_scope_stays() {
             .unwrap();
     }
 }
+
+/// A centre's page of the audit log (what an administrator of one centre
+/// reads) is an index search on (centre, id), not a walk of the whole log
+/// from its newest entry past every other centre's (migration 0031).
+#[tokio::test]
+async fn a_centres_audit_page_is_an_index_search() {
+    use sqlx::{Connection, Row};
+    let b = sqlite().await;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(&b.url).await.unwrap();
+    let plan: Vec<String> = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT id, at, actor, action, centre, ip, details FROM audit_log \
+         WHERE centre = 'mo-cay' AND id < 1000 ORDER BY id DESC LIMIT 50",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get::<String, _>(3).unwrap())
+    .collect();
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("USING INDEX audit_log_centre (centre=? AND id<?)")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
+}
