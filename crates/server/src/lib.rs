@@ -26,6 +26,7 @@ pub mod ics;
 pub mod kiosk_agent;
 pub mod notices;
 pub mod notify;
+pub mod outbound;
 pub mod printing;
 pub mod ratelimit;
 pub mod routes;

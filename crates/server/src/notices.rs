@@ -35,7 +35,6 @@ use crate::AppState;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Notices sent per pass, side by side (the rest wait for the next pass).
 pub const PER_PASS: u32 = 16;
-const TICK: Duration = Duration::from_secs(1);
 
 /// Zalo's template-message endpoint.
 pub const ZALO_URL: &str = "https://business.openapi.zalo.me/message/template";
@@ -216,34 +215,12 @@ async fn send(client: &reqwest::Client, opts: &NoticeOptions, d: &DueNotice) -> 
     }
 }
 
-/// Starts the worker. The receiver counts finished passes (tests wait on it).
+/// Starts the worker (see [`crate::outbound`]). The receiver counts finished
+/// passes (tests wait on it).
 pub fn spawn(state: AppState, opts: NoticeOptions) -> (JoinHandle<()>, watch::Receiver<u64>) {
-    let (tx, rx) = watch::channel(0u64);
-    let client = Arc::new(
-        reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with default TLS roots"),
-    );
-    let task = tokio::spawn(async move {
-        let mut events = state.store.subscribe();
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut passes = 0u64;
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                e = events.recv() => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = e {
-                        return;
-                    }
-                }
-            }
-            while run_once(&state, &client, &opts).await == PER_PASS as usize {}
-            passes += 1;
-            tx.send_replace(passes);
-        }
-    });
-    (task, rx)
+    let opts = Arc::new(opts);
+    crate::outbound::spawn(state, PER_PASS as usize, move |state, client| {
+        let opts = opts.clone();
+        async move { run_once(&state, &client, &opts).await }
+    })
 }

@@ -12,7 +12,6 @@
 //! and the hook moves on. Delivery is at least once: a crash between the
 //! receiver's 2xx and the record means one more attempt with the same id.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -27,8 +26,6 @@ use crate::AppState;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries taken per pass (the rest wait for the next pass).
 const PER_PASS: u32 = 32;
-/// Retries are looked for this often even without new events.
-const TICK: Duration = Duration::from_secs(1);
 
 /// `sha256=` + the hex HMAC-SHA256 of `body` keyed with `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -96,37 +93,12 @@ async fn attempt(client: &reqwest::Client, d: &DueDelivery) -> AttemptResult {
     }
 }
 
-/// Starts the worker. The receiver counts finished passes (tests wait on it).
+/// Starts the worker (see [`crate::outbound`]). The receiver counts finished
+/// passes (tests wait on it).
 pub fn spawn(state: AppState) -> (JoinHandle<()>, watch::Receiver<u64>) {
-    let (tx, rx) = watch::channel(0u64);
-    let client = Arc::new(
-        reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with default TLS roots"),
-    );
-    let task = tokio::spawn(async move {
-        let mut events = state.store.subscribe();
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut passes = 0u64;
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                e = events.recv() => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = e {
-                        return;
-                    }
-                }
-            }
-            // A full pass means more may be due: go again before sleeping.
-            while run_once(&state, &client).await == PER_PASS as usize {}
-            passes += 1;
-            tx.send_replace(passes);
-        }
-    });
-    (task, rx)
+    crate::outbound::spawn(state, PER_PASS as usize, |state, client| async move {
+        run_once(&state, &client).await
+    })
 }
 
 #[cfg(test)]
