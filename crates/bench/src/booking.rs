@@ -4,9 +4,10 @@
 //! per-person limits allow one booking per service and day per phone); then a
 //! crowd racing for one slot, of which exactly its capacity may win.
 //!
-//! The public booking routes are rate-limited per IP, and every simulated
-//! citizen comes from 127.0.0.1: the server the harness starts lifts those
-//! limits (server.rs); a server at `--url` must be started without them.
+//! The public booking routes are rate-limited per address (60 requests a
+//! minute): every simulated citizen connects from a loopback address of its
+//! own (`client::loopback_source`), and a booker moves to a fresh one every
+//! [`PER_ADDRESS`] requests, so the server runs with its production limits.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,9 +16,13 @@ use std::time::Instant;
 
 use tokio::task::JoinSet;
 
-use crate::client::Conn;
+use crate::client::{next_source, Conn};
 use crate::load::{Pacer, Plan};
 use crate::stats::OpStats;
+
+/// Requests one source address makes before the next: under the server's
+/// burst of 60 per address and minute.
+pub const PER_ADDRESS: u32 = 50;
 
 /// A slot some citizens may still book.
 #[derive(Debug, Clone)]
@@ -36,6 +41,7 @@ pub async fn free_slots(
     days: u32,
 ) -> anyhow::Result<Vec<FreeSlot>> {
     let mut conn = Conn::new(addr);
+    let mut used = 0;
     let today = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh")?)
         .date();
@@ -43,6 +49,10 @@ pub async fn free_slots(
     for svc in services {
         for d in 0..days {
             let date = today.checked_add(jiff::Span::new().days(i64::from(d)))?;
+            if used % PER_ADDRESS == 0 {
+                conn.set_source(next_source());
+            }
+            used += 1;
             let r = conn
                 .get(&format!(
                     "/api/v1/centres/{centre}/services/{svc}/slots?date={date}"
@@ -75,14 +85,14 @@ pub struct Booked {
 }
 
 /// A citizen's booking request; `n` makes the phone (and so the citizen) unique.
-fn request(slot: &FreeSlot, n: u64) -> String {
+fn request(slot: &FreeSlot, n: u64, consent: &str) -> String {
     serde_json::json!({
         "service": slot.service,
         "slot_start": slot.start,
         "name": "Nguyễn Văn Thử",
         "phone": format!("09{:08}", n % 100_000_000),
         "consent": true,
-        "consent_version": luot_domain::booking::CONSENT.version,
+        "consent_version": consent,
     })
     .to_string()
 }
@@ -93,7 +103,13 @@ fn is_slot_full(r: &crate::client::Reply) -> bool {
 
 /// Bookers spread over `slots` (each takes the next slot in a stride through
 /// the list, so concurrent bookings rarely meet on one slot).
-pub async fn spread(addr: SocketAddr, centre: &str, slots: &[FreeSlot], plan: Plan) -> Booked {
+pub async fn spread(
+    addr: SocketAddr,
+    centre: &str,
+    slots: &[FreeSlot],
+    consent: &str,
+    plan: Plan,
+) -> Booked {
     let start = Instant::now();
     let path = format!("/api/v1/centres/{centre}/appointments");
     let next = Arc::new(AtomicU64::new(0));
@@ -101,8 +117,10 @@ pub async fn spread(addr: SocketAddr, centre: &str, slots: &[FreeSlot], plan: Pl
     let mut set = JoinSet::new();
     for _ in 0..plan.workers {
         let (path, next, slots) = (path.clone(), next.clone(), slots.clone());
+        let consent = consent.to_owned();
         set.spawn(async move {
             let mut conn = Conn::new(addr);
+            let mut used = 0;
             let mut s = OpStats::new("book (spread over slots)");
             let mut full = 0;
             let mut won = Vec::new();
@@ -111,8 +129,13 @@ pub async fn spread(addr: SocketAddr, centre: &str, slots: &[FreeSlot], plan: Pl
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 // A stride coprime with most list lengths walks every slot.
                 let i = (n.wrapping_mul(7919) % slots.len() as u64) as usize;
+                let body = request(&slots[i], n, &consent);
+                if used % PER_ADDRESS == 0 {
+                    conn.set_source(next_source());
+                }
+                used += 1;
                 let t = Instant::now();
-                match conn.post(&path, &request(&slots[i], n)).await {
+                match conn.post(&path, &body).await {
                     Ok(r) if r.status == 201 => {
                         s.record(t.elapsed());
                         won.push(i);
@@ -165,15 +188,17 @@ pub async fn race(
     slot: &FreeSlot,
     crowd: usize,
     first_phone: u64,
+    consent: &str,
 ) -> Race {
     let path = format!("/api/v1/centres/{centre}/appointments");
     let gate = Arc::new(tokio::sync::Barrier::new(crowd));
     let mut set = JoinSet::new();
     for k in 0..crowd {
         let (path, gate) = (path.clone(), gate.clone());
-        let body = request(slot, first_phone + k as u64);
+        let body = request(slot, first_phone + k as u64, consent);
         set.spawn(async move {
             let mut conn = Conn::new(addr);
+            conn.set_source(next_source());
             // Connect first, then all send at once.
             let _ = conn.get("/healthz").await;
             gate.wait().await;
@@ -231,7 +256,8 @@ pub async fn phase(
     http_rows: &mut Vec<crate::stats::Row>,
     results: &mut crate::report::Results,
 ) -> anyhow::Result<Figures> {
-    let mut slots = free_slots(addr, &args.centre, services, crate::server::BOOKING_DAYS).await?;
+    let consent = crate::setup::consent_version(addr, &args.centre).await?;
+    let mut slots = free_slots(addr, &args.centre, services, crate::setup::BOOKING_DAYS).await?;
     let raced = if args.race > 0 { slots.pop() } else { None };
     anyhow::ensure!(!slots.is_empty(), "no free slots to book");
     eprintln!(
@@ -245,7 +271,7 @@ pub async fn phase(
         rate: args.booking_rate,
         max_ops: args.max_ops,
     };
-    let b = spread(addr, &args.centre, &slots, plan).await;
+    let b = spread(addr, &args.centre, &slots, &consent, plan).await;
     http_rows.push(crate::stats::Row::of(&b.stats, healthz_rate));
     let over = b
         .per_slot
@@ -275,7 +301,7 @@ pub async fn phase(
                 "luot-bench: {} citizens racing for one slot of {}",
                 args.race, slot.capacity
             );
-            let r = race(addr, &args.centre, &slot, args.race, 50_000_000).await;
+            let r = race(addr, &args.centre, &slot, args.race, 50_000_000, &consent).await;
             http_rows.push(crate::stats::Row::of(&r.stats, healthz_rate));
             results.checks.push(crate::verify::Check {
                 what: "race for one slot: exactly its capacity won".into(),

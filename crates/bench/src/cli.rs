@@ -3,50 +3,53 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "luot-bench",
     version,
-    about = "Load generator for Lượt: kiosks, counters, displays and bookings against a real server, \
-             with latency percentiles, a /healthz baseline and correctness checks"
+    about = "Load generator for Lượt: starts the `luot` binary and drives it as kiosks, counters, \
+             displays and citizens over HTTP and websockets, with latency percentiles, a /healthz \
+             baseline and correctness checks on its database"
 )]
 pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
     #[command(flatten)]
     pub run: RunArgs,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Internal: the server under test, started by the harness as a child process.
-    #[command(hide = true)]
-    ServeChild {
-        #[arg(long)]
-        database_url: String,
-        #[arg(long, default_value_t = 16)]
-        counters: u16,
-    },
+/// The database the started server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// SQLite in a fresh temp dir (`synchronous = FULL`).
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of `--pg-url`, dropped afterwards.
+    Postgres,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct RunArgs {
+    /// The server binary to start. Default: `luot` beside this binary (build
+    /// it first: `cargo build --release -p luot-server`).
+    #[arg(long)]
+    pub luot: Option<PathBuf>,
+
     /// Target a running server (`http://127.0.0.1:8080`, loopback only) instead of
-    /// starting one. Its database is not checked; only what clients saw is.
-    #[arg(long, conflicts_with = "database_url")]
+    /// starting one; credentials from `LUOT_BENCH_ADMIN_PASSWORD` and
+    /// `LUOT_BENCH_KIOSK_TOKEN`. Its database is not checked; only what clients saw is.
+    #[arg(long)]
     pub url: Option<String>,
 
-    /// Database for the started server. Default: SQLite in a fresh temp dir. A
-    /// `postgres://HOST/DB` URL names a server and an admin database: the harness
-    /// creates a fresh database beside it for the run and drops it afterwards.
-    #[arg(long)]
-    pub database_url: Option<String>,
+    /// Database of the started server.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub backend: Backend,
 
-    /// Run the server inside the harness process (no separate RSS figure).
-    #[arg(long)]
-    pub in_process: bool,
+    /// With `--backend postgres`: a `postgres://USER@HOST/DB` URL naming a
+    /// server and a database to connect to for `CREATE DATABASE`; the run's
+    /// database is made beside it and dropped afterwards. The server gets its
+    /// URL in `LUOT_DATABASE_URL`, never on its command line.
+    #[arg(long, env = "LUOT_TEST_PG_URL", hide_env_values = true)]
+    pub pg_url: Option<String>,
 
     /// Centre code to load (the started server seeds the demo centre `mo-cay`).
     #[arg(long, default_value = "mo-cay")]
@@ -80,6 +83,12 @@ pub struct RunArgs {
     /// own queue (mean latency = kiosks / rate).
     #[arg(long, default_value_t = 0.5)]
     pub paced_share: f64,
+
+    /// Kiosks (device token), then as many staff sessions (the administrator's
+    /// bearer session), issuing flat out: the two ways to issue compared at a
+    /// moderate concurrency (0 = skip).
+    #[arg(long, default_value_t = 64)]
+    pub small_kiosks: usize,
 
     /// Counters calling and completing (each its own connection and counter).
     #[arg(long, default_value_t = 16)]
@@ -120,7 +129,7 @@ pub struct RunArgs {
     pub idle_clients: usize,
 
     /// Skip the phases that need parts not wanted in this run (comma list of
-    /// healthz, issue, call, booking, display, idle).
+    /// healthz, issue, issue64, call, booking, display, idle).
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
 

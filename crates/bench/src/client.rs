@@ -3,7 +3,8 @@
 //! every microsecond it spends per request is taken from the figure it measures;
 //! a pooled high-level client would cost noticeably more.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
@@ -12,7 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// No single request may take longer than this; a stuck server ends the run
 /// with errors rather than hanging it.
@@ -37,6 +38,38 @@ pub struct Conn {
     sender: Option<SendRequest<Full<Bytes>>>,
     /// Sent with every request (`Authorization: ...`) once auth needs it.
     auth: Option<String>,
+    /// The local address to connect from (a citizen of its own), or any.
+    source: Option<Ipv4Addr>,
+}
+
+/// A loopback address of its own for client `n` (127.b.c.d, never 127.0.0.x):
+/// the server's per-address limits (booking: 60 requests a minute per
+/// address; websockets: 50 anonymous streams per address) then see as many
+/// clients as a real crowd would be, instead of one address doing everything.
+/// Linux routes all of 127.0.0.0/8 to the loopback interface.
+pub fn loopback_source(n: u64) -> Ipv4Addr {
+    let d = 1 + (n % 250) as u8;
+    let c = 1 + ((n / 250) % 250) as u8;
+    let b = 1 + ((n / 62_500) % 250) as u8;
+    Ipv4Addr::new(127, b, c, d)
+}
+
+/// Hands out fresh source addresses, one per call, over the whole run.
+pub fn next_source() -> Ipv4Addr {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loopback_source(NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Connects to `addr`, from `source` when given.
+pub async fn connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> std::io::Result<TcpStream> {
+    match source {
+        None => TcpStream::connect(addr).await,
+        Some(ip) => {
+            let socket = TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::from((ip, 0)))?;
+            socket.connect(addr).await
+        }
+    }
 }
 
 impl Conn {
@@ -46,7 +79,14 @@ impl Conn {
             host: addr.to_string(),
             sender: None,
             auth: None,
+            source: None,
         }
+    }
+
+    /// Connects from `ip` from now on (the next request opens a new connection).
+    pub fn set_source(&mut self, ip: Ipv4Addr) {
+        self.source = Some(ip);
+        self.sender = None;
     }
 
     pub fn with_auth(mut self, header: Option<String>) -> Self {
@@ -56,7 +96,7 @@ impl Conn {
 
     async fn sender(&mut self) -> anyhow::Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let stream = TcpStream::connect(self.addr)
+            let stream = connect(self.addr, self.source)
                 .await
                 .with_context(|| format!("connecting to {}", self.addr))?;
             stream.set_nodelay(true)?;
@@ -124,6 +164,10 @@ impl Conn {
 
     pub async fn post(&mut self, path: &str, json: &str) -> anyhow::Result<Reply> {
         self.send(Method::POST, path, Some(json), &[]).await
+    }
+
+    pub async fn put(&mut self, path: &str, json: &str) -> anyhow::Result<Reply> {
+        self.send(Method::PUT, path, Some(json), &[]).await
     }
 
     /// A POST with extra headers (an `Idempotency-Key`).

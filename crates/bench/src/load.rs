@@ -202,7 +202,7 @@ pub async fn counters(
             while pacer.next().await {
                 let t = Instant::now();
                 let slot = log.as_ref().and_then(|l| l.sent(counter, t));
-                match conn.post(&call_path, "").await {
+                match conn.post(&call_path, "{}").await {
                     Ok(r) if r.status == 200 => {
                         call.record(t.elapsed());
                         let v: Option<Value> = r.json().ok();
@@ -279,4 +279,9 @@ pub async fn service_codes(addr: SocketAddr, centre: &str) -> anyhow::Result<Vec
         .collect();
     anyhow::ensure!(!codes.is_empty(), "centre {centre} accepts no tickets now");
     Ok(codes)
+}
+
+/// Whether the server answers `GET /healthz` with 200 (it is up).
+pub async fn healthy(addr: SocketAddr) -> bool {
+    matches!(Conn::new(addr).get("/healthz").await, Ok(r) if r.status == 200)
 }

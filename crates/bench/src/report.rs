@@ -44,7 +44,7 @@ impl Machine {
     }
 }
 
-/// A target from issue 8 and how the run fared against it.
+/// A target from issues 8 and 16 and how the run fared against it.
 pub struct Target {
     pub what: String,
     pub measured: String,
@@ -91,6 +91,8 @@ pub fn checks_table(checks: &[Check]) -> String {
 
 /// Everything one run produced, for the terminal and the report file.
 pub struct Results {
+    /// How this run was made: the server binary and its flags, the machine's load.
+    pub context: Vec<(String, String)>,
     pub sections: Vec<(String, Vec<Row>)>,
     pub extras: Vec<(String, String)>,
     pub targets: Vec<Target>,
@@ -100,6 +102,13 @@ pub struct Results {
 impl Results {
     pub fn body(&self) -> String {
         let mut out = String::new();
+        if !self.context.is_empty() {
+            out.push_str("### Run\n\n| | |\n|---|---|\n");
+            for (k, v) in &self.context {
+                let _ = writeln!(out, "| {k} | {v} |");
+            }
+            out.push('\n');
+        }
         for (title, rows) in &self.sections {
             let _ = writeln!(out, "### {title}\n\n{}", table(rows));
         }
@@ -134,7 +143,8 @@ pub fn markdown(
     let _ = writeln!(out, "## Machine\n");
     let _ = writeln!(
         out,
-        "- CPUs: {} ({})\n- memory: {}\n- OS: {}\n- the load generator runs on the same machine\n",
+        "- CPUs: {} ({})\n- memory: {}\n- OS: {}\n- the load generator runs on the same machine, \
+         which other work shared during the run (load averages under Results)\n",
         machine.cpus, machine.cpu_model, machine.memory, machine.os
     );
     let _ = writeln!(out, "## Method\n\n{method}\n");

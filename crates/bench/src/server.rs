@@ -1,224 +1,171 @@
-//! The server under test: a child process (this same binary re-run as
-//! `luot-bench serve-child`, which runs the real `luot_server::serve` over the
-//! real store), so its peak RSS can be read from /proc alone; or in-process; or
-//! an already running server at `--url`.
+//! The server under test: the real `luot` binary (built from `crates/server`)
+//! started as a child process on a fresh database, exactly as users run it but
+//! for the flags listed in [`Server::flags`]; or an already running server at
+//! `--url`.
 //!
-//! The child shuts down gracefully when its stdin closes, so the harness needs
-//! no signals, and a harness that dies takes its child with it.
+//! The harness knows the server only as a client: it reads the credentials the
+//! demo writes to `demo-credentials.txt` in the state directory, and stops the
+//! server with SIGTERM (what a service manager sends), waiting for it to exit.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
-use luot_domain::{Counter, CounterNumber, CounterState};
-use luot_store::{CentreSetup, Store};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// The centre every run uses: the demo centre (hours not enforced) with as many
-/// counters as the run simulates, each serving every service, and no daily cap.
-pub fn bench_centre(counters: u16) -> anyhow::Result<CentreSetup> {
-    let mut setup = luot_server::demo::setup()?;
-    // The demo caps each service at 300 a day; a benchmark issues far more (the
-    // numbering still stops at 99,999 per service and day).
-    for s in &mut setup.services {
-        s.daily_cap = None;
-    }
-    let all: Vec<_> = setup.services.iter().map(|s| s.code.clone()).collect();
-    let existing = setup.counters.len() as i64;
-    for n in existing + 1..=i64::from(counters) {
-        setup.counters.push(Counter {
-            number: CounterNumber::new(n)?,
-            name: format!("Quầy {n}"),
-            serves: all.clone(),
-            state: CounterState::Open,
-        });
-    }
-    Ok(setup)
-}
-
-/// Booking in the bench centre: 15-minute slots of 20 places over two weeks,
-/// bookable until they start; room for tens of thousands of bookings.
-pub fn bench_booking() -> luot_domain::BookingSettings {
-    luot_domain::BookingSettings {
-        enabled: true,
-        slot_minutes: 15,
-        capacity: 20,
-        horizon_days: BOOKING_DAYS - 1,
-        lead_minutes: 0,
-        bring_note: String::new(),
-        bring_note_en: String::new(),
-    }
-}
-
-/// Days (from today) the bench centre takes bookings for.
-pub const BOOKING_DAYS: u32 = 14;
-
-/// Opens the store, creates the bench centre if the database is empty.
-pub async fn open_seeded(url: &str, counters: u16) -> anyhow::Result<Arc<dyn Store>> {
-    let store = luot_store::connect(url, luot_store::Options::default()).await?;
-    if store.is_empty().await? {
-        let setup = bench_centre(counters)?;
-        store
-            .create_centre(setup.clone(), jiff::Timestamp::now())
-            .await?;
-        for s in &setup.services {
-            store
-                .set_booking_settings(&setup.centre.code, &s.code, bench_booking(), None)
-                .await?;
-        }
-    }
-    Ok(store)
-}
-
-/// The server's state for a run: as in production, except that the public
-/// booking routes' per-IP and per-phone rate limits and the caps on event
-/// streams are lifted (every simulated citizen and display comes from
-/// 127.0.0.1, and the idle-connection step opens 10,000 streams besides the
-/// displays). The per-person booking limits, which are rules of the store,
-/// stay.
-pub fn bench_state(store: Arc<dyn Store>) -> luot_server::AppState {
-    use luot_server::{ratelimit::RateLimiter, state::BookingLimits};
-    let unlimited = || RateLimiter::new(u32::MAX, std::time::Duration::from_millis(1));
-    let mut state = luot_server::AppState::new(store);
-    state.booking_limits = Arc::new(BookingLimits {
-        ip: unlimited(),
-        phone: unlimited(),
-        check_in: unlimited(),
-    });
-    state.websockets = Arc::new(luot_server::ws_caps::SocketCaps::new(1_000_000, 1_000_000));
-    state
-}
-
 /// What the simulated devices sign in with: the administrator (who may use
-/// every counter) and the demo kiosk's device token.
+/// every counter and configures the centre) and the demo kiosk's device token.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     pub admin_password: Option<String>,
     pub kiosk_token: Option<String>,
 }
 
-/// Creates the demo accounts and devices (cheap password hashing: a benchmark
-/// database only) and returns the ones the harness uses.
-async fn credentials(store: &dyn Store) -> anyhow::Result<Credentials> {
-    use luot_server::auth::{bootstrap, passwords::Cost};
-    let centre = luot_domain::CentreCode::parse("mo-cay")?;
-    let created =
-        bootstrap::demo_accounts(store, &centre, Cost::Fast, jiff::Timestamp::now()).await?;
+/// Reads the demo's credentials file: lines `admin    PASSWORD   ...` and
+/// `kiosk device N: http://HOST/pair#token=TOKEN`.
+pub fn parse_credentials(text: &str) -> Credentials {
     let mut out = Credentials::default();
-    if let Some(c) = created {
-        out.admin_password = c
-            .accounts
-            .iter()
-            .find(|a| a.0 == "admin")
-            .map(|a| a.1.clone());
-        out.kiosk_token = c
-            .devices
-            .iter()
-            .find(|d| d.0 == luot_store::auth::DeviceKind::Kiosk)
-            .map(|d| d.2.clone());
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("admin"), Some(pw)) => out.admin_password = Some(pw.to_owned()),
+            (Some("kiosk"), Some("device")) => {
+                if let Some((_, token)) = line.split_once("#token=") {
+                    out.kiosk_token = Some(token.trim().to_owned());
+                }
+            }
+            _ => {}
+        }
     }
-    Ok(out)
+    out
 }
 
-/// `serve-child`: serve on an ephemeral loopback port, print the credentials
-/// and `LISTENING addr`, stop when stdin closes.
-pub async fn serve_child(database_url: &str, counters: u16) -> anyhow::Result<()> {
-    let store = open_seeded(database_url, counters).await?;
-    let creds = credentials(store.as_ref()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    println!(
-        "CREDENTIALS {} {}",
-        creds.admin_password.unwrap_or_else(|| "-".into()),
-        creds.kiosk_token.unwrap_or_else(|| "-".into())
-    );
-    println!("LISTENING {}", listener.local_addr()?);
-    let shutdown = async {
-        let mut buf = [0u8; 64];
-        let mut stdin = tokio::io::stdin();
-        while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+/// Where the `luot` binary is: `--luot`, else beside this binary (cargo puts
+/// both in `target/<profile>/`).
+pub fn find_luot(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = given {
+        anyhow::ensure!(p.is_file(), "--luot {}: no such file", p.display());
+        return Ok(p.to_owned());
+    }
+    let me = std::env::current_exe()?;
+    let beside = me
+        .parent()
+        .map(|d| d.join(format!("luot{}", std::env::consts::EXE_SUFFIX)))
+        .ok_or_else(|| anyhow!("no directory for {}", me.display()))?;
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    let profile = me
+        .parent()
+        .and_then(|d| d.file_name())
+        .map_or("release".into(), |n| n.to_string_lossy().into_owned());
+    let flag = if profile == "release" {
+        " --release"
+    } else {
+        ""
     };
-    luot_server::serve(listener, bench_state(store.clone()), shutdown).await?;
-    store.close().await;
-    Ok(())
+    bail!(
+        "the server binary is not at {}: build it first with `cargo build{flag} -p luot-server` \
+         (or name one with --luot PATH)",
+        beside.display()
+    )
 }
 
 /// A running server under test.
 pub enum Server {
     Child {
-        child: Child,
+        child: Box<Child>,
         addr: SocketAddr,
         creds: Credentials,
-    },
-    InProcess {
-        addr: SocketAddr,
-        creds: Credentials,
-        stop: tokio::sync::oneshot::Sender<()>,
-        task: tokio::task::JoinHandle<std::io::Result<()>>,
-        store: Arc<dyn Store>,
+        log: PathBuf,
     },
     Remote {
         addr: SocketAddr,
     },
 }
 
+/// A free loopback port (bound and released: the server binds it next).
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
 impl Server {
-    pub async fn child(database_url: &str, counters: u16) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
-            .arg("serve-child")
-            .arg("--database-url")
-            .arg(database_url)
-            .arg("--counters")
-            .arg(counters.to_string())
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting the server child process")?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let mut creds = Credentials::default();
-        loop {
-            let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-                .await
-                .context("the server did not start within 60 s")??
-                .ok_or_else(|| anyhow!("the server exited before listening"))?;
-            if let Some(rest) = line.strip_prefix("CREDENTIALS ") {
-                let mut parts = rest.split(' ').map(|p| (p != "-").then(|| p.to_owned()));
-                creds.admin_password = parts.next().flatten();
-                creds.kiosk_token = parts.next().flatten();
-            } else if let Some(addr) = line.strip_prefix("LISTENING ") {
-                let addr = addr.parse()?;
-                return Ok(Self::Child { child, addr, creds });
-            } else {
-                bail!("unexpected server output: {line}");
-            }
-        }
+    /// The flags the harness starts `luot` with besides `--listen` and
+    /// `--state-dir`; each departs from a production default only where
+    /// `docs/benchmarks.md` says why.
+    pub fn flags() -> &'static [&'static str] {
+        &[
+            // The demo centre and its accounts and devices, in the empty database.
+            "--demo",
+            // Issue at any hour, whatever the clock says (service days end at midnight).
+            "--always-open",
+            // 5,000 displays, then 10,000 idle clients (default cap: 10,000 in all).
+            "--max-websockets",
+            "20000",
+        ]
     }
 
-    pub async fn in_process(database_url: &str, counters: u16) -> anyhow::Result<Self> {
-        let store = open_seeded(database_url, counters).await?;
-        let creds = credentials(store.as_ref()).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = bench_state(store.clone());
-        let task = tokio::spawn(luot_server::serve(listener, state, async {
-            let _ = rx.await;
-        }));
-        Ok(Self::InProcess {
+    /// Starts `luot` on `database_url` (passed in `LUOT_DATABASE_URL`, never on
+    /// the command line: it may hold a password), with its state in `state_dir`,
+    /// and waits until `/healthz` answers and the demo credentials are written.
+    pub async fn child(luot: &Path, database_url: &str, state_dir: &Path) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let log = state_dir.join("luot.log");
+        let out = std::fs::File::create(&log)?;
+        let err = out.try_clone()?;
+        let mut cmd = Command::new(luot);
+        cmd.arg("--listen")
+            .arg(addr.to_string())
+            .arg("--state-dir")
+            .arg(state_dir)
+            .args(Self::flags())
+            .env("LUOT_DATABASE_URL", database_url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .kill_on_drop(true);
+        // Only what the harness sets decides the run, not the caller's environment.
+        for (k, _) in std::env::vars_os() {
+            if let Some(k) = k.to_str() {
+                if k.starts_with("LUOT_") && k != "LUOT_DATABASE_URL" {
+                    cmd.env_remove(k);
+                }
+            }
+        }
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", luot.display()))?;
+        let creds_file = state_dir.join("demo-credentials.txt");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                bail!(
+                    "the server exited with {status} before listening; its log ({}):\n{}",
+                    log.display(),
+                    tail(&log)
+                );
+            }
+            if creds_file.is_file() && crate::load::healthy(addr).await {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!(
+                    "the server did not answer /healthz within 120 s; its log:\n{}",
+                    tail(&log)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let creds = parse_credentials(&std::fs::read_to_string(&creds_file)?);
+        Ok(Self::Child {
+            child: Box::new(child),
             addr,
             creds,
-            stop,
-            task,
-            store,
+            log,
         })
     }
 
@@ -236,10 +183,11 @@ impl Server {
         Ok(Self::Remote { addr })
     }
 
-    /// (admin password, kiosk device token) when the harness made them.
+    /// (admin password, kiosk device token): from the demo's file, or for a
+    /// server at `--url` from `LUOT_BENCH_ADMIN_PASSWORD` and `LUOT_BENCH_KIOSK_TOKEN`.
     pub fn credentials(&self) -> Credentials {
         match self {
-            Self::Child { creds, .. } | Self::InProcess { creds, .. } => creds.clone(),
+            Self::Child { creds, .. } => creds.clone(),
             Self::Remote { .. } => Credentials {
                 admin_password: std::env::var("LUOT_BENCH_ADMIN_PASSWORD").ok(),
                 kiosk_token: std::env::var("LUOT_BENCH_KIOSK_TOKEN").ok(),
@@ -249,9 +197,7 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         match self {
-            Self::Child { addr, .. } | Self::InProcess { addr, .. } | Self::Remote { addr } => {
-                *addr
-            }
+            Self::Child { addr, .. } | Self::Remote { addr } => *addr,
         }
     }
 
@@ -259,40 +205,48 @@ impl Server {
     pub fn pid(&self) -> Option<u32> {
         match self {
             Self::Child { child, .. } => child.id(),
-            Self::InProcess { .. } => Some(std::process::id()),
             Self::Remote { .. } => None,
         }
     }
 
-    /// Stops the server gracefully (its store commits and closes).
+    /// Stops the server with SIGTERM and waits for it to exit cleanly (its
+    /// store commits and closes).
     pub async fn stop(self) -> anyhow::Result<()> {
-        match self {
-            Self::Child { mut child, .. } => {
-                drop(child.stdin.take());
-                match tokio::time::timeout(std::time::Duration::from_secs(30), child.wait()).await {
-                    Ok(status) => {
-                        let status = status?;
-                        if !status.success() {
-                            bail!("the server exited with {status}");
-                        }
-                    }
-                    Err(_) => {
-                        child.kill().await?;
-                        bail!("the server did not stop within 30 s");
-                    }
+        let Self::Child { mut child, log, .. } = self else {
+            return Ok(());
+        };
+        if let Some(pid) = child.id() {
+            // No libc here (`forbid(unsafe_code)`): the `kill` utility sends it.
+            let sent = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status()?;
+            if !sent.success() {
+                child.kill().await?;
+                bail!("could not send SIGTERM to the server ({pid})");
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
+            Ok(status) => {
+                let status = status?;
+                if !status.success() {
+                    bail!("the server exited with {status}; its log:\n{}", tail(&log));
                 }
             }
-            Self::InProcess {
-                stop, task, store, ..
-            } => {
-                let _ = stop.send(());
-                task.await??;
-                store.close().await;
+            Err(_) => {
+                child.kill().await?;
+                bail!("the server did not stop within 60 s of SIGTERM");
             }
-            Self::Remote { .. } => {}
         }
         Ok(())
     }
+}
+
+/// The last lines of the server's log, to explain a failure.
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
 /// A figure from /proc/PID/status in bytes (`VmHWM` peak, `VmRSS` now).
@@ -303,4 +257,20 @@ pub fn proc_status_bytes(pid: u32, field: &str) -> Option<u64> {
         let kb: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
         Some(kb * 1024)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_demo_credentials_file() {
+        let text =
+            "# Lượt demo: accounts and devices. Keep this file private; delete it once noted.\n\
+                    admin    s3cret-pw   administrator (/admin)\n\
+                    quay1    other   staff, Quầy 1 only\n\
+                    kiosk device 1: http://127.0.0.1:9/pair#token=ldv_abc123\n\
+                    rating device 2: http://127.0.0.1:9/pair#token=ldv_zzz\n";
+        let c = super::parse_credentials(text);
+        assert_eq!(c.admin_password.as_deref(), Some("s3cret-pw"));
+        assert_eq!(c.kiosk_token.as_deref(), Some("ldv_abc123"));
+    }
 }

@@ -70,8 +70,14 @@ pub struct Displays {
     tasks: JoinSet<OpStats>,
 }
 
-/// Connects `n` displays (at most `parallel` handshakes at a time); each
-/// measures calls logged in `log` until `Displays::finish`.
+/// Anonymous event streams one source address opens: under the server's
+/// default cap of 50 per address, so displays come from many addresses as
+/// they would in a province (`client::loopback_source`).
+pub const PER_ADDRESS: usize = 40;
+
+/// Connects `n` displays (at most 256 handshakes at a time), [`PER_ADDRESS`]
+/// per loopback address; each measures calls logged in `log` until
+/// `Displays::finish`.
 pub async fn connect(
     addr: SocketAddr,
     centre: &str,
@@ -85,7 +91,11 @@ pub async fn connect(
     let mut tasks = JoinSet::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<bool>(n.max(1));
-    for _ in 0..n {
+    let mut source = crate::client::next_source();
+    for i in 0..n {
+        if i > 0 && i % PER_ADDRESS == 0 {
+            source = crate::client::next_source();
+        }
         let url = url.clone();
         let log = log.clone();
         let connected = connected.clone();
@@ -95,7 +105,14 @@ pub async fn connect(
         tasks.spawn(async move {
             let mut s = OpStats::new("call to display");
             let permit = gate.acquire_owned().await;
-            let ws = tokio::time::timeout(deadline, tokio_tungstenite::connect_async(&url)).await;
+            let ws = tokio::time::timeout(deadline, async {
+                let stream = crate::client::connect(addr, Some(source)).await?;
+                stream.set_nodelay(true)?;
+                tokio_tungstenite::client_async(url.as_str(), stream)
+                    .await
+                    .map_err(std::io::Error::other)
+            })
+            .await;
             let mut ws = match ws {
                 Ok(Ok((ws, _))) => ws,
                 Ok(Err(e)) => {
