@@ -179,6 +179,10 @@ test('the details step: every error at once next to its field, values and consen
 });
 
 test('two unticked consents, each withdrawn on its own from the look-up page', async () => {
+  // The centre sends turn notices, so the reminder consent brings them after check-in.
+  const notifier = await api('PUT', '/api/v1/admin/centres/mo-cay/notifier',
+    { kind: 'webhook', url: 'http://127.0.0.1:9/notice', secret: 'a secret of sixteen characters' });
+  assert.equal(notifier.status, 204);
   const page = await phone();
   await page.goto(`${BASE}/`);
   await page.getByTestId('service-A').click();
@@ -190,18 +194,23 @@ test('two unticked consents, each withdrawn on its own from the look-up page', a
   assert.equal(await page.getByTestId('reminders').isChecked(), false, 'reminders are not pre-ticked');
   assert.match(await page.locator('form').innerText(), /91\/2025\/QH15/);
   assert.doesNotMatch(await page.locator('form').innerText(), /13\/2023/);
+  assert.match(await page.locator('label[for=reminders]').innerText(), /báo sắp đến lượt[\s\S]*khi sắp đến lượt/,
+    'the reminder box names turn notices, in its title and its text');
   await page.getByTestId('consent').check();
   await page.getByTestId('reminders').check();
   await page.getByTestId('submit').click();
   const code = (await page.getByTestId('code').innerText()).trim();
+  assert.match(await page.getByTestId('turn-notices').innerText(), /sau khi bạn xác nhận/);
 
   await page.getByTestId('cancel-link').click();
   await page.getByTestId('lookup-phone').fill('0933111222');
   await page.getByTestId('find').click();
   await page.getByTestId('reminders-on').waitFor();
+  assert.match(await page.getByTestId('turn-notices').innerText(), /^Có/);
   await page.getByTestId('withdraw-reminders').click();
   await page.getByTestId('message').waitFor();
   assert.equal(await page.getByTestId('reminders-on').count(), 0);
+  assert.equal(await page.getByTestId('turn-notices').innerText(), 'Không');
   assert.match(await page.getByTestId('status').innerText(), /Đã đặt/, 'the booking stays');
 
   page.once('dialog', (d) => d.accept());

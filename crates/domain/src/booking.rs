@@ -307,16 +307,31 @@ pub const CONSENT: ConsentText = ConsentText {
 };
 
 /// Consent to reminders (optional, a box of its own that starts unticked):
-/// the booking's phone is used to send reminders before the appointment.
+/// the booking's phone is used to send reminders before the appointment and,
+/// once checked in, the "your turn is near" notices of the booking's ticket.
+/// Both serve one purpose, getting the holder to the counter on time; the
+/// first version (`reminders-2026-12-v1`) named only the reminders, so it is
+/// refused now, and bookings made under it get no turn notices.
 pub const REMINDER_CONSENT: ConsentText = ConsentText {
-    version: "reminders-2026-12-v1",
+    version: "reminders-2026-12-v2",
     vi: "Tôi đồng ý để Trung tâm dùng số điện thoại này để nhắn tin nhắc lịch hẹn (một ngày \
-         và một giờ trước giờ hẹn), theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15. Không \
-         bắt buộc; tôi có thể rút lại đồng ý bất cứ lúc nào.",
+         và một giờ trước giờ hẹn) và, sau khi tôi xác nhận tại trung tâm, báo khi sắp đến \
+         lượt và khi được mời lên quầy, theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15. \
+         Số điện thoại gắn với số thứ tự được xóa khi lượt kết thúc. Không bắt buộc; tôi có \
+         thể rút lại đồng ý bất cứ lúc nào.",
     en: "I agree that the Centre uses this phone number to remind me of my appointment (a \
-         day and an hour before), under Law 91/2025/QH15 on personal data protection. \
+         day and an hour before) and, once I have checked in at the centre, to tell me when \
+         my turn is near and when I am called to a counter, under Law 91/2025/QH15 on \
+         personal data protection. The number is removed from my ticket when my turn ends. \
          Optional; I may withdraw this consent at any time.",
 };
+
+/// Whether a booking's reminder consent, of this version, also covers the
+/// turn notices of its ticket (the current text does; `reminders-2026-12-v1`
+/// did not). A later text that still covers them adds its version here.
+pub fn reminders_cover_turn_notices(version: &str) -> bool {
+    version == REMINDER_CONSENT.version
+}
 
 /// The reminder consent, if ticked: `None` when not ticked; ticked for an
 /// older text than the current one is refused like a missing booking consent.

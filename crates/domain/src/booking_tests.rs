@@ -147,6 +147,14 @@ fn consents_are_per_purpose_and_cite_law_91() {
         Some(REMINDER_CONSENT.version)
     );
     assert!(check_reminder_consent(true, Some(CONSENT.version)).is_err());
+    // The first reminder text named no turn notices: it is out of date.
+    assert!(check_reminder_consent(true, Some("reminders-2026-12-v1")).is_err());
+    assert!(
+        REMINDER_CONSENT.vi.contains("sắp đến lượt")
+            && REMINDER_CONSENT.en.contains("turn is near")
+    );
+    assert!(reminders_cover_turn_notices(REMINDER_CONSENT.version));
+    assert!(!reminders_cover_turn_notices("reminders-2026-12-v1"));
     for c in [&CONSENT, &REMINDER_CONSENT] {
         assert!(c.vi.contains("91/2025/QH15") && c.en.contains("91/2025/QH15"));
         assert!(!c.vi.contains("13/2023") && !c.en.contains("13/2023"));

@@ -179,6 +179,11 @@ pub struct AppointmentView {
     pub consent_version: String,
     /// The reminder consent's version while given (not withdrawn).
     pub reminder_consent_version: Option<String>,
+    /// Whether the phone gets the "your turn is near" notices of the booking's
+    /// ticket: before check-in, whether it will (the reminder consent covers
+    /// them and the centre sends notices); after, whether it is left on the
+    /// ticket (until the ticket ends or the consent is withdrawn).
+    pub turn_notices: bool,
     /// The ticket's number once checked in.
     pub ticket_number: Option<String>,
 }

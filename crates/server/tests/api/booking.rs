@@ -9,15 +9,15 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// 10:00 local on the helpers' working Thursday.
-fn ten() -> Timestamp {
+pub(crate) fn ten() -> Timestamp {
     "2026-11-26T03:00:00Z".parse().unwrap()
 }
 
-fn at(mins: i64) -> Timestamp {
+pub(crate) fn at(mins: i64) -> Timestamp {
     ten() + SignedDuration::from_mins(mins)
 }
 
-fn booking(service: &str, start: Timestamp, phone: &str) -> Value {
+pub(crate) fn booking(service: &str, start: Timestamp, phone: &str) -> Value {
     json!({
         "service": service, "slot_start": start.to_string(), "name": "Trần Thị Bích Ngọc",
         "phone": phone, "consent": true, "consent_version": luot_domain::booking::CONSENT.version
@@ -33,12 +33,12 @@ async fn slots_a(app: &TestApp) -> Value {
         .unwrap()
 }
 
-async fn book(app: &TestApp, body: Value) -> (u16, Value) {
+pub(crate) async fn book(app: &TestApp, body: Value) -> (u16, Value) {
     let r = app.post("/api/v1/centres/mo-cay/appointments", body).await;
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
-async fn with_phone(
+pub(crate) async fn with_phone(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -358,16 +358,27 @@ async fn consents_are_per_purpose_stored_and_withdrawable() {
         info["reminder_consent"]["version"]
     );
     let reminders = info["reminder_consent"]["version"].clone();
+    // The reminder box also covers the ticket's turn notices after check-in.
+    let r = &info["reminder_consent"];
+    assert!(r["text"].as_str().unwrap().contains("sắp đến lượt"), "{r}");
+    assert!(
+        r["text_en"].as_str().unwrap().contains("turn is near"),
+        "{r}"
+    );
 
-    // An out-of-date reminder text is refused like a missing consent.
+    // An out-of-date reminder text is refused like a missing consent, the
+    // first one too (it named only the reminders).
     let mut b = booking("A", at(0), "0911000001");
     b["reminders"] = json!(true);
-    b["reminders_consent_version"] = json!("2019-old");
-    let (status, e) = book(&app, b.clone()).await;
-    assert_eq!(
-        (status, e["code"].as_str()),
-        (422, Some("consent_required"))
-    );
+    for old in ["2019-old", "reminders-2026-12-v1"] {
+        b["reminders_consent_version"] = json!(old);
+        let (status, e) = book(&app, b.clone()).await;
+        assert_eq!(
+            (status, e["code"].as_str()),
+            (422, Some("consent_required")),
+            "{old}"
+        );
+    }
 
     b["reminders_consent_version"] = reminders.clone();
     let (status, a) = book(&app, b).await;

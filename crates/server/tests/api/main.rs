@@ -14,6 +14,7 @@ mod admin;
 mod auth;
 mod booking;
 mod booking_hooks;
+mod booking_notices;
 mod counter_desk;
 mod edge;
 mod errors;

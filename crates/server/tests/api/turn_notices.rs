@@ -14,15 +14,15 @@ use crate::one_stop::{signed, SECRET};
 
 /// One request as a fake gateway saw it.
 #[derive(Clone, Debug)]
-struct Seen {
+pub(crate) struct Seen {
     method: String,
     uri: String,
     headers: axum::http::HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Seen {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .map_or("", |v| v.to_str().unwrap_or(""))
@@ -32,14 +32,14 @@ impl Seen {
 /// A fake gateway: records every request; answers an error while `failing`
 /// counts down (500, or for Zalo 200 with `error: -124`).
 #[derive(Clone, Default)]
-struct Gateway {
+pub(crate) struct Gateway {
     seen: Arc<Mutex<Vec<Seen>>>,
     failing: Arc<Mutex<u32>>,
     zalo: bool,
 }
 
 impl Gateway {
-    async fn start(self) -> String {
+    pub(crate) async fn start(self) -> String {
         use axum::{body::Bytes, http::StatusCode, response::IntoResponse, Router};
         let me = self.clone();
         let app = Router::new().fallback(
@@ -81,12 +81,12 @@ impl Gateway {
         url
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
     /// Waits for `n` requests, one worker pass at a time (no sleeps).
-    async fn wait_for(
+    pub(crate) async fn wait_for(
         &self,
         n: usize,
         passes: &mut tokio::sync::watch::Receiver<u64>,
@@ -101,7 +101,7 @@ impl Gateway {
     }
 }
 
-async fn set_notifier(app: &TestApp, body: Value) {
+pub(crate) async fn set_notifier(app: &TestApp, body: Value) {
     let r = app
         .client
         .put(app.url("/api/v1/admin/centres/mo-cay/notifier"))
@@ -131,14 +131,14 @@ fn consent() -> Value {
 }
 
 /// Waits until the worker has finished `n` more passes.
-async fn passes(rx: &mut tokio::sync::watch::Receiver<u64>, n: u64) {
+pub(crate) async fn passes(rx: &mut tokio::sync::watch::Receiver<u64>, n: u64) {
     let start = *rx.borrow_and_update();
     while *rx.borrow_and_update() < start + n {
         rx.changed().await.unwrap();
     }
 }
 
-fn worker(
+pub(crate) fn worker(
     app: &TestApp,
     zalo_url: Option<String>,
     token_file: Option<std::path::PathBuf>,

@@ -29,7 +29,7 @@ async fn notifier_of(c: &mut AnyConnection, centre_id: i64) -> Result<Option<Not
 }
 
 #[derive(sqlx::FromRow)]
-struct TicketRef {
+pub(crate) struct TicketRef {
     id: i64,
     centre_id: i64,
     status: String,
@@ -87,7 +87,19 @@ async fn of_ticket(c: &mut AnyConnection, t: &TicketRef) -> Result<TicketNotices
     })
 }
 
+/// Why a phone is refused when the centre has [`MAX_PHONES_PER_CENTRE`].
+pub(crate) const PHONES_FULL: &str = "too many phones registered for notices";
+
 async fn register(c: &mut AnyConnection, cmd: RegisterNotice) -> Result<TicketNotices> {
+    let t = leave_phone(c, &cmd).await?;
+    of_ticket(c, &t).await
+}
+
+/// Leaves (or replaces) the phone for the ticket's notices, whoever asks: the
+/// ticket's holder (status page, kiosk) or a booking's check-in, in the
+/// check-in's transaction (`sql::booking::checkin`). Its refusals come before
+/// any write, so a caller may carry on without the phone.
+pub(crate) async fn leave_phone(c: &mut AnyConnection, cmd: &RegisterNotice) -> Result<TicketRef> {
     let t = ticket(c, &cmd.token).await?;
     if !matches!(
         t.status.as_str(),
@@ -103,9 +115,7 @@ async fn register(c: &mut AnyConnection, cmd: RegisterNotice) -> Result<TicketNo
         .fetch_one(&mut *c)
         .await?;
     if n >= MAX_PHONES_PER_CENTRE {
-        return Err(Error::Unavailable(
-            "too many phones registered for notices".into(),
-        ));
+        return Err(Error::Unavailable(PHONES_FULL.into()));
     }
     sqlx::query(
         "INSERT INTO notice_phones (ticket_id, centre_id, phone, source, consent_version, \
@@ -121,7 +131,7 @@ async fn register(c: &mut AnyConnection, cmd: RegisterNotice) -> Result<TicketNo
     .bind(micros(cmd.now))
     .execute(&mut *c)
     .await?;
-    of_ticket(c, &t).await
+    Ok(t)
 }
 
 async fn withdraw(c: &mut AnyConnection, token: &str) -> Result<()> {

@@ -8,6 +8,7 @@ mod issuing_model;
 mod admin;
 mod auth;
 mod booking;
+mod booking_notices;
 mod bulk_issue;
 mod call_order_model;
 mod concurrency;

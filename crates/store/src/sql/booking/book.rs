@@ -338,6 +338,7 @@ pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<Appoint
         }
         None => None,
     };
+    let turn_notices = turn_notices(c, &r).await?;
     let cfg = centre.config;
     let start = ts(r.slot_start);
     Ok(AppointmentView {
@@ -363,8 +364,35 @@ pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<Appoint
         bring_note_en: s.bring_note_en,
         consent_version: r.consent_version,
         reminder_consent_version: r.notice_consent_version,
+        turn_notices,
         ticket_number,
     })
+}
+
+/// Whether the booking's phone gets its ticket's turn notices: once checked
+/// in, whether it is left on the ticket (until the ticket ends or the consent
+/// is withdrawn); before, whether it will be (the reminder consent covers them
+/// and the centre sends notices).
+async fn turn_notices(c: &mut AnyConnection, r: &AppointmentRow) -> Result<bool> {
+    let (sql, id) = match r.ticket_id {
+        Some(ticket) => (
+            "SELECT COUNT(*) FROM notice_phones WHERE ticket_id = $1",
+            ticket,
+        ),
+        None if r.status == "booked"
+            && r.notice_consent_version
+                .as_deref()
+                .is_some_and(luot_domain::booking::reminders_cover_turn_notices) =>
+        {
+            (
+                "SELECT COUNT(*) FROM notifiers WHERE centre_id = $1",
+                r.centre_id,
+            )
+        }
+        None => return Ok(false),
+    };
+    let n: i64 = sqlx::query_scalar(sql).bind(id).fetch_one(&mut *c).await?;
+    Ok(n > 0)
 }
 
 /// The booking only if the phone matches; otherwise the same `NotFound` as an

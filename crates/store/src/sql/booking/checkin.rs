@@ -12,10 +12,12 @@ use sqlx::AnyConnection;
 
 use super::book::{self as b, AppointmentRow, APPOINTMENT_SELECT};
 use super::settings::rules;
+use crate::notices::{NoticeSource, RegisterNotice};
 use crate::sql::issuing::{self, NewTicket};
+use crate::sql::notices;
 use crate::sql::rows::{self, micros, new_token, ts};
 use crate::sql::{retention, tickets};
-use crate::{booking::*, Error, Result};
+use crate::{booking::*, Conflict, Error, Result};
 
 type Reply = Result<(CheckInOutcome, Vec<luot_domain::Event>)>;
 
@@ -77,7 +79,7 @@ pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn, id_hash: Option<Strin
         Arrival::Late { .. } => return Err(too_late(&row)?),
         Arrival::OnTime => {}
     }
-    let (ticket_id, event) = issue_appointment_ticket(c, &row, &cmd).await?;
+    let (ticket_id, token, event) = issue_appointment_ticket(c, &row, &cmd).await?;
     sqlx::query(
         "UPDATE appointments SET status = 'checked_in', checked_in_at = $1, ticket_id = $2 WHERE id = $3",
     )
@@ -86,6 +88,7 @@ pub async fn check_in(c: &mut AnyConnection, cmd: CheckIn, id_hash: Option<Strin
     .bind(row.id)
     .execute(&mut *c)
     .await?;
+    turn_notices_for_booking(c, &row, token, cmd.now).await?;
     let ticket = tickets::view(c, ticket_id, cmd.now).await?;
     let appointment = b::view_by_code(c, &BookingCode::parse(&row.code)?).await?;
     Ok((
@@ -139,6 +142,47 @@ async fn by_id_number(
         .ok_or(Error::NotFound("appointment"))
 }
 
+/// Leaves the booking's phone for its new ticket's turn notices when its
+/// reminder consent covers them (`reminders_cover_turn_notices`), the way the
+/// ticket's holder would on the status page. The check-in goes ahead without
+/// it when the centre sends no notices or has too many phones at once.
+async fn turn_notices_for_booking(
+    c: &mut AnyConnection,
+    row: &AppointmentRow,
+    token: String,
+    now: Timestamp,
+) -> Result<()> {
+    let Some(version) = row
+        .notice_consent_version
+        .as_deref()
+        .filter(|v| luot_domain::booking::reminders_cover_turn_notices(v))
+    else {
+        return Ok(());
+    };
+    // An erased booking has no phone left to use.
+    let Ok(phone) = luot_domain::Phone::parse(&row.phone) else {
+        return Ok(());
+    };
+    let cmd = RegisterNotice {
+        token,
+        phone,
+        consent_version: version.to_owned(),
+        source: NoticeSource::Booking,
+        now,
+    };
+    match notices::leave_phone(c, &cmd).await {
+        Ok(_) | Err(Error::Conflict(Conflict::NoNotifier)) => Ok(()),
+        Err(Error::Unavailable(why)) if why == notices::PHONES_FULL => {
+            tracing::warn!(
+                centre = row.centre_id,
+                "{why}; a booking checked in without turn notices"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Issues the appointment ticket: numbered like a walk-in of the service that
 /// day (the walk-in daily cap does not apply: the place was promised), with
 /// `slot_start` set and `queued_at` = slot start, so call-next serves it first
@@ -147,7 +191,7 @@ async fn issue_appointment_ticket(
     c: &mut AnyConnection,
     row: &AppointmentRow,
     cmd: &CheckIn,
-) -> Result<(i64, luot_domain::Event)> {
+) -> Result<(i64, String, luot_domain::Event)> {
     let centre = rows::centre(c, &luot_domain::CentreCode::parse(&row.centre_code)?).await?;
     let svc = rows::service(
         c,
@@ -180,7 +224,8 @@ async fn issue_appointment_ticket(
     let event = events
         .pop()
         .ok_or_else(|| Error::Internal("an appointment ticket without its event".into()))?;
-    Ok((new[0].id, event))
+    let [ticket] = new;
+    Ok((ticket.id, ticket.token, event))
 }
 
 /// Marks as `missed` the bookings not checked in by the end of their slot plus
