@@ -8,6 +8,8 @@ use jiff::Timestamp;
 use luot_domain::{CentreCode, CounterNumber, Event};
 use sqlx::AnyConnection;
 
+use super::build::Sql;
+use super::issuing::CHUNK;
 use super::rows::{self, micros, ts};
 use super::SqlStore;
 use crate::auth::*;
@@ -569,6 +571,40 @@ pub(super) async fn insert_audit(
     e: &NewAudit,
     events: &[Event],
 ) -> Result<()> {
+    insert_audits(c, &[(e, events)]).await
+}
+
+/// Inserts audit entries, each with the events its command appended (their
+/// types and numbers go into its details), in one multi-row INSERT per
+/// [`CHUNK`] entries: the bulk issue path audits a batch's staff tickets so.
+pub(super) async fn insert_audits(
+    c: &mut AnyConnection,
+    entries: &[(&NewAudit, &[Event])],
+) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            c,
+            "INSERT INTO audit_log (at, actor, action, centre, ip, details) VALUES ",
+        );
+        sql.rows(chunk.len(), &[None; 6]);
+        let mut q = sqlx::query(sql.as_str());
+        for (e, events) in chunk {
+            q = q
+                .bind(micros(e.at))
+                .bind(e.actor.clone())
+                .bind(e.action.clone())
+                .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(e.ip.clone())
+                .bind(audit_details(e, events).to_string());
+        }
+        q.persistent(false).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// An entry's details, with the types (and numbers) of the events its command
+/// appended.
+fn audit_details(e: &NewAudit, events: &[Event]) -> serde_json::Value {
     let mut details = e.details.clone();
     if let (serde_json::Value::Object(map), false) = (&mut details, events.is_empty()) {
         let list: Vec<serde_json::Value> = events
@@ -585,17 +621,5 @@ pub(super) async fn insert_audit(
             .collect();
         map.insert("events".into(), serde_json::Value::Array(list));
     }
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(micros(e.at))
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
-    .bind(e.ip.clone())
-    .bind(details.to_string())
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    details
 }

@@ -184,16 +184,12 @@ impl Writer {
     }
 
     /// Issues a ticket in the next batch, together with the batch's other
-    /// issue commands (issuing/); returns it after the commit. An audited
-    /// issue (staff) runs alone, its audit row in its own savepoint.
+    /// issue commands (issuing/), an audited one (staff) with its audit row;
+    /// returns it after the commit.
     pub async fn issue(&self, cmd: IssueTicket) -> Result<TicketView> {
         self.ready()?;
         let (reply, rx) = oneshot::channel();
-        let job = IssueJob { cmd, reply };
-        let job = match job.cmd.audit {
-            Some(_) => Job::One(job.into_one()),
-            None => Job::Issue(Box::new(job)),
-        };
+        let job = Job::Issue(Box::new(IssueJob { cmd, reply }));
         self.submit(job, rx).await
     }
 

@@ -6,7 +6,10 @@
 //! restarts of the store, and after every step checks the store against a
 //! plain model: numbers gap-free per service in issue order, a repeated key
 //! gives back its ticket and takes no number, each call picks what the domain
-//! rules pick, and every waiting ticket's position is the model's.
+//! rules pick, and every waiting ticket's position is the model's. Some
+//! walk-ins carry an audit entry (as a staff issue does): each that issues or
+//! retries leaves exactly one, naming the number it issued, whether the batch
+//! took it or it ran alone.
 
 use std::collections::HashMap;
 
@@ -25,8 +28,8 @@ const BOOKINGS: usize = 4;
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// Walk-ins issued at once: (service, priority, Idempotency-Key).
-    Issue(Vec<(usize, bool, Option<u8>)>),
+    /// Walk-ins issued at once: (service, priority, Idempotency-Key, audited).
+    Issue(Vec<(usize, bool, Option<u8>, bool)>),
     CheckIn(usize),
     Call(i64),
     /// The latest waiting ticket: to the other service, or to counter 2.
@@ -41,6 +44,7 @@ fn op() -> impl Strategy<Value = Op> {
         0..2usize,
         prop::bool::weighted(0.25),
         prop::option::weighted(0.4, 0..4u8),
+        prop::bool::weighted(0.4),
     );
     prop_oneof![
         4 => prop::collection::vec(walk_in, 1..6).prop_map(Op::Issue),
@@ -89,6 +93,9 @@ struct Model {
     keys: HashMap<u8, String>,
     /// Booking index -> token of its appointment ticket.
     checked_in: HashMap<usize, String>,
+    /// The audit entries owed, by the number each names (`None`: a retry,
+    /// which names none).
+    audits: Vec<Option<String>>,
 }
 
 impl Model {
@@ -125,7 +132,13 @@ fn keyed(key: u8) -> usize {
     usize::from(key % 2)
 }
 
-fn walk_in_cmd(service: usize, priority: bool, key: Option<u8>, now: Timestamp) -> IssueTicket {
+fn walk_in_cmd(
+    service: usize,
+    priority: bool,
+    key: Option<u8>,
+    audited: bool,
+    now: Timestamp,
+) -> IssueTicket {
     IssueTicket {
         centre: centre_code(),
         service: code(SERVICES[service]),
@@ -135,7 +148,14 @@ fn walk_in_cmd(service: usize, priority: bool, key: Option<u8>, now: Timestamp) 
         idempotency_key: key.map(|k| format!("key-{k}")),
         print_on: None,
         now,
-        audit: None,
+        audit: audited.then(|| luot_store::auth::NewAudit {
+            at: now,
+            actor: "staff:model".into(),
+            action: "ticket.issue".into(),
+            centre: Some(centre_code()),
+            ip: None,
+            details: serde_json::json!({ "service": SERVICES[service] }),
+        }),
         any_hour: false,
     }
 }
@@ -185,9 +205,9 @@ async fn run(ops: Vec<Op>) {
                 Op::Issue(cmds) => {
                     let cmds: Vec<IssueTicket> = cmds
                         .iter()
-                        .map(|&(svc, prio, key)| match key {
-                            Some(k) => walk_in_cmd(keyed(k), false, Some(k), now),
-                            None => walk_in_cmd(svc, prio, None, now),
+                        .map(|&(svc, prio, key, audited)| match key {
+                            Some(k) => walk_in_cmd(keyed(k), false, Some(k), audited, now),
+                            None => walk_in_cmd(svc, prio, None, audited, now),
                         })
                         .collect();
                     let views = if cmds.len() == 1 {
@@ -204,6 +224,13 @@ async fn run(ops: Vec<Op>) {
                     let mut fresh: Vec<(&IssueTicket, &TicketView)> = Vec::new();
                     let mut batch_keys: HashMap<u8, &str> = HashMap::new();
                     for (cmd, v) in cmds.iter().zip(&views) {
+                        let retry = cmd.idempotency_key.as_ref().is_some_and(|k| {
+                            let k = k[4..].parse::<u8>().unwrap();
+                            m.keys.contains_key(&k) || batch_keys.contains_key(&k)
+                        });
+                        if cmd.audit.is_some() {
+                            m.audits.push((!retry).then(|| v.number.clone()));
+                        }
                         let key = cmd
                             .idempotency_key
                             .as_ref()
@@ -380,6 +407,24 @@ async fn run(ops: Vec<Op>) {
             waiting as usize,
             m.tickets.iter().filter(|t| t.waiting).count()
         );
+        let mut c = sqlx::AnyConnection::connect(&b.url).await.unwrap();
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT details FROM audit_log WHERE action = 'ticket.issue' ORDER BY id",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+        let mut got: Vec<Option<String>> = details
+            .iter()
+            .map(|d| {
+                let d: serde_json::Value = serde_json::from_str(d).unwrap();
+                d["events"][0]["number"].as_str().map(str::to_owned)
+            })
+            .collect();
+        got.sort();
+        m.audits.sort();
+        assert_eq!(got, m.audits, "{name}: one audit entry per audited issue");
         b.store.close().await;
     }
 }

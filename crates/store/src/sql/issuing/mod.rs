@@ -99,6 +99,27 @@ pub async fn run(
             return Err(jobs);
         }
     };
+    // Staff tickets carry their audit entries: one multi-row INSERT for the
+    // batch, as alone each goes in with its ticket (a retry too, with no
+    // events; a refusal writes nothing). Failing, the batch goes one by one.
+    let audits: Vec<(&crate::auth::NewAudit, &[Event])> = jobs
+        .iter()
+        .zip(&issued)
+        .filter_map(|(job, done)| match (&job.cmd.audit, done) {
+            (Some(audit), Some(Ok((_, events)))) => Some((audit, events.as_slice())),
+            _ => None,
+        })
+        .collect();
+    if !audits.is_empty() {
+        let attempt = AssertUnwindSafe(super::auth::insert_audits(c, &audits))
+            .catch_unwind()
+            .await;
+        drop(audits);
+        if !matches!(attempt, Ok(Ok(()))) {
+            tracing::error!("auditing a batch of tickets failed; issuing one by one");
+            return Err(jobs);
+        }
+    }
     let mut left = Vec::new();
     for (job, done) in jobs.into_iter().zip(issued) {
         match done {
