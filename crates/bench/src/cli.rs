@@ -129,7 +129,7 @@ pub struct RunArgs {
     pub idle_clients: usize,
 
     /// Skip the phases that need parts not wanted in this run (comma list of
-    /// healthz, issue, issue64, call, booking, display, idle).
+    /// healthz, issue, issue64, wrk, call, booking, display, idle).
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
 

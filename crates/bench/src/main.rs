@@ -20,6 +20,7 @@ mod setup;
 mod stats;
 mod suite;
 mod verify;
+mod wrk;
 mod ws;
 
 fn main() -> anyhow::Result<()> {

@@ -290,6 +290,36 @@ async fn run_on(
             small = Some((k_rate, k_p99, s_rate, s_p99, k_err + s_err));
         }
     }
+    let (mut wrk_figures, mut wrk_section) = (None, None);
+    if args.wants("wrk") && args.small_kiosks > 0 {
+        match (&kiosk_auth, crate::wrk::available()) {
+            (Some(auth), true) => {
+                let n = args.small_kiosks;
+                eprintln!(
+                    "luot-bench: wrk, {n} connections: /healthz, then kiosk issues, {secs:?}"
+                );
+                let (h, i) =
+                    crate::wrk::phase(addr, &args.centre, &services, auth, n, secs).await?;
+                wrk_section = Some((
+                    format!("HTTP on {}, driven by wrk ({n} connections)", db.backend()),
+                    vec![
+                        h.row("GET /healthz (wrk)", h.rate),
+                        i.row(
+                            &format!("issue ticket (wrk, {n} kiosks, device token)"),
+                            h.rate,
+                        ),
+                    ],
+                ));
+                wrk_figures = Some((h, i));
+            }
+            (None, _) => results
+                .extras
+                .push(("wrk".into(), "no kiosk token: not run".into())),
+            (_, false) => results
+                .extras
+                .push(("wrk".into(), "`wrk` is not on PATH: not run".into())),
+        }
+    }
     let mut call_figures = None;
     if args.wants("call") {
         eprintln!(
@@ -335,6 +365,7 @@ async fn run_on(
     results
         .sections
         .push((format!("HTTP on {}", db.backend()), http_rows));
+    results.sections.extend(wrk_section);
 
     let mut display_p99 = None;
     if args.wants("display") && args.displays > 0 {
@@ -400,6 +431,7 @@ async fn run_on(
         issue: issue_figures,
         paced,
         small,
+        wrk: wrk_figures,
         call: call_figures,
     };
     judge(db, &figures, &mut results);
@@ -581,6 +613,8 @@ struct Figures {
     paced: Option<(f64, f64, f64)>,
     /// 64 kiosks, then 64 staff: (kiosk rate, kiosk p99, staff rate, staff p99, errors).
     small: Option<(f64, f64, f64, f64, u64)>,
+    /// `wrk`: (`/healthz`, kiosk-token issues).
+    wrk: Option<(crate::wrk::WrkRun, crate::wrk::WrkRun)>,
     /// Call-next: (rate, p99, answered 204, errors).
     call: Option<(f64, f64, u64, u64)>,
 }
@@ -642,6 +676,21 @@ fn judge(db: &Db, f: &Figures, results: &mut Results) {
                 -gap * 100.0
             ),
             Some(gap <= 0.10 && errors == 0),
+        ));
+    }
+    if let Some((h, i)) = &f.wrk {
+        let share = if h.rate > 0.0 { i.rate / h.rate } else { 0.0 };
+        t.push(Target::new(
+            "wrk, 64 connections, kiosk token: >= 40% of wrk's /healthz, p99 < 20 ms",
+            format!(
+                "{:.0}/s, {:.0}% of {:.0}/s, p99 {:.1} ms, {} errors",
+                i.rate,
+                share * 100.0,
+                h.rate,
+                i.p99_ms,
+                i.errors
+            ),
+            Some(share >= 0.40 && i.p99_ms < 20.0 && i.errors == 0),
         ));
     }
     if let Some((rate, p99, empty, errors)) = f.call {
