@@ -243,6 +243,26 @@ async fn security_headers_and_no_store_on_tickets() {
     app.stop().await;
 }
 
+/// An anonymous (remote) ticket for service F asked from `ip`, with an
+/// Idempotency-Key if given: the status and the body.
+fn remote_ticket(
+    app: &TestApp,
+    ip: &str,
+    key: Option<&'static str>,
+) -> impl std::future::Future<Output = (u16, serde_json::Value)> {
+    let c = client_from(ip);
+    let url = app.url("/api/v1/centres/mo-cay/tickets");
+    async move {
+        let mut req = c.post(url).json(&serde_json::json!({"service": "F"}));
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+}
+
 /// 300 remote tickets asked from one address: at most 30 are issued (10 by
 /// the per-address limit), the rest 429; another address is still served;
 /// and remote tickets never take more than their share (50%) of a service's
@@ -252,17 +272,9 @@ async fn one_address_cannot_take_the_remote_tickets_of_the_day() {
     let app = spawn_app().await;
     put_settings(&app, |c| c["remote_tickets"] = serde_json::json!(true)).await;
     let remote = |ip: &str| {
-        let c = client_from(ip);
-        let url = app.url("/api/v1/centres/mo-cay/tickets");
+        let r = remote_ticket(&app, ip, None);
         async move {
-            let r = c
-                .post(url)
-                .json(&serde_json::json!({"service": "F"}))
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let b: serde_json::Value = r.json().await.unwrap();
+            let (status, b) = r.await;
             (status, b["code"].as_str().unwrap_or("").to_owned())
         }
     };
@@ -308,18 +320,10 @@ async fn an_anonymous_idempotency_key_is_its_senders_only() {
     let app = spawn_app().await;
     put_settings(&app, |c| c["remote_tickets"] = serde_json::json!(true)).await;
     let remote = |ip: &str| {
-        let c = client_from(ip);
-        let url = app.url("/api/v1/centres/mo-cay/tickets");
+        let r = remote_ticket(&app, ip, Some("3f1c9a52-shared-key"));
         async move {
-            let r = c
-                .post(url)
-                .header("Idempotency-Key", "3f1c9a52-shared-key")
-                .json(&serde_json::json!({"service": "F"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-            let b: serde_json::Value = r.json().await.unwrap();
+            let (status, b) = r.await;
+            assert_eq!(status, 201, "{b}");
             (
                 b["number"].as_str().unwrap().to_owned(),
                 b["token"].as_str().unwrap().to_owned(),

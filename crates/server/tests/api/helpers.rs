@@ -334,6 +334,35 @@ impl TestApp {
         column(&self.db_url, &sql).await[0].clone().unwrap()
     }
 
+    /// The demo centre's priority classes, as its public queue lists them.
+    pub async fn priority_classes(&self) -> Vec<Value> {
+        let r = self
+            .anon
+            .get(self.url("/api/v1/centres/mo-cay/queue"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let queue: Value = r.json().await.unwrap();
+        queue["centre"]["priority_classes"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Issues a ticket for service A in priority `class` (a class as
+    /// [`Self::priority_classes`] lists it) as `by`; its body.
+    pub async fn issue_priority(&self, by: &reqwest::Client, class: &Value) -> Value {
+        let r = by
+            .post(self.url("/api/v1/centres/mo-cay/tickets"))
+            .json(&json!({"service": "A", "priority": class["code"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{class}");
+        r.json().await.unwrap()
+    }
+
     /// A client that sends `Authorization: Bearer token` on every request.
     pub fn bearer(&self, token: &str) -> reqwest::Client {
         let mut h = reqwest::header::HeaderMap::new();

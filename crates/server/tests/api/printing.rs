@@ -353,27 +353,12 @@ async fn the_documents_to_bring_print_where_the_centre_asks() {
 #[tokio::test]
 async fn a_priority_ticket_prints_the_badge_not_the_class() {
     let app = spawn_app().await;
-    let queue: Value = app
-        .get("/api/v1/centres/mo-cay/queue")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let classes = queue["centre"]["priority_classes"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let classes = app.priority_classes().await;
     assert!(!classes.is_empty());
     let mut agent = connect_agent(&app, &app.kiosk_token, Paper::Mm80).await;
     let kiosk = app.bearer(&app.kiosk_token);
     for class in &classes {
-        let r = kiosk
-            .post(app.url("/api/v1/centres/mo-cay/tickets"))
-            .json(&json!({"service": "A", "priority": class["code"]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        app.issue_priority(&kiosk, class).await;
         let (_, job) = next_print_job(&mut agent).await;
         assert_eq!(job.priority_label.as_deref(), Some("ƯU TIÊN"), "{class}");
         let sent = serde_json::to_string(&job).unwrap();

@@ -247,11 +247,7 @@ async fn public_json(app: &TestApp, path: &str) -> Value {
 #[tokio::test]
 async fn no_public_answer_names_a_priority_class() {
     let app = spawn_app().await;
-    let queue = public_json(&app, "/api/v1/centres/mo-cay/queue").await;
-    let classes: Vec<Value> = queue["centre"]["priority_classes"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let classes = app.priority_classes().await;
     assert!(classes.len() >= 5, "{classes:?}");
     let mut ws = crate::events::connect(&app, "").await;
     let first = crate::events::next_json(&mut ws).await;
@@ -262,14 +258,7 @@ async fn no_public_answer_names_a_priority_class() {
     let mut tokens = Vec::new();
     for (i, class) in classes.iter().enumerate() {
         let by = if i % 2 == 0 { &kiosk } else { &staff };
-        let r = by
-            .post(app.url("/api/v1/centres/mo-cay/tickets"))
-            .json(&json!({"service": "A", "priority": class["code"]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let t: Value = r.json().await.unwrap();
+        let t = app.issue_priority(by, class).await;
         let number = t["number"].as_str().unwrap();
         tokens.push(app.token_of(number).await);
     }

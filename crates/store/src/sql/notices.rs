@@ -88,18 +88,28 @@ async fn of_ticket(c: &mut AnyConnection, t: &TicketRef) -> Result<TicketNotices
 }
 
 /// Why a phone is refused when the centre has [`MAX_PHONES_PER_CENTRE`].
-pub(crate) const PHONES_FULL: &str = "too many phones registered for notices";
+const PHONES_FULL: &str = "too many phones registered for notices";
+
+/// What became of a phone left for notices.
+pub(crate) enum Left {
+    /// Stored, for this ticket.
+    Stored(TicketRef),
+    /// Not stored: the centre holds [`MAX_PHONES_PER_CENTRE`] already.
+    Full,
+}
 
 async fn register(c: &mut AnyConnection, cmd: RegisterNotice) -> Result<TicketNotices> {
-    let t = leave_phone(c, &cmd).await?;
-    of_ticket(c, &t).await
+    match leave_phone(c, &cmd).await? {
+        Left::Stored(t) => of_ticket(c, &t).await,
+        Left::Full => Err(Error::Unavailable(PHONES_FULL.into())),
+    }
 }
 
 /// Leaves (or replaces) the phone for the ticket's notices, whoever asks: the
 /// ticket's holder (status page, kiosk) or a booking's check-in, in the
 /// check-in's transaction (`sql::booking::checkin`). Its refusals come before
 /// any write, so a caller may carry on without the phone.
-pub(crate) async fn leave_phone(c: &mut AnyConnection, cmd: &RegisterNotice) -> Result<TicketRef> {
+pub(crate) async fn leave_phone(c: &mut AnyConnection, cmd: &RegisterNotice) -> Result<Left> {
     let t = ticket(c, &cmd.token).await?;
     if !matches!(
         t.status.as_str(),
@@ -115,7 +125,7 @@ pub(crate) async fn leave_phone(c: &mut AnyConnection, cmd: &RegisterNotice) -> 
         .fetch_one(&mut *c)
         .await?;
     if n >= MAX_PHONES_PER_CENTRE {
-        return Err(Error::Unavailable(PHONES_FULL.into()));
+        return Ok(Left::Full);
     }
     sqlx::query(
         "INSERT INTO notice_phones (ticket_id, centre_id, phone, source, consent_version, \
@@ -131,7 +141,7 @@ pub(crate) async fn leave_phone(c: &mut AnyConnection, cmd: &RegisterNotice) -> 
     .bind(micros(cmd.now))
     .execute(&mut *c)
     .await?;
-    Ok(t)
+    Ok(Left::Stored(t))
 }
 
 async fn withdraw(c: &mut AnyConnection, token: &str) -> Result<()> {

@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use luot_domain::booking::{ConsentPurpose, REMINDER_CONSENT};
 use luot_domain::notice::{Channel, Notifier, Threshold};
+use luot_store::notices::{NoticeSource, RegisterNotice, MAX_PHONES_PER_CENTRE};
 use luot_store::*;
 
 use crate::booking::{book_cmd, centre_with_capacity, mins, phone, ten};
@@ -127,5 +128,58 @@ async fn without_a_notifier_check_in_keeps_no_phone() {
         assert!(out.new && !out.appointment.turn_notices, "{name}");
         let n = s.ticket_notices(&out.ticket.token).await.unwrap();
         assert_eq!((n.available, n.phone), (false, None), "{name}");
+    }
+}
+
+/// A centre holds at most `MAX_PHONES_PER_CENTRE` phones for notices. Past
+/// that, a phone left on the status page is refused (`Unavailable`), and a
+/// booking's check-in still issues its ticket, only without turn notices.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_list_of_phones_refuses_more_and_check_in_goes_on() {
+    use futures::future::join_all;
+    use sqlx::Connection;
+    for b in backends().await {
+        let (s, name) = (b.store.as_ref(), b.name);
+        centre_with_capacity(s, 2).await;
+        set_notifier(s).await;
+        let a = s.book(book_cmd("A", ten(), phone(1))).await.unwrap();
+        assert!(a.turn_notices, "{name}");
+        // The list filled: a phone on each of as many walk-in tickets.
+        let at = ten() - mins(20);
+        let cap = usize::try_from(MAX_PHONES_PER_CENTRE).unwrap();
+        for chunk in 0..cap.div_ceil(500) {
+            let n = 500.min(cap - chunk * 500);
+            let issued = join_all((0..n).map(|_| s.issue_ticket(walk_in("B", at)))).await;
+            assert!(issued.iter().all(Result::is_ok), "{name}");
+        }
+        let mut c = sqlx::AnyConnection::connect(&b.url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO notice_phones (ticket_id, centre_id, phone, source, consent_version, \
+             created_at) SELECT id, centre_id, '0900000000', 'status_page', 'test', 0 \
+             FROM tickets",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+        let extra = s.issue_ticket(walk_in("B", at)).await.unwrap();
+        let refused = s
+            .register_notice(RegisterNotice {
+                token: extra.token.clone(),
+                phone: phone(2),
+                consent_version: "notices-test".into(),
+                source: NoticeSource::StatusPage,
+                now: at,
+            })
+            .await;
+        assert!(
+            matches!(&refused, Err(Error::Unavailable(m)) if m.contains("too many phones")),
+            "{name}: {refused:?}"
+        );
+        let out = s.check_in(check_in(&a.code, at)).await.unwrap();
+        assert!(out.new, "{name}: the check-in issued its ticket");
+        assert!(!out.appointment.turn_notices, "{name}: without notices");
+        let n = s.ticket_notices(&out.ticket.token).await.unwrap();
+        assert_eq!(n.phone, None, "{name}");
     }
 }

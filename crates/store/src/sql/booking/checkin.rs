@@ -171,11 +171,11 @@ async fn turn_notices_for_booking(
         now,
     };
     match notices::leave_phone(c, &cmd).await {
-        Ok(_) | Err(Error::Conflict(Conflict::NoNotifier)) => Ok(()),
-        Err(Error::Unavailable(why)) if why == notices::PHONES_FULL => {
+        Ok(notices::Left::Stored(_)) | Err(Error::Conflict(Conflict::NoNotifier)) => Ok(()),
+        Ok(notices::Left::Full) => {
             tracing::warn!(
                 centre = row.centre_id,
-                "{why}; a booking checked in without turn notices"
+                "the centre's list of phones for notices is full; a booking checked in without turn notices"
             );
             Ok(())
         }
