@@ -2,8 +2,8 @@
 // screen and as CSV or Excel downloads (the same endpoint with format=csv|xlsx).
 // Ratings: the count, the count per level, the share satisfied (rất hài lòng +
 // hài lòng) and the mean on the 1 to 5 scale. Below, totals per service,
-// officer and day: no-shows and the share called within the service's target
-// waiting time.
+// officer and day: no-shows, the share called within the service's target
+// waiting time and the share served within its target service time.
 
 import { api, CENTRE } from '../api.js';
 import { lang, t } from '../i18n.js';
@@ -24,24 +24,27 @@ export async function render(main, ctx) {
   const out = h('div');
   const url = (format) => `/api/v1/centres/${CENTRE}/reports?from=${from.input.value}&to=${to.input.value}&format=${format}`;
   const num = (v) => (v === null || v === undefined ? '' : String(v));
-  // "3/4 · 75%": called within the target of those called (services with a target).
-  const share = (x) => (x.percent === null || x.percent === undefined ? '' : `${x.within}/${x.called} · ${x.percent}%`);
-  // Totals of one dimension: issued, served, no-shows, expired, within target.
+  // "3/4 · 75%": called within the target of those called (services with a
+  // target); for the service time, served within it of those served.
+  const share = (x) => (x.percent === null || x.percent === undefined ? '' : `${x.within}/${x.called ?? x.served} · ${x.percent}%`);
+  // Totals of one dimension: issued, served, no-shows, expired, within the
+  // target wait and the target service time.
   const totals = (id, title, list, label) => h('section', { class: 'totals' },
     h('h3', {}, t(title)),
     h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t(title) }, h('table', { id },
-      h('thead', {}, h('tr', {}, ['rName', 'rIssued', 'rServed', 'rNoShow', 'rExpired', 'rWithin']
+      h('thead', {}, h('tr', {}, ['rName', 'rIssued', 'rServed', 'rNoShow', 'rExpired', 'rWithin', 'rServiceWithin']
         .map((c, i) => h('th', { class: i > 0 ? 'num' : '' }, t(c))))),
       h('tbody', {}, list.map((x) => h('tr', { 'data-key': x.key },
         h('td', {}, label(x)),
         [x.issued, x.served, x.no_shows, x.expired].map((v) => h('td', { class: 'num' }, num(v))),
-        h('td', { class: 'num within' }, share(x.target))))))));
+        h('td', { class: 'num within' }, share(x.target)),
+        h('td', { class: 'num service-within' }, share(x.service_target))))))));
   const show = async () => {
     err.show(null);
     try {
       const r = await api('GET', url('json'));
       const cols = ['rDay', 'rService', 'rCounter', 'rOfficer', 'rIssued', 'rServed', 'rNoShow', 'rCancelled', 'rWait', 'rService2',
-        'rWithin', 'rRatings', 'rLevels', 'rSat', 'rMean'];
+        'rWithin', 'rServiceWithin', 'rRatings', 'rLevels', 'rSat', 'rMean'];
       // Ratings by level, 5 (rất hài lòng) down to 1 (rất không hài lòng).
       const levels = (c) => [c.very_satisfied, c.satisfied, c.neutral, c.dissatisfied, c.very_dissatisfied].join(' / ');
       if (r.rows.length === 0) {
@@ -52,13 +55,15 @@ export async function render(main, ctx) {
       out.replaceChildren(h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('navReports') }, h('table', { id: 'report' },
         h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', {
           class: i > 3 ? 'num' : '',
-          title: c === 'rLevels' ? t('rLevelsHint') : c === 'rWithin' ? t('rWithinHint') : undefined,
+          title: c === 'rLevels' ? t('rLevelsHint') : c === 'rWithin' ? t('rWithinHint')
+            : c === 'rServiceWithin' ? t('rServiceWithinHint') : undefined,
         }, t(c))))),
         h('tbody', {}, r.rows.map((x) => h('tr', { 'data-service': x.service, 'data-counter': num(x.counter), 'data-officer': x.officer ?? '' },
           h('td', {}, x.day), h('td', {}, `${x.service} · ${serviceName(x)}`), h('td', {}, num(x.counter)), h('td', {}, officer(x)),
           [x.issued, x.served, x.no_shows, x.cancelled, x.mean_wait_minutes, x.mean_service_minutes]
             .map((v) => h('td', { class: 'num' }, num(v))),
           h('td', { class: 'num within' }, share(x.target)),
+          h('td', { class: 'num service-within' }, share(x.service_target)),
           h('td', { class: 'num' }, num(x.ratings)),
           h('td', { class: 'num levels' }, levels(x.rating_counts)),
           h('td', { class: 'num satisfaction' }, x.satisfaction === null ? '' : `${x.satisfaction}%`),

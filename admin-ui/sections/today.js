@@ -1,6 +1,7 @@
 // "Hôm nay": the centre today, live. Per service the number waiting, the
-// longest wait so far and the share of today's calls within the service's
-// target waiting time; the counters serving, paused and idle. A service whose
+// longest wait so far, the share of today's calls within the service's
+// target waiting time and of today's services within its target service time;
+// the counters serving, paused and idle. A service whose
 // longest wait is past its target is highlighted (and says so in words).
 //
 // The figures come from GET /api/v1/centres/{centre}/stats/live; the centre's
@@ -36,7 +37,7 @@ export async function render(main, ctx) {
     counters.replaceChildren(...['serving', 'paused', 'idle', 'closed'].map((a) => h('div', { class: `tile ${a}`, 'data-activity': a },
       h('strong', {}, String(count(a))), h('span', {}, t('activity')[a]))));
     services.replaceChildren(h('table', { id: 'today-services' },
-      h('thead', {}, h('tr', {}, ['rService', 'tWaiting', 'tLongest', 'tTarget', 'tWithin', 'rServed', 'rNoShow']
+      h('thead', {}, h('tr', {}, ['rService', 'tWaiting', 'tLongest', 'tTarget', 'tWithin', 'tServiceWithin', 'rServed', 'rNoShow']
         .map((c, i) => h('th', { class: i > 0 ? 'num' : '' }, t(c))))),
       h('tbody', {}, s.services.map((x) => h('tr', { 'data-service': x.service, class: x.over_target ? 'over' : '' },
         h('td', {}, `${x.service} · ${lang === 'en' ? x.name_en || x.name : x.name}`,
@@ -45,6 +46,7 @@ export async function render(main, ctx) {
         h('td', { class: 'num longest' }, String(x.longest_wait_minutes)),
         h('td', { class: 'num' }, x.target_wait_minutes ?? '–'),
         h('td', { class: 'num within' }, x.within_target_percent === null ? '–' : `${x.within_target_percent}%`),
+        h('td', { class: 'num service-within' }, x.service_within_target_percent == null ? '–' : `${x.service_within_target_percent}%`),
         h('td', { class: 'num' }, String(x.served_today)),
         h('td', { class: 'num' }, String(x.no_shows_today)))))));
     counterList.replaceChildren(h('ul', { class: 'counter-list' }, s.counters.map((k) => h('li', { 'data-counter': k.counter },

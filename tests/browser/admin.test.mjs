@@ -81,6 +81,9 @@ test('an administrator changes a service\'s hours and the API shows it', async (
 
   // ...with the ratings joined: a B ticket served at counter 2 and rated 4
   // (hài lòng) is 1 rating, 0/1/0/0/0 by level, 100 % satisfied, mean 4.
+  // B gets a 10-minute target service time: the ticket, served at once, is within it.
+  const b = (await api('GET', '/api/v1/admin/centres/mo-cay')).body.services.find((s) => s.code === 'B');
+  assert.equal((await api('PUT', '/api/v1/admin/centres/mo-cay/services/B', { ...b, target_service_minutes: 10 })).status, 200);
   const ticket = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'B' }, KIOSK_TOKEN);
   assert.equal(ticket.status, 201);
   for (const action of ['call-next', 'start', 'complete']) {
@@ -94,11 +97,15 @@ test('an administrator changes a service\'s hours and the API shows it', async (
   const row = '#report tr[data-service=B][data-counter="2"]';
   await page.waitForSelector(row);
   const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent));
-  assert.deepEqual(cells.slice(11), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
-  assert.equal(await page.textContent('#report th:nth-child(14)'), 'Satisfied (%)');
-  // The officer who called it, and B's 30-minute target met.
+  assert.deepEqual(cells.slice(12), ['1', '0 / 1 / 0 / 0 / 0', '100%', '4']);
+  assert.equal(await page.textContent('#report th:nth-child(15)'), 'Satisfied (%)');
+  // The officer who called it, B's 30-minute target wait met, and its
+  // 10-minute target service time.
   assert.equal(cells[3], 'Quản trị viên');
   assert.equal(cells[10], '1/1 · 100%');
+  assert.equal(cells[11], '1/1 · 100%');
+  assert.equal(await page.textContent('#report th:nth-child(12)'), 'Served within target time');
+  assert.match(await page.textContent('#totals-service tr[data-key=B] td.service-within'), /1\/1 · 100%/);
   // Totals per service, officer and day.
   assert.match(await page.textContent('#totals-officer tr[data-key=admin]'), /Quản trị viên/);
   assert.match(await page.textContent('#totals-service tr[data-key=B] td.within'), /100%/);

@@ -109,7 +109,8 @@ test('the portal home shows per service how many wait and about how long', async
   // No personal data in what the page reads: counts and minutes.
   const live = (await api('GET', '/api/v1/centres/mo-cay/stats/live', undefined, '')).body;
   assert.deepEqual(Object.keys(live.services[0]).sort(), ['eta_minutes', 'longest_wait_minutes', 'name', 'name_en', 'no_shows_today',
-    'over_target', 'served_today', 'service', 'target_wait_minutes', 'waiting', 'within_target_percent']);
+    'over_target', 'served_today', 'service', 'service_within_target_percent', 'target_service_minutes', 'target_wait_minutes', 'waiting',
+    'within_target_percent']);
   await page.click('[data-testid=lang]');
   await page.waitForFunction(() => /^Waiting: 15 · about \d+ min$/.test(document.querySelector('[data-testid=live-C]')?.textContent));
   assert.equal(asked.length, 1, 'one fetch, not one per render');

@@ -3,15 +3,17 @@
 //! Vietnamese headings first with the English in brackets. Satisfaction is the
 //! share of ratings at "Rất hài lòng" or "Hài lòng", in percent, beside the
 //! count at each level and the mean on the 1 to 5 scale. The share within
-//! target counts called tickets of services with a target waiting time; the
+//! target counts called tickets of services with a target waiting time, the
+//! share within the target service time served tickets of services with one
+//! (start to completion, as the mean service time); the
 //! XLSX adds one sheet each of totals per service, officer and day (the CSV's
 //! rows carry the counts, so a spreadsheet sums them the same way).
 
-use luot_store::{Report, ReportRow, ReportTotal, TargetShare};
+use luot_store::{Report, ReportRow, ReportTotal, ServiceTargetShare, TargetShare};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// Column headings, in order.
-pub const HEADINGS: [&str; 24] = [
+pub const HEADINGS: [&str; 28] = [
     "Ngày (Date)",
     "Mã lĩnh vực (Service code)",
     "Lĩnh vực (Service)",
@@ -36,10 +38,21 @@ pub const HEADINGS: [&str; 24] = [
     "Đã gọi, lĩnh vực có chỉ tiêu (Called, service with a target)",
     "Gọi trong chỉ tiêu (Called within target)",
     "Trong chỉ tiêu, % (Within target, %)",
+    "Chỉ tiêu phục vụ, phút (Target service time, min)",
+    SERVICE_TARGET_HEADINGS[0],
+    SERVICE_TARGET_HEADINGS[1],
+    SERVICE_TARGET_HEADINGS[2],
+];
+
+/// The share served within the target service time, on every sheet.
+const SERVICE_TARGET_HEADINGS: [&str; 3] = [
+    "Đã phục vụ, lĩnh vực có chỉ tiêu phục vụ (Served, service with a service-time target)",
+    "Phục vụ trong chỉ tiêu thời gian (Served within target time)",
+    "Phục vụ trong chỉ tiêu, % (Served within target time, %)",
 ];
 
 /// Columns of the totals sheets; the first names the dimension.
-const TOTAL_HEADINGS: [&str; 9] = [
+const TOTAL_HEADINGS: [&str; 12] = [
     "",
     "Tên (Name)",
     "Đã cấp số (Issued)",
@@ -49,6 +62,9 @@ const TOTAL_HEADINGS: [&str; 9] = [
     "Đã gọi, lĩnh vực có chỉ tiêu (Called, service with a target)",
     "Gọi trong chỉ tiêu (Called within target)",
     "Trong chỉ tiêu, % (Within target, %)",
+    SERVICE_TARGET_HEADINGS[0],
+    SERVICE_TARGET_HEADINGS[1],
+    SERVICE_TARGET_HEADINGS[2],
 ];
 
 /// One cell: text, a number, or empty (no data, e.g. no ticket was called).
@@ -58,12 +74,21 @@ enum Cell {
     Empty,
 }
 
-fn target_cells(t: &TargetShare) -> [Cell; 3] {
+/// Counted, within, percent (empty when nothing counted).
+fn share_cells(counted: u32, within: u32, percent: Option<f64>) -> [Cell; 3] {
     [
-        Cell::Num(f64::from(t.called)),
-        Cell::Num(f64::from(t.within)),
-        t.percent.map_or(Cell::Empty, Cell::Num),
+        Cell::Num(f64::from(counted)),
+        Cell::Num(f64::from(within)),
+        percent.map_or(Cell::Empty, Cell::Num),
     ]
+}
+
+/// Both shares within target: called within the target wait, then served
+/// within the target service time.
+fn target_cells(t: &TargetShare, s: &ServiceTargetShare) -> [Cell; 6] {
+    let [a, b, c] = share_cells(t.called, t.within, t.percent);
+    let [d, e, f] = share_cells(s.served, s.within, s.percent);
+    [a, b, c, d, e, f]
 }
 
 fn total_cells(t: &ReportTotal) -> Vec<Cell> {
@@ -76,7 +101,7 @@ fn total_cells(t: &ReportTotal) -> Vec<Cell> {
         n(t.no_shows),
         n(t.expired),
     ];
-    out.extend(target_cells(&t.target));
+    out.extend(target_cells(&t.target, &t.service_target));
     out
 }
 
@@ -111,7 +136,18 @@ fn cells(r: &ReportRow) -> Vec<Cell> {
         r.target_wait_minutes.map_or(Cell::Empty, n),
     ];
     let mut out = Vec::from(row);
-    out.extend(target_cells(&r.target));
+    let [called, within, percent, served, served_within, served_percent] =
+        target_cells(&r.target, &r.service_target);
+    out.extend([
+        called,
+        within,
+        percent,
+        r.target_service_minutes
+            .map_or(Cell::Empty, |m| Cell::Num(f64::from(m))),
+        served,
+        served_within,
+        served_percent,
+    ]);
     out
 }
 

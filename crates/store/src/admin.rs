@@ -95,6 +95,12 @@ pub struct ReportRow {
     /// Tickets called, and of those the ones called within the service's
     /// target wait (counted from issue, or from the slot for an appointment).
     pub target: TargetShare,
+    /// The service's target service time (null: none set).
+    pub target_service_minutes: Option<u32>,
+    /// Tickets served, and of those the ones whose service (start to
+    /// completion, as `mean_service_minutes`) took at most the service's
+    /// target service time.
+    pub service_target: ServiceTargetShare,
 }
 
 /// Tickets called and how many of them within their service's target waiting
@@ -110,13 +116,17 @@ pub struct TargetShare {
     pub percent: Option<f64>,
 }
 
+/// `within / of` in percent, one decimal; none over zero.
+fn share_percent(within: u32, of: u32) -> Option<f64> {
+    (of > 0).then(|| (f64::from(within) * 1000.0 / f64::from(of)).round() / 10.0)
+}
+
 impl TargetShare {
     pub fn new(called: u32, within: u32) -> Self {
         TargetShare {
             called,
             within,
-            percent: (called > 0)
-                .then(|| (f64::from(within) * 1000.0 / f64::from(called)).round() / 10.0),
+            percent: share_percent(within, called),
         }
     }
 }
@@ -126,6 +136,38 @@ impl std::ops::Add for TargetShare {
 
     fn add(self, other: TargetShare) -> TargetShare {
         TargetShare::new(self.called + other.called, self.within + other.within)
+    }
+}
+
+/// Tickets served and how many of them within their service's target service
+/// time (from start to completion). Only services with a target service time
+/// count: summed over rows, the share stays true.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ServiceTargetShare {
+    /// Tickets served (started and completed) whose service has a target
+    /// service time.
+    pub served: u32,
+    /// Of those, served within the target.
+    pub within: u32,
+    /// `within / served` in percent, one decimal; null when nothing counted.
+    pub percent: Option<f64>,
+}
+
+impl ServiceTargetShare {
+    pub fn new(served: u32, within: u32) -> Self {
+        ServiceTargetShare {
+            served,
+            within,
+            percent: share_percent(within, served),
+        }
+    }
+}
+
+impl std::ops::Add for ServiceTargetShare {
+    type Output = ServiceTargetShare;
+
+    fn add(self, other: ServiceTargetShare) -> ServiceTargetShare {
+        ServiceTargetShare::new(self.served + other.served, self.within + other.within)
     }
 }
 
@@ -143,6 +185,7 @@ pub struct ReportTotal {
     pub no_shows: u32,
     pub expired: u32,
     pub target: TargetShare,
+    pub service_target: ServiceTargetShare,
 }
 
 impl ReportTotal {
@@ -165,6 +208,7 @@ impl ReportTotal {
                         no_shows: 0,
                         expired: 0,
                         target: TargetShare::default(),
+                        service_target: ServiceTargetShare::default(),
                     });
                     out.len() - 1
                 }
@@ -175,6 +219,7 @@ impl ReportTotal {
             t.no_shows += r.no_shows;
             t.expired += r.expired;
             t.target = t.target + r.target;
+            t.service_target = t.service_target + r.service_target;
         }
         out
     }

@@ -186,6 +186,11 @@ pub struct LiveService {
     /// Percent of today's called tickets called within the target (one
     /// decimal); `null` without a target or without calls.
     pub within_target_percent: Option<f64>,
+    pub target_service_minutes: Option<u32>,
+    /// Percent of today's served tickets served (start to completion) within
+    /// the target service time (one decimal); `null` without a target or
+    /// without a ticket served.
+    pub service_within_target_percent: Option<f64>,
     /// Whether the longest wait is past the target now.
     pub over_target: bool,
     pub served_today: u32,

@@ -34,7 +34,8 @@ pub mod retention;
 pub mod sql;
 
 pub use admin::{
-    AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ReportTotal, ServiceConfig, TargetShare,
+    AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ReportTotal, ServiceConfig,
+    ServiceTargetShare, TargetShare,
 };
 pub use auth::AuthStore;
 pub use booking::*;

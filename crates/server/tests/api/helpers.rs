@@ -549,14 +549,18 @@ pub async fn column(db_url: &str, sql: &str) -> Vec<Option<String>> {
     rows.into_iter().map(|r| r.0).collect()
 }
 
-/// Changes the demo centre's settings through the admin API (as the admin).
-pub async fn put_settings(app: &TestApp, change: impl FnOnce(&mut serde_json::Value)) {
-    let mut cfg: serde_json::Value = app
-        .get("/api/v1/admin/centres/mo-cay")
+/// The demo centre's configuration as the admin pages read it.
+pub async fn admin_config(app: &TestApp) -> serde_json::Value {
+    app.get("/api/v1/admin/centres/mo-cay")
         .await
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Changes the demo centre's settings through the admin API (as the admin).
+pub async fn put_settings(app: &TestApp, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut cfg = admin_config(app).await;
     let mut centre = cfg["centre"].take();
     change(&mut centre);
     let r = app

@@ -15,10 +15,35 @@ fn at(mins: i64) -> jiff::Timestamp {
     working_morning() + SignedDuration::from_mins(mins)
 }
 
+/// Sets a service's target service time through the admin API.
+async fn target_service_minutes(app: &TestApp, code: &str, minutes: u32) {
+    let cfg = admin_config(app).await;
+    let mut service = cfg["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == code)
+        .unwrap()
+        .clone();
+    service["target_service_minutes"] = json!(minutes);
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/admin/centres/mo-cay/services/{code}")))
+        .json(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
 /// Counter 1 serves A001 (waited 10 min, served 6), counter 1 calls A002 and
 /// marks it a no-show (waited 20); counter 3 serves C001 (waited 30, served 15).
-/// A001 is rated 4 (hài lòng), C001 2 (không hài lòng).
+/// A001 is rated 4 (hài lòng), C001 2 (không hài lòng). A's target service
+/// time is 5 minutes (A001 past it), C's 15 (C001 within: the limit counts);
+/// the other services have none.
 async fn scripted_day(app: &TestApp) {
+    target_service_minutes(app, "A", 5).await;
+    target_service_minutes(app, "C", 15).await;
     let a001 = app.issue("A").await;
     app.issue("A").await;
     let c001 = app.issue("C").await;
@@ -147,7 +172,12 @@ async fn a_scripted_day_in_every_format() {
             "30",
             "2",
             "2",
-            "100"
+            "100",
+            // Target service time 5 min: A001 (6 min) past it, A002 never served.
+            "5",
+            "1",
+            "0",
+            "0"
         ]
     );
     assert_eq!(lines[2][10..18], ["1", "0", "0", "0", "1", "0", "0", "2"]);
@@ -158,9 +188,23 @@ async fn a_scripted_day_in_every_format() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",\"Trong chỉ tiêu, % (Within target, %)\""));
-    // C001 waited exactly its 30-minute target: within.
-    assert_eq!(lines[2][19..], ["Quản trị viên", "30", "1", "1", "100"]);
+        .ends_with(",\"Phục vụ trong chỉ tiêu, % (Served within target time, %)\""));
+    // C001 waited exactly its 30-minute target, and was served in exactly its
+    // 15: within both.
+    assert_eq!(
+        lines[2][19..],
+        [
+            "Quản trị viên",
+            "30",
+            "1",
+            "1",
+            "100",
+            "15",
+            "1",
+            "1",
+            "100"
+        ]
+    );
     assert_eq!(
         lines[2][1..10],
         [
@@ -204,7 +248,7 @@ async fn a_scripted_day_in_every_format() {
     assert_eq!(row(1), nums([1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 100.0, 4.0]));
     assert_eq!(row(2), nums([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 2.0]));
     assert_eq!(
-        (19..24)
+        (19..28)
             .map(|c| sheet.get((1, c)).cloned())
             .collect::<Vec<_>>(),
         [
@@ -212,14 +256,24 @@ async fn a_scripted_day_in_every_format() {
             Some(Data::Float(30.0)),
             Some(Data::Float(2.0)),
             Some(Data::Float(2.0)),
-            Some(Data::Float(100.0))
+            Some(Data::Float(100.0)),
+            Some(Data::Float(5.0)),
+            Some(Data::Float(1.0)),
+            Some(Data::Float(0.0)),
+            Some(Data::Float(0.0))
         ]
+    );
+    assert_eq!(
+        sheet.get((0, 27)),
+        Some(&Data::String(
+            "Phục vụ trong chỉ tiêu, % (Served within target time, %)".into()
+        ))
     );
     // Totals per service, officer and day, a sheet each.
     let officers = book.worksheet_range("Cán bộ").unwrap();
     assert_eq!(officers.height(), 2);
     assert_eq!(
-        (0..9)
+        (0..12)
             .map(|c| officers.get((1, c)).cloned())
             .collect::<Vec<_>>(),
         [
@@ -231,7 +285,11 @@ async fn a_scripted_day_in_every_format() {
             Some(Data::Float(0.0)),
             Some(Data::Float(3.0)),
             Some(Data::Float(3.0)),
-            Some(Data::Float(100.0))
+            Some(Data::Float(100.0)),
+            // Served within the target service time: C001 of A001 and C001.
+            Some(Data::Float(2.0)),
+            Some(Data::Float(1.0)),
+            Some(Data::Float(50.0))
         ]
     );
     assert_eq!(book.worksheet_range("Lĩnh vực").unwrap().height(), 3);
@@ -273,19 +331,53 @@ async fn officers_and_targets_in_json() {
                 x["issued"].as_u64().unwrap(),
                 x["no_shows"].as_u64().unwrap(),
                 x["target"].clone(),
+                x["service_target"].clone(),
             )
         })
         .collect();
     let share = |called: u32, within: u32, percent: f64| json!({"called": called, "within": within, "percent": percent});
+    let served = |served: u32, within: u32, percent: Value| json!({"served": served, "within": within, "percent": percent});
     assert_eq!(
         rows,
         [
-            ("A".into(), "admin".into(), 2, 1, share(2, 2, 100.0)),
-            ("A".into(), "quay1".into(), 1, 0, share(1, 0, 0.0)),
-            ("C".into(), "admin".into(), 1, 0, share(1, 1, 100.0)),
+            (
+                "A".into(),
+                "admin".into(),
+                2,
+                1,
+                share(2, 2, 100.0),
+                served(1, 0, json!(0.0))
+            ),
+            // A003 is called, not served: no share of service time.
+            (
+                "A".into(),
+                "quay1".into(),
+                1,
+                0,
+                share(1, 0, 0.0),
+                served(0, 0, Value::Null)
+            ),
+            (
+                "C".into(),
+                "admin".into(),
+                1,
+                0,
+                share(1, 1, 100.0),
+                served(1, 1, json!(100.0))
+            ),
         ],
         "{r}"
     );
+    assert_eq!(r["rows"][0]["target_service_minutes"], 5);
+    assert_eq!(
+        r["by_service"][0]["service_target"],
+        served(1, 0, json!(0.0))
+    );
+    assert_eq!(
+        r["by_service"][1]["service_target"],
+        served(1, 1, json!(100.0))
+    );
+    assert_eq!(r["by_day"][0]["service_target"], served(2, 1, json!(50.0)));
     assert_eq!(r["by_service"][0]["key"], "A");
     assert_eq!(r["by_service"][0]["no_shows"], 1);
     assert_eq!(r["by_service"][0]["target"], share(3, 2, 66.7));
@@ -310,6 +402,52 @@ async fn officers_and_targets_in_json() {
         "{r}"
     );
     assert_eq!(r["by_day"][0]["target"], share(4, 3, 75.0));
+    app.stop().await;
+}
+
+/// The live figures ("Hôm nay") give today's share served within the target
+/// service time: A001 in 3 minutes, A002 in exactly 5, A003 in 7 against A's
+/// 5-minute target: 2 of 3. C has no target service time: null.
+#[tokio::test]
+async fn live_share_served_within_the_target_service_time() {
+    let app = spawn_app().await;
+    target_service_minutes(&app, "A", 5).await;
+    for _ in 0..3 {
+        app.issue("A").await;
+    }
+    for (from, to) in [(1, 4), (5, 10), (11, 18)] {
+        for (m, action) in [(from, "call-next"), (from, "start"), (to, "complete")] {
+            app.set_now(at(m));
+            let (s, v) = app.counter(1, action, json!({})).await;
+            assert_eq!(s, 200, "{action}: {v}");
+        }
+    }
+    let live: Value = app
+        .get("/api/v1/centres/mo-cay/stats/live")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let service = |code: &str| {
+        live["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == code)
+            .unwrap()
+            .clone()
+    };
+    let a = service("A");
+    assert_eq!(
+        (
+            &a["served_today"],
+            &a["target_service_minutes"],
+            &a["service_within_target_percent"]
+        ),
+        (&json!(3), &json!(5), &json!(66.7)),
+        "{live}"
+    );
+    assert_eq!(service("C")["service_within_target_percent"], Value::Null);
     app.stop().await;
 }
 

@@ -21,6 +21,22 @@ fn issue(service: &str, at: Timestamp) -> IssueTicket {
     }
 }
 
+/// Counter `k` acting as staff member `who` at minute `m`.
+fn by(k: i64, who: &str, m: i64) -> CounterRef {
+    CounterRef {
+        actor: format!("staff:{who}"),
+        ..at(k, min(m))
+    }
+}
+
+/// Two services and two counters: counter 1 serves A and B, counter 2 A.
+fn two_counters() -> luot_store::CentreSetup {
+    let mut setup = small_centre(2);
+    setup.counters[0].serves = vec![code("A"), code("B")];
+    setup.counters[1].serves = vec![code("A")];
+    setup
+}
+
 fn at(n: i64, now: Timestamp) -> CounterRef {
     CounterRef {
         centre: centre_code(),
@@ -251,16 +267,10 @@ async fn ratings_join_the_report() {
 async fn targets_and_officers_add_up() {
     use luot_store::auth::{Account, NewAccount, Role};
     use luot_store::TargetShare;
-    let by = |k: i64, who: &str, m: i64| CounterRef {
-        actor: format!("staff:{who}"),
-        ..at(k, min(m))
-    };
     for b in backends().await {
         let s = b.store.as_ref();
-        let mut setup = small_centre(2);
+        let mut setup = two_counters();
         setup.services[0].target_wait_minutes = Some(10);
-        setup.counters[0].serves = vec![code("A"), code("B")];
-        setup.counters[1].serves = vec![code("A")];
         s.create_centre(setup, morning()).await.unwrap();
         let lan = NewAccount {
             account: Account {
@@ -423,5 +433,99 @@ async fn targets_and_officers_add_up() {
             "{}",
             b.name
         );
+    }
+}
+
+/// Service A has a 5-minute target service time, B none. Lan serves A tickets
+/// in 3 and 7 minutes, Minh one in exactly 5 (within: the limit counts) and
+/// marks one a no-show (never served: not counted); Lan serves a B ticket.
+/// Served within target: Lan 1 of 2, Minh 1 of 1, service A and the day 2 of
+/// 3 (66.7%); B and its rows have no share.
+#[tokio::test]
+async fn served_within_the_target_service_time() {
+    use luot_store::ServiceTargetShare;
+    for b in backends().await {
+        let s = b.store.as_ref();
+        let mut setup = two_counters();
+        setup.services[0].target_wait_minutes = Some(60);
+        setup.services[0].target_service_minutes = Some(5);
+        s.create_centre(setup, morning()).await.unwrap();
+        for _ in 0..4 {
+            s.issue_ticket(issue("A", min(0))).await.unwrap();
+        }
+        // A001: Lan, 3 minutes (within).
+        s.call_next(by(1, "lan", 1)).await.unwrap();
+        s.start(by(1, "lan", 2)).await.unwrap();
+        s.complete(by(1, "lan", 5)).await.unwrap();
+        // A002: Minh, started at 6, done at 11: exactly 5 minutes (within).
+        s.call_next(by(2, "minh", 5)).await.unwrap();
+        s.start(by(2, "minh", 6)).await.unwrap();
+        s.complete(by(2, "minh", 11)).await.unwrap();
+        // A003: Lan, called at 6, started at 7, done at 14: 7 minutes (past;
+        // from the call it would be 8, from issue 14).
+        s.call_next(by(1, "lan", 6)).await.unwrap();
+        s.start(by(1, "lan", 7)).await.unwrap();
+        s.complete(by(1, "lan", 14)).await.unwrap();
+        // A004: Minh, a no-show.
+        s.call_next(by(2, "minh", 12)).await.unwrap();
+        s.recall(by(2, "minh", 13)).await.unwrap();
+        s.no_show(by(2, "minh", 14)).await.unwrap();
+        // 1001: Lan serves it in 2 minutes; B has no target service time.
+        s.issue_ticket(issue("B", min(15))).await.unwrap();
+        s.call_next(by(1, "lan", 16)).await.unwrap();
+        s.start(by(1, "lan", 16)).await.unwrap();
+        s.complete(by(1, "lan", 18)).await.unwrap();
+
+        let day: jiff::civil::Date = "2026-11-26".parse().unwrap();
+        let r = s
+            .report(&centre_code(), ReportRange::new(day, day).unwrap())
+            .await
+            .unwrap();
+        let share = ServiceTargetShare::new;
+        let rows: Vec<_> = r
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.service.to_string(),
+                    r.officer.clone().unwrap_or_default(),
+                    r.served,
+                    r.target_service_minutes,
+                    r.service_target,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("A".into(), "lan".into(), 2, Some(5), share(2, 1)),
+                ("A".into(), "minh".into(), 1, Some(5), share(1, 1)),
+                ("B".into(), "lan".into(), 1, None, share(0, 0)),
+            ],
+            "{}",
+            b.name
+        );
+        let totals = |t: &[luot_store::ReportTotal]| -> Vec<_> {
+            t.iter()
+                .map(|t| (t.key.clone(), t.service_target))
+                .collect()
+        };
+        let p = |t: ServiceTargetShare| (t.served, t.within, t.percent);
+        assert_eq!(p(share(3, 2)), (3, 2, Some(66.7)));
+        assert_eq!(p(share(0, 0)), (0, 0, None));
+        assert_eq!(
+            totals(&r.by_service),
+            vec![("A".into(), share(3, 2)), ("B".into(), share(0, 0))],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            totals(&r.by_officer),
+            // Lan's B ticket has no target: not counted.
+            vec![("lan".into(), share(2, 1)), ("minh".into(), share(1, 1))],
+            "{}",
+            b.name
+        );
+        assert_eq!(r.by_day[0].service_target.percent, Some(66.7), "{}", b.name);
     }
 }

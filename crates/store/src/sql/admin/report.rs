@@ -3,14 +3,15 @@
 //! the same), then summed per service, officer and day. A ticket counts under
 //! the service it ended in and the counter and officer that last called it;
 //! tickets never called have neither. A rating (at most one per ticket) counts
-//! under its ticket's row, whenever it was given. The share within target uses
-//! the service's target as it is now.
+//! under its ticket's row, whenever it was given. The shares within target
+//! (called within the target wait, served within the target service time) use
+//! the service's targets as they are now.
 
 use luot_domain::{CentreCode, CounterNumber, RatingCounts, ReportRange, ServiceCode};
 use sqlx::AnyConnection;
 
 use super::super::rows;
-use crate::{Error, Report, ReportRow, ReportTotal, Result, TargetShare};
+use crate::{Error, Report, ReportRow, ReportTotal, Result, ServiceTargetShare, TargetShare};
 
 #[derive(sqlx::FromRow)]
 struct Agg {
@@ -22,6 +23,7 @@ struct Agg {
     staff: Option<String>,
     officer_name: Option<String>,
     target_wait_minutes: Option<i64>,
+    target_service_minutes: Option<i64>,
     issued: i64,
     served: i64,
     no_shows: i64,
@@ -38,6 +40,8 @@ struct Agg {
     rated_1: i64,
     target_called: i64,
     target_within: i64,
+    service_target_served: i64,
+    service_target_within: i64,
 }
 
 impl Agg {
@@ -72,7 +76,7 @@ pub async fn report(
     let centre = rows::centre(c, code).await?;
     let rows: Vec<Agg> = sqlx::query_as(concat!(
         "SELECT t.service_day, s.code, s.name, s.sort, k.number AS counter, \
-         t.staff, a.display_name AS officer_name, s.target_wait_minutes, \
+         t.staff, a.display_name AS officer_name, s.target_wait_minutes, s.target_service_minutes, \
          COUNT(*) AS issued, \
          CAST(SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS BIGINT) AS served, \
          CAST(SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS BIGINT) AS no_shows, \
@@ -93,14 +97,20 @@ pub async fn report(
               THEN 1 ELSE 0 END) AS BIGINT) AS target_called, \
          CAST(SUM(CASE WHEN ",
         rows::called_within_target_sql!(),
-        " THEN 1 ELSE 0 END) AS BIGINT) AS target_within \
+        " THEN 1 ELSE 0 END) AS BIGINT) AS target_within, \
+         CAST(SUM(CASE WHEN ",
+        rows::served_with_target_sql!(),
+        " THEN 1 ELSE 0 END) AS BIGINT) AS service_target_served, \
+         CAST(SUM(CASE WHEN ",
+        rows::served_within_target_sql!(),
+        " THEN 1 ELSE 0 END) AS BIGINT) AS service_target_within \
          FROM tickets t JOIN services s ON s.id = t.service_id \
          LEFT JOIN counters k ON k.id = t.counter_id \
          LEFT JOIN feedback f ON f.ticket_id = t.id \
          LEFT JOIN accounts a ON t.staff = 'staff:' || a.username \
          WHERE t.centre_id = $1 AND t.service_day >= $2 AND t.service_day <= $3 \
          GROUP BY t.service_day, s.code, s.name, s.sort, k.number, t.staff, a.display_name, \
-         s.target_wait_minutes"
+         s.target_wait_minutes, s.target_service_minutes"
     ))
     .bind(centre.id)
     .bind(range.from().to_string())
@@ -160,6 +170,11 @@ pub async fn report(
                 officer_name: r.officer_name,
                 target_wait_minutes: r.target_wait_minutes.map(|m| m as u32),
                 target: TargetShare::new(r.target_called as u32, r.target_within as u32),
+                target_service_minutes: r.target_service_minutes.map(|m| m as u32),
+                service_target: ServiceTargetShare::new(
+                    r.service_target_served as u32,
+                    r.service_target_within as u32,
+                ),
             })
         })
         .collect::<Result<Vec<_>>>()?;

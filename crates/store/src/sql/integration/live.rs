@@ -1,6 +1,7 @@
 //! Live figures of a centre today: per service the queue (from the queue
-//! snapshot's overview), the longest wait so far and the share called within
-//! the service's target; per counter whether it is serving, idle or paused.
+//! snapshot's overview), the longest wait so far, the share called within
+//! the service's target wait and the share served within its target service
+//! time; per counter whether it is serving, idle or paused.
 //! Public: counts and minutes only.
 
 use jiff::Timestamp;
@@ -23,6 +24,10 @@ struct Day {
     called: i64,
     called_in_target: i64,
     served: i64,
+    /// Served tickets whose service has a target service time, and those
+    /// served within it.
+    served_with_target: i64,
+    served_in_target: i64,
     no_shows: i64,
 }
 
@@ -44,6 +49,12 @@ pub async fn stats(
         rows::called_within_target_sql!(),
         " THEN 1 ELSE 0 END) AS called_in_target, \
          SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END) AS served, \
+         SUM(CASE WHEN ",
+        rows::served_with_target_sql!(),
+        " THEN 1 ELSE 0 END) AS served_with_target, \
+         SUM(CASE WHEN ",
+        rows::served_within_target_sql!(),
+        " THEN 1 ELSE 0 END) AS served_in_target, \
          SUM(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows \
          FROM tickets t JOIN services s ON s.id = t.service_id \
          WHERE t.centre_id = $1 AND t.service_day = $2 GROUP BY t.service_id"
@@ -70,6 +81,9 @@ pub async fn stats(
             }
             _ => None,
         };
+        let service_share = d.map_or_else(Default::default, |d| {
+            crate::ServiceTargetShare::new(d.served_with_target as u32, d.served_in_target as u32)
+        });
         services.push(LiveService {
             service: o.code,
             name: o.name,
@@ -79,6 +93,8 @@ pub async fn stats(
             longest_wait_minutes: longest,
             target_wait_minutes: target,
             within_target_percent: within,
+            target_service_minutes: row.target_service_minutes.map(|m| m as u32),
+            service_within_target_percent: service_share.percent,
             over_target: target.is_some_and(|t| o.waiting > 0 && longest > t),
             served_today: d.map_or(0, |d| d.served as u32),
             no_shows_today: d.map_or(0, |d| d.no_shows as u32),
