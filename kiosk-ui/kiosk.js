@@ -6,9 +6,11 @@
 // phiếu" button for one copy within a minute of issue. The device token comes in
 // the URL's fragment once (#token=..., the pairing link) and is kept in localStorage; every request carries
 // it. Requests retry with the same Idempotency-Key, so a flaky network never
-// issues two tickets for one tap.
+// issues two tickets for one tap. The done screen may offer "báo sắp đến lượt"
+// (notice.js): a phone for the ticket's turn notices, wiped at the return.
 import { call, deviceToken } from "/shared/api.js";
 import { makeI18n } from "/shared/i18n.js";
+import { mountNotice } from "/kiosk/notice.js";
 
 const T = {
   vi: {
@@ -88,8 +90,9 @@ const T = {
 };
 
 /** Seconds of inactivity after which the kiosk returns to the start screen
- * (the done screen: once the ticket is printed; `unprinted` when it is not). */
-const IDLE_SECONDS = { done: 15, unprinted: 60, other: 60 };
+ * (the done screen: once the ticket is printed; `unprinted` when it is not;
+ * `notice` while the phone box is open, counted from the last tap). */
+const IDLE_SECONDS = { done: 15, unprinted: 60, notice: 45, other: 60 };
 /** How often the done screen asks whether the ticket has printed. */
 const PRINT_POLL_MS = 1000;
 const REFRESH_MS = 10_000;
@@ -130,6 +133,14 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 const t = (key, vars = {}) => i18n.t(key, vars);
+const notice = mountNotice({
+  lang: () => state.lang,
+  token: () => state.token,
+  // Opened, sent or closed: the return to the start counts from now.
+  onChange: () => {
+    if (document.querySelector("#screen-done.active")) armIdle("done");
+  },
+});
 const name = (o) => (state.lang === "en" && o.name_en ? o.name_en : o.name);
 
 /** A random key that also works outside secure contexts (kiosks on plain http LAN). */
@@ -156,7 +167,8 @@ function armIdle(screen) {
   if (screen === "start") return;
   // The number stays until the ticket is out: waitForPrint arms the timer.
   if (screen === "done" && state.printing) return;
-  const secs = screen === "done" ? (state.printerProblem || state.unprinted ? IDLE_SECONDS.unprinted : IDLE_SECONDS.done) : IDLE_SECONDS.other;
+  let secs = screen === "done" ? (state.printerProblem || state.unprinted ? IDLE_SECONDS.unprinted : IDLE_SECONDS.done) : IDLE_SECONDS.other;
+  if (screen === "done" && notice.open) secs = Math.max(secs, IDLE_SECONDS.notice);
   state.idleTimer = setTimeout(reset, secs * 1000);
 }
 
@@ -169,6 +181,7 @@ function reset() {
   clearTimeout(state.printTimer);
   clearTimeout(state.reprintTimer);
   renderReprint();
+  notice.clear();
   state.checkin = null;
   hideBanner();
   show("start");
@@ -194,6 +207,7 @@ function applyLang() {
   renderPrinter();
   renderLink();
   state.checkin?.setLang(state.lang);
+  notice.render();
   tick();
 }
 
@@ -496,6 +510,10 @@ function showIssued(ticket, appointment = null) {
   state.printing = Boolean(state.token || local);
   show("done");
   if (state.printing) waitForPrint(Date.now(), ticket.number);
+  // Offered once the server says the centre sends notices; nothing waits for it.
+  // Served by luot-kiosk --ui with the server out of reach: nobody to take the phone.
+  if (local && !state.connected) notice.clear();
+  else notice.offer(ticket);
 }
 
 /**

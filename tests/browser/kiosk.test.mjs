@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, BASE, KIOSK_TOKEN, launch, screenshot, setNow } from './lib.mjs';
+import { api, BASE, fakeNotifier, KIOSK_TOKEN, launch, screenshot, setNow } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -81,6 +81,96 @@ for (const [name, viewport] of [['portrait', { width: 1080, height: 1920 }], ['l
     await page.close();
   });
 }
+
+test('"báo sắp đến lượt": a phone typed on the keypad, sent only with its consent ticked, reaches the notifier; wiped at the return', async () => {
+  const notifier = await fakeNotifier();
+  try {
+    const { page, errors } = await openKiosk({ width: 1080, height: 1920 });
+    const posts = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/notice')) posts.push(r.postDataJSON()); });
+    const take = async (service) => {
+      await page.click(`#services .service[data-service="${service}"]`);
+      await page.click('#priority-no');
+      await page.waitForSelector('#screen-done.active');
+      return page.evaluate(() => window.luotKiosk.lastTicket);
+    };
+    const type = async (digits) => {
+      for (const d of digits) await page.click(`#notice-keypad [data-key="${d}"]`);
+    };
+
+    // Typed, but the consent box left unticked: nothing leaves the kiosk.
+    const first = await take('D');
+    await page.waitForSelector('#notice-open:not([hidden])');
+    assert.equal(await page.textContent('#notice-open'), 'Nhắn tin cho tôi khi sắp đến lượt');
+    await page.click('#notice-open');
+    assert.equal(await page.isVisible('#done-ticket'), false, 'the box takes the ticket image\'s place');
+    assert.equal(await page.textContent('#done-number'), first.number, 'the number stays on top');
+    await type('0912345670');
+    await page.click('#notice-keypad [data-key="erase"]');
+    await type('8');
+    assert.equal(await page.inputValue('#notice-phone'), '0912345678');
+    assert.equal(await page.isChecked('#notice-consent'), false, 'the consent starts unticked');
+    assert.match(await page.textContent('#notice-consent-text'), /chỉ để báo khi sắp đến lượt.*91\/2025\/QH15/);
+    // Big keys for a finger.
+    const key = await page.locator('#notice-keypad [data-key="5"]').boundingBox();
+    assert.ok(key.width >= 80 && key.height >= 80, `key ${key.width}x${key.height}`);
+    await screenshot(page, 'kiosk-notice');
+    await page.click('#notice-send');
+    assert.equal(await page.textContent('#notice-error'), 'Bạn cần đánh dấu ô đồng ý để nhận tin báo.');
+    assert.deepEqual(posts, []);
+    assert.equal((await api('GET', `/api/v1/tickets/${first.token}/notice`, undefined, '')).body.phone, null);
+    // "Xong": back to the start, the phone wiped from the page.
+    await page.click('#screen-done [data-back]');
+    await page.waitForSelector('#screen-start.active');
+    assert.equal(await page.inputValue('#notice-phone'), '');
+    assert.equal(await page.isChecked('#notice-consent'), false);
+
+    // Ticked (in English this time): sent with the kiosk as the source, never shown back.
+    await page.click('#lang');
+    const second = await take('D');
+    await page.waitForSelector('#notice-open:not([hidden])');
+    assert.equal(await page.textContent('#notice-open'), 'Text me when my turn is near');
+    await page.click('#notice-open');
+    assert.match(await page.textContent('#notice-consent-text'), /only to tell me when my turn is near/);
+    await type('0987654321');
+    await page.check('#notice-consent');
+    await page.click('#notice-send');
+    await page.waitForSelector('#notice-done:not([hidden])');
+    assert.match(await page.textContent('#notice-done'), /the centre will text you when 50 people are ahead/);
+    assert.equal(await page.isVisible('#done-ticket'), true, 'the ticket image is back');
+    assert.equal(await page.inputValue('#notice-phone'), '');
+    assert.doesNotMatch(await page.textContent('body'), /0987|654321|\*\*\*/, 'a public screen never shows the phone');
+    assert.deepEqual(posts, [{
+      phone: '0987654321', consent: true, consent_version: 'notice-2026-12-v2', source: 'kiosk',
+    }]);
+    const near = await notifier.next((n) => n.event === 'notice.near' && n.body.number === second.number);
+    assert.equal(near.body.phone, '0987654321');
+    assert.equal((await api('GET', `/api/v1/tickets/${second.token}/notice`, undefined, '')).body.phone, '0987***321');
+    assert.ok(!notifier.seen.some((n) => n.body.number === first.number), 'nothing for the unticked ticket');
+    await page.click('#lang');
+
+    // The screen still returns to the start by itself, the box open or not, and wipes it.
+    await page.click('#screen-done [data-back]');
+    await page.clock.install();
+    await take('D');
+    await page.waitForSelector('#notice-open:not([hidden])');
+    await page.click('#notice-open');
+    await type('0911');
+    let waited = 0;
+    while (!(await page.isVisible('#screen-start')) && waited < 300) {
+      await page.clock.runFor(10_000);
+      await page.waitForTimeout(100);
+      waited += 10;
+    }
+    assert.ok(waited >= 60 && waited < 300, `back to the start after ${waited} s`);
+    assert.equal(await page.inputValue('#notice-phone'), '');
+    assert.equal(await page.isVisible('#notice'), false);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await notifier.close();
+  }
+});
 
 test('English switch and the check-in panel', async () => {
   const { page, errors } = await openKiosk({ width: 1080, height: 1920 });

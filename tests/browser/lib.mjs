@@ -6,7 +6,7 @@
 // LUOT_KIOSK_TOKEN, LUOT_RATING_TOKEN and LUOT_ACCOUNTS ({username: password}).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -111,4 +111,53 @@ export function kioskAgent(token = KIOSK_TOKEN) {
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A fake turn notifier: a local listener taking the webhook notices
+ * (`notice.near`, `notice.called`) and set as the demo centre's notifier
+ * ("ahead" 50, so a new ticket is near at once). `seen` lists {event, body};
+ * `next(pred)` resolves with the first notice matching `pred` (within 15 s);
+ * `close()` removes the notifier and stops the listener.
+ */
+export async function fakeNotifier() {
+  const seen = [];
+  const waiters = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => { text += c; });
+    req.on('end', () => {
+      const n = { event: req.headers['x-luot-event'], body: JSON.parse(text) };
+      seen.push(n);
+      for (const w of waiters.filter((w) => w.pred(n))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(n);
+      }
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/notice`;
+  const set = await api('PUT', '/api/v1/admin/centres/mo-cay/notifier',
+    { kind: 'webhook', url, secret: 'a secret of sixteen characters', ahead: 50 });
+  if (set.status !== 204) throw new Error(`setting the notifier failed: ${set.status}`);
+  return {
+    seen,
+    next(pred) {
+      const found = seen.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve };
+        waiters.push(w);
+        setTimeout(() => {
+          if (waiters.includes(w)) reject(new Error(`no such notice within 15 s; seen ${JSON.stringify(seen)}`));
+        }, 15_000).unref();
+      });
+    },
+    async close() {
+      await api('DELETE', '/api/v1/admin/centres/mo-cay/notifier');
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

@@ -2,11 +2,13 @@
 // follows the ticket from waiting to called to done without a reload, then
 // takes a rating. Times are the centre's (as printed on the ticket), whatever
 // the phone's timezone; the English switch changes every text, the centre's
-// name included; an unknown token shows only a clear message.
+// name included; an unknown token shows only a clear message. While it waits,
+// the page offers "nhắn tin khi sắp đến lượt": a phone with its own unticked
+// consent, sent to the centre's notifier (a local fake here).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { ACCOUNTS, api, BASE, KIOSK_TOKEN, launch, screenshot } from './lib.mjs';
+import { ACCOUNTS, api, BASE, fakeNotifier, KIOSK_TOKEN, launch, screenshot } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -63,6 +65,53 @@ test('waiting, called, done and rated, live; times in the centre\'s zone; Englis
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
   assert.deepEqual(errors, []);
   await page.context().close();
+});
+
+test('"nhắn tin khi sắp đến lượt": nothing sent unticked; ticked, the notifier gets the notice; withdrawn, the phone is gone', async () => {
+  const notifier = await fakeNotifier();
+  try {
+    const mine = await api('POST', '/api/v1/centres/mo-cay/tickets', { service: 'E' }, KIOSK_TOKEN);
+    assert.equal(mine.status, 201);
+    const { page, errors } = await phone();
+    const posts = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/notice')) posts.push(r.postDataJSON()); });
+    await page.goto(`${BASE}/t/${mine.body.token}`);
+    await page.waitForSelector('#notice:not([hidden])');
+    assert.equal(await page.textContent('#notice h2'), 'Nhắn tin khi sắp đến lượt');
+    assert.equal(await page.isChecked('#notice-consent'), false, 'the consent starts unticked');
+    assert.match(await page.textContent('#notice-consent-text'), /91\/2025\/QH15/);
+    await page.fill('#notice-phone', '0901 234 567');
+    await page.click('#notice-form button[type=submit]');
+    assert.equal(await page.textContent('#notice-error'), 'Bạn cần đánh dấu đồng ý.');
+    assert.deepEqual(posts, [], 'unticked: nothing sent');
+    const stored = async () => (await api('GET', `/api/v1/tickets/${mine.body.token}/notice`, undefined, '')).body.phone;
+    assert.equal(await stored(), null);
+
+    await page.check('#notice-consent');
+    await page.click('#notice-form button[type=submit]');
+    await page.waitForSelector('#notice-on:not([hidden])');
+    assert.match(await page.textContent('#notice-on-text'), /Sẽ nhắn tới 0901\*\*\*567 khi còn 50 người trước bạn/);
+    assert.equal(await page.isVisible('#notice-form'), false);
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].consent, true);
+    assert.equal(posts[0].source, undefined, 'the status page\'s own box');
+    const near = await notifier.next((n) => n.event === 'notice.near' && n.body.number === mine.body.number);
+    assert.equal(near.body.phone, '0901234567');
+    assert.equal(await stored(), '0901***567');
+    await screenshot(page, 'ticket-notice');
+    await page.click('#lang');
+    assert.equal(await page.textContent('#notice h2'), 'Text me when my turn is near');
+    assert.match(await page.textContent('#notice-on-text'), /We will text 0901\*\*\*567/);
+
+    // Withdrawn: the phone is deleted, the form offered again.
+    await page.click('#notice-cancel');
+    await page.waitForSelector('#notice-form:not([hidden])');
+    assert.equal(await stored(), null);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  } finally {
+    await notifier.close();
+  }
 });
 
 test('an unknown token: a clear message, no empty ticket', async () => {

@@ -4,7 +4,8 @@
 //! pinned to a working morning, passed as `LUOT_BASE_URL`; files run one after
 //! another. Screenshots go to target/browser-artifacts/.
 //!
-//! The webhook sender runs beside the server, as in the binary.
+//! The webhook sender and the turn-notice sender run beside the server, as in
+//! the binary.
 //!
 //! Tests can also steer the server through `LUOT_CONTROL_URL`:
 //! `POST /restart` restarts it on the same address and database (open pages
@@ -131,6 +132,10 @@ async fn browser_tests() {
         // The webhook sender, as the binary runs it (the webhooks page's test
         // receives deliveries on a local listener).
         let mut webhooks = luot_server::webhooks::spawn(app.state.clone()).0;
+        // The turn-notice sender: the kiosk's and the ticket page's phone
+        // boxes are tested against a local fake notifier.
+        let mut notice_sender =
+            luot_server::notices::spawn(app.state.clone(), Default::default()).0;
         let (control_url, mut requests, control_task) = control().await;
         let run = tokio::process::Command::new("node")
             .arg("--test")
@@ -164,8 +169,10 @@ async fn browser_tests() {
                     match command {
                         Command::Restart => {
                             webhooks.abort();
+                            notice_sender.abort();
                             app = app.restart_in_place().await;
                             webhooks = luot_server::webhooks::spawn(app.state.clone()).0;
+                            notice_sender = luot_server::notices::spawn(app.state.clone(), Default::default()).0;
                         }
                         Command::Now(at) => app.set_now(at),
                     }
@@ -175,6 +182,7 @@ async fn browser_tests() {
         };
         control_task.abort();
         webhooks.abort();
+        notice_sender.abort();
         app.stop().await;
         if !status.is_ok_and(|s| s.is_ok_and(|s| s.success())) {
             failed.push(file.file_name().unwrap().to_string_lossy().into_owned());

@@ -13,10 +13,12 @@ use axum::{
     Router,
 };
 use luot_domain::Phone;
+use luot_store::auth::DeviceKind;
 use luot_store::notices::{NoticeSource, RegisterNotice, TicketNotices};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::Caller,
     error::{ApiError, ApiResult},
     extract::{Json, Path},
     state::{ticket_token, AppState},
@@ -93,7 +95,10 @@ pub async fn show(
 #[utoipa::path(post, path = "/api/v1/tickets/{token}/notice", tag = "tickets",
     params(("token" = String, Path)),
     request_body = RegisterBody,
-    responses((status = 201, body = NoticeAnswer), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 201, body = NoticeAnswer),
+        (status = 401, body = crate::error::ErrorBody, description = "source kiosk without a device token"),
+        (status = 403, body = crate::error::ErrorBody, description = "source kiosk from another device or centre"),
+        (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "ticket_ended, notices_unavailable"),
         (status = 422, body = crate::error::ErrorBody, description = "consent_required, invalid phone"),
         (status = 429, body = crate::error::ErrorBody, description = "this phone was left on too many tickets lately"),
@@ -101,6 +106,7 @@ pub async fn show(
 pub async fn register(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    caller: Caller,
     Json(body): Json<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<NoticeAnswer>)> {
     ticket_token(&token)?;
@@ -113,16 +119,21 @@ pub async fn register(
         ));
     }
     let phone = Phone::parse(&body.phone).map_err(luot_store::Error::from)?;
+    let source = match body.source {
+        Some(NoticeSource::Kiosk) => {
+            let ticket = state.store.ticket_by_token(&token, state.now()).await?;
+            caller.device(&[DeviceKind::Kiosk], &ticket.centre)?;
+            NoticeSource::Kiosk
+        }
+        _ => NoticeSource::StatusPage,
+    };
     // Keyed by the normalised number, so `+84 912...` and `0912...` are one.
     crate::ratelimit::limit(&state.public_limits.notice_phone, phone.as_str())?;
     let cmd = RegisterNotice {
         token,
         phone,
         consent_version: body.consent_version,
-        source: match body.source {
-            Some(NoticeSource::Kiosk) => NoticeSource::Kiosk,
-            _ => NoticeSource::StatusPage,
-        },
+        source,
         now: state.now(),
     };
     let notices = state.store.register_notice(cmd).await?;

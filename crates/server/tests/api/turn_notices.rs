@@ -465,3 +465,58 @@ async fn one_phone_is_left_on_a_few_tickets_an_hour_at_most() {
     let (s, b) = leave_phone(&app, &tokens[4], other).await;
     assert_eq!((s, b["phone"].as_str()), (201, Some("0987***321")), "{b}");
 }
+
+/// The kiosk's own box: the kiosk leaves the phone with its device token and
+/// `source: kiosk`, and the phone is stored as given at the kiosk. Nobody else
+/// may claim the kiosk as the source: not the public (401), not a staff
+/// member or another device (403); the status page's own default still works.
+#[tokio::test]
+async fn only_a_kiosk_leaves_a_phone_as_the_kiosk() {
+    let app = spawn_app().await;
+    set_notifier(
+        &app,
+        json!({"kind": "webhook", "url": "http://127.0.0.1:9/notice", "secret": SECRET}),
+    )
+    .await;
+    // Issued by the demo kiosk, with its device token.
+    let ticket = app.issue("A").await;
+    assert_eq!(ticket["channel"], "kiosk");
+    let path = format!(
+        "/api/v1/tickets/{}/notice",
+        ticket["token"].as_str().unwrap()
+    );
+    let mut body = consent();
+    body["source"] = json!("kiosk");
+    let send = |client: reqwest::Client| {
+        let (url, body) = (app.url(&path), body.clone());
+        async move {
+            let r = client.post(url).json(&body).send().await.unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(send(app.anon.clone()).await, 401);
+    assert_eq!(send(app.client.clone()).await, 403, "staff");
+    assert_eq!(
+        send(app.bearer(&app.rating_token)).await,
+        403,
+        "a rating tablet"
+    );
+    assert!(column(&app.db_url, "SELECT source FROM notice_phones")
+        .await
+        .is_empty());
+    assert_eq!(send(app.bearer(&app.kiosk_token)).await, 201);
+    assert_eq!(
+        column(&app.db_url, "SELECT source FROM notice_phones").await,
+        [Some("kiosk".to_string())]
+    );
+    // Without `source`, anyone with the token: the status page's box.
+    let mut page = consent();
+    page["phone"] = json!("0987654321");
+    let (s, _) = leave_phone(&app, ticket["token"].as_str().unwrap(), page).await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        column(&app.db_url, "SELECT source FROM notice_phones").await,
+        [Some("status_page".to_string())]
+    );
+    app.stop().await;
+}
