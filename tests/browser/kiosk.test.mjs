@@ -27,6 +27,20 @@ async function openKiosk(viewport, options = {}) {
   return { page, errors };
 }
 
+/**
+ * Runs the page's installed clock 10 s at a time until the start screen shows
+ * (at most until 300 s); returns the seconds passed, counting from `from`.
+ */
+async function untilStart(page, from) {
+  let waited = from;
+  while (!(await page.isVisible('#screen-start')) && waited < 300) {
+    await page.clock.runFor(10_000);
+    await page.waitForTimeout(100);
+    waited += 10;
+  }
+  return waited;
+}
+
 test('a token in the query (?token=) is not taken: it reached the server, so the kiosk stays unregistered and the address is wiped', async () => {
   const context = await browser.newContext({ viewport: { width: 1080, height: 1920 } });
   const page = await context.newPage();
@@ -156,12 +170,7 @@ test('"báo sắp đến lượt": a phone typed on the keypad, sent only with i
     await page.waitForSelector('#notice-open:not([hidden])');
     await page.click('#notice-open');
     await type('0911');
-    let waited = 0;
-    while (!(await page.isVisible('#screen-start')) && waited < 300) {
-      await page.clock.runFor(10_000);
-      await page.waitForTimeout(100);
-      waited += 10;
-    }
+    const waited = await untilStart(page, 0);
     assert.ok(waited >= 60 && waited < 300, `back to the start after ${waited} s`);
     assert.equal(await page.inputValue('#notice-phone'), '');
     assert.equal(await page.isVisible('#notice'), false);
@@ -244,12 +253,7 @@ test('the number stays on screen until the ticket is printed', async () => {
   assert.equal(await page.isVisible('#screen-done'), true);
   // It never prints: after a minute of trying, and a minute more to photograph
   // the QR, the kiosk goes back to the start (the polls run on the real network).
-  let waited = 20;
-  while (!(await page.isVisible('#screen-start')) && waited < 300) {
-    await page.clock.runFor(10_000);
-    await page.waitForTimeout(100);
-    waited += 10;
-  }
+  const waited = await untilStart(page, 20);
   assert.ok(waited >= 120 && waited < 300, `back to the start after ${waited} s`);
   assert.deepEqual(errors, []);
   await page.close();
