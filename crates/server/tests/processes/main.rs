@@ -17,6 +17,9 @@ mod crash;
 /// No token, phone or password in a real process's output or log.
 mod secrets;
 
+/// The demo as a newcomer runs it, joined to the one-stop system (issue 17).
+mod one_stop;
+
 use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};

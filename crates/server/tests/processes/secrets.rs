@@ -11,14 +11,14 @@ use tokio::process::{Child, Command};
 /// A phone that only this test sends.
 const PHONE: &str = "0912345678";
 
-struct Demo {
-    base: String,
-    child: Child,
+pub(super) struct Demo {
+    pub(super) base: String,
+    pub(super) child: Child,
 }
 
 /// Starts `luot --demo` in `dir` with every log level on, its standard output
 /// and error to `dir/stdout` and `dir/stderr`.
-async fn start(dir: &Path, client: &reqwest::Client) -> Demo {
+pub(super) async fn start(dir: &Path, client: &reqwest::Client) -> Demo {
     let db = format!("sqlite://{}", dir.join("luot.db").display());
     for _ in 0..5 {
         let port = super::free_port();
