@@ -23,52 +23,137 @@ struct Current {
     service_code: String,
 }
 
-async fn current(c: &mut AnyConnection, counter: &CounterRow) -> Result<Option<Current>> {
-    let Some(id) = counter.current_ticket_id else {
-        return Ok(None);
-    };
-    Ok(sqlx::query_as(
-        "SELECT t.id, t.number, t.status, t.recalls, s.code AS service_code \
-         FROM tickets t JOIN services s ON s.id = t.service_id WHERE t.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?)
-}
-
-async fn outcome(
+/// The counter, its ticket in progress and the services it serves (in its
+/// order of preference), in one read.
+async fn counter_with_current(
     c: &mut AnyConnection,
     centre_id: i64,
-    at: &CounterRef,
+    number: CounterNumber,
+) -> Result<(CounterRow, Option<Current>, Vec<ServiceCode>)> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        number: i64,
+        name: String,
+        state: String,
+        current_ticket_id: Option<i64>,
+        cur_number: Option<String>,
+        cur_status: Option<String>,
+        cur_recalls: Option<i64>,
+        cur_service: Option<String>,
+        serves: Option<String>,
+    }
+    // Service codes are letters and digits (ServiceCode::parse): a comma
+    // separates them safely.
+    let r: Row = sqlx::query_as(
+        "SELECT k.id, k.number, k.name, k.state, k.current_ticket_id, t.number AS cur_number, \
+         t.status AS cur_status, t.recalls AS cur_recalls, s.code AS cur_service, \
+         (SELECT string_agg(sv.code, ',' ORDER BY cs.rank) FROM counter_services cs \
+          JOIN services sv ON sv.id = cs.service_id WHERE cs.counter_id = k.id) AS serves \
+         FROM counters k LEFT JOIN tickets t ON t.id = k.current_ticket_id \
+         LEFT JOIN services s ON s.id = t.service_id \
+         WHERE k.centre_id = $1 AND k.number = $2",
+    )
+    .bind(centre_id)
+    .bind(i64::from(number.get()))
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or(Error::NotFound("counter"))?;
+    let current = match (
+        r.current_ticket_id,
+        r.cur_number,
+        r.cur_status,
+        r.cur_recalls,
+        r.cur_service,
+    ) {
+        (Some(id), Some(number), Some(status), Some(recalls), Some(service_code)) => {
+            Some(Current {
+                id,
+                number,
+                status,
+                recalls,
+                service_code,
+            })
+        }
+        _ => None,
+    };
+    let serves = r
+        .serves
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| ServiceCode::parse(code).map_err(Error::from))
+        .collect::<Result<Vec<_>>>()?;
+    let k = CounterRow {
+        id: r.id,
+        number: r.number,
+        name: r.name,
+        state: r.state,
+        current_ticket_id: r.current_ticket_id,
+    };
+    Ok((k, current, serves))
+}
+
+/// What a counter command answers: the ticket it moved and the counter as the
+/// command left it. `k` is the counter as written (state and current ticket),
+/// so it is not read again; `serves` when the command already read it.
+async fn outcome(
+    c: &mut AnyConnection,
+    k: &CounterRow,
+    serves: Option<Vec<ServiceCode>>,
     ticket: Option<i64>,
+    now: jiff::Timestamp,
 ) -> Result<CounterOutcome> {
-    let row = counter(c, centre_id, at.counter).await?;
-    let ticket = match ticket {
-        Some(id) => Some(tickets::view(c, id, at.now).await?),
+    let view = match ticket {
+        Some(id) => Some(tickets::view(c, id, now).await?),
         None => None,
     };
+    let serves = match serves {
+        Some(s) => s,
+        None => super::rows::serves(c, k.id).await?,
+    };
+    let current = match k.current_ticket_id {
+        None => None,
+        Some(id) => match view.as_ref().filter(|_| ticket == Some(id)) {
+            Some(v) => Some(TicketBrief {
+                number: v.number.clone(),
+                service: v.service.clone(),
+                status: v.status,
+            }),
+            None => ticket_brief(c, id).await?,
+        },
+    };
     Ok(CounterOutcome {
-        ticket,
-        counter: counter_view(c, &row).await?,
+        ticket: view,
+        counter: CounterView {
+            number: k.number(),
+            name: k.name.clone(),
+            state: k.state(),
+            serves,
+            current,
+        },
     })
 }
 
-async fn set_state(
-    c: &mut AnyConnection,
-    counter_id: i64,
-    state: CounterState,
-    staff: Option<&str>,
-) -> Result<()> {
-    sqlx::query("UPDATE counters SET state = $1, staff = COALESCE($2, staff) WHERE id = $3")
-        .bind(state.as_str())
-        .bind(staff)
-        .bind(counter_id)
-        .execute(&mut *c)
-        .await?;
+/// Writes the counter's state and current ticket as `k` holds them; `staff`,
+/// when given, as the person at it.
+async fn settle(c: &mut AnyConnection, k: &CounterRow, staff: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "UPDATE counters SET state = $1, current_ticket_id = $2, staff = COALESCE($3, staff) \
+         WHERE id = $4",
+    )
+    .bind(&k.state)
+    .bind(k.current_ticket_id)
+    .bind(staff)
+    .bind(k.id)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
 /// Moves the counter's current ticket by `action`, stamping the matching column.
+/// The counter itself is the caller's to write (a ticket that ends leaves it).
 async fn finish_current(
     c: &mut AnyConnection,
     centre: &CentreRow,
@@ -76,7 +161,7 @@ async fn finish_current(
     cur: &Current,
     action: Action,
     at: &CounterRef,
-) -> Result<Event> {
+) -> Result<(Event, bool)> {
     let from = status_of(&cur.status)?;
     let to = transition(from, action)?;
     let now = micros(at.now);
@@ -127,30 +212,31 @@ async fn finish_current(
     .bind(now)
     .execute(&mut *c)
     .await?;
-    if to.is_final() {
-        sqlx::query("UPDATE counters SET current_ticket_id = NULL WHERE id = $1")
-            .bind(k.id)
-            .execute(&mut *c)
-            .await?;
-    }
-    events::append(c, centre, kind, Some(cur.id), Some(k.id), &at.actor, at.now).await
+    let event =
+        events::append(c, centre, kind, Some(cur.id), Some(k.id), &at.actor, at.now).await?;
+    Ok((event, to.is_final()))
 }
 
 /// Recall, start, complete or no-show on the counter's current ticket.
 pub async fn act(c: &mut AnyConnection, at: CounterRef, action: Action) -> Reply {
     let centre = centre(c, &at.centre).await?;
-    let k = counter(c, centre.id, at.counter).await?;
-    let cur = current(c, &k)
-        .await?
-        .ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
+    let (mut k, cur, serves) = counter_with_current(c, centre.id, at.counter).await?;
+    let cur = cur.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
     if action == Action::NoShow
         && status_of(&cur.status)? == TicketStatus::Called
         && (cur.recalls as u32) < centre.config.no_show_after_recalls
     {
         return Err(Error::Conflict(Conflict::RecallFirst));
     }
-    let event = finish_current(c, &centre, &k, &cur, action, &at).await?;
-    Ok((outcome(c, centre.id, &at, Some(cur.id)).await?, vec![event]))
+    let (event, ended) = finish_current(c, &centre, &k, &cur, action, &at).await?;
+    if ended {
+        k.current_ticket_id = None;
+        settle(c, &k, None).await?;
+    }
+    Ok((
+        outcome(c, &k, Some(serves), Some(cur.id), at.now).await?,
+        vec![event],
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -231,9 +317,11 @@ pub async fn call_next(
     unstarted: Option<Unstarted>,
 ) -> Reply {
     let centre = centre(c, &at.centre).await?;
-    let mut k = counter(c, centre.id, at.counter).await?;
+    let (mut k, cur, serves) = counter_with_current(c, centre.id, at.counter).await?;
     let mut events = Vec::new();
-    if let Some(cur) = current(c, &k).await? {
+    // The counter is written once, at the end, with all this changed.
+    let mut ended = false;
+    if let Some(cur) = cur {
         let action = match status_of(&cur.status)? {
             TicketStatus::Called => match unstarted.unwrap_or(centre.config.call_next_unstarted) {
                 Unstarted::NoShow => Some(Action::NoShow),
@@ -243,13 +331,18 @@ pub async fn call_next(
             _ => None,
         };
         if let Some(action) = action {
-            events.push(finish_current(c, &centre, &k, &cur, action, &at).await?);
+            let (event, final_) = finish_current(c, &centre, &k, &cur, action, &at).await?;
+            events.push(event);
+            if final_ {
+                ended = true;
+                k.current_ticket_id = None;
+            }
         }
-        k.current_ticket_id = None;
     }
     // Calling means the staff member is at the desk.
-    if k.state() != CounterState::Open {
-        set_state(c, k.id, CounterState::Open, Some(&at.actor)).await?;
+    let resumed = k.state() != CounterState::Open;
+    if resumed {
+        k.state = CounterState::Open.as_str().to_owned();
         events.push(
             events::append(
                 c,
@@ -266,7 +359,6 @@ pub async fn call_next(
         );
     }
     let day = luot_domain::service_day(at.now, &centre.tz()?).to_string();
-    let serves = serves(c, k.id).await?;
     // On PostgreSQL, writer batches of all processes are serialized by an
     // advisory lock (postgres.rs), so no other writer can take our pick between
     // the read and the update, and no row lock is ever contended (hence no
@@ -281,7 +373,10 @@ pub async fn call_next(
             .map(CandidateRow::candidate)
             .collect::<Result<Vec<_>>>()?;
         let Some(pick) = call_order::pick_next(at.counter, &serves, &cands, at.now).cloned() else {
-            return Ok((outcome(c, centre.id, &at, None).await?, events));
+            if resumed || ended {
+                settle(c, &k, resumed.then_some(at.actor.as_str())).await?;
+            }
+            return Ok((outcome(c, &k, Some(serves), None, at.now).await?, events));
         };
         let row = rows
             .iter()
@@ -307,12 +402,8 @@ pub async fn call_next(
             return Err(Error::Conflict(Conflict::NotWaiting));
         }
     };
-    sqlx::query("UPDATE counters SET current_ticket_id = $1, staff = $2 WHERE id = $3")
-        .bind(pick.id)
-        .bind(&at.actor)
-        .bind(k.id)
-        .execute(&mut *c)
-        .await?;
+    k.current_ticket_id = Some(pick.id);
+    settle(c, &k, Some(&at.actor)).await?;
     events.push(
         events::append(
             c,
@@ -329,7 +420,10 @@ pub async fn call_next(
         )
         .await?,
     );
-    Ok((outcome(c, centre.id, &at, Some(pick.id)).await?, events))
+    Ok((
+        outcome(c, &k, Some(serves), Some(pick.id), at.now).await?,
+        events,
+    ))
 }
 
 pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Reply {
@@ -341,7 +435,7 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         .into());
     }
     let centre = centre(c, &at.centre).await?;
-    let k = counter(c, centre.id, at.counter).await?;
+    let mut k = counter(c, centre.id, at.counter).await?;
     let day = luot_domain::service_day(at.now, &centre.tz()?).to_string();
     // A transfer sends a ticket away from this counter: never to itself.
     if to.counter == Some(at.counter) {
@@ -441,6 +535,9 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         .bind(ticket_id)
         .execute(&mut *c)
         .await?;
+    if k.current_ticket_id == Some(ticket_id) {
+        k.current_ticket_id = None;
+    }
     let event = events::append(
         c,
         &centre,
@@ -458,7 +555,7 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
     )
     .await?;
     Ok((
-        outcome(c, centre.id, &at, Some(ticket_id)).await?,
+        outcome(c, &k, None, Some(ticket_id), at.now).await?,
         vec![event],
     ))
 }
@@ -466,7 +563,7 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
 /// Pause (`open = false`) or resume a counter. Repeating it changes nothing.
 pub async fn set_open(c: &mut AnyConnection, at: CounterRef, open: bool) -> Reply {
     let centre = centre(c, &at.centre).await?;
-    let k = counter(c, centre.id, at.counter).await?;
+    let mut k = counter(c, centre.id, at.counter).await?;
     let (state, kind) = if open {
         (
             CounterState::Open,
@@ -484,11 +581,10 @@ pub async fn set_open(c: &mut AnyConnection, at: CounterRef, open: bool) -> Repl
     };
     let mut events = Vec::new();
     if k.state() != state {
-        set_state(c, k.id, state, Some(&at.actor)).await?;
+        k.state = state.as_str().to_owned();
+        settle(c, &k, Some(&at.actor)).await?;
         events.push(events::append(c, &centre, kind, None, Some(k.id), &at.actor, at.now).await?);
     }
-    Ok((
-        outcome(c, centre.id, &at, k.current_ticket_id).await?,
-        events,
-    ))
+    let current = k.current_ticket_id;
+    Ok((outcome(c, &k, None, current, at.now).await?, events))
 }

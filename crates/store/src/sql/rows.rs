@@ -299,29 +299,7 @@ pub async fn serves(c: &mut AnyConnection, counter_id: i64) -> Result<Vec<Servic
 pub async fn counter_view(c: &mut AnyConnection, row: &CounterRow) -> Result<CounterView> {
     let current = match row.current_ticket_id {
         None => None,
-        Some(id) => {
-            #[derive(sqlx::FromRow)]
-            struct Current {
-                number: String,
-                service: String,
-                status: String,
-            }
-            let t: Option<Current> = sqlx::query_as(
-                "SELECT t.number, s.code AS service, t.status FROM tickets t JOIN services s ON s.id = t.service_id \
-                 WHERE t.id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?;
-            t.map(|t| -> Result<TicketBrief> {
-                Ok(TicketBrief {
-                    number: t.number,
-                    service: ServiceCode::parse(&t.service)?,
-                    status: status_of(&t.status)?,
-                })
-            })
-            .transpose()?
-        }
+        Some(id) => ticket_brief(c, id).await?,
     };
     Ok(CounterView {
         number: row.number(),
@@ -330,6 +308,31 @@ pub async fn counter_view(c: &mut AnyConnection, row: &CounterRow) -> Result<Cou
         serves: serves(c, row.id).await?,
         current,
     })
+}
+
+/// A ticket's number, service and status (a counter's current ticket).
+pub async fn ticket_brief(c: &mut AnyConnection, id: i64) -> Result<Option<TicketBrief>> {
+    #[derive(sqlx::FromRow)]
+    struct Brief {
+        number: String,
+        service: String,
+        status: String,
+    }
+    let t: Option<Brief> = sqlx::query_as(
+        "SELECT t.number, s.code AS service, t.status FROM tickets t \
+         JOIN services s ON s.id = t.service_id WHERE t.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    t.map(|t| -> Result<TicketBrief> {
+        Ok(TicketBrief {
+            number: t.number,
+            service: ServiceCode::parse(&t.service)?,
+            status: status_of(&t.status)?,
+        })
+    })
+    .transpose()
 }
 
 pub fn status_of(s: &str) -> Result<TicketStatus> {

@@ -12,6 +12,7 @@ mod booking_notices;
 mod bulk_issue;
 mod call_order_model;
 mod concurrency;
+mod counter_answers;
 mod day;
 mod desk;
 mod display;
