@@ -219,7 +219,7 @@ async fn send(client: &reqwest::Client, opts: &NoticeOptions, d: &DueNotice) -> 
 /// passes (tests wait on it).
 pub fn spawn(state: AppState, opts: NoticeOptions) -> (JoinHandle<()>, watch::Receiver<u64>) {
     let opts = Arc::new(opts);
-    crate::outbound::spawn(state, PER_PASS as usize, move |state, client| {
+    crate::outbound::spawn(state, move |state, client| {
         let opts = opts.clone();
         async move { run_once(&state, &client, &opts).await }
     })

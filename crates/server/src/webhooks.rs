@@ -96,7 +96,7 @@ async fn attempt(client: &reqwest::Client, d: &DueDelivery) -> AttemptResult {
 /// Starts the worker (see [`crate::outbound`]). The receiver counts finished
 /// passes (tests wait on it).
 pub fn spawn(state: AppState) -> (JoinHandle<()>, watch::Receiver<u64>) {
-    crate::outbound::spawn(state, PER_PASS as usize, |state, client| async move {
+    crate::outbound::spawn(state, |state, client| async move {
         run_once(&state, &client).await
     })
 }
