@@ -163,11 +163,18 @@ async fn body(
         // What the bulk path left runs one by one, like any command.
         ones.splice(0..0, left.into_iter().map(|j| j.into_one()));
     }
-    for job in ones {
+    // Each command in its own savepoint. Between two commands, the release of
+    // one and the savepoint of the next go to the database together (one round
+    // trip to SQLite's worker thread or the PostgreSQL server, not two: see
+    // docs/benchmarks.md on what a statement's round trip costs).
+    let n = ones.len();
+    if n > 0 {
         if let Err(e) = exec(conn, "SAVEPOINT cmd").await {
             let _ = exec(conn, "ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
         }
+    }
+    for (i, job) in ones.into_iter().enumerate() {
         let outcome = job(conn).await;
         let undo = if outcome.ok {
             Ok(())
@@ -175,7 +182,12 @@ async fn body(
             exec(conn, "ROLLBACK TO cmd").await
         };
         outcomes.push(outcome);
-        if let Err(e) = undo.and(exec(conn, "RELEASE cmd").await) {
+        let next = if i + 1 < n {
+            exec_raw(conn, "RELEASE cmd; SAVEPOINT cmd").await
+        } else {
+            exec(conn, "RELEASE cmd").await
+        };
+        if let Err(e) = undo.and(next) {
             let _ = exec(conn, "ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
         }
@@ -207,6 +219,16 @@ pub fn exec<'c>(
     sql: &'static str,
 ) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
     async move { sqlx::query(sql).execute(&mut *conn).await.map(|_| ()) }.boxed()
+}
+
+/// Several statements without arguments in one round trip (PostgreSQL's
+/// simple query protocol; SQLite runs them in turn on its worker thread).
+fn exec_raw<'c>(
+    conn: &'c mut AnyConnection,
+    sql: &'static str,
+) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
+    // A bare &str is sent without arguments, as raw_sql does.
+    async move { sqlx::Executor::execute(&mut *conn, sql).await.map(|_| ()) }.boxed()
 }
 
 fn exec_with<'c>(

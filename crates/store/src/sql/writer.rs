@@ -511,6 +511,78 @@ mod tests {
         );
     }
 
+    /// In one batch, a command that wrote and then failed is rolled back to
+    /// its savepoint alone: the commands before and after it commit, with
+    /// their events, and nothing of it is written or published.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_command_is_undone_alone_in_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, published, url) = writer(&dir).await;
+        // The writer is held inside a command until `release`, so the next
+        // ones form one batch.
+        let (entered_tx, entered) = oneshot::channel::<()>();
+        let (release, gate) = oneshot::channel::<()>();
+        let held = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(move |_| {
+                        async move {
+                            let _ = entered_tx.send(());
+                            let _ = gate.await;
+                            Ok(((), vec![event(1)]))
+                        }
+                        .boxed()
+                    })
+                    .await
+            })
+        };
+        entered.await.unwrap();
+        let before = command(&writer, "INSERT INTO parent VALUES (2)", 2);
+        while writer.jobs.capacity() > writer.jobs.max_capacity() - 1 {
+            tokio::task::yield_now().await;
+        }
+        let failing = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(move |c| {
+                        async move {
+                            sqlx::query("INSERT INTO parent VALUES (3)")
+                                .execute(&mut *c)
+                                .await?;
+                            Err::<((), Vec<Event>), _>(Error::NotFound("test"))
+                        }
+                        .boxed()
+                    })
+                    .await
+            })
+        };
+        while writer.jobs.capacity() > writer.jobs.max_capacity() - 2 {
+            tokio::task::yield_now().await;
+        }
+        let after = command(&writer, "INSERT INTO parent VALUES (4)", 4);
+        while writer.jobs.capacity() > writer.jobs.max_capacity() - 3 {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        before.await.unwrap().unwrap();
+        assert!(matches!(
+            failing.await.unwrap(),
+            Err(Error::NotFound("test"))
+        ));
+        after.await.unwrap().unwrap();
+        assert_eq!(*published.lock().unwrap(), [vec![1], vec![2, 4]]);
+        let mut c = AnyConnection::connect(&url).await.unwrap();
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM parent ORDER BY id")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(ids, [2, 4]);
+        writer.close().await;
+    }
+
     /// A COMMIT that fails stops the writer: the batch's commands and every
     /// later one get `Unavailable`, nothing of them is published or written.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
