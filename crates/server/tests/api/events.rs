@@ -225,24 +225,7 @@ async fn a_lagging_client_gets_a_fresh_snapshot_and_continues() {
     assert_eq!(next_json(&mut ws).await["type"], "snapshot");
     // Fifty tickets in one commit: the hub forwards them in one go, far more
     // than the connection's two-frame buffer holds.
-    let store = app.state.store.clone();
-    let issues = (0..50).map(|_| {
-        store.issue_ticket(luot_store::IssueTicket {
-            centre: luot_domain::CentreCode::parse("mo-cay").unwrap(),
-            service: luot_domain::ServiceCode::parse("B").unwrap(),
-            priority: None,
-            channel: luot_domain::Channel::Kiosk,
-            actor: "test".into(),
-            idempotency_key: None,
-            print_on: None,
-            now: app.state.now(),
-            audit: None,
-            any_hour: false,
-        })
-    });
-    for r in futures::future::join_all(issues).await {
-        r.unwrap();
-    }
+    app.issue_burst("B", 50).await;
     let (snap, before) = until_type(&mut ws, "snapshot").await;
     assert!(before.len() < 50, "lagged after {} events", before.len());
     let resynced_at = snap["last_event_id"].as_i64().unwrap();

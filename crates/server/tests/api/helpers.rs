@@ -390,6 +390,30 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Issues `n` kiosk tickets of `service` at the demo centre at once,
+    /// straight through the store (no HTTP): they arrive in the writer
+    /// together and commit in a few batches, their events published in bursts.
+    pub async fn issue_burst(&self, service: &str, n: usize) {
+        let store = self.state.store.clone();
+        let issues = (0..n).map(|_| {
+            store.issue_ticket(luot_store::IssueTicket {
+                centre: luot_domain::CentreCode::parse("mo-cay").unwrap(),
+                service: luot_domain::ServiceCode::parse(service).unwrap(),
+                priority: None,
+                channel: luot_domain::Channel::Kiosk,
+                actor: "test".into(),
+                idempotency_key: None,
+                print_on: None,
+                now: self.state.now(),
+                audit: None,
+                any_hour: false,
+            })
+        });
+        for r in futures::future::join_all(issues).await {
+            r.unwrap();
+        }
+    }
+
     /// A counter action at the demo centre; returns status and body (Null on 204).
     pub async fn counter(&self, counter: u16, action: &str, body: Value) -> (u16, Value) {
         let r = self

@@ -491,24 +491,7 @@ async fn a_burst_of_events_costs_a_few_outbound_passes() {
         }
     };
     let before = settled(passes.clone()).await;
-    let store = app.state.store.clone();
-    let issues = (0..300).map(|_| {
-        store.issue_ticket(luot_store::IssueTicket {
-            centre: luot_domain::CentreCode::parse("mo-cay").unwrap(),
-            service: luot_domain::ServiceCode::parse("A").unwrap(),
-            priority: None,
-            channel: luot_domain::Channel::Kiosk,
-            actor: "test".into(),
-            idempotency_key: None,
-            print_on: None,
-            now: app.state.now(),
-            audit: None,
-            any_hour: false,
-        })
-    });
-    for r in futures::future::join_all(issues).await {
-        r.unwrap();
-    }
+    app.issue_burst("A", 300).await;
     // Every event is still delivered (a full pass runs again at once).
     let got = rx.wait_for(300).await;
     let ids: std::collections::HashSet<&str> = got.iter().map(|g| g.1.as_str()).collect();

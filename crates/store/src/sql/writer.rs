@@ -463,6 +463,33 @@ mod tests {
         })
     }
 
+    /// Holds the writer inside a command (appending event `id`) until the
+    /// returned sender fires, so the commands sent meanwhile form one batch.
+    async fn hold(
+        writer: &Writer,
+        id: i64,
+    ) -> (tokio::task::JoinHandle<Result<()>>, oneshot::Sender<()>) {
+        let (entered_tx, entered) = oneshot::channel::<()>();
+        let (release, gate) = oneshot::channel::<()>();
+        let held = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(move |_| {
+                        async move {
+                            let _ = entered_tx.send(());
+                            let _ = gate.await;
+                            Ok(((), vec![event(id)]))
+                        }
+                        .boxed()
+                    })
+                    .await
+            })
+        };
+        entered.await.unwrap();
+        (held, release)
+    }
+
     /// A lone command commits at once (no wait for company); the commands that
     /// arrive while a batch runs all go into the next one, which starts as
     /// soon as that batch committed.
@@ -475,24 +502,7 @@ mod tests {
             .unwrap()
             .unwrap();
         // The writer is held inside a command until `release`.
-        let (entered_tx, entered) = oneshot::channel::<()>();
-        let (release, gate) = oneshot::channel::<()>();
-        let held = {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                writer
-                    .run(move |_| {
-                        async move {
-                            let _ = entered_tx.send(());
-                            let _ = gate.await;
-                            Ok(((), vec![event(2)]))
-                        }
-                        .boxed()
-                    })
-                    .await
-            })
-        };
-        entered.await.unwrap();
+        let (held, release) = hold(&writer, 2).await;
         let queued: Vec<_> = (3..=12)
             .map(|id| command(&writer, "INSERT INTO parent (id) VALUES (NULL)", id))
             .collect();
@@ -520,24 +530,7 @@ mod tests {
         let (writer, published, url) = writer(&dir).await;
         // The writer is held inside a command until `release`, so the next
         // ones form one batch.
-        let (entered_tx, entered) = oneshot::channel::<()>();
-        let (release, gate) = oneshot::channel::<()>();
-        let held = {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                writer
-                    .run(move |_| {
-                        async move {
-                            let _ = entered_tx.send(());
-                            let _ = gate.await;
-                            Ok(((), vec![event(1)]))
-                        }
-                        .boxed()
-                    })
-                    .await
-            })
-        };
-        entered.await.unwrap();
+        let (held, release) = hold(&writer, 1).await;
         let before = command(&writer, "INSERT INTO parent VALUES (2)", 2);
         while writer.jobs.capacity() > writer.jobs.max_capacity() - 1 {
             tokio::task::yield_now().await;
