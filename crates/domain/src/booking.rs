@@ -183,6 +183,16 @@ impl BookingCode {
         )
     }
 
+    /// For logs: the first two characters, the rest hidden (`LK****`). The
+    /// code and the phone together open a booking, so neither is logged whole.
+    pub fn masked(&self) -> String {
+        let head: String = self.0.chars().take(2).collect();
+        format!(
+            "{head}{}",
+            "*".repeat(self.0.chars().count().saturating_sub(2))
+        )
+    }
+
     /// Reads a typed or scanned code: case, spaces and dashes are forgiven.
     pub fn parse(s: &str) -> Result<Self, Error> {
         let code: String = s

@@ -164,3 +164,10 @@ fn consents_are_per_purpose_and_cite_law_91() {
         "the booking consent bundles reminders"
     );
 }
+
+#[test]
+fn a_booking_code_is_masked_for_logs() {
+    let code = BookingCode::parse("lk3-f7q").unwrap();
+    assert_eq!(code.masked(), "LK****");
+    assert!(!code.masked().contains("3F7Q"));
+}

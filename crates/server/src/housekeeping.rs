@@ -61,7 +61,7 @@ pub async fn run_once(state: &AppState, notifier: &dyn Notifier) {
         Ok(due) => {
             for r in due {
                 if let Err(e) = notifier.remind(&r).await {
-                    tracing::warn!(error = %e, code = %r.code, phone = %mask_phone(&r.phone), "reminder not delivered");
+                    tracing::warn!(error = %e, code = %r.code.masked(), phone = %mask_phone(&r.phone), "reminder not delivered");
                 }
             }
         }

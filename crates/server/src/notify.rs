@@ -15,6 +15,10 @@ pub trait Notifier: Send + Sync {
 
 /// The message a citizen receives, in Vietnamese.
 pub fn message(r: &Reminder) -> String {
+    message_with_code(r, r.code.as_str())
+}
+
+fn message_with_code(r: &Reminder, code: &str) -> String {
     let tz = jiff::tz::TimeZone::get(&r.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let when = r.slot_start.to_zoned(tz).strftime("%H:%M ngày %d/%m/%Y");
     let lead = match r.kind {
@@ -23,22 +27,30 @@ pub fn message(r: &Reminder) -> String {
     };
     format!(
         "{lead}: {} lúc {when} tại {}. Mã đặt lịch {}. Vui lòng đến trước giờ hẹn.",
-        r.service_name, r.centre_name, r.code
+        r.service_name, r.centre_name, code
     )
 }
 
-/// Logs reminders (phone masked): enough for a demo and for tests.
+/// Logs reminders (phone and booking code masked): enough for a demo and for
+/// tests.
 pub struct LogNotifier;
+
+impl LogNotifier {
+    /// What is logged of a reminder: its message with the booking code masked.
+    fn logged(r: &Reminder) -> String {
+        format!("reminder: {}", message_with_code(r, &r.code.masked()))
+    }
+}
 
 #[async_trait]
 impl Notifier for LogNotifier {
     async fn remind(&self, r: &Reminder) -> anyhow::Result<()> {
         tracing::info!(
             phone = %mask_phone(&r.phone),
-            code = %r.code,
+            code = %r.code.masked(),
             kind = ?r.kind,
-            "reminder: {}",
-            message(r)
+            "{}",
+            Self::logged(r)
         );
         Ok(())
     }
@@ -94,5 +106,38 @@ impl Notifier for WebhookNotifier {
             .await?
             .error_for_status()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log notifier's line names the service, centre and time, never the
+    /// booking code whole (with the phone it opens the booking) nor the phone.
+    #[test]
+    fn the_logged_reminder_masks_the_code() {
+        let r = Reminder {
+            kind: ReminderKind::DayBefore,
+            code: luot_domain::booking::BookingCode::parse("LK3F7Q").unwrap(),
+            phone: "0912345678".into(),
+            name: "Nguyễn Văn A".into(),
+            centre_name: "Trung tâm Mỏ Cày".into(),
+            address: String::new(),
+            service_name: "Hộ tịch".into(),
+            slot_start: "2026-11-27T02:00:00Z".parse().unwrap(),
+            timezone: "Asia/Ho_Chi_Minh".into(),
+        };
+        let line = LogNotifier::logged(&r);
+        assert!(
+            line.contains("Hộ tịch") && line.contains("09:00 ngày 27/11/2026"),
+            "{line}"
+        );
+        assert!(line.contains("LK****"), "{line}");
+        for secret in ["LK3F7Q", "0912345678", "Nguyễn"] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
+        // The citizen's own message carries the whole code.
+        assert!(message(&r).contains("LK3F7Q"));
     }
 }
