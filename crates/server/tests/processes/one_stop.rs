@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::secrets::start;
+use super::secrets::{credentials, start};
 
 const CENTRE: &str = "mo-cay";
 const SECRET: &str = "a secret shared with the province";
@@ -87,18 +87,14 @@ fn signed(sig: &str, body: &str) -> bool {
 /// the private credentials file the first start writes.
 fn demo_credentials(dir: &std::path::Path) -> (HashMap<String, String>, String) {
     let text = std::fs::read_to_string(dir.join("demo-credentials.txt")).unwrap();
-    let mut accounts = HashMap::new();
-    let mut kiosk = None;
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        if let Some((what, token)) = line.split_once("/pair#token=") {
-            if what.starts_with("kiosk ") {
-                kiosk = Some(token.trim().to_owned());
-            }
-        } else if let [user, password, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
-            accounts.insert(user.to_owned(), password.to_owned());
-        }
-    }
-    (accounts, kiosk.expect("a kiosk in the demo credentials"))
+    let found = credentials(&text);
+    let kiosk = found
+        .devices
+        .into_iter()
+        .find(|(what, _)| what.starts_with("kiosk "))
+        .map(|(_, token)| token)
+        .expect("a kiosk in the demo credentials");
+    (found.accounts.into_iter().collect(), kiosk)
 }
 
 #[tokio::test]

@@ -116,18 +116,24 @@ async fn the_request_log_names_routes_never_tokens_or_phones() {
     }
 }
 
-/// The passwords and the device tokens in the credentials file.
-fn credentials(text: &str) -> (Vec<String>, Vec<String>) {
-    let mut passwords = Vec::new();
-    let mut tokens = Vec::new();
+/// What the demo's credentials file holds: each account's username and
+/// password, and each device's line head (`kiosk device 1: ...`) and token.
+pub(super) struct Credentials {
+    pub(super) accounts: Vec<(String, String)>,
+    pub(super) devices: Vec<(String, String)>,
+}
+
+pub(super) fn credentials(text: &str) -> Credentials {
+    let mut accounts = Vec::new();
+    let mut devices = Vec::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
-        if let Some((_, token)) = line.split_once("/pair#token=") {
-            tokens.push(token.trim().to_owned());
-        } else if let Some(pw) = line.split_whitespace().nth(1) {
-            passwords.push(pw.to_owned());
+        if let Some((what, token)) = line.split_once("/pair#token=") {
+            devices.push((what.to_owned(), token.trim().to_owned()));
+        } else if let [user, password, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
+            accounts.push((user.to_owned(), password.to_owned()));
         }
     }
-    (passwords, tokens)
+    Credentials { accounts, devices }
 }
 
 /// The first demo start writes the accounts' passwords and the devices'
@@ -151,7 +157,9 @@ async fn the_demo_writes_its_credentials_to_a_private_file_not_its_output() {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
-    let (passwords, devices) = credentials(&text);
+    let found = credentials(&text);
+    let passwords: Vec<String> = found.accounts.into_iter().map(|a| a.1).collect();
+    let devices: Vec<String> = found.devices.into_iter().map(|d| d.1).collect();
     assert_eq!(passwords.len(), 5, "admin and quay1-4: {text}");
     assert_eq!(devices.len(), 2, "a kiosk and a rating tablet: {text}");
     assert!(
@@ -226,14 +234,7 @@ async fn password_hashes_do_not_stay_in_memory() {
     let pid = demo.child.id().unwrap();
     let after_start = resident_kib(pid);
     let text = std::fs::read_to_string(dir.path().join("demo-credentials.txt")).unwrap();
-    let accounts: Vec<(String, String)> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.contains("/pair#token="))
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            Some((w.next()?.to_owned(), w.next()?.to_owned()))
-        })
-        .collect();
+    let accounts = credentials(&text).accounts;
     assert_eq!(accounts.len(), 5, "{text}");
     for _ in 0..3 {
         let burst = accounts.iter().map(|(user, password)| {

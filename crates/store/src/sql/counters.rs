@@ -14,7 +14,6 @@ use crate::{model::*, Conflict, Error, Result};
 type Reply = Result<(CounterOutcome, Vec<Event>)>;
 
 /// The counter's ticket in progress.
-#[derive(sqlx::FromRow)]
 struct Current {
     id: i64,
     number: String,
