@@ -566,12 +566,25 @@ impl SqlStore {
 /// events the action appended are added to its details as `events` (type and
 /// number), so an entry names what was called or completed even when the caller
 /// could not know it before the command ran.
-pub(super) async fn insert_audit(
-    c: &mut AnyConnection,
+pub(super) async fn insert_audit<C: super::tx::Tx + ?Sized>(
+    c: &mut C,
     e: &NewAudit,
     events: &[Event],
 ) -> Result<()> {
-    insert_audits(c, &[(e, events)]).await
+    c.exec(
+        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        super::tx::args![
+            micros(e.at),
+            e.actor.as_str(),
+            e.action.as_str(),
+            e.centre.as_ref().map(|c| c.as_str()),
+            e.ip.clone(),
+            audit_details(e, events).to_string()
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Inserts audit entries, each with the events its command appended (their

@@ -10,7 +10,9 @@ use luot_domain::Event;
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
+use super::counters::CounterJob;
 use super::issuing::{self, IssueJob};
+use super::tx::Tx;
 use super::writer::Config;
 use crate::{auth::NewAudit, Error, Result};
 
@@ -27,24 +29,28 @@ pub enum Job {
     /// Any command: runs alone in its own savepoint.
     One(OneJob),
     /// Issuing a ticket: the batch issues all of these together. Boxed: a
-    /// command is much larger than the other variant.
+    /// command is much larger than the other variants.
     Issue(Box<IssueJob>),
+    /// A counter command: on SQLite it runs on the write lane (lane.rs),
+    /// elsewhere like any command.
+    Counter(Box<CounterJob>),
 }
 
-/// A command run alone in its own savepoint.
-pub type OneJob = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Outcome> + Send>;
+/// A command run alone in its own savepoint, on a connection `C`.
+pub type JobOn<C> = Box<dyn for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Outcome> + Send>;
+/// A command on the sqlx connection.
+pub type OneJob = JobOn<AnyConnection>;
 
 /// Wraps a store command as a job whose result goes to `tx` after the commit.
 /// `f` returns its value and the events it appended; `audit`, the command's
 /// audit entry (see crate::audit), is inserted after the command's own
 /// writes, inside its savepoint. A panic in `f` is caught and answered as an
 /// error, so the writer survives bugs.
-pub fn one<T, F>(f: F, tx: oneshot::Sender<Result<T>>, audit: Option<NewAudit>) -> OneJob
+pub fn one<C, T, F>(f: F, tx: oneshot::Sender<Result<T>>, audit: Option<NewAudit>) -> JobOn<C>
 where
+    C: Tx + 'static,
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<(T, Vec<Event>)>>
-        + Send
-        + 'static,
+    F: for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Result<(T, Vec<Event>)>> + Send + 'static,
 {
     Box::new(move |conn| {
         async move {
@@ -142,6 +148,7 @@ async fn body(
         match job {
             Job::One(j) => ones.push(j),
             Job::Issue(j) => issues.push(*j),
+            Job::Counter(j) => ones.push(j.into_one()),
         }
     }
     if !issues.is_empty() {

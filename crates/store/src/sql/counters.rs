@@ -2,16 +2,67 @@
 //! resume. Each reads the counter and its ticket, asks the domain whether the move
 //! is legal, writes, and appends the event that displays announce.
 
+use futures::FutureExt;
 use luot_domain::{
     call_order, ticket::transition, Action, Candidate, CounterNumber, CounterState, Event,
     EventKind, ServiceCode, TicketStatus, Unstarted,
 };
-use sqlx::AnyConnection;
+use tokio::sync::oneshot;
 
+use super::batch::{self, JobOn, OneJob};
+use super::lane::LaneJob;
+use super::tx::{args, row, row_opt, Cols, Tx};
 use super::{events, rows::*, tickets};
 use crate::{model::*, Conflict, Error, Result};
 
 type Reply = Result<(CounterOutcome, Vec<Event>)>;
+
+/// What a counter command does.
+pub enum CounterCmd {
+    CallNext(Option<Unstarted>),
+    /// Recall, start, complete or no-show.
+    Act(Action),
+    Transfer(Transfer),
+    /// Resume (`true`) or pause.
+    SetOpen(bool),
+}
+
+/// A counter command waiting in the writer's queue. It is one implementation
+/// over [`Tx`]: the writer runs it on SQLite's write lane (lane.rs) or, on
+/// PostgreSQL, like any other command.
+pub struct CounterJob {
+    pub at: CounterRef,
+    pub cmd: CounterCmd,
+    pub reply: oneshot::Sender<Result<CounterOutcome>>,
+}
+
+impl CounterJob {
+    fn into_job<C: Tx + 'static>(self) -> JobOn<C> {
+        let mut at = self.at;
+        let audit = at.audit.take();
+        let cmd = self.cmd;
+        batch::one(move |c: &mut C| run(c, at, cmd).boxed(), self.reply, audit)
+    }
+
+    /// On the sqlx connection, in its own savepoint.
+    pub fn into_one(self) -> OneJob {
+        self.into_job()
+    }
+
+    /// On SQLite's write lane.
+    pub fn into_lane(self) -> LaneJob {
+        self.into_job()
+    }
+}
+
+async fn run<C: Tx>(c: &mut C, at: CounterRef, cmd: CounterCmd) -> Reply {
+    match cmd {
+        CounterCmd::CallNext(unstarted) => call_next(c, at, unstarted).await,
+        CounterCmd::Act(action) => act(c, at, action).await,
+        CounterCmd::Transfer(to) => transfer(c, at, to).await,
+        CounterCmd::SetOpen(open) => set_open(c, at, open).await,
+    }
+}
 
 /// The counter's ticket in progress.
 struct Current {
@@ -24,12 +75,11 @@ struct Current {
 
 /// The counter, its ticket in progress and the services it serves (in its
 /// order of preference), in one read.
-async fn counter_with_current(
-    c: &mut AnyConnection,
+async fn counter_with_current<C: Tx>(
+    c: &mut C,
     centre_id: i64,
     number: CounterNumber,
 ) -> Result<(CounterRow, Option<Current>, Vec<ServiceCode>)> {
-    #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
         number: i64,
@@ -44,7 +94,8 @@ async fn counter_with_current(
     }
     // Service codes are letters and digits (ServiceCode::parse): a comma
     // separates them safely.
-    let r: Row = sqlx::query_as(
+    let r: Row = row(
+        c,
         "SELECT k.id, k.number, k.name, k.state, k.current_ticket_id, t.number AS cur_number, \
          t.status AS cur_status, t.recalls AS cur_recalls, s.code AS cur_service, \
          (SELECT string_agg(sv.code, ',' ORDER BY cs.rank) FROM counter_services cs \
@@ -52,12 +103,24 @@ async fn counter_with_current(
          FROM counters k LEFT JOIN tickets t ON t.id = k.current_ticket_id \
          LEFT JOIN services s ON s.id = t.service_id \
          WHERE k.centre_id = $1 AND k.number = $2",
+        args![centre_id, i64::from(number.get())],
+        |r| {
+            Ok(Row {
+                id: r.int(0)?,
+                number: r.int(1)?,
+                name: r.text(2)?,
+                state: r.text(3)?,
+                current_ticket_id: r.int_opt(4)?,
+                cur_number: r.text_opt(5)?,
+                cur_status: r.text_opt(6)?,
+                cur_recalls: r.int_opt(7)?,
+                cur_service: r.text_opt(8)?,
+                serves: r.text_opt(9)?,
+            })
+        },
+        "counter",
     )
-    .bind(centre_id)
-    .bind(i64::from(number.get()))
-    .fetch_optional(&mut *c)
-    .await?
-    .ok_or(Error::NotFound("counter"))?;
+    .await?;
     let current = match (
         r.current_ticket_id,
         r.cur_number,
@@ -97,8 +160,8 @@ async fn counter_with_current(
 /// What a counter command answers: the ticket it moved and the counter as the
 /// command left it. `k` is the counter as written (state and current ticket),
 /// so it is not read again; `serves` when the command already read it.
-async fn outcome(
-    c: &mut AnyConnection,
+async fn outcome<C: Tx>(
+    c: &mut C,
     k: &CounterRow,
     serves: Option<Vec<ServiceCode>>,
     ticket: Option<i64>,
@@ -137,24 +200,20 @@ async fn outcome(
 
 /// Writes the counter's state and current ticket as `k` holds them; `staff`,
 /// when given, as the person at it.
-async fn settle(c: &mut AnyConnection, k: &CounterRow, staff: Option<&str>) -> Result<()> {
-    sqlx::query(
+async fn settle<C: Tx>(c: &mut C, k: &CounterRow, staff: Option<&str>) -> Result<()> {
+    c.exec(
         "UPDATE counters SET state = $1, current_ticket_id = $2, staff = COALESCE($3, staff) \
          WHERE id = $4",
+        args![&k.state, k.current_ticket_id, staff, k.id],
     )
-    .bind(&k.state)
-    .bind(k.current_ticket_id)
-    .bind(staff)
-    .bind(k.id)
-    .execute(&mut *c)
     .await?;
     Ok(())
 }
 
 /// Moves the counter's current ticket by `action`, stamping the matching column.
 /// The counter itself is the caller's to write (a ticket that ends leaves it).
-async fn finish_current(
-    c: &mut AnyConnection,
+async fn finish_current<C: Tx>(
+    c: &mut C,
     centre: &CentreRow,
     k: &CounterRow,
     cur: &Current,
@@ -203,13 +262,10 @@ async fn finish_current(
         ),
         _ => return Err(Error::Internal(format!("finish_current with {action:?}"))),
     };
-    sqlx::query(&format!(
-        "UPDATE tickets SET status = $1, {set} WHERE id = $2"
-    ))
-    .bind(to.as_str())
-    .bind(cur.id)
-    .bind(now)
-    .execute(&mut *c)
+    c.exec(
+        &format!("UPDATE tickets SET status = $1, {set} WHERE id = $2"),
+        args![to.as_str(), cur.id, now],
+    )
     .await?;
     let event =
         events::append(c, centre, kind, Some(cur.id), Some(k.id), &at.actor, at.now).await?;
@@ -217,7 +273,7 @@ async fn finish_current(
 }
 
 /// Recall, start, complete or no-show on the counter's current ticket.
-pub async fn act(c: &mut AnyConnection, at: CounterRef, action: Action) -> Reply {
+async fn act<C: Tx>(c: &mut C, at: CounterRef, action: Action) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let (mut k, cur, serves) = counter_with_current(c, centre.id, at.counter).await?;
     let cur = cur.ok_or(Error::Conflict(Conflict::NoCurrentTicket))?;
@@ -238,7 +294,6 @@ pub async fn act(c: &mut AnyConnection, at: CounterRef, action: Action) -> Reply
     ))
 }
 
-#[derive(sqlx::FromRow)]
 struct CandidateRow {
     id: i64,
     number: String,
@@ -251,6 +306,19 @@ struct CandidateRow {
 }
 
 impl CandidateRow {
+    fn decode(r: &dyn Cols) -> Result<Self> {
+        Ok(Self {
+            id: r.int(0)?,
+            number: r.text(1)?,
+            status: r.text(2)?,
+            service_code: r.text(3)?,
+            priority: r.text_opt(4)?,
+            slot_start: r.int_opt(5)?,
+            queued_at: r.int(6)?,
+            target_number: r.int_opt(7)?,
+        })
+    }
+
     fn candidate(&self) -> Result<Candidate> {
         Ok(Candidate {
             id: self.id,
@@ -292,29 +360,21 @@ static CANDIDATES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-async fn candidates(
-    c: &mut AnyConnection,
+async fn candidates<C: Tx>(
+    c: &mut C,
     k: &CounterRow,
     day: &str,
     now: i64,
 ) -> Result<Vec<CandidateRow>> {
-    Ok(sqlx::query_as(&CANDIDATES_SQL)
-        .bind(k.id)
-        .bind(day)
-        .bind(now)
-        .fetch_all(&mut *c)
-        .await?)
+    c.rows(&CANDIDATES_SQL, args![k.id, day, now], CandidateRow::decode)
+        .await
 }
 
 /// Calls the next ticket. The one in progress is finished first: one being
 /// served is done; one called but never started is what `unstarted` says
 /// (staff's answer, else the centre's `call_next_unstarted`, by default a
 /// no-show: pressing "next" does not make an absent citizen served).
-pub async fn call_next(
-    c: &mut AnyConnection,
-    at: CounterRef,
-    unstarted: Option<Unstarted>,
-) -> Reply {
+async fn call_next<C: Tx>(c: &mut C, at: CounterRef, unstarted: Option<Unstarted>) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let (mut k, cur, serves) = counter_with_current(c, centre.id, at.counter).await?;
     let mut events = Vec::new();
@@ -382,18 +442,14 @@ pub async fn call_next(
             .find(|r| r.id == pick.id)
             .ok_or_else(|| Error::Internal("picked a ticket not among the candidates".into()))?;
         let to = transition(status_of(&row.status)?, Action::Call)?;
-        let updated = sqlx::query(
-            "UPDATE tickets SET status = $1, counter_id = $2, called_at = $3, staff = $4, recalls = 0 \
-             WHERE id = $5 AND status IN ('waiting', 'transferred')",
-        )
-        .bind(to.as_str())
-        .bind(k.id)
-        .bind(micros(at.now))
-        .bind(&at.actor)
-        .bind(pick.id)
-        .execute(&mut *c)
-        .await?;
-        if updated.rows_affected() == 1 {
+        let updated = c
+            .exec(
+                "UPDATE tickets SET status = $1, counter_id = $2, called_at = $3, staff = $4, \
+                 recalls = 0 WHERE id = $5 AND status IN ('waiting', 'transferred')",
+                args![to.as_str(), k.id, micros(at.now), &at.actor, pick.id],
+            )
+            .await?;
+        if updated == 1 {
             break (pick, row.number.clone());
         }
         attempts += 1;
@@ -425,7 +481,7 @@ pub async fn call_next(
     ))
 }
 
-pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Reply {
+async fn transfer<C: Tx>(c: &mut C, at: CounterRef, to: Transfer) -> Reply {
     if to.service.is_none() && to.counter.is_none() {
         return Err(luot_domain::Error::invalid(
             "transfer",
@@ -444,26 +500,31 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         )
         .into());
     }
-    let ticket: Option<(i64, String, String, i64, Option<i64>)> = match &to.ticket {
-        Some(number) => sqlx::query_as(
-            "SELECT t.id, t.number, t.status, t.service_id, t.target_counter_id FROM tickets t \
-             WHERE t.centre_id = $1 AND t.service_day = $2 AND t.number = $3",
-        )
-        .bind(centre.id)
-        .bind(&day)
-        .bind(number.to_ascii_uppercase())
-        .fetch_optional(&mut *c)
-        .await?
-        .map(Some)
-        .ok_or(Error::NotFound("ticket"))?,
+    type Moved = (i64, String, String, i64, Option<i64>);
+    fn moved(r: &dyn Cols) -> Result<Moved> {
+        Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.int_opt(4)?))
+    }
+    let ticket: Option<Moved> = match &to.ticket {
+        Some(number) => Some(
+            row(
+                c,
+                "SELECT t.id, t.number, t.status, t.service_id, t.target_counter_id FROM tickets t \
+                 WHERE t.centre_id = $1 AND t.service_day = $2 AND t.number = $3",
+                args![centre.id, &day, number.to_ascii_uppercase()],
+                moved,
+                "ticket",
+            )
+            .await?,
+        ),
         None => match k.current_ticket_id {
             Some(id) => {
-                sqlx::query_as(
+                row_opt(
+                    c,
                     "SELECT id, number, status, service_id, target_counter_id \
                      FROM tickets WHERE id = $1",
+                    args![id],
+                    moved,
                 )
-                .bind(id)
-                .fetch_optional(&mut *c)
                 .await?
             }
             None => None,
@@ -483,34 +544,28 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
     if to.ticket.is_some() && k.current_ticket_id != Some(ticket_id) {
         let own = match target_counter {
             Some(target) => target == k.id,
-            None => sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM counter_services WHERE counter_id = $1 AND service_id = $2",
-            )
-            .bind(k.id)
-            .bind(from_service_id)
-            .fetch_one(&mut *c)
-            .await?
-                > 0,
+            None => {
+                row(
+                    c,
+                    "SELECT COUNT(*) FROM counter_services WHERE counter_id = $1 \
+                     AND service_id = $2",
+                    args![k.id, from_service_id],
+                    |r| r.int(0),
+                    "count",
+                )
+                .await?
+                    > 0
+            }
         };
         if !own {
             return Err(Error::Conflict(Conflict::OtherCountersTicket));
         }
     }
     transition(from, Action::Transfer)?;
-    let from_service: String = sqlx::query_scalar("SELECT code FROM services WHERE id = $1")
-        .bind(from_service_id)
-        .fetch_one(&mut *c)
-        .await?;
+    let from_svc = service_by_id(c, from_service_id).await?;
     let new_service = match &to.service {
         Some(code) => service(c, centre.id, code).await?,
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1"
-            ))
-            .bind(from_service_id)
-            .fetch_one(&mut *c)
-            .await?
-        }
+        None => from_svc.clone(),
     };
     let target = match to.counter {
         Some(n) => Some(counter(c, centre.id, n).await?),
@@ -520,20 +575,22 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         .note
         .as_deref()
         .map(|n| n.chars().take(500).collect::<String>());
-    sqlx::query(
+    c.exec(
         "UPDATE tickets SET status = 'transferred', service_id = $1, target_counter_id = $2, \
          counter_id = NULL, recalls = 0, transfer_note = $3 WHERE id = $4",
+        args![
+            new_service.id,
+            target.as_ref().map(|t| t.id),
+            note,
+            ticket_id
+        ],
     )
-    .bind(new_service.id)
-    .bind(target.as_ref().map(|t| t.id))
-    .bind(note)
-    .bind(ticket_id)
-    .execute(&mut *c)
     .await?;
-    sqlx::query("UPDATE counters SET current_ticket_id = NULL WHERE current_ticket_id = $1")
-        .bind(ticket_id)
-        .execute(&mut *c)
-        .await?;
+    c.exec(
+        "UPDATE counters SET current_ticket_id = NULL WHERE current_ticket_id = $1",
+        args![ticket_id],
+    )
+    .await?;
     if k.current_ticket_id == Some(ticket_id) {
         k.current_ticket_id = None;
     }
@@ -542,7 +599,7 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
         &centre,
         EventKind::TicketTransferred {
             number,
-            from_service: ServiceCode::parse(&from_service)?,
+            from_service: from_svc.code(),
             service: new_service.code(),
             from_counter: Some(at.counter),
             to_counter: target.as_ref().map(CounterRow::number),
@@ -560,7 +617,7 @@ pub async fn transfer(c: &mut AnyConnection, at: CounterRef, to: Transfer) -> Re
 }
 
 /// Pause (`open = false`) or resume a counter. Repeating it changes nothing.
-pub async fn set_open(c: &mut AnyConnection, at: CounterRef, open: bool) -> Reply {
+async fn set_open<C: Tx>(c: &mut C, at: CounterRef, open: bool) -> Reply {
     let centre = centre(c, &at.centre).await?;
     let mut k = counter(c, centre.id, at.counter).await?;
     let (state, kind) = if open {

@@ -6,11 +6,12 @@ use luot_domain::{CentreCode, Event, EventKind};
 use sqlx::AnyConnection;
 
 use super::rows::{micros, ts, CentreRow};
+use super::tx::{args, row, Tx};
 use crate::Result;
 
 /// Appends one event; the returned event carries its id.
-pub async fn append(
-    c: &mut AnyConnection,
+pub async fn append<C: Tx + ?Sized>(
+    c: &mut C,
     centre: &CentreRow,
     kind: EventKind,
     ticket_id: Option<i64>,
@@ -19,18 +20,22 @@ pub async fn append(
     now: Timestamp,
 ) -> Result<Event> {
     let payload = serde_json::to_string(&kind)?;
-    let id: i64 = sqlx::query_scalar(
+    let id = row(
+        c,
         "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        args![
+            centre.id,
+            kind.name(),
+            ticket_id,
+            counter_id,
+            actor,
+            micros(now),
+            payload
+        ],
+        |r| r.int(0),
+        "event",
     )
-    .bind(centre.id)
-    .bind(kind.name())
-    .bind(ticket_id)
-    .bind(counter_id)
-    .bind(actor)
-    .bind(micros(now))
-    .bind(payload)
-    .fetch_one(&mut *c)
     .await?;
     Ok(Event {
         id,

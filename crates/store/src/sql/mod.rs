@@ -26,7 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::broadcast;
 
-use crate::{auth::NewAudit, model::*, Error, Options, Result, Store};
+use crate::{model::*, Error, Options, Result, Store};
 
 mod admin;
 mod auth;
@@ -34,6 +34,7 @@ mod batch;
 mod booking;
 mod build;
 mod counters;
+use counters::CounterCmd;
 mod day;
 pub use day::EXPIRE_BATCH;
 mod display;
@@ -44,6 +45,7 @@ mod health;
 mod integration;
 mod issuing;
 mod kiosk;
+mod lane;
 mod notices;
 mod offline;
 mod outbox;
@@ -54,6 +56,7 @@ mod retention;
 mod rows;
 mod setup;
 mod tickets;
+mod tx;
 pub mod writer;
 
 /// How many committed events a slow subscriber may fall behind before it is
@@ -104,6 +107,19 @@ fn sqlite_url(url: &str) -> String {
     } else {
         format!("sqlite://{url}")
     }
+}
+
+/// SQLite's write lane (lane.rs) on the database file of `url`; none for an
+/// in-memory database, which a second connection would not share.
+fn sqlite_lane(url: &str) -> Result<Option<lane::Lane>> {
+    let options =
+        SqliteConnectOptions::from_str(url).map_err(|e| Error::Unavailable(e.to_string()))?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.contains(":memory:") || name.starts_with("file::memory") {
+        return Ok(None);
+    }
+    lane::Lane::open(path, SQLITE_PRAGMAS).map(Some)
 }
 
 impl SqlStore {
@@ -195,6 +211,7 @@ impl SqlStore {
                     connect_timeout: options.acquire_timeout,
                     publish,
                     fail_stop: true,
+                    lane: sqlite_lane(&url)?,
                 };
                 (config, None)
             }
@@ -228,6 +245,7 @@ impl SqlStore {
                     connect_timeout: options.acquire_timeout,
                     publish,
                     fail_stop: false,
+                    lane: None,
                 };
                 (config, Some(relay))
             }
@@ -280,16 +298,12 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn counter_cmd<F>(&self, audit: Option<NewAudit>, f: F) -> Result<CounterOutcome>
-    where
-        F: for<'c> FnOnce(
-                &'c mut sqlx::AnyConnection,
-            )
-                -> futures::future::BoxFuture<'c, Result<(CounterOutcome, Vec<Event>)>>
-            + Send
-            + 'static,
-    {
-        self.writer.run_audited(audit, f).await
+    async fn counter_cmd(
+        &self,
+        at: CounterRef,
+        cmd: counters::CounterCmd,
+    ) -> Result<CounterOutcome> {
+        self.writer.counter(at, cmd).await
     }
 }
 
@@ -373,62 +387,39 @@ impl Store for SqlStore {
 
     async fn call_next_with(
         &self,
-        mut at: CounterRef,
+        at: CounterRef,
         unstarted: Option<luot_domain::Unstarted>,
     ) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::call_next(c, at, unstarted).boxed()
-        })
-        .await
+        self.counter_cmd(at, CounterCmd::CallNext(unstarted)).await
     }
 
-    async fn recall(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::act(c, at, Action::Recall).boxed()
-        })
-        .await
+    async fn recall(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::Act(Action::Recall)).await
     }
 
-    async fn start(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::act(c, at, Action::Start).boxed()
-        })
-        .await
+    async fn start(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::Act(Action::Start)).await
     }
 
-    async fn complete(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::act(c, at, Action::Complete).boxed()
-        })
-        .await
+    async fn complete(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::Act(Action::Complete))
+            .await
     }
 
-    async fn no_show(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::act(c, at, Action::NoShow).boxed()
-        })
-        .await
+    async fn no_show(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::Act(Action::NoShow)).await
     }
 
-    async fn transfer(&self, mut at: CounterRef, to: Transfer) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::transfer(c, at, to).boxed()
-        })
-        .await
+    async fn transfer(&self, at: CounterRef, to: Transfer) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::Transfer(to)).await
     }
 
-    async fn pause(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::set_open(c, at, false).boxed()
-        })
-        .await
+    async fn pause(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::SetOpen(false)).await
     }
 
-    async fn resume(&self, mut at: CounterRef) -> Result<CounterOutcome> {
-        self.counter_cmd(at.audit.take(), move |c| {
-            counters::set_open(c, at, true).boxed()
-        })
-        .await
+    async fn resume(&self, at: CounterRef) -> Result<CounterOutcome> {
+        self.counter_cmd(at, CounterCmd::SetOpen(true)).await
     }
 
     async fn expire_tickets(&self, now: Timestamp, keep_hours: bool) -> Result<u32> {

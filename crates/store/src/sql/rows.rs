@@ -7,6 +7,7 @@ use luot_domain::{
 };
 use sqlx::AnyConnection;
 
+use super::tx::{args, row, row_opt, Cols, Tx};
 use crate::{model::*, Error, Result};
 
 pub fn micros(t: Timestamp) -> i64 {
@@ -77,17 +78,19 @@ pub struct StoredCentre {
     pub notice: String,
 }
 
-pub async fn centre(c: &mut AnyConnection, code: &CentreCode) -> Result<CentreRow> {
-    let row: Option<StoredCentre> =
-        sqlx::query_as("SELECT id, config, notice FROM centres WHERE code = $1")
-            .bind(code.as_str())
-            .fetch_optional(&mut *c)
-            .await?;
-    let row = row.ok_or(Error::NotFound("centre"))?;
+pub async fn centre<C: Tx + ?Sized>(c: &mut C, code: &CentreCode) -> Result<CentreRow> {
+    let (id, config, notice) = row(
+        c,
+        "SELECT id, config, notice FROM centres WHERE code = $1",
+        args![code.as_str()],
+        |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?)),
+        "centre",
+    )
+    .await?;
     Ok(CentreRow {
-        id: row.id,
-        config: parse_config(row.id, &row.config)?,
-        notice: row.notice,
+        id,
+        config: parse_config(id, &config)?,
+        notice,
     })
 }
 
@@ -143,6 +146,27 @@ pub const SERVICE_COLUMNS: &str = "id, code, prefix, name, name_en, start_number
      target_wait_minutes, target_service_minutes";
 
 impl ServiceRow {
+    /// A row of [`SERVICE_COLUMNS`], in their order.
+    pub fn decode(r: &dyn Cols) -> Result<Self> {
+        Ok(Self {
+            id: r.int(0)?,
+            code: r.text(1)?,
+            prefix: r.text(2)?,
+            name: r.text(3)?,
+            name_en: r.text(4)?,
+            start_number: r.int(5)?,
+            daily_cap: r.int_opt(6)?,
+            mean_service_minutes: r.int(7)?,
+            hours: r.text_opt(8)?,
+            examples: r.text(9)?,
+            active: r.int(10)?,
+            note: r.text(11)?,
+            short_name: r.text(12)?,
+            short_name_en: r.text(13)?,
+            target_wait_minutes: r.int_opt(14)?,
+            target_service_minutes: r.int_opt(15)?,
+        })
+    }
     pub fn code(&self) -> ServiceCode {
         ServiceCode::parse(&self.code).expect("service codes are validated on write")
     }
@@ -223,19 +247,31 @@ pub(crate) fn parse_config(id: i64, json: &str) -> Result<Centre> {
     Ok(centre)
 }
 
-pub async fn service(
-    c: &mut AnyConnection,
+pub async fn service<C: Tx + ?Sized>(
+    c: &mut C,
     centre_id: i64,
     code: &ServiceCode,
 ) -> Result<ServiceRow> {
-    sqlx::query_as(&format!(
-        "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 AND code = $2"
-    ))
-    .bind(centre_id)
-    .bind(code.as_str())
-    .fetch_optional(&mut *c)
-    .await?
-    .ok_or(Error::NotFound("service"))
+    row(
+        c,
+        &SERVICE_BY_CODE,
+        args![centre_id, code.as_str()],
+        ServiceRow::decode,
+        "service",
+    )
+    .await
+}
+
+static SERVICE_BY_CODE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 AND code = $2")
+});
+
+/// A service by id.
+pub async fn service_by_id<C: Tx + ?Sized>(c: &mut C, id: i64) -> Result<ServiceRow> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1")
+    });
+    row(c, &SQL, args![id], ServiceRow::decode, "service").await
 }
 
 pub async fn services(c: &mut AnyConnection, centre_id: i64) -> Result<Vec<ServiceRow>> {
@@ -265,34 +301,43 @@ impl CounterRow {
     }
 }
 
-pub async fn counter(
-    c: &mut AnyConnection,
+pub async fn counter<C: Tx + ?Sized>(
+    c: &mut C,
     centre_id: i64,
     number: CounterNumber,
 ) -> Result<CounterRow> {
-    sqlx::query_as(
+    row(
+        c,
         "SELECT id, number, name, state, current_ticket_id FROM counters \
          WHERE centre_id = $1 AND number = $2",
+        args![centre_id, i64::from(number.get())],
+        |r| {
+            Ok(CounterRow {
+                id: r.int(0)?,
+                number: r.int(1)?,
+                name: r.text(2)?,
+                state: r.text(3)?,
+                current_ticket_id: r.int_opt(4)?,
+            })
+        },
+        "counter",
     )
-    .bind(centre_id)
-    .bind(i64::from(number.get()))
-    .fetch_optional(&mut *c)
-    .await?
-    .ok_or(Error::NotFound("counter"))
+    .await
 }
 
 /// The service codes a counter serves, in its order of preference.
-pub async fn serves(c: &mut AnyConnection, counter_id: i64) -> Result<Vec<ServiceCode>> {
-    let codes: Vec<(String,)> = sqlx::query_as(
-        "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id \
-         WHERE cs.counter_id = $1 ORDER BY cs.rank",
-    )
-    .bind(counter_id)
-    .fetch_all(&mut *c)
-    .await?;
+pub async fn serves<C: Tx + ?Sized>(c: &mut C, counter_id: i64) -> Result<Vec<ServiceCode>> {
+    let codes = c
+        .rows(
+            "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id \
+             WHERE cs.counter_id = $1 ORDER BY cs.rank",
+            args![counter_id],
+            |r| r.text(0),
+        )
+        .await?;
     codes
         .into_iter()
-        .map(|(s,)| ServiceCode::parse(&s).map_err(Error::from))
+        .map(|s| ServiceCode::parse(&s).map_err(Error::from))
         .collect()
 }
 
@@ -311,25 +356,20 @@ pub async fn counter_view(c: &mut AnyConnection, row: &CounterRow) -> Result<Cou
 }
 
 /// A ticket's number, service and status (a counter's current ticket).
-pub async fn ticket_brief(c: &mut AnyConnection, id: i64) -> Result<Option<TicketBrief>> {
-    #[derive(sqlx::FromRow)]
-    struct Brief {
-        number: String,
-        service: String,
-        status: String,
-    }
-    let t: Option<Brief> = sqlx::query_as(
+pub async fn ticket_brief<C: Tx + ?Sized>(c: &mut C, id: i64) -> Result<Option<TicketBrief>> {
+    let t = row_opt(
+        c,
         "SELECT t.number, s.code AS service, t.status FROM tickets t \
          JOIN services s ON s.id = t.service_id WHERE t.id = $1",
+        args![id],
+        |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
     )
-    .bind(id)
-    .fetch_optional(&mut *c)
     .await?;
-    t.map(|t| -> Result<TicketBrief> {
+    t.map(|(number, service, status)| -> Result<TicketBrief> {
         Ok(TicketBrief {
-            number: t.number,
-            service: ServiceCode::parse(&t.service)?,
-            status: status_of(&t.status)?,
+            number,
+            service: ServiceCode::parse(&service)?,
+            status: status_of(&status)?,
         })
     })
     .transpose()

@@ -6,12 +6,12 @@ use luot_domain::{eta, Channel, CounterNumber, ServiceCode};
 use sqlx::AnyConnection;
 
 use super::rows::*;
-use crate::{model::*, Error, Result};
+use super::tx::{args, row, Cols, Tx};
+use crate::{model::*, Result};
 
 /// How many recent services feed the mean service time.
 pub const RECENT_SERVICES: i64 = 20;
 
-#[derive(sqlx::FromRow)]
 pub struct TicketRow {
     pub id: i64,
     pub service_id: i64,
@@ -45,25 +45,55 @@ const TICKET_SELECT: &str =
      FROM tickets t JOIN services s ON s.id = t.service_id JOIN centres c ON c.id = t.centre_id \
      LEFT JOIN counters k ON k.id = t.counter_id";
 
-pub async fn view(c: &mut AnyConnection, ticket_id: i64, now: Timestamp) -> Result<TicketView> {
-    let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.id = $1"))
-        .bind(ticket_id)
-        .fetch_optional(&mut *c)
-        .await?
-        .ok_or(Error::NotFound("ticket"))?;
+impl TicketRow {
+    /// A row of [`TICKET_SELECT`], in its columns' order.
+    fn decode(r: &dyn Cols) -> Result<Self> {
+        Ok(Self {
+            id: r.int(0)?,
+            service_id: r.int(1)?,
+            service_day: r.text(2)?,
+            number: r.text(3)?,
+            token: r.text(4)?,
+            channel: r.text(5)?,
+            priority: r.text_opt(6)?,
+            status: r.text(7)?,
+            recalls: r.int(8)?,
+            slot_start: r.int_opt(9)?,
+            issued_at: r.int(10)?,
+            queued_at: r.int(11)?,
+            called_at: r.int_opt(12)?,
+            started_at: r.int_opt(13)?,
+            finished_at: r.int_opt(14)?,
+            service_code: r.text(15)?,
+            service_name: r.text(16)?,
+            service_name_en: r.text(17)?,
+            mean_service_minutes: r.int(18)?,
+            counter_number: r.int_opt(19)?,
+            centre_code: r.text(20)?,
+        })
+    }
+}
+
+static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{TICKET_SELECT} WHERE t.id = $1"));
+static BY_TOKEN: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{TICKET_SELECT} WHERE t.token = $1"));
+
+pub async fn view<C: Tx + ?Sized>(c: &mut C, ticket_id: i64, now: Timestamp) -> Result<TicketView> {
+    let row = row(c, &BY_ID, args![ticket_id], TicketRow::decode, "ticket").await?;
     to_view(c, row, now).await
 }
 
-pub async fn by_token(c: &mut AnyConnection, token: &str, now: Timestamp) -> Result<TicketView> {
-    let row: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.token = $1"))
-        .bind(token)
-        .fetch_optional(&mut *c)
-        .await?
-        .ok_or(Error::NotFound("ticket"))?;
+pub async fn by_token<C: Tx + ?Sized>(
+    c: &mut C,
+    token: &str,
+    now: Timestamp,
+) -> Result<TicketView> {
+    let row = row(c, &BY_TOKEN, args![token], TicketRow::decode, "ticket").await?;
     to_view(c, row, now).await
 }
 
-async fn to_view(c: &mut AnyConnection, row: TicketRow, now: Timestamp) -> Result<TicketView> {
+async fn to_view<C: Tx + ?Sized>(c: &mut C, row: TicketRow, now: Timestamp) -> Result<TicketView> {
     let status = status_of(&row.status)?;
     let (position, eta_minutes) = if status.is_waiting() {
         let key = QueueKey {
@@ -123,8 +153,8 @@ const WAITING_IN: &str =
 /// a normal ticket's position is the queue length (kept by triggers) less those
 /// behind it, who are few for the freshly issued ticket this is most often
 /// asked about. The ETA needs the open counters and the recent service times.
-pub async fn position_and_eta(
-    c: &mut AnyConnection,
+pub async fn position_and_eta<C: Tx + ?Sized>(
+    c: &mut C,
     t: &QueueKey,
     now: Timestamp,
     configured_minutes: i64,
@@ -142,13 +172,12 @@ pub async fn position_and_eta(
     } else {
         format!("{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})")
     };
-    let rows: Vec<EtaRow> = sqlx::query_as(&with_eta_sql(&ahead))
-        .bind(t.service_id)
-        .bind(&t.service_day)
-        .bind(now)
-        .bind(t.queued_at)
-        .bind(t.id)
-        .fetch_all(&mut *c)
+    let rows = c
+        .rows(
+            &with_eta_sql(&ahead),
+            args![t.service_id, &t.service_day, now, t.queued_at, t.id],
+            EtaRow::decode,
+        )
         .await?;
     let (ahead, open, mean) = eta_parts(&rows, configured_minutes);
     let ahead = ahead.max(0) as u32;
@@ -182,6 +211,16 @@ pub struct EtaRow {
     pub first: i64,
     pub open: i64,
     pub d: Option<i64>,
+}
+
+impl EtaRow {
+    fn decode(r: &dyn Cols) -> Result<Self> {
+        Ok(Self {
+            first: r.int(0)?,
+            open: r.int(1)?,
+            d: r.int_opt(2)?,
+        })
+    }
 }
 
 /// Reads [`with_eta_sql`]'s rows: the first value, the open counters, and the

@@ -13,6 +13,14 @@
 //! while a commit (and its sync) runs wait for it and form the next batch, so a
 //! batch closes when the previous sync finishes, up to [`MAX_BATCH`].
 //!
+//! On SQLite the counter commands (call next, complete, ...) of a batch run
+//! on the write lane (lane.rs), a second write connection on a thread of its
+//! own, in a transaction right after the batch's: a counter command is a
+//! dozen dependent statements, and through sqlx each would cost a round trip
+//! between threads. The two transactions never overlap (this task runs one,
+//! then the other), and the lane's follow the same rules: replies and events
+//! after COMMIT, a failed COMMIT stops the writer.
+//!
 //! One command failing rolls back to its savepoint and leaves the others in the
 //! batch untouched. A command that panics is caught and answered with an error, so
 //! the writer survives bugs.
@@ -44,8 +52,10 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::{self, BatchError, Job, Outcome};
+use super::counters::{CounterCmd, CounterJob};
 use super::issuing::IssueJob;
-use crate::{auth::NewAudit, Error, IssueTicket, Result, TicketView};
+use super::lane::{Lane, LaneJob, LaneResult};
+use crate::{auth::NewAudit, CounterOutcome, CounterRef, Error, IssueTicket, Result, TicketView};
 
 /// The most commands one commit may carry; bounds the latency of the first.
 pub const MAX_BATCH: usize = 512;
@@ -80,6 +90,8 @@ pub struct Config {
     /// A failed COMMIT leaves the batch's durability unknown (SQLite): stop
     /// the writer until restart instead of going on.
     pub fail_stop: bool,
+    /// SQLite: the write lane, where counter commands run (lane.rs).
+    pub lane: Option<Lane>,
 }
 
 /// What the writer's state is, readable without asking the writer task.
@@ -193,6 +205,15 @@ impl Writer {
         self.submit(job, rx).await
     }
 
+    /// Runs a counter command in the next batch (on SQLite's write lane);
+    /// returns its answer after the commit.
+    pub async fn counter(&self, at: CounterRef, cmd: CounterCmd) -> Result<CounterOutcome> {
+        self.ready()?;
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Counter(Box::new(CounterJob { at, cmd, reply }));
+        self.submit(job, rx).await
+    }
+
     async fn submit<T>(&self, job: Job, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
         self.jobs
             .send(Msg::Job(job))
@@ -249,7 +270,7 @@ async fn run(
             drop(take_jobs(&mut msgs, &mut close));
             continue;
         }
-        let Some(c) = conn.as_mut() else {
+        if conn.is_none() {
             // Down: answer at once whatever arrives (dropping a job answers
             // `Unavailable`), and try to reconnect when the backoff expires.
             tokio::select! {
@@ -268,77 +289,147 @@ async fn run(
                 }
             }
             continue;
-        };
+        }
         // Whatever is queued now, without waiting for more: the batch is what
         // arrived while the previous one committed.
         if rx.recv_many(&mut msgs, MAX_BATCH).await == 0 {
             break;
         }
-        let jobs = take_jobs(&mut msgs, &mut close);
-        if jobs.is_empty() {
-            continue;
+        let mut jobs = take_jobs(&mut msgs, &mut close);
+        // Counter commands go to the lane, after this batch (one transaction
+        // at a time: the two connections never wait for each other's lock).
+        let lane_jobs = match &config.lane {
+            Some(_) => split_lane(&mut jobs),
+            None => Vec::new(),
+        };
+        if !jobs.is_empty() {
+            conn = sqlx_round(conn, &config, &status, jobs).await;
+            if conn.is_none() {
+                backoff = BACKOFF.0;
+            }
         }
-        let result = match batch::run(c, &config, jobs).await {
-            // Nothing ran yet: the connection went stale while idle (the
-            // database restarted since the last batch). One fresh try.
-            Err(BatchError::NotStarted(e, jobs)) => {
-                tracing::warn!(error = %e, "write connection lost; reconnecting");
-                conn = reconnect(&config).await;
-                match conn.as_mut() {
-                    Some(c) => batch::run(c, &config, jobs).await,
-                    None => Err(BatchError::NotStarted(e, jobs)),
-                }
+        if let (Some(lane), false) = (&config.lane, lane_jobs.is_empty()) {
+            if status.stopped.get().is_none() {
+                lane_round(lane, &config, &status, lane_jobs).await;
             }
-            other => other,
-        };
-        let broken = match result {
-            Ok(outcomes) => {
-                status
-                    .last_commit_ms
-                    .store(status.ms().max(1), Ordering::Relaxed);
-                committed(&config, outcomes);
-                false
-            }
-            Err(BatchError::NotStarted(e, jobs)) => {
-                tracing::error!(error = %e, "cannot open a write transaction");
-                drop(jobs);
-                true
-            }
-            Err(BatchError::CommitFailed(e, outcomes)) if config.fail_stop => {
-                let why = format!(
-                    "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
-                );
-                tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
-                let _ = status.stopped.set(why.clone());
-                answer_failed(outcomes, &why);
-                true
-            }
-            Err(BatchError::Failed(e, outcomes) | BatchError::CommitFailed(e, outcomes)) => {
-                tracing::error!(error = %e, "commit failed; the batch was rolled back");
-                answer_failed(outcomes, &format!("commit failed: {e}"));
-                match conn.as_mut() {
-                    Some(c) => !alive(c, &config).await,
-                    None => true,
-                }
-            }
-            Err(BatchError::TimedOut) => {
-                tracing::error!("a write batch timed out; dropping the connection");
-                true
-            }
-        };
-        if broken || conn.is_none() {
-            conn = None;
-            status.connected.store(false, Ordering::Relaxed);
-            backoff = BACKOFF.0;
         }
     }
     rx.close();
     if let Some(c) = conn {
         let _ = c.close().await;
     }
+    if let Some(lane) = config.lane {
+        lane.close().await;
+    }
     if let Some(done) = close {
         let _ = done.send(());
     }
+}
+
+/// Takes the counter commands out of `jobs`, for the lane.
+fn split_lane(jobs: &mut Vec<Job>) -> Vec<LaneJob> {
+    let mut lane = Vec::new();
+    let mut rest = Vec::with_capacity(jobs.len());
+    for job in jobs.drain(..) {
+        match job {
+            Job::Counter(j) => lane.push(j.into_lane()),
+            other => rest.push(other),
+        }
+    }
+    *jobs = rest;
+    lane
+}
+
+/// One batch on the lane: published and answered once committed; a failed
+/// COMMIT stops the writer, as on the sqlx connection.
+async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<LaneJob>) {
+    match lane.run(jobs).await {
+        LaneResult::Committed(outcomes) => {
+            status
+                .last_commit_ms
+                .store(status.ms().max(1), Ordering::Relaxed);
+            committed(config, outcomes);
+        }
+        LaneResult::NotStarted(e) => {
+            tracing::error!(error = %e, "cannot open a write transaction on the lane");
+        }
+        LaneResult::Failed(e, outcomes) => {
+            tracing::error!(error = %e, "a lane batch failed; it was rolled back");
+            answer_failed(outcomes, &format!("commit failed: {e}"));
+        }
+        LaneResult::CommitFailed(e, outcomes) => {
+            let why = format!(
+                "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
+            );
+            tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
+            let _ = status.stopped.set(why.clone());
+            answer_failed(outcomes, &why);
+        }
+    }
+}
+
+/// One batch on the sqlx connection; the connection to go on with (none
+/// when it broke).
+async fn sqlx_round(
+    mut conn: Option<AnyConnection>,
+    config: &Config,
+    status: &Status,
+    jobs: Vec<Job>,
+) -> Option<AnyConnection> {
+    let c = conn.as_mut()?;
+    let result = match batch::run(c, config, jobs).await {
+        // Nothing ran yet: the connection went stale while idle (the
+        // database restarted since the last batch). One fresh try.
+        Err(BatchError::NotStarted(e, jobs)) => {
+            tracing::warn!(error = %e, "write connection lost; reconnecting");
+            conn = reconnect(config).await;
+            match conn.as_mut() {
+                Some(c) => batch::run(c, config, jobs).await,
+                None => Err(BatchError::NotStarted(e, jobs)),
+            }
+        }
+        other => other,
+    };
+    let broken = match result {
+        Ok(outcomes) => {
+            status
+                .last_commit_ms
+                .store(status.ms().max(1), Ordering::Relaxed);
+            committed(config, outcomes);
+            false
+        }
+        Err(BatchError::NotStarted(e, jobs)) => {
+            tracing::error!(error = %e, "cannot open a write transaction");
+            drop(jobs);
+            true
+        }
+        Err(BatchError::CommitFailed(e, outcomes)) if config.fail_stop => {
+            let why = format!(
+                "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
+            );
+            tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
+            let _ = status.stopped.set(why.clone());
+            answer_failed(outcomes, &why);
+            true
+        }
+        Err(BatchError::Failed(e, outcomes) | BatchError::CommitFailed(e, outcomes)) => {
+            tracing::error!(error = %e, "commit failed; the batch was rolled back");
+            answer_failed(outcomes, &format!("commit failed: {e}"));
+            match conn.as_mut() {
+                Some(c) => !alive(c, config).await,
+                None => true,
+            }
+        }
+        Err(BatchError::TimedOut) => {
+            tracing::error!("a write batch timed out; dropping the connection");
+            true
+        }
+    };
+    if broken || conn.is_none() {
+        conn = None;
+        status.connected.store(false, Ordering::Relaxed);
+    }
+    conn
 }
 
 /// A batch is durable: its events go out (in commit order: the bulk issue ran
@@ -434,6 +525,7 @@ mod tests {
             connect_timeout: Duration::from_secs(5),
             publish,
             fail_stop: true,
+            lane: None,
         };
         (Writer::spawn(conn, config).0, published, url)
     }

@@ -1,0 +1,421 @@
+//! SQLite's write lane: a second write connection, owned by a thread of its
+//! own, on which the writer runs the counter commands of a batch (call next,
+//! complete, recall, ...) in a transaction of their own.
+//!
+//! Why: through sqlx, every statement is a round trip between the writer task
+//! and sqlx's worker thread for the connection, and on a small machine that
+//! hop (two thread wake-ups) costs far more than the statement itself
+//! (docs/benchmarks.md). A counter command is a dozen statements that depend
+//! on each other, and the writer runs commands one after another, so the hops
+//! set the rate of calls. Here the whole transaction (BEGIN, every command in
+//! its savepoint, COMMIT with its sync) runs on the lane's thread: one hop per
+//! batch. The commands are the same code as on PostgreSQL ([`super::tx::Tx`]).
+//!
+//! The writer task owns both connections and uses them one after the other
+//! (its sqlx batch, then the lane's), so they never contend for SQLite's write
+//! lock; the durability rules are the writer's: nothing is answered or
+//! published before COMMIT returned, and a failed COMMIT stops the writer
+//! (writer.rs, docs/durability.md).
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::mpsc;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use rusqlite::{ffi, Connection, ErrorCode};
+use tokio::sync::oneshot;
+
+use super::batch::Outcome;
+use super::tx::{Arg, Cols, Decode, Tx};
+use crate::{error::unique_conflict, Error, Result};
+
+/// A command on the lane: runs in its own savepoint, hands back its outcome.
+pub type LaneJob = Box<dyn for<'c> FnOnce(&'c mut LaneConn) -> BoxFuture<'c, Outcome> + Send>;
+
+/// How a lane batch ended.
+pub enum LaneResult {
+    /// Committed: on disk. The outcomes, to publish and answer.
+    Committed(Vec<Outcome>),
+    /// The transaction could not begin; no job ran (dropped: `Unavailable`).
+    NotStarted(String),
+    /// A statement of the batch's own (savepoint, release) failed: rolled back.
+    Failed(String, Vec<Outcome>),
+    /// COMMIT failed: whether the batch is on disk is unknown.
+    CommitFailed(String, Vec<Outcome>),
+}
+
+struct Batch {
+    jobs: Vec<LaneJob>,
+    done: oneshot::Sender<LaneResult>,
+}
+
+/// The lane's thread; dropping it closes the connection (after the batch in
+/// progress).
+pub struct Lane {
+    batches: Option<mpsc::Sender<Batch>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Settings of the lane's connection: the same as every SQLite connection of
+/// the store's (see `SQLITE_PRAGMAS` in mod.rs).
+const STATEMENT_CACHE: usize = 256;
+
+impl Lane {
+    /// Opens `path` (a database the store has created and migrated) with
+    /// `pragmas`, on a thread of its own.
+    pub fn open(path: &Path, pragmas: &str) -> Result<Self> {
+        let conn = Connection::open(path).map_err(Error::from)?;
+        conn.execute_batch(pragmas).map_err(Error::from)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let (tx, rx) = mpsc::channel::<Batch>();
+        let thread = std::thread::Builder::new()
+            .name("luot-write-lane".into())
+            .spawn(move || {
+                let mut conn = LaneConn { conn };
+                for batch in rx {
+                    let result = conn.run(batch.jobs);
+                    let _ = batch.done.send(result);
+                }
+            })
+            .map_err(|e| Error::Internal(format!("cannot start the write lane: {e}")))?;
+        Ok(Self {
+            batches: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Runs `jobs` in one transaction on the lane's thread.
+    pub async fn run(&self, jobs: Vec<LaneJob>) -> LaneResult {
+        let (done, result) = oneshot::channel();
+        let sent = self
+            .batches
+            .as_ref()
+            .is_some_and(|b| b.send(Batch { jobs, done }).is_ok());
+        if !sent {
+            return LaneResult::NotStarted("the write lane is closed".into());
+        }
+        result
+            .await
+            .unwrap_or_else(|_| LaneResult::NotStarted("the write lane stopped".into()))
+    }
+
+    /// Closes the connection once the batch in progress is done.
+    pub async fn close(mut self) {
+        self.batches = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+/// The lane's connection, as commands see it ([`Tx`]).
+pub struct LaneConn {
+    conn: Connection,
+}
+
+impl LaneConn {
+    fn batch(&self, sql: &str) -> std::result::Result<(), String> {
+        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+    }
+
+    /// BEGIN, each job in its savepoint (one that fails is rolled back
+    /// alone), COMMIT.
+    fn run(&mut self, jobs: Vec<LaneJob>) -> LaneResult {
+        if let Err(e) = self.batch("BEGIN IMMEDIATE") {
+            return LaneResult::NotStarted(e);
+        }
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            if let Err(e) = self.batch("SAVEPOINT cmd") {
+                let _ = self.batch("ROLLBACK");
+                return LaneResult::Failed(e, outcomes);
+            }
+            // The job's future never waits: every statement runs here, now.
+            let outcome = futures::executor::block_on(AssertUnwindSafe(job(self)).catch_unwind());
+            let outcome = match outcome {
+                Ok(o) => o,
+                // batch::one catches a command's panic; this is a last guard.
+                Err(_) => {
+                    let _ = self.batch("ROLLBACK");
+                    return LaneResult::Failed("a lane job panicked".into(), outcomes);
+                }
+            };
+            let undo = if outcome.ok {
+                Ok(())
+            } else {
+                self.batch("ROLLBACK TO cmd")
+            };
+            outcomes.push(outcome);
+            if let Err(e) = undo.and_then(|()| self.batch("RELEASE cmd")) {
+                let _ = self.batch("ROLLBACK");
+                return LaneResult::Failed(e, outcomes);
+            }
+        }
+        match self.batch("COMMIT") {
+            Ok(()) => LaneResult::Committed(outcomes),
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                LaneResult::CommitFailed(e, outcomes)
+            }
+        }
+    }
+
+    fn statement(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        for i in 1..=stmt.parameter_count() {
+            // `$n` is SQLite's named parameter "$n"; an anonymous `?` takes
+            // the argument of its position.
+            let n = match stmt.parameter_name(i) {
+                Some(name) => name
+                    .strip_prefix('$')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .ok_or_else(|| Error::Internal(format!("parameter {name} in {sql}")))?,
+                None => i,
+            };
+            let arg = args
+                .get(n.wrapping_sub(1))
+                .ok_or_else(|| Error::Internal(format!("no argument ${n} for {sql}")))?;
+            match arg {
+                Arg::Int(v) => stmt.raw_bind_parameter(i, v)?,
+                Arg::Text(v) => stmt.raw_bind_parameter(i, v)?,
+            }
+        }
+        Ok(stmt)
+    }
+
+    fn rows_now<T>(&self, sql: &str, args: &[Arg], decode: Decode<T>) -> Result<Vec<T>> {
+        let mut stmt = self.statement(sql, args)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(decode(r)?);
+        }
+        Ok(out)
+    }
+
+    fn exec_now(&self, sql: &str, args: &[Arg]) -> Result<u64> {
+        let mut stmt = self.statement(sql, args)?;
+        Ok(stmt.raw_execute()? as u64)
+    }
+}
+
+impl Tx for LaneConn {
+    fn rows<'a, T: Send + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: Vec<Arg>,
+        decode: Decode<T>,
+    ) -> BoxFuture<'a, Result<Vec<T>>> {
+        futures::future::ready(self.rows_now(sql, &args, decode)).boxed()
+    }
+
+    fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
+        futures::future::ready(self.exec_now(sql, &args)).boxed()
+    }
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.get(i)?)
+    }
+    fn int_opt(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.get(i)?)
+    }
+    fn text_opt(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// As for sqlx's errors (error.rs): a unique key has its meaning, a busy
+    /// or failing database is `Unavailable`, the rest is a bug.
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, msg)
+                if f.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                Error::Conflict(unique_conflict(None, msg.as_deref().unwrap_or_default()))
+            }
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    ErrorCode::DatabaseBusy
+                        | ErrorCode::DatabaseLocked
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::DiskFull
+                        | ErrorCode::CannotOpen
+                ) =>
+            {
+                Error::Unavailable(e.to_string())
+            }
+            _ => Error::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use luot_domain::{CentreCode, Event, EventKind};
+
+    use super::*;
+    use crate::sql::batch;
+    use crate::sql::tx::args;
+
+    /// A lane on a fresh file whose `child` rows need a `parent` by COMMIT
+    /// (a deferred foreign key: a way to make a COMMIT fail).
+    fn lane(dir: &tempfile::TempDir) -> (Lane, std::path::PathBuf) {
+        let path = dir.path().join("lane.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .unwrap();
+        drop(c);
+        let lane = Lane::open(
+            &path,
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+        )
+        .unwrap();
+        (lane, path)
+    }
+
+    fn event(id: i64) -> Event {
+        Event {
+            id,
+            centre: CentreCode::parse("mo-cay").unwrap(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            kind: EventKind::ConfigChanged,
+        }
+    }
+
+    type Answer = oneshot::Receiver<Result<i64>>;
+
+    /// A command running `sql` (inserting `id`), then failing if `fail`,
+    /// panicking if `panic`.
+    fn job(sql: &'static str, id: i64, fail: bool, panic: bool) -> (LaneJob, Answer) {
+        let (tx, rx) = oneshot::channel();
+        let job = batch::one(
+            move |c: &mut LaneConn| {
+                async move {
+                    c.exec(sql, args![id]).await?;
+                    if panic {
+                        panic!("a bug in a command");
+                    }
+                    if fail {
+                        return Err(Error::NotFound("test"));
+                    }
+                    Ok((id, vec![event(id)]))
+                }
+                .boxed()
+            },
+            tx,
+            None,
+        );
+        (job, rx)
+    }
+
+    fn stored(path: &Path, table: &str) -> Vec<i64> {
+        let c = Connection::open(path).unwrap();
+        let mut s = c
+            .prepare(&format!("SELECT rowid FROM {table} ORDER BY rowid"))
+            .unwrap();
+        let ids = s.query_map([], |r| r.get(0)).unwrap();
+        ids.map(|r| r.unwrap()).collect()
+    }
+
+    /// In one lane batch, a command that wrote and then failed, and one that
+    /// panicked, are rolled back alone: the others commit with their events;
+    /// each gets its own answer once the batch is settled.
+    #[tokio::test]
+    async fn a_failing_command_is_undone_alone_on_the_lane() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lane, path) = lane(&dir);
+        let insert = "INSERT INTO parent (id) VALUES ($1)";
+        let (jobs, answers): (Vec<_>, Vec<_>) = [
+            job(insert, 1, false, false),
+            job(insert, 2, true, false),
+            job(insert, 3, false, true),
+            job(insert, 4, false, false),
+        ]
+        .into_iter()
+        .unzip();
+        let LaneResult::Committed(outcomes) = lane.run(jobs).await else {
+            panic!("the batch did not commit");
+        };
+        let events: Vec<i64> = outcomes
+            .iter()
+            .flat_map(|o| o.events.iter().map(|e| e.id))
+            .collect();
+        assert_eq!(events, [1, 4]);
+        for o in outcomes {
+            (o.reply)(Ok(()));
+        }
+        let mut got = Vec::new();
+        for a in answers {
+            got.push(a.await.unwrap());
+        }
+        assert!(matches!(got[0], Ok(1)));
+        assert!(matches!(got[1], Err(Error::NotFound("test"))));
+        assert!(matches!(&got[2], Err(Error::Internal(m)) if m.contains("panicked")));
+        assert!(matches!(got[3], Ok(4)));
+        assert_eq!(stored(&path, "parent"), [1, 4]);
+        lane.close().await;
+    }
+
+    /// A COMMIT that fails is reported as such, with every outcome to answer,
+    /// and nothing of the batch is on disk; the lane takes the next batch.
+    #[tokio::test]
+    async fn a_failed_commit_on_the_lane_is_reported_and_nothing_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lane, path) = lane(&dir);
+        let (a, _) = job("INSERT INTO parent (id) VALUES ($1)", 1, false, false);
+        let (b, _) = job("INSERT INTO child (p) VALUES ($1 + 98)", 1, false, false);
+        match lane.run(vec![a, b]).await {
+            LaneResult::CommitFailed(e, outcomes) => {
+                assert!(e.contains("FOREIGN KEY"), "{e}");
+                assert_eq!(outcomes.len(), 2);
+                assert!(outcomes.iter().all(|o| o.ok));
+            }
+            _ => panic!("the COMMIT should have failed"),
+        }
+        assert!(stored(&path, "parent").is_empty());
+        assert!(stored(&path, "child").is_empty());
+        let (c, answer) = job("INSERT INTO parent (id) VALUES ($1)", 5, false, false);
+        let LaneResult::Committed(outcomes) = lane.run(vec![c]).await else {
+            panic!("the next batch did not commit");
+        };
+        for o in outcomes {
+            (o.reply)(Ok(()));
+        }
+        assert!(matches!(answer.await.unwrap(), Ok(5)));
+        assert_eq!(stored(&path, "parent"), [5]);
+        lane.close().await;
+    }
+
+    /// `$n` parameters bind by their number, wherever and however often they
+    /// appear; text, integers and NULL round-trip.
+    #[tokio::test]
+    async fn numbered_parameters_bind_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lane, _) = lane(&dir);
+        let mut conn = LaneConn {
+            conn: Connection::open(dir.path().join("lane.db")).unwrap(),
+        };
+        let got = conn
+            .rows(
+                "SELECT $2, $1, $2 + $1, $3 IS NULL, $4",
+                args![40_i64, 2_i64, None::<i64>, "chữ"],
+                |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.text(4)?)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, [(2, 40, 42, 1, "chữ".to_owned())]);
+        lane.close().await;
+    }
+}

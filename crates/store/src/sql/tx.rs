@@ -1,0 +1,193 @@
+//! The statements of a command, over either of the writer's connections: the
+//! sqlx one (PostgreSQL, and SQLite's general path) or SQLite's write lane
+//! (lane.rs), where a command's statements run on the connection's own
+//! thread with no round trip each. A command written against [`Tx`] is one
+//! implementation for both: the SQL is the same text (`$n` parameters, which
+//! SQLite takes as named ones), the rows are read by position through
+//! [`Cols`].
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use sqlx::{Any, AnyConnection, Row as _};
+
+use crate::{Error, Result};
+
+/// A value bound to a statement: integers (timestamps, ids, booleans) and
+/// text are all the commands bind.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+
+/// The arguments of a statement, in `$1`, `$2`, ... order.
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { vec![$($crate::sql::tx::Arg::from($v)),*] };
+}
+pub(crate) use args;
+
+/// A row being read, its columns by position.
+pub trait Cols {
+    fn int(&self, i: usize) -> Result<i64>;
+    fn int_opt(&self, i: usize) -> Result<Option<i64>>;
+    fn text(&self, i: usize) -> Result<String>;
+    fn text_opt(&self, i: usize) -> Result<Option<String>>;
+}
+
+/// Reads one row into a value.
+pub type Decode<T> = fn(&dyn Cols) -> Result<T>;
+
+/// A connection inside the writer's transaction.
+pub trait Tx: Send {
+    /// Runs `sql` with `args`, every row read by `decode`.
+    fn rows<'a, T: Send + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: Vec<Arg>,
+        decode: Decode<T>,
+    ) -> BoxFuture<'a, Result<Vec<T>>>;
+
+    /// Runs `sql` with `args`; the rows it changed.
+    fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>>;
+}
+
+/// The first row, if any.
+pub async fn row_opt<C: Tx + ?Sized, T: Send>(
+    c: &mut C,
+    sql: &str,
+    args: Vec<Arg>,
+    decode: Decode<T>,
+) -> Result<Option<T>> {
+    Ok(c.rows(sql, args, decode).await?.into_iter().next())
+}
+
+/// The first row; `NotFound(what)` without one.
+pub async fn row<C: Tx + ?Sized, T: Send>(
+    c: &mut C,
+    sql: &str,
+    args: Vec<Arg>,
+    decode: Decode<T>,
+    what: &'static str,
+) -> Result<T> {
+    row_opt(c, sql, args, decode)
+        .await?
+        .ok_or(Error::NotFound(what))
+}
+
+impl Cols for sqlx::any::AnyRow {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn int_opt(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.try_get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn text_opt(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+fn query(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = match a {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+impl Tx for AnyConnection {
+    fn rows<'a, T: Send + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: Vec<Arg>,
+        decode: Decode<T>,
+    ) -> BoxFuture<'a, Result<Vec<T>>> {
+        async move {
+            let rows = query(sql, args).fetch_all(&mut *self).await?;
+            rows.iter().map(|r| decode(r)).collect()
+        }
+        .boxed()
+    }
+
+    fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
+        async move { Ok(query(sql, args).execute(&mut *self).await?.rows_affected()) }.boxed()
+    }
+}
+
+/// The read side's connections are connections too (a view read for an
+/// answer runs the same code as inside a command).
+macro_rules! tx_by_deref {
+    ($($t:ty),*) => {$(
+        impl Tx for $t {
+            fn rows<'a, T: Send + 'a>(
+                &'a mut self,
+                sql: &'a str,
+                args: Vec<Arg>,
+                decode: Decode<T>,
+            ) -> BoxFuture<'a, Result<Vec<T>>> {
+                let c: &'a mut AnyConnection = self;
+                c.rows(sql, args, decode)
+            }
+            fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
+                let c: &'a mut AnyConnection = self;
+                c.exec(sql, args)
+            }
+        }
+    )*};
+}
+tx_by_deref!(sqlx::pool::PoolConnection<Any>, sqlx::Transaction<'_, Any>);
+
+impl<X: Tx + ?Sized> Tx for &mut X {
+    fn rows<'a, T: Send + 'a>(
+        &'a mut self,
+        sql: &'a str,
+        args: Vec<Arg>,
+        decode: Decode<T>,
+    ) -> BoxFuture<'a, Result<Vec<T>>> {
+        (**self).rows(sql, args, decode)
+    }
+    fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
+        (**self).exec(sql, args)
+    }
+}
