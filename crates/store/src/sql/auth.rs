@@ -571,27 +571,14 @@ pub(super) async fn insert_audit<C: super::tx::Tx + ?Sized>(
     e: &NewAudit,
     events: &[Event],
 ) -> Result<()> {
-    c.exec(
-        "INSERT INTO audit_log (at, actor, action, centre, ip, details) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        super::tx::args![
-            micros(e.at),
-            e.actor.as_str(),
-            e.action.as_str(),
-            e.centre.as_ref().map(|c| c.as_str()),
-            e.ip.clone(),
-            audit_details(e, events).to_string()
-        ],
-    )
-    .await?;
-    Ok(())
+    insert_audits(c, &[(e, events)]).await
 }
 
 /// Inserts audit entries, each with the events its command appended (their
 /// types and numbers go into its details), in one multi-row INSERT per
 /// [`CHUNK`] entries: the bulk issue path audits a batch's staff tickets so.
-pub(super) async fn insert_audits(
-    c: &mut AnyConnection,
+pub(super) async fn insert_audits<C: super::tx::Tx + ?Sized>(
+    c: &mut C,
     entries: &[(&NewAudit, &[Event])],
 ) -> Result<()> {
     for chunk in entries.chunks(CHUNK) {
@@ -600,17 +587,18 @@ pub(super) async fn insert_audits(
             "INSERT INTO audit_log (at, actor, action, centre, ip, details) VALUES ",
         );
         sql.rows(chunk.len(), &[None; 6]);
-        let mut q = sqlx::query(sql.as_str());
+        let mut bound = Vec::with_capacity(chunk.len() * 6);
         for (e, events) in chunk {
-            q = q
-                .bind(micros(e.at))
-                .bind(e.actor.clone())
-                .bind(e.action.clone())
-                .bind(e.centre.as_ref().map(|c| c.as_str().to_owned()))
-                .bind(e.ip.clone())
-                .bind(audit_details(e, events).to_string());
+            bound.extend(super::tx::args![
+                micros(e.at),
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.centre.as_ref().map(|c| c.as_str()),
+                e.ip.clone(),
+                audit_details(e, events).to_string()
+            ]);
         }
-        q.persistent(false).execute(&mut *c).await?;
+        c.exec(sql.as_str(), bound).await?;
     }
     Ok(())
 }

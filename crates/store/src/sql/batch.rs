@@ -4,6 +4,7 @@
 //! transaction's.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures::{future::BoxFuture, FutureExt};
 use luot_domain::Event;
@@ -12,8 +13,7 @@ use tokio::sync::oneshot;
 
 use super::counters::CounterJob;
 use super::issuing::{self, IssueJob};
-use super::tx::Tx;
-use super::writer::Config;
+use super::tx::{args, Tx};
 use crate::{auth::NewAudit, Error, Result};
 
 /// What a finished command hands back to the writer.
@@ -24,22 +24,35 @@ pub struct Outcome {
     pub reply: Box<dyn FnOnce(Result<()>) + Send>,
 }
 
-/// A queued command. Dropping it unrun answers its caller `Unavailable`.
-pub enum Job {
+/// A queued command, to run on a connection `C`. Dropping it unrun answers
+/// its caller `Unavailable`.
+pub enum Job<C = AnyConnection> {
     /// Any command: runs alone in its own savepoint.
-    One(OneJob),
+    One(JobOn<C>),
     /// Issuing a ticket: the batch issues all of these together. Boxed: a
     /// command is much larger than the other variants.
     Issue(Box<IssueJob>),
-    /// A counter command: on SQLite it runs on the write lane (lane.rs),
-    /// elsewhere like any command.
+    /// A counter command: like any command, in its own savepoint.
     Counter(Box<CounterJob>),
+}
+
+/// How a batch's transaction opens and closes on its connection.
+#[derive(Clone, Copy)]
+pub struct Steps {
+    /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite: the write
+    /// lock up front, so a batch never fails half-way on a busy lock).
+    pub begin: &'static str,
+    /// Right after `begin` (PostgreSQL: the advisory lock, postgres.rs).
+    pub after_begin: Option<&'static str>,
+    /// Before COMMIT when the batch appended events, the last event id as
+    /// `$1` (PostgreSQL: NOTIFY).
+    pub before_commit: Option<&'static str>,
+    /// Past this, the batch is abandoned (a half-open TCP connection).
+    pub timeout: Option<Duration>,
 }
 
 /// A command run alone in its own savepoint, on a connection `C`.
 pub type JobOn<C> = Box<dyn for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Outcome> + Send>;
-/// A command on the sqlx connection.
-pub type OneJob = JobOn<AnyConnection>;
 
 /// Wraps a store command as a job whose result goes to `tx` after the commit.
 /// `f` returns its value and the events it appended; `audit`, the command's
@@ -87,68 +100,68 @@ where
     })
 }
 
-pub enum BatchError {
+pub enum BatchError<C = AnyConnection> {
     /// The transaction could not even begin; no job ran, so they can be retried.
-    NotStarted(sqlx::Error, Vec<Job>),
+    NotStarted(Error, Vec<Job<C>>),
     /// The transaction failed after jobs ran: every outcome so far, to answer.
     /// Jobs not yet run were dropped (their callers get `Unavailable`).
-    Failed(sqlx::Error, Vec<Outcome>),
+    Failed(Error, Vec<Outcome>),
     /// COMMIT itself failed: every command ran, the outcomes are here to
     /// answer. Whether the transaction reached the disk is not known on
     /// SQLite (an I/O error, a failed sync), so the writer stops there.
-    CommitFailed(sqlx::Error, Vec<Outcome>),
+    CommitFailed(Error, Vec<Outcome>),
     /// The batch exceeded the configured timeout and was abandoned; its
     /// callers got `Unavailable` when their jobs were dropped.
     TimedOut,
 }
 
-/// Runs one batch in one transaction, bounded by `config.timeout`.
-pub async fn run(
-    conn: &mut AnyConnection,
-    config: &Config,
-    jobs: Vec<Job>,
-) -> std::result::Result<Vec<Outcome>, BatchError> {
-    if let Err(e) = begin(conn, config).await {
+/// Runs one batch in one transaction, bounded by `steps.timeout`.
+pub async fn run<C: Tx + 'static>(
+    conn: &mut C,
+    steps: &Steps,
+    jobs: Vec<Job<C>>,
+) -> std::result::Result<Vec<Outcome>, BatchError<C>> {
+    if let Err(e) = begin(conn, steps).await {
         // The writer replaces this connection, so no ROLLBACK (which could
         // itself hang on a half-open connection).
         return Err(BatchError::NotStarted(e, jobs));
     }
-    match config.timeout {
-        Some(t) => tokio::time::timeout(t, body(conn, config, jobs))
+    match steps.timeout {
+        Some(t) => tokio::time::timeout(t, body(conn, steps, jobs))
             .await
             .unwrap_or(Err(BatchError::TimedOut)),
-        None => body(conn, config, jobs).await,
+        None => body(conn, steps, jobs).await,
     }
 }
 
-async fn begin(conn: &mut AnyConnection, config: &Config) -> std::result::Result<(), sqlx::Error> {
+async fn begin<C: Tx>(conn: &mut C, steps: &Steps) -> Result<()> {
     let open = async {
-        exec(conn, config.begin).await?;
-        if let Some(sql) = config.after_begin {
-            exec(conn, sql).await?;
+        conn.control(steps.begin).await?;
+        if let Some(sql) = steps.after_begin {
+            conn.control(sql).await?;
         }
         Ok(())
     };
-    match config.timeout {
+    match steps.timeout {
         Some(t) => tokio::time::timeout(t, open)
             .await
-            .unwrap_or(Err(sqlx::Error::PoolTimedOut)),
+            .unwrap_or_else(|_| Err(Error::Unavailable("opening a transaction timed out".into()))),
         None => open.await,
     }
 }
 
-async fn body(
-    conn: &mut AnyConnection,
-    config: &Config,
-    jobs: Vec<Job>,
-) -> std::result::Result<Vec<Outcome>, BatchError> {
+async fn body<C: Tx + 'static>(
+    conn: &mut C,
+    steps: &Steps,
+    jobs: Vec<Job<C>>,
+) -> std::result::Result<Vec<Outcome>, BatchError<C>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     let (mut ones, mut issues) = (Vec::new(), Vec::new());
     for job in jobs {
         match job {
             Job::One(j) => ones.push(j),
             Job::Issue(j) => issues.push(*j),
-            Job::Counter(j) => ones.push(j.into_one()),
+            Job::Counter(j) => ones.push(j.into_job()),
         }
     }
     if !issues.is_empty() {
@@ -157,11 +170,11 @@ async fn body(
             Ok(left) => left,
             Err(all) => {
                 let restart = async {
-                    exec(conn, "ROLLBACK").await?;
-                    begin(conn, config).await
+                    conn.control("ROLLBACK").await?;
+                    begin(conn, steps).await
                 };
                 if let Err(e) = restart.await {
-                    let _ = exec(conn, "ROLLBACK").await;
+                    let _ = conn.control("ROLLBACK").await;
                     return Err(BatchError::Failed(e, outcomes));
                 }
                 all
@@ -172,12 +185,11 @@ async fn body(
     }
     // Each command in its own savepoint. Between two commands, the release of
     // one and the savepoint of the next go to the database together (one round
-    // trip to SQLite's worker thread or the PostgreSQL server, not two: see
-    // docs/benchmarks.md on what a statement's round trip costs).
+    // trip to the PostgreSQL server, not two).
     let n = ones.len();
     if n > 0 {
-        if let Err(e) = exec(conn, "SAVEPOINT cmd").await {
-            let _ = exec(conn, "ROLLBACK").await;
+        if let Err(e) = conn.control("SAVEPOINT cmd").await {
+            let _ = conn.control("ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
         }
     }
@@ -186,16 +198,16 @@ async fn body(
         let undo = if outcome.ok {
             Ok(())
         } else {
-            exec(conn, "ROLLBACK TO cmd").await
+            conn.control("ROLLBACK TO cmd").await
         };
         outcomes.push(outcome);
         let next = if i + 1 < n {
-            exec_raw(conn, "RELEASE cmd; SAVEPOINT cmd").await
+            conn.control("RELEASE cmd; SAVEPOINT cmd").await
         } else {
-            exec(conn, "RELEASE cmd").await
+            conn.control("RELEASE cmd").await
         };
         if let Err(e) = undo.and(next) {
-            let _ = exec(conn, "ROLLBACK").await;
+            let _ = conn.control("ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
         }
     }
@@ -204,51 +216,17 @@ async fn body(
         .filter(|o| o.ok)
         .flat_map(|o| o.events.iter().map(|e| e.id))
         .max();
-    if let (Some(sql), Some(last)) = (config.before_commit, last_event) {
-        if let Err(e) = exec_with(conn, sql, last.to_string()).await {
-            let _ = exec(conn, "ROLLBACK").await;
+    if let (Some(sql), Some(last)) = (steps.before_commit, last_event) {
+        if let Err(e) = conn.exec(sql, args![last.to_string()]).await {
+            let _ = conn.control("ROLLBACK").await;
             return Err(BatchError::Failed(e, outcomes));
         }
     }
-    match exec(conn, "COMMIT").await {
+    match conn.control("COMMIT").await {
         Ok(()) => Ok(outcomes),
         Err(e) => {
-            let _ = exec(conn, "ROLLBACK").await;
+            let _ = conn.control("ROLLBACK").await;
             Err(BatchError::CommitFailed(e, outcomes))
         }
     }
-}
-
-/// Boxed so the writer task's future is provably `Send` (sqlx's executor
-/// lifetimes otherwise defeat the higher-ranked check in `tokio::spawn`).
-pub fn exec<'c>(
-    conn: &'c mut AnyConnection,
-    sql: &'static str,
-) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
-    async move { sqlx::query(sql).execute(&mut *conn).await.map(|_| ()) }.boxed()
-}
-
-/// Several statements without arguments in one round trip (PostgreSQL's
-/// simple query protocol; SQLite runs them in turn on its worker thread).
-fn exec_raw<'c>(
-    conn: &'c mut AnyConnection,
-    sql: &'static str,
-) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
-    // A bare &str is sent without arguments, as raw_sql does.
-    async move { sqlx::Executor::execute(&mut *conn, sql).await.map(|_| ()) }.boxed()
-}
-
-fn exec_with<'c>(
-    conn: &'c mut AnyConnection,
-    sql: &'static str,
-    arg: String,
-) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
-    async move {
-        sqlx::query(sql)
-            .bind(arg)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    }
-    .boxed()
 }

@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use sqlx::AnyConnection;
+use super::tx::Tx;
 
 pub struct Sql {
     text: String,
@@ -19,11 +19,11 @@ pub struct Sql {
 
 impl Sql {
     /// A statement for `c`'s backend, starting with `head`.
-    pub fn new(c: &AnyConnection, head: &str) -> Self {
+    pub fn new<C: Tx + ?Sized>(c: &C, head: &str) -> Self {
         Self {
             text: head.to_owned(),
             params: 0,
-            numbered: !c.backend_name().eq_ignore_ascii_case("sqlite"),
+            numbered: c.numbered(),
         }
     }
 

@@ -9,8 +9,7 @@ use luot_domain::{
 };
 use tokio::sync::oneshot;
 
-use super::batch::{self, JobOn, OneJob};
-use super::lane::LaneJob;
+use super::batch::{self, JobOn};
 use super::tx::{args, row, row_opt, Cols, Tx};
 use super::{events, rows::*, tickets};
 use crate::{model::*, Conflict, Error, Result};
@@ -28,8 +27,8 @@ pub enum CounterCmd {
 }
 
 /// A counter command waiting in the writer's queue. It is one implementation
-/// over [`Tx`]: the writer runs it on SQLite's write lane (lane.rs) or, on
-/// PostgreSQL, like any other command.
+/// over [`Tx`]: the writer runs it on SQLite's write lane (lane.rs) or on its
+/// sqlx connection (PostgreSQL), in its own savepoint either way.
 pub struct CounterJob {
     pub at: CounterRef,
     pub cmd: CounterCmd,
@@ -37,21 +36,11 @@ pub struct CounterJob {
 }
 
 impl CounterJob {
-    fn into_job<C: Tx + 'static>(self) -> JobOn<C> {
+    pub fn into_job<C: Tx + 'static>(self) -> JobOn<C> {
         let mut at = self.at;
         let audit = at.audit.take();
         let cmd = self.cmd;
         batch::one(move |c: &mut C| run(c, at, cmd).boxed(), self.reply, audit)
-    }
-
-    /// On the sqlx connection, in its own savepoint.
-    pub fn into_one(self) -> OneJob {
-        self.into_job()
-    }
-
-    /// On SQLite's write lane.
-    pub fn into_lane(self) -> LaneJob {
-        self.into_job()
     }
 }
 

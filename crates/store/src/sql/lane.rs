@@ -17,7 +17,6 @@
 //! published before COMMIT returned, and a failed COMMIT stops the writer
 //! (writer.rs, docs/durability.md).
 
-use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -26,27 +25,23 @@ use futures::FutureExt;
 use rusqlite::{ffi, Connection, ErrorCode};
 use tokio::sync::oneshot;
 
-use super::batch::Outcome;
+use super::batch::{self, BatchError, Job, Outcome, Steps};
 use super::tx::{Arg, Cols, Decode, Tx};
 use crate::{error::unique_conflict, Error, Result};
 
-/// A command on the lane: runs in its own savepoint, hands back its outcome.
-pub type LaneJob = Box<dyn for<'c> FnOnce(&'c mut LaneConn) -> BoxFuture<'c, Outcome> + Send>;
+/// How a lane batch ended: [`batch::run`]'s answer.
+pub type LaneResult = std::result::Result<Vec<Outcome>, BatchError<LaneConn>>;
 
-/// How a lane batch ended.
-pub enum LaneResult {
-    /// Committed: on disk. The outcomes, to publish and answer.
-    Committed(Vec<Outcome>),
-    /// The transaction could not begin; no job ran (dropped: `Unavailable`).
-    NotStarted(String),
-    /// A statement of the batch's own (savepoint, release) failed: rolled back.
-    Failed(String, Vec<Outcome>),
-    /// COMMIT failed: whether the batch is on disk is unknown.
-    CommitFailed(String, Vec<Outcome>),
-}
+/// The lane runs what its batch's transaction-wide steps say, SQLite's.
+const STEPS: Steps = Steps {
+    begin: "BEGIN IMMEDIATE",
+    after_begin: None,
+    before_commit: None,
+    timeout: None,
+};
 
 struct Batch {
-    jobs: Vec<LaneJob>,
+    jobs: Vec<Job<LaneConn>>,
     done: oneshot::Sender<LaneResult>,
 }
 
@@ -73,9 +68,11 @@ impl Lane {
             .name("luot-write-lane".into())
             .spawn(move || {
                 let mut conn = LaneConn { conn };
-                for batch in rx {
-                    let result = conn.run(batch.jobs);
-                    let _ = batch.done.send(result);
+                for b in rx {
+                    // The batch's futures never wait: every statement runs
+                    // here, now, on this thread.
+                    let result = futures::executor::block_on(batch::run(&mut conn, &STEPS, b.jobs));
+                    let _ = b.done.send(result);
                 }
             })
             .map_err(|e| Error::Internal(format!("cannot start the write lane: {e}")))?;
@@ -86,18 +83,18 @@ impl Lane {
     }
 
     /// Runs `jobs` in one transaction on the lane's thread.
-    pub async fn run(&self, jobs: Vec<LaneJob>) -> LaneResult {
+    pub async fn run(&self, jobs: Vec<Job<LaneConn>>) -> LaneResult {
         let (done, result) = oneshot::channel();
-        let sent = self
-            .batches
-            .as_ref()
-            .is_some_and(|b| b.send(Batch { jobs, done }).is_ok());
-        if !sent {
-            return LaneResult::NotStarted("the write lane is closed".into());
+        let Some(batches) = &self.batches else {
+            return Err(BatchError::NotStarted(closed(), jobs));
+        };
+        if let Err(mpsc::SendError(b)) = batches.send(Batch { jobs, done }) {
+            return Err(BatchError::NotStarted(closed(), b.jobs));
         }
+        // The thread gone mid-batch: its jobs were dropped (`Unavailable`).
         result
             .await
-            .unwrap_or_else(|_| LaneResult::NotStarted("the write lane stopped".into()))
+            .unwrap_or_else(|_| Err(BatchError::Failed(closed(), Vec::new())))
     }
 
     /// Closes the connection once the batch in progress is done.
@@ -109,58 +106,16 @@ impl Lane {
     }
 }
 
+fn closed() -> Error {
+    Error::Unavailable("the write lane is closed".into())
+}
+
 /// The lane's connection, as commands see it ([`Tx`]).
 pub struct LaneConn {
     conn: Connection,
 }
 
 impl LaneConn {
-    fn batch(&self, sql: &str) -> std::result::Result<(), String> {
-        self.conn.execute_batch(sql).map_err(|e| e.to_string())
-    }
-
-    /// BEGIN, each job in its savepoint (one that fails is rolled back
-    /// alone), COMMIT.
-    fn run(&mut self, jobs: Vec<LaneJob>) -> LaneResult {
-        if let Err(e) = self.batch("BEGIN IMMEDIATE") {
-            return LaneResult::NotStarted(e);
-        }
-        let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            if let Err(e) = self.batch("SAVEPOINT cmd") {
-                let _ = self.batch("ROLLBACK");
-                return LaneResult::Failed(e, outcomes);
-            }
-            // The job's future never waits: every statement runs here, now.
-            let outcome = futures::executor::block_on(AssertUnwindSafe(job(self)).catch_unwind());
-            let outcome = match outcome {
-                Ok(o) => o,
-                // batch::one catches a command's panic; this is a last guard.
-                Err(_) => {
-                    let _ = self.batch("ROLLBACK");
-                    return LaneResult::Failed("a lane job panicked".into(), outcomes);
-                }
-            };
-            let undo = if outcome.ok {
-                Ok(())
-            } else {
-                self.batch("ROLLBACK TO cmd")
-            };
-            outcomes.push(outcome);
-            if let Err(e) = undo.and_then(|()| self.batch("RELEASE cmd")) {
-                let _ = self.batch("ROLLBACK");
-                return LaneResult::Failed(e, outcomes);
-            }
-        }
-        match self.batch("COMMIT") {
-            Ok(()) => LaneResult::Committed(outcomes),
-            Err(e) => {
-                let _ = self.batch("ROLLBACK");
-                LaneResult::CommitFailed(e, outcomes)
-            }
-        }
-    }
-
     fn statement(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         for i in 1..=stmt.parameter_count() {
@@ -212,6 +167,14 @@ impl Tx for LaneConn {
 
     fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
         futures::future::ready(self.exec_now(sql, &args)).boxed()
+    }
+
+    fn control<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
+        futures::future::ready(self.conn.execute_batch(sql).map_err(Error::from)).boxed()
+    }
+
+    fn numbered(&self) -> bool {
+        false
     }
 }
 
@@ -298,7 +261,7 @@ mod tests {
 
     /// A command running `sql` (inserting `id`), then failing if `fail`,
     /// panicking if `panic`.
-    fn job(sql: &'static str, id: i64, fail: bool, panic: bool) -> (LaneJob, Answer) {
+    fn job(sql: &'static str, id: i64, fail: bool, panic: bool) -> (Job<LaneConn>, Answer) {
         let (tx, rx) = oneshot::channel();
         let job = batch::one(
             move |c: &mut LaneConn| {
@@ -317,7 +280,7 @@ mod tests {
             tx,
             None,
         );
-        (job, rx)
+        (Job::One(job), rx)
     }
 
     fn stored(path: &Path, table: &str) -> Vec<i64> {
@@ -345,7 +308,7 @@ mod tests {
         ]
         .into_iter()
         .unzip();
-        let LaneResult::Committed(outcomes) = lane.run(jobs).await else {
+        let Ok(outcomes) = lane.run(jobs).await else {
             panic!("the batch did not commit");
         };
         let events: Vec<i64> = outcomes
@@ -377,8 +340,8 @@ mod tests {
         let (a, _) = job("INSERT INTO parent (id) VALUES ($1)", 1, false, false);
         let (b, _) = job("INSERT INTO child (p) VALUES ($1 + 98)", 1, false, false);
         match lane.run(vec![a, b]).await {
-            LaneResult::CommitFailed(e, outcomes) => {
-                assert!(e.contains("FOREIGN KEY"), "{e}");
+            Err(BatchError::CommitFailed(e, outcomes)) => {
+                assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
                 assert_eq!(outcomes.len(), 2);
                 assert!(outcomes.iter().all(|o| o.ok));
             }
@@ -387,7 +350,7 @@ mod tests {
         assert!(stored(&path, "parent").is_empty());
         assert!(stored(&path, "child").is_empty());
         let (c, answer) = job("INSERT INTO parent (id) VALUES ($1)", 5, false, false);
-        let LaneResult::Committed(outcomes) = lane.run(vec![c]).await else {
+        let Ok(outcomes) = lane.run(vec![c]).await else {
             panic!("the next batch did not commit");
         };
         for o in outcomes {

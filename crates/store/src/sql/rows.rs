@@ -274,13 +274,11 @@ pub async fn service_by_id<C: Tx + ?Sized>(c: &mut C, id: i64) -> Result<Service
     row(c, &SQL, args![id], ServiceRow::decode, "service").await
 }
 
-pub async fn services(c: &mut AnyConnection, centre_id: i64) -> Result<Vec<ServiceRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 ORDER BY sort, code"
-    ))
-    .bind(centre_id)
-    .fetch_all(&mut *c)
-    .await?)
+pub async fn services<C: Tx + ?Sized>(c: &mut C, centre_id: i64) -> Result<Vec<ServiceRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {SERVICE_COLUMNS} FROM services WHERE centre_id = $1 ORDER BY sort, code")
+    });
+    c.rows(&SQL, args![centre_id], ServiceRow::decode).await
 }
 
 #[derive(sqlx::FromRow, Clone)]

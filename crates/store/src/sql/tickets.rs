@@ -214,7 +214,7 @@ pub struct EtaRow {
 }
 
 impl EtaRow {
-    fn decode(r: &dyn Cols) -> Result<Self> {
+    pub fn decode(r: &dyn Cols) -> Result<Self> {
         Ok(Self {
             first: r.int(0)?,
             open: r.int(1)?,

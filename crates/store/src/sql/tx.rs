@@ -85,6 +85,14 @@ pub trait Tx: Send {
 
     /// Runs `sql` with `args`; the rows it changed.
     fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>>;
+
+    /// Runs one or more statements without arguments (transaction control:
+    /// BEGIN, SAVEPOINT, COMMIT), in one round trip where there is one.
+    fn control<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// Whether placeholders are numbered (`$1`, PostgreSQL) rather than
+    /// anonymous (`?`, SQLite); see build.rs.
+    fn numbered(&self) -> bool;
 }
 
 /// The first row, if any.
@@ -153,6 +161,20 @@ impl Tx for AnyConnection {
     fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
         async move { Ok(query(sql, args).execute(&mut *self).await?.rows_affected()) }.boxed()
     }
+
+    fn control<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
+        // A bare &str goes without arguments (PostgreSQL's simple query
+        // protocol: several statements in one round trip).
+        async move {
+            sqlx::Executor::execute(&mut *self, sql).await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn numbered(&self) -> bool {
+        !self.backend_name().eq_ignore_ascii_case("sqlite")
+    }
 }
 
 /// The read side's connections are connections too (a view read for an
@@ -173,6 +195,14 @@ macro_rules! tx_by_deref {
                 let c: &'a mut AnyConnection = self;
                 c.exec(sql, args)
             }
+            fn control<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
+                let c: &'a mut AnyConnection = self;
+                c.control(sql)
+            }
+            fn numbered(&self) -> bool {
+                let c: &AnyConnection = self;
+                c.numbered()
+            }
         }
     )*};
 }
@@ -189,5 +219,11 @@ impl<X: Tx + ?Sized> Tx for &mut X {
     }
     fn exec<'a>(&'a mut self, sql: &'a str, args: Vec<Arg>) -> BoxFuture<'a, Result<u64>> {
         (**self).exec(sql, args)
+    }
+    fn control<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
+        (**self).control(sql)
+    }
+    fn numbered(&self) -> bool {
+        (**self).numbered()
     }
 }

@@ -51,10 +51,10 @@ use luot_domain::Event;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::batch::{self, BatchError, Job, Outcome};
+use super::batch::{self, BatchError, Job, Outcome, Steps};
 use super::counters::{CounterCmd, CounterJob};
 use super::issuing::IssueJob;
-use super::lane::{Lane, LaneJob, LaneResult};
+use super::lane::{Lane, LaneConn};
 use crate::{auth::NewAudit, CounterOutcome, CounterRef, Error, IssueTicket, Result, TicketView};
 
 /// The most commands one commit may carry; bounds the latency of the first.
@@ -92,6 +92,17 @@ pub struct Config {
     pub fail_stop: bool,
     /// SQLite: the write lane, where counter commands run (lane.rs).
     pub lane: Option<Lane>,
+}
+
+impl Config {
+    fn steps(&self) -> Steps {
+        Steps {
+            begin: self.begin,
+            after_begin: self.after_begin,
+            before_commit: self.before_commit,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// What the writer's state is, readable without asking the writer task.
@@ -296,8 +307,9 @@ async fn run(
             break;
         }
         let mut jobs = take_jobs(&mut msgs, &mut close);
-        // Counter commands go to the lane, after this batch (one transaction
-        // at a time: the two connections never wait for each other's lock).
+        // Issue and counter commands go to the lane, after this batch (one
+        // transaction at a time: the two connections never wait for each
+        // other's lock).
         let lane_jobs = match &config.lane {
             Some(_) => split_lane(&mut jobs),
             None => Vec::new(),
@@ -326,13 +338,14 @@ async fn run(
     }
 }
 
-/// Takes the counter commands out of `jobs`, for the lane.
-fn split_lane(jobs: &mut Vec<Job>) -> Vec<LaneJob> {
+/// Takes the issue and counter commands out of `jobs`, for the lane.
+fn split_lane(jobs: &mut Vec<Job>) -> Vec<Job<LaneConn>> {
     let mut lane = Vec::new();
     let mut rest = Vec::with_capacity(jobs.len());
     for job in jobs.drain(..) {
         match job {
-            Job::Counter(j) => lane.push(j.into_lane()),
+            Job::Issue(j) => lane.push(Job::Issue(j)),
+            Job::Counter(j) => lane.push(Job::Counter(j)),
             other => rest.push(other),
         }
     }
@@ -342,22 +355,19 @@ fn split_lane(jobs: &mut Vec<Job>) -> Vec<LaneJob> {
 
 /// One batch on the lane: published and answered once committed; a failed
 /// COMMIT stops the writer, as on the sqlx connection.
-async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<LaneJob>) {
+async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<Job<LaneConn>>) {
     match lane.run(jobs).await {
-        LaneResult::Committed(outcomes) => {
+        Ok(outcomes) => {
             status
                 .last_commit_ms
                 .store(status.ms().max(1), Ordering::Relaxed);
             committed(config, outcomes);
         }
-        LaneResult::NotStarted(e) => {
+        Err(BatchError::NotStarted(e, jobs)) => {
             tracing::error!(error = %e, "cannot open a write transaction on the lane");
+            drop(jobs);
         }
-        LaneResult::Failed(e, outcomes) => {
-            tracing::error!(error = %e, "a lane batch failed; it was rolled back");
-            answer_failed(outcomes, &format!("commit failed: {e}"));
-        }
-        LaneResult::CommitFailed(e, outcomes) => {
+        Err(BatchError::CommitFailed(e, outcomes)) => {
             let why = format!(
                 "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
             );
@@ -365,6 +375,11 @@ async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<Lan
             let _ = status.stopped.set(why.clone());
             answer_failed(outcomes, &why);
         }
+        Err(BatchError::Failed(e, outcomes)) => {
+            tracing::error!(error = %e, "a lane batch failed; it was rolled back");
+            answer_failed(outcomes, &format!("commit failed: {e}"));
+        }
+        Err(BatchError::TimedOut) => tracing::error!("a lane batch timed out"),
     }
 }
 
@@ -377,14 +392,15 @@ async fn sqlx_round(
     jobs: Vec<Job>,
 ) -> Option<AnyConnection> {
     let c = conn.as_mut()?;
-    let result = match batch::run(c, config, jobs).await {
+    let steps = config.steps();
+    let result = match batch::run(c, &steps, jobs).await {
         // Nothing ran yet: the connection went stale while idle (the
         // database restarted since the last batch). One fresh try.
         Err(BatchError::NotStarted(e, jobs)) => {
             tracing::warn!(error = %e, "write connection lost; reconnecting");
             conn = reconnect(config).await;
             match conn.as_mut() {
-                Some(c) => batch::run(c, config, jobs).await,
+                Some(c) => batch::run(c, &steps, jobs).await,
                 None => Err(BatchError::NotStarted(e, jobs)),
             }
         }

@@ -79,12 +79,17 @@ pub async fn rules(c: &mut AnyConnection, centre_id: i64) -> Result<BookingRules
     })
 }
 
-pub async fn holidays(c: &mut AnyConnection, centre_id: i64) -> Result<Vec<Holiday>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT day, name FROM holidays WHERE centre_id = $1 ORDER BY day")
-            .bind(centre_id)
-            .fetch_all(&mut *c)
-            .await?;
+pub async fn holidays<C: crate::sql::tx::Tx + ?Sized>(
+    c: &mut C,
+    centre_id: i64,
+) -> Result<Vec<Holiday>> {
+    let rows = c
+        .rows(
+            "SELECT day, name FROM holidays WHERE centre_id = $1 ORDER BY day",
+            crate::sql::tx::args![centre_id],
+            |r| Ok((r.text(0)?, r.text(1)?)),
+        )
+        .await?;
     rows.into_iter()
         .map(|(day, name)| {
             let date = day

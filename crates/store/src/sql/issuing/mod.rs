@@ -28,17 +28,17 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use jiff::Timestamp;
 use luot_domain::{eta, numbering, priority, CentreCode, Event, PriorityCode};
-use sqlx::{AnyConnection, Row};
 use tokio::sync::oneshot;
 
 mod write;
 
 pub use write::{number_for, sequences, write, Key, NewTicket, CHUNK};
 
-use super::batch::{self, OneJob, Outcome};
+use super::batch::{self, JobOn, Outcome};
 use super::build::Sql;
 use super::rows::{self, micros, new_token, ts, CentreRow, ServiceRow};
 use super::tickets::{self, QueueKey, QUEUE_LENGTH};
+use super::tx::{args, Arg, Tx};
 use crate::{model::*, Conflict, Error, Result};
 
 /// An issue command waiting in the writer's queue.
@@ -50,10 +50,14 @@ pub struct IssueJob {
 impl IssueJob {
     /// The command alone, in its own savepoint, with its audit entry if it
     /// has one.
-    pub fn into_one(self) -> OneJob {
+    pub fn into_one<C: Tx + 'static>(self) -> JobOn<C> {
         let mut cmd = self.cmd;
         let audit = cmd.audit.take();
-        batch::one(move |c| issue_one(c, cmd).boxed(), self.reply, audit)
+        batch::one(
+            move |c: &mut C| issue_one(c, cmd).boxed(),
+            self.reply,
+            audit,
+        )
     }
 }
 
@@ -63,8 +67,8 @@ impl IssueJob {
 pub type Issued = Option<Result<(TicketView, Vec<Event>)>>;
 
 /// Issues one command.
-pub async fn issue_one(
-    c: &mut AnyConnection,
+pub async fn issue_one<C: Tx + ?Sized>(
+    c: &mut C,
     cmd: IssueTicket,
 ) -> Result<(TicketView, Vec<Event>)> {
     match issue(c, &[&cmd]).await?.pop() {
@@ -80,8 +84,8 @@ pub async fn issue_one(
 /// nothing else is lost) and run them all alone. No savepoint: SQLite would
 /// copy every page the batch touches into a statement journal, a sizeable part
 /// of its cost.
-pub async fn run(
-    c: &mut AnyConnection,
+pub async fn run<C: Tx + ?Sized>(
+    c: &mut C,
     jobs: Vec<IssueJob>,
     outcomes: &mut Vec<Outcome>,
 ) -> std::result::Result<Vec<IssueJob>, Vec<IssueJob>> {
@@ -160,8 +164,8 @@ pub fn fingerprint(cmd: &IssueTicket) -> String {
 /// Whether walk-in issuing is open at `now` for `svc` (opening hours and
 /// holidays, where the centre enforces them), else the refusal with when it
 /// opens next.
-async fn check_open(
-    c: &mut AnyConnection,
+async fn check_open<C: Tx + ?Sized>(
+    c: &mut C,
     centre: &CentreRow,
     svc: &ServiceRow,
     now: Timestamp,
@@ -183,26 +187,27 @@ async fn check_open(
 }
 
 /// One indexed look-up: whether `date` is one of the centre's holidays.
-async fn is_holiday(
-    c: &mut AnyConnection,
+async fn is_holiday<C: Tx + ?Sized>(
+    c: &mut C,
     centre_id: i64,
     date: jiff::civil::Date,
 ) -> Result<bool> {
-    let hit: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM holidays WHERE centre_id = $1 AND day = $2")
-            .bind(centre_id)
-            .bind(date.to_string())
-            .fetch_optional(&mut *c)
-            .await?;
-    Ok(hit.is_some())
+    let hit = c
+        .rows(
+            "SELECT 1 FROM holidays WHERE centre_id = $1 AND day = $2",
+            args![centre_id, date.to_string()],
+            |r| r.int(0),
+        )
+        .await?;
+    Ok(!hit.is_empty())
 }
 
 /// The rules a new walk-in ticket must pass: an active service, open hours
 /// and no holiday (when the centre enforces them and the command does not
 /// lift them, `--always-open`), a known priority class. Returns the priority
 /// class's code and the service day.
-async fn check(
-    c: &mut AnyConnection,
+async fn check<C: Tx + ?Sized>(
+    c: &mut C,
     centre: &CentreRow,
     svc: &ServiceRow,
     cmd: &IssueTicket,
@@ -239,7 +244,7 @@ enum Plan {
 }
 
 /// Issues `cmds` as if run one after another; one [`Issued`] per command.
-pub async fn issue(c: &mut AnyConnection, cmds: &[&IssueTicket]) -> Result<Vec<Issued>> {
+pub async fn issue<C: Tx + ?Sized>(c: &mut C, cmds: &[&IssueTicket]) -> Result<Vec<Issued>> {
     // Centres and their services, each read once.
     let mut centres: HashMap<&CentreCode, Option<Loaded>> = HashMap::new();
     for cmd in cmds {
@@ -399,8 +404,8 @@ fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
 
 /// Of the keys in `keys` (by centre and scope), those already stored, with
 /// their fingerprint and ticket.
-async fn known_keys(
-    c: &mut AnyConnection,
+async fn known_keys<C: Tx + ?Sized>(
+    c: &mut C,
     keys: &HashMap<(i64, &str), Vec<&str>>,
 ) -> Result<HashMap<(i64, String, String), (String, i64)>> {
     let mut known = HashMap::new();
@@ -416,15 +421,15 @@ async fn known_keys(
                 .push(" AND key IN (")
                 .params(chunk.len())
                 .push(")");
-            let mut q = sqlx::query(sql.as_str()).bind(centre_id).bind(scope);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for r in q.persistent(false).fetch_all(&mut *c).await? {
-                known.insert(
-                    (centre_id, scope.to_owned(), r.try_get::<String, _>(0)?),
-                    (r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)?),
-                );
+            let mut bound: Vec<Arg> = args![centre_id, scope];
+            bound.extend(chunk.iter().map(|k| Arg::from(*k)));
+            let rows = c
+                .rows(sql.as_str(), bound, |r| {
+                    Ok((r.text(0)?, r.text(1)?, r.int(2)?))
+                })
+                .await?;
+            for (key, fingerprint, ticket_id) in rows {
+                known.insert((centre_id, scope.to_owned(), key), (fingerprint, ticket_id));
             }
         }
     }
@@ -456,12 +461,15 @@ fn fresh_view(t: &NewTicket, position: u32, eta_minutes: u32) -> TicketView {
 }
 
 /// A normal ticket queued no earlier than a batch's first.
-#[derive(sqlx::FromRow)]
 struct Later {
     queued_at: i64,
     id: i64,
     slot_start: Option<i64>,
 }
+
+/// [`tickets::with_eta_sql`] for the queue's length.
+static ETA_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| tickets::with_eta_sql(QUEUE_LENGTH));
 
 /// Position and ETA of each new ticket of one service and day (`members`),
 /// read after the whole batch is in. A normal ticket's position is the queue
@@ -469,32 +477,36 @@ struct Later {
 /// `tickets::position_and_eta`), and those behind a fresh ticket are the
 /// batch's later ones and the rare ticket queued later still: all read in one
 /// query. A priority ticket (rare) asks on its own.
-async fn positions(
-    c: &mut AnyConnection,
+async fn positions<C: Tx + ?Sized>(
+    c: &mut C,
     new: &[NewTicket<'_>],
     members: &[usize],
 ) -> Result<Vec<(u32, u32)>> {
     let first = &new[members[0]];
     let (service_id, day) = (first.svc.id, &first.day);
-    let rows: Vec<tickets::EtaRow> = sqlx::query_as(&tickets::with_eta_sql(QUEUE_LENGTH))
-        .bind(service_id)
-        .bind(day)
-        .fetch_all(&mut *c)
+    let rows = c
+        .rows(&ETA_SQL, args![service_id, day], tickets::EtaRow::decode)
         .await?;
     let (waiting, open, mean) = tickets::eta_parts(&rows, first.svc.mean_service_minutes);
 
     let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
     // The normal call group (tickets::NORMAL) at each ticket's own `now` is
     // applied below, per ticket.
-    let later: Vec<Later> = sqlx::query_as(
-        "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 AND service_day = $2 \
-         AND status IN ('waiting', 'transferred') AND priority IS NULL AND queued_at >= $3",
-    )
-    .bind(service_id)
-    .bind(day)
-    .bind(earliest)
-    .fetch_all(&mut *c)
-    .await?;
+    let later = c
+        .rows(
+            "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 \
+             AND service_day = $2 AND status IN ('waiting', 'transferred') AND priority IS NULL \
+             AND queued_at >= $3",
+            args![service_id, day, earliest],
+            |r| {
+                Ok(Later {
+                    queued_at: r.int(0)?,
+                    id: r.int(1)?,
+                    slot_start: r.int_opt(2)?,
+                })
+            },
+        )
+        .await?;
 
     let mut out = Vec::with_capacity(members.len());
     for &i in members {

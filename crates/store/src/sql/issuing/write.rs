@@ -5,16 +5,15 @@
 
 use std::collections::HashMap;
 
+use crate::sql::build::Sql;
+use crate::sql::offline::{NEXT_SEQ, NEXT_SEQS};
+use crate::sql::rows::{micros, CentreRow, ServiceRow};
+use crate::sql::tx::{args, row_opt, Arg, Tx};
+use crate::{Error, Result};
 use jiff::Timestamp;
 use luot_domain::{
     Channel, Event, EventKind, NumberSequence, PriorityCode, TicketNumber, TicketPrefix,
 };
-use sqlx::{AnyConnection, Row};
-
-use crate::sql::build::Sql;
-use crate::sql::offline::{NEXT_SEQ, NEXT_SEQS};
-use crate::sql::rows::{micros, CentreRow, ServiceRow};
-use crate::{Error, Result};
 
 /// Rows per multi-row INSERT: a few hundred bound values, far below either
 /// backend's limit, and few distinct statement texts.
@@ -75,21 +74,21 @@ impl NewTicket<'_> {
 /// The next `n` daily sequence numbers of a service and day, in order:
 /// consecutive, except that a run jumps past the numbers leased to kiosks for
 /// offline use (sql/offline.rs).
-pub async fn sequences(
-    c: &mut AnyConnection,
+pub async fn sequences<C: Tx + ?Sized>(
+    c: &mut C,
     svc: &ServiceRow,
     day: &str,
     n: usize,
 ) -> Result<Vec<i64>> {
     if n > 1 {
         let n = n as i64;
-        let last: Option<i64> = sqlx::query_scalar(NEXT_SEQS)
-            .bind(svc.id)
-            .bind(day)
-            .bind(svc.start_number + n - 1)
-            .bind(n)
-            .fetch_optional(&mut *c)
-            .await?;
+        let last = row_opt(
+            c,
+            NEXT_SEQS,
+            args![svc.id, day, svc.start_number + n - 1, n],
+            |r| r.int(0),
+        )
+        .await?;
         if let Some(last) = last {
             return Ok((last - n + 1..=last).collect());
         }
@@ -98,12 +97,14 @@ pub async fn sequences(
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(
-            sqlx::query_scalar(NEXT_SEQ)
-                .bind(svc.id)
-                .bind(day)
-                .bind(svc.start_number)
-                .fetch_one(&mut *c)
-                .await?,
+            crate::sql::tx::row(
+                c,
+                NEXT_SEQ,
+                args![svc.id, day, svc.start_number],
+                |r| r.int(0),
+                "sequence",
+            )
+            .await?,
         );
     }
     Ok(out)
@@ -122,7 +123,7 @@ pub fn number_for(svc: &ServiceRow, seq: i64, capped: bool) -> Result<String> {
 
 /// Inserts `tickets` (setting their ids), their keys, print jobs and events,
 /// a few multi-row statements per chunk; returns the events in ticket order.
-pub async fn write(c: &mut AnyConnection, tickets: &mut [NewTicket<'_>]) -> Result<Vec<Event>> {
+pub async fn write<C: Tx + ?Sized>(c: &mut C, tickets: &mut [NewTicket<'_>]) -> Result<Vec<Event>> {
     for chunk in tickets.chunks_mut(CHUNK) {
         insert_tickets(c, chunk).await?;
     }
@@ -134,18 +135,19 @@ pub async fn write(c: &mut AnyConnection, tickets: &mut [NewTicket<'_>]) -> Resu
              VALUES ",
         );
         sql.rows(chunk.len(), &[None; 6]);
-        let mut q = sqlx::query(sql.as_str());
+        let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 6);
         for t in chunk {
             let key = t.key.as_ref().expect("filtered");
-            q = q
-                .bind(t.centre.id)
-                .bind(key.scope)
-                .bind(key.key)
-                .bind(&key.fingerprint)
-                .bind(t.id)
-                .bind(micros(t.now));
+            bound.extend(args![
+                t.centre.id,
+                key.scope,
+                key.key,
+                &key.fingerprint,
+                t.id,
+                micros(t.now)
+            ]);
         }
-        q.persistent(false).execute(&mut *c).await?;
+        c.exec(sql.as_str(), bound).await?;
     }
     let printed: Vec<(i64, &NewTicket)> = tickets
         .iter()
@@ -157,11 +159,11 @@ pub async fn write(c: &mut AnyConnection, tickets: &mut [NewTicket<'_>]) -> Resu
             "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES ",
         );
         sql.rows(chunk.len(), &[None; 3]);
-        let mut q = sqlx::query(sql.as_str());
+        let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 3);
         for (device, t) in chunk {
-            q = q.bind(device).bind(t.id).bind(micros(t.now));
+            bound.extend(args![*device, t.id, micros(t.now)]);
         }
-        q.persistent(false).execute(&mut *c).await?;
+        c.exec(sql.as_str(), bound).await?;
     }
     let mut events = Vec::with_capacity(tickets.len());
     for chunk in tickets.chunks(CHUNK) {
@@ -170,7 +172,7 @@ pub async fn write(c: &mut AnyConnection, tickets: &mut [NewTicket<'_>]) -> Resu
     Ok(events)
 }
 
-async fn insert_tickets(c: &mut AnyConnection, chunk: &mut [NewTicket<'_>]) -> Result<()> {
+async fn insert_tickets<C: Tx + ?Sized>(c: &mut C, chunk: &mut [NewTicket<'_>]) -> Result<()> {
     let mut sql = Sql::new(
         c,
         "INSERT INTO tickets (centre_id, numbered_service_id, service_id, service_day, number, \
@@ -183,32 +185,31 @@ async fn insert_tickets(c: &mut AnyConnection, chunk: &mut [NewTicket<'_>]) -> R
         &[p, p, p, p, p, p, p, p, p, Some("'waiting'"), p, p, p, p, p],
     )
     .push(" RETURNING id, token");
-    let mut q = sqlx::query(sql.as_str());
+    let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 14);
     for t in chunk.iter() {
         let priority = t.priority.as_ref();
-        q = q
-            .bind(t.centre.id)
-            .bind(t.svc.id)
-            .bind(t.svc.id)
-            .bind(&t.day)
-            .bind(&t.number)
-            .bind(&t.token)
-            .bind(t.channel.as_str())
-            .bind(priority.map(|p| p.as_str()))
-            .bind(priority.map(|_| t.actor))
-            .bind(t.actor)
-            .bind(t.slot_start)
-            .bind(t.issued_at)
-            .bind(t.queued_at())
-            .bind(t.lease_id);
+        bound.extend(args![
+            t.centre.id,
+            t.svc.id,
+            t.svc.id,
+            &t.day,
+            &t.number,
+            &t.token,
+            t.channel.as_str(),
+            priority.map(|p| p.as_str()),
+            priority.map(|_| t.actor),
+            t.actor,
+            t.slot_start,
+            t.issued_at,
+            t.queued_at(),
+            t.lease_id
+        ]);
     }
-    let ids: HashMap<String, i64> = q
-        .persistent(false)
-        .fetch_all(&mut *c)
+    let ids: HashMap<String, i64> = c
+        .rows(sql.as_str(), bound, |r| Ok((r.text(1)?, r.int(0)?)))
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?)))
-        .collect::<std::result::Result<_, sqlx::Error>>()?;
+        .into_iter()
+        .collect();
     for t in chunk.iter_mut() {
         t.id = *ids
             .get(&t.token)
@@ -219,7 +220,7 @@ async fn insert_tickets(c: &mut AnyConnection, chunk: &mut [NewTicket<'_>]) -> R
 
 /// Appends each ticket's `ticket_issued` event, in ticket order (so event ids
 /// follow it).
-async fn insert_events(c: &mut AnyConnection, chunk: &[NewTicket<'_>]) -> Result<Vec<Event>> {
+async fn insert_events<C: Tx + ?Sized>(c: &mut C, chunk: &[NewTicket<'_>]) -> Result<Vec<Event>> {
     let mut sql = Sql::new(
         c,
         "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) VALUES ",
@@ -230,23 +231,24 @@ async fn insert_events(c: &mut AnyConnection, chunk: &[NewTicket<'_>]) -> Result
         &[p, Some("'ticket_issued'"), p, Some("NULL"), p, p, p],
     )
     .push(" RETURNING id, ticket_id");
-    let mut q = sqlx::query(sql.as_str());
+    let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 5);
     let mut kinds = HashMap::with_capacity(chunk.len());
     for t in chunk {
         let kind = t.event_kind();
-        q = q
-            .bind(t.centre.id)
-            .bind(t.id)
-            .bind(t.actor)
-            .bind(micros(t.now))
-            .bind(serde_json::to_string(&kind)?);
+        bound.extend(args![
+            t.centre.id,
+            t.id,
+            t.actor,
+            micros(t.now),
+            serde_json::to_string(&kind)?
+        ]);
         kinds.insert(t.id, kind);
     }
-    let mut ids = HashMap::with_capacity(chunk.len());
-    for r in q.persistent(false).fetch_all(&mut *c).await? {
-        let (id, ticket_id): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-        ids.insert(ticket_id, id);
-    }
+    let ids: HashMap<i64, i64> = c
+        .rows(sql.as_str(), bound, |r| Ok((r.int(1)?, r.int(0)?)))
+        .await?
+        .into_iter()
+        .collect();
     chunk
         .iter()
         .map(|t| {
