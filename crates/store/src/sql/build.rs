@@ -44,17 +44,6 @@ impl Sql {
         self
     }
 
-    /// `n` placeholders, comma-separated.
-    pub fn params(&mut self, n: usize) -> &mut Self {
-        for i in 0..n {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.param();
-        }
-        self
-    }
-
     /// `rows` rows of a multi-row `VALUES`, each `(` then its pieces `)`,
     /// comma-separated; a piece is a literal (`Some`) or a placeholder (`None`).
     pub fn rows(&mut self, rows: usize, row: &[Option<&str>]) -> &mut Self {
@@ -99,14 +88,14 @@ mod tests {
     fn placeholders_per_backend() {
         let mut s = sql(false);
         s.rows(2, &[None, Some("'x'"), None]).push(" WHERE k IN (");
-        s.params(2).push(")");
+        s.param().push(", ").param().push(")");
         assert_eq!(
             s.as_str(),
             "INSERT INTO t (a, b, c) VALUES (?, 'x', ?), (?, 'x', ?) WHERE k IN (?, ?)"
         );
         let mut s = sql(true);
         s.rows(2, &[None, Some("'x'"), None]).push(" WHERE k IN (");
-        s.params(2).push(")");
+        s.param().push(", ").param().push(")");
         assert_eq!(
             s.as_str(),
             "INSERT INTO t (a, b, c) VALUES ($1, 'x', $2), ($3, 'x', $4) WHERE k IN ($5, $6)"

@@ -411,18 +411,28 @@ async fn known_keys<C: Tx + ?Sized>(
     let mut known = HashMap::new();
     for (&(centre_id, scope), keys) in keys {
         for chunk in keys.chunks(CHUNK) {
-            let mut sql = Sql::new(
-                c,
-                "SELECT key, fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = ",
-            );
-            sql.param()
+            // One arm per key, each an equality on the whole primary key:
+            // the planner then uses all three columns whatever its
+            // statistics say. With `key IN (...)` and statistics from when
+            // the table was small (the morning after the nightly prune, before
+            // autovacuum analyses it), PostgreSQL searched the index by
+            // centre and scope only and filtered every key of that kiosk.
+            let mut sql = Sql::new(c, "");
+            let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 3);
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(
+                    "SELECT key, fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = ",
+                )
+                .param()
                 .push(" AND scope = ")
                 .param()
-                .push(" AND key IN (")
-                .params(chunk.len())
-                .push(")");
-            let mut bound: Vec<Arg> = args![centre_id, scope];
-            bound.extend(chunk.iter().map(|k| Arg::from(*k)));
+                .push(" AND key = ")
+                .param();
+                bound.extend(args![centre_id, scope, *k]);
+            }
             let rows = c
                 .rows(sql.as_str(), bound, |r| {
                     Ok((r.text(0)?, r.text(1)?, r.int(2)?))
