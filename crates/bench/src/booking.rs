@@ -115,7 +115,7 @@ pub async fn spread(
     let next = Arc::new(AtomicU64::new(0));
     let slots: Arc<[FreeSlot]> = slots.into();
     let mut set = JoinSet::new();
-    for _ in 0..plan.workers {
+    for w in 0..plan.workers {
         let (path, next, slots) = (path.clone(), next.clone(), slots.clone());
         let consent = consent.to_owned();
         set.spawn(async move {
@@ -124,7 +124,7 @@ pub async fn spread(
             let mut s = OpStats::new("book (spread over slots)");
             let mut full = 0;
             let mut won = Vec::new();
-            let mut pacer = Pacer::new(&plan, start);
+            let mut pacer = Pacer::new(&plan, start, w);
             while pacer.next().await {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 // A stride coprime with most list lengths walks every slot.

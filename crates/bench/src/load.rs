@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::task::JoinSet;
-use tokio::time::{interval, MissedTickBehavior};
+use tokio::time::{interval_at, MissedTickBehavior};
 
 use crate::client::Conn;
 use crate::stats::OpStats;
@@ -27,7 +27,10 @@ pub struct Plan {
     pub max_ops: u64,
 }
 
-/// Paces one worker and bounds its loop in count and time.
+/// Paces one worker and bounds its loop in count and time. Paced workers
+/// are spread over the period (worker `w` of `n` starts `w / n` of a period
+/// late), so the total rate arrives as a steady stream, as presses at many
+/// kiosks do, not as one burst of every worker at each tick.
 pub struct Pacer {
     deadline: Instant,
     left: u64,
@@ -35,10 +38,12 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    pub fn new(plan: &Plan, start: Instant) -> Self {
+    pub fn new(plan: &Plan, start: Instant, worker: usize) -> Self {
         let workers = plan.workers.max(1);
         let tick = (plan.rate > 0.0).then(|| {
-            let mut i = interval(Duration::from_secs_f64(workers as f64 / plan.rate));
+            let period = Duration::from_secs_f64(workers as f64 / plan.rate);
+            let offset = period.mul_f64((worker % workers) as f64 / workers as f64);
+            let mut i = interval_at((start + offset).into(), period);
             i.set_missed_tick_behavior(MissedTickBehavior::Skip);
             i
         });
@@ -73,11 +78,11 @@ async fn join_all<T: 'static>(mut set: JoinSet<T>) -> Vec<T> {
 pub async fn healthz(addr: SocketAddr, plan: Plan) -> OpStats {
     let start = Instant::now();
     let mut set = JoinSet::new();
-    for _ in 0..plan.workers {
+    for w in 0..plan.workers {
         set.spawn(async move {
             let mut conn = Conn::new(addr);
             let mut s = OpStats::new("GET /healthz");
-            let mut pacer = Pacer::new(&plan, start);
+            let mut pacer = Pacer::new(&plan, start, w);
             while pacer.next().await {
                 let t = Instant::now();
                 match conn.get("/healthz").await {
@@ -123,7 +128,7 @@ pub async fn kiosks(
             let mut conn = Conn::new(addr).with_auth(auth);
             let mut s = OpStats::new("issue ticket");
             let mut numbers = Vec::new();
-            let mut pacer = Pacer::new(&plan, start);
+            let mut pacer = Pacer::new(&plan, start, w);
             let mut k = w;
             // Like the kiosk page, every press carries a fresh Idempotency-Key
             // (so the server also stores the key with each ticket), unique in
@@ -196,7 +201,7 @@ pub async fn counters(
             let mut complete = OpStats::new("complete");
             let mut calls = Vec::new();
             let mut empty = 0;
-            let mut pacer = Pacer::new(&plan, start);
+            let mut pacer = Pacer::new(&plan, start, w);
             let call_path = format!("{base}/call-next");
             let complete_path = format!("{base}/complete");
             while pacer.next().await {
