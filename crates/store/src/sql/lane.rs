@@ -52,9 +52,13 @@ pub struct Lane {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Settings of the lane's connection: the same as every SQLite connection of
-/// the store's (see `SQLITE_PRAGMAS` in mod.rs).
-const STATEMENT_CACHE: usize = 256;
+/// Prepared statements the lane keeps: every command's statements, and the
+/// multi-row ones of small batches (see [`CACHED_ARGS`]).
+const STATEMENT_CACHE: usize = 128;
+/// A statement binding more arguments than this (a multi-row INSERT of a big
+/// batch, one text per row count) is prepared for its one run, not kept, as
+/// the sqlx path does (`persistent(false)`).
+const CACHED_ARGS: usize = 32;
 
 impl Lane {
     /// Opens `path` (a database the store has created and migrated) with
@@ -116,43 +120,60 @@ pub struct LaneConn {
 }
 
 impl LaneConn {
-    fn statement(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        for i in 1..=stmt.parameter_count() {
-            // `$n` is SQLite's named parameter "$n"; an anonymous `?` takes
-            // the argument of its position.
-            let n = match stmt.parameter_name(i) {
-                Some(name) => name
-                    .strip_prefix('$')
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .ok_or_else(|| Error::Internal(format!("parameter {name} in {sql}")))?,
-                None => i,
-            };
-            let arg = args
-                .get(n.wrapping_sub(1))
-                .ok_or_else(|| Error::Internal(format!("no argument ${n} for {sql}")))?;
-            match arg {
-                Arg::Int(v) => stmt.raw_bind_parameter(i, v)?,
-                Arg::Text(v) => stmt.raw_bind_parameter(i, v)?,
-            }
+    /// Runs `f` on `sql`, prepared (or taken from the cache) and bound.
+    fn with<T>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        f: impl FnOnce(&mut rusqlite::Statement<'_>) -> Result<T>,
+    ) -> Result<T> {
+        if args.len() > CACHED_ARGS {
+            let mut stmt = self.conn.prepare(sql)?;
+            bind(&mut stmt, sql, args)?;
+            f(&mut stmt)
+        } else {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            bind(&mut stmt, sql, args)?;
+            f(&mut stmt)
         }
-        Ok(stmt)
     }
 
     fn rows_now<T>(&self, sql: &str, args: &[Arg], decode: Decode<T>) -> Result<Vec<T>> {
-        let mut stmt = self.statement(sql, args)?;
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(decode(r)?);
-        }
-        Ok(out)
+        self.with(sql, args, |stmt| {
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(decode(r)?);
+            }
+            Ok(out)
+        })
     }
 
     fn exec_now(&self, sql: &str, args: &[Arg]) -> Result<u64> {
-        let mut stmt = self.statement(sql, args)?;
-        Ok(stmt.raw_execute()? as u64)
+        self.with(sql, args, |stmt| Ok(stmt.raw_execute()? as u64))
     }
+}
+
+/// Binds `args` to `stmt`: `$n` is SQLite's named parameter "$n", bound to
+/// the n-th argument; an anonymous `?` takes the argument of its position.
+fn bind(stmt: &mut rusqlite::Statement<'_>, sql: &str, args: &[Arg]) -> Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        let n = match stmt.parameter_name(i) {
+            Some(name) => name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| Error::Internal(format!("parameter {name} in {sql}")))?,
+            None => i,
+        };
+        let arg = args
+            .get(n.wrapping_sub(1))
+            .ok_or_else(|| Error::Internal(format!("no argument ${n} for {sql}")))?;
+        match arg {
+            Arg::Int(v) => stmt.raw_bind_parameter(i, v)?,
+            Arg::Text(v) => stmt.raw_bind_parameter(i, v)?,
+        }
+    }
+    Ok(())
 }
 
 impl Tx for LaneConn {
