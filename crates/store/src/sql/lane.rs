@@ -101,6 +101,12 @@ impl Lane {
             .unwrap_or_else(|_| Err(BatchError::Failed(closed(), Vec::new())))
     }
 
+    /// Whether the lane's thread still runs (it ends only when closed, or
+    /// if something outside a command panicked on it).
+    pub fn is_alive(&self) -> bool {
+        self.batches.is_some() && self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
     /// Closes the connection once the batch in progress is done.
     pub async fn close(mut self) {
         self.batches = None;

@@ -356,7 +356,16 @@ fn split_lane(jobs: &mut Vec<Job>) -> Vec<Job<LaneConn>> {
 /// One batch on the lane: published and answered once committed; a failed
 /// COMMIT stops the writer, as on the sqlx connection.
 async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<Job<LaneConn>>) {
-    match lane.run(jobs).await {
+    let result = lane.run(jobs).await;
+    if result.is_err() && !lane.is_alive() {
+        // Its thread is gone: no later write could run. Stop, visibly
+        // (`/healthz` 503), rather than answer every write 503 unexplained.
+        tracing::error!("the SQLite write lane stopped: the writer stops until restart");
+        let _ = status
+            .stopped
+            .set("the write lane stopped; writes are refused until the server restarts".into());
+    }
+    match result {
         Ok(outcomes) => {
             status
                 .last_commit_ms
