@@ -1,7 +1,8 @@
 //! One group-commit batch: BEGIN, the batch's issue commands together (see
 //! issuing/), every other command in its own SAVEPOINT, COMMIT.
-//! Split from writer.rs, which owns the connection's life; this owns one
-//! transaction's.
+//! Split from writer.rs, which owns the connections' life; this owns one
+//! transaction's, on either connection (generic over [`Tx`]): the sqlx one,
+//! or SQLite's write lane (lane.rs), which runs it on its own thread.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;

@@ -1,15 +1,17 @@
 //! SQLite's write lane: a second write connection, owned by a thread of its
-//! own, on which the writer runs the counter commands of a batch (call next,
-//! complete, recall, ...) in a transaction of their own.
+//! own, on which the writer runs the issue and counter commands of a batch
+//! (a kiosk press, call next, complete, ...) in a transaction of their own.
 //!
 //! Why: through sqlx, every statement is a round trip between the writer task
 //! and sqlx's worker thread for the connection, and on a small machine that
 //! hop (two thread wake-ups) costs far more than the statement itself
 //! (docs/benchmarks.md). A counter command is a dozen statements that depend
 //! on each other, and the writer runs commands one after another, so the hops
-//! set the rate of calls. Here the whole transaction (BEGIN, every command in
-//! its savepoint, COMMIT with its sync) runs on the lane's thread: one hop per
-//! batch. The commands are the same code as on PostgreSQL ([`super::tx::Tx`]).
+//! set the rate of calls; a batch of tickets is a dozen statements too. Here
+//! the whole transaction (BEGIN, the tickets together, every other command in
+//! its savepoint, COMMIT with its sync) runs on the lane's thread, through
+//! the same batch.rs as on the sqlx connection: one hop per batch. The
+//! commands are the same code as on PostgreSQL ([`super::tx::Tx`]).
 //!
 //! The writer task owns both connections and uses them one after the other
 //! (its sqlx batch, then the lane's), so they never contend for SQLite's write
