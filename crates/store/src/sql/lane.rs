@@ -28,7 +28,7 @@ use rusqlite::{ffi, Connection, ErrorCode};
 use tokio::sync::oneshot;
 
 use super::batch::{self, BatchError, Job, Outcome, Steps};
-use super::tx::{Arg, Cols, Decode, Tx};
+use super::tx::{cols_by, Arg, Decode, Tx};
 use crate::{error::unique_conflict, Error, Result};
 
 /// How a lane batch ended: [`batch::run`]'s answer.
@@ -207,20 +207,7 @@ impl Tx for LaneConn {
     }
 }
 
-impl Cols for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> Result<i64> {
-        Ok(self.get(i)?)
-    }
-    fn int_opt(&self, i: usize) -> Result<Option<i64>> {
-        Ok(self.get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<String> {
-        Ok(self.get(i)?)
-    }
-    fn text_opt(&self, i: usize) -> Result<Option<String>> {
-        Ok(self.get(i)?)
-    }
-}
+cols_by!(rusqlite::Row<'_>, get);
 
 impl From<rusqlite::Error> for Error {
     /// As for sqlx's errors (error.rs): a unique key has its meaning, a busy
@@ -252,11 +239,10 @@ impl From<rusqlite::Error> for Error {
 
 #[cfg(test)]
 mod tests {
-    use luot_domain::{CentreCode, Event, EventKind};
-
     use super::*;
     use crate::sql::batch;
     use crate::sql::tx::args;
+    use crate::sql::writer::tests::event;
 
     /// A lane on a fresh file whose `child` rows need a `parent` by COMMIT
     /// (a deferred foreign key: a way to make a COMMIT fail).
@@ -275,15 +261,6 @@ mod tests {
         )
         .unwrap();
         (lane, path)
-    }
-
-    fn event(id: i64) -> Event {
-        Event {
-            id,
-            centre: CentreCode::parse("mo-cay").unwrap(),
-            at: jiff::Timestamp::UNIX_EPOCH,
-            kind: EventKind::ConfigChanged,
-        }
     }
 
     type Answer = oneshot::Receiver<Result<i64>>;

@@ -118,20 +118,29 @@ pub async fn row<C: Tx + ?Sized, T: Send>(
         .ok_or(Error::NotFound(what))
 }
 
-impl Cols for sqlx::any::AnyRow {
-    fn int(&self, i: usize) -> Result<i64> {
-        Ok(self.try_get(i)?)
-    }
-    fn int_opt(&self, i: usize) -> Result<Option<i64>> {
-        Ok(self.try_get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<String> {
-        Ok(self.try_get(i)?)
-    }
-    fn text_opt(&self, i: usize) -> Result<Option<String>> {
-        Ok(self.try_get(i)?)
-    }
+/// [`Cols`] for a driver's row type, whose `$get(i)` reads a column by
+/// position into any type it decodes.
+macro_rules! cols_by {
+    ($row:ty, $get:ident) => {
+        impl $crate::sql::tx::Cols for $row {
+            fn int(&self, i: usize) -> $crate::Result<i64> {
+                Ok(self.$get(i)?)
+            }
+            fn int_opt(&self, i: usize) -> $crate::Result<Option<i64>> {
+                Ok(self.$get(i)?)
+            }
+            fn text(&self, i: usize) -> $crate::Result<String> {
+                Ok(self.$get(i)?)
+            }
+            fn text_opt(&self, i: usize) -> $crate::Result<Option<String>> {
+                Ok(self.$get(i)?)
+            }
+        }
+    };
 }
+pub(crate) use cols_by;
+
+cols_by!(sqlx::any::AnyRow, try_get);
 
 fn query(sql: &str, args: Vec<Arg>) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
     let mut q = sqlx::query(sql);

@@ -497,7 +497,7 @@ async fn alive(c: &mut AnyConnection, config: &Config) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Mutex;
 
     use futures::FutureExt;
@@ -555,7 +555,8 @@ mod tests {
         (Writer::spawn(conn, config).0, published, url)
     }
 
-    fn event(id: i64) -> Event {
+    /// An event of id `id` (the tests' commands append one each).
+    pub(crate) fn event(id: i64) -> Event {
         Event {
             id,
             centre: CentreCode::parse("mo-cay").unwrap(),
