@@ -327,12 +327,15 @@ mod tests {
                 .is_ok()
             }));
         }
-        for _ in 0..100_000 {
-            if gate.admitted.load(std::sync::atomic::Ordering::SeqCst) == 5 {
-                break;
+        // Until all five are in (by time, not by a count of yields: on a
+        // loaded machine the blocking threads may take a while to start).
+        tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while gate.admitted.load(std::sync::atomic::Ordering::SeqCst) < 5 {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             }
-            tokio::task::yield_now().await;
-        }
+        })
+        .await
+        .expect("five hashes admitted");
         let mut refused = 0;
         for _ in 0..15 {
             let e = gate.run(|| ()).await.unwrap_err();
