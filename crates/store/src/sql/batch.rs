@@ -37,6 +37,14 @@ pub enum Job<C = AnyConnection> {
     Counter(Box<CounterJob>),
 }
 
+/// SQLite's: `BEGIN IMMEDIATE`, nothing else, no timeout (a local file).
+pub const SQLITE_STEPS: Steps = Steps {
+    begin: "BEGIN IMMEDIATE",
+    after_begin: None,
+    before_commit: None,
+    timeout: None,
+};
+
 /// How a batch's transaction opens and closes on its connection.
 #[derive(Clone, Copy)]
 pub struct Steps {
@@ -182,7 +190,7 @@ async fn body<C: Tx + 'static>(
             }
         };
         // What the bulk path left runs one by one, like any command.
-        ones.splice(0..0, left.into_iter().map(|j| j.into_one()));
+        ones.splice(0..0, left.into_iter().map(|j| j.into_job()));
     }
     // Each command in its own savepoint. Between two commands, the release of
     // one and the savepoint of the next go to the database together (one round

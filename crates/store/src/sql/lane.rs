@@ -27,20 +27,12 @@ use futures::FutureExt;
 use rusqlite::{ffi, Connection, ErrorCode};
 use tokio::sync::oneshot;
 
-use super::batch::{self, BatchError, Job, Outcome, Steps};
+use super::batch::{self, BatchError, Job, Outcome};
 use super::tx::{cols_by, Arg, Decode, Tx};
 use crate::{error::unique_conflict, Error, Result};
 
 /// How a lane batch ended: [`batch::run`]'s answer.
 pub type LaneResult = std::result::Result<Vec<Outcome>, BatchError<LaneConn>>;
-
-/// The lane runs what its batch's transaction-wide steps say, SQLite's.
-const STEPS: Steps = Steps {
-    begin: "BEGIN IMMEDIATE",
-    after_begin: None,
-    before_commit: None,
-    timeout: None,
-};
 
 struct Batch {
     jobs: Vec<Job<LaneConn>>,
@@ -77,7 +69,11 @@ impl Lane {
                 for b in rx {
                     // The batch's futures never wait: every statement runs
                     // here, now, on this thread.
-                    let result = futures::executor::block_on(batch::run(&mut conn, &STEPS, b.jobs));
+                    let result = futures::executor::block_on(batch::run(
+                        &mut conn,
+                        &batch::SQLITE_STEPS,
+                        b.jobs,
+                    ));
                     let _ = b.done.send(result);
                 }
             })

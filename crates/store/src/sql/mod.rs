@@ -204,10 +204,7 @@ impl SqlStore {
                 });
                 let config = writer::Config {
                     connect,
-                    begin: "BEGIN IMMEDIATE",
-                    after_begin: None,
-                    before_commit: None,
-                    timeout: None,
+                    steps: batch::SQLITE_STEPS,
                     connect_timeout: options.acquire_timeout,
                     publish,
                     fail_stop: true,
@@ -238,10 +235,12 @@ impl SqlStore {
                     .then(|| options.statement_timeout + Duration::from_secs(2));
                 let config = writer::Config {
                     connect,
-                    begin: "BEGIN",
-                    after_begin: Some(postgres::WRITE_LOCK),
-                    before_commit: Some(postgres::NOTIFY),
-                    timeout,
+                    steps: batch::Steps {
+                        begin: "BEGIN",
+                        after_begin: Some(postgres::WRITE_LOCK),
+                        before_commit: Some(postgres::NOTIFY),
+                        timeout,
+                    },
                     connect_timeout: options.acquire_timeout,
                     publish,
                     fail_stop: false,

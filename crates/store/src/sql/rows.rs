@@ -117,7 +117,7 @@ impl CentreRow {
     }
 }
 
-#[derive(sqlx::FromRow, Clone)]
+#[derive(Clone)]
 pub struct ServiceRow {
     pub id: i64,
     pub code: String,
@@ -180,38 +180,38 @@ impl ServiceRow {
 
 /// A centre and one of its services in one round trip (the issue path's first
 /// read); the separate lookups only run to tell which one is missing.
-pub async fn centre_and_service(
-    c: &mut AnyConnection,
+pub async fn centre_and_service<C: Tx + ?Sized>(
+    c: &mut C,
     centre_code: &CentreCode,
     code: &ServiceCode,
 ) -> Result<(CentreRow, ServiceRow)> {
-    use sqlx::{FromRow, Row};
+    // The service's columns first (read by ServiceRow::decode), then the
+    // centre's.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let cols: Vec<String> = SERVICE_COLUMNS
             .split(',')
             .map(|col| format!("s.{}", col.trim()))
             .collect();
         format!(
-            "SELECT c.id AS centre_id, c.config AS centre_config, c.notice AS centre_notice, {} \
+            "SELECT {}, c.id, c.config, c.notice \
              FROM centres c JOIN services s ON s.centre_id = c.id WHERE c.code = $1 AND s.code = $2",
             cols.join(", ")
         )
     });
-    let row = sqlx::query(&SQL)
-        .bind(centre_code.as_str())
-        .bind(code.as_str())
-        .fetch_optional(&mut *c)
-        .await?;
-    match row {
-        Some(r) => {
-            let id: i64 = r.try_get("centre_id")?;
-            let config: String = r.try_get("centre_config")?;
+    let found = row_opt(c, &SQL, args![centre_code.as_str(), code.as_str()], |r| {
+        let svc = ServiceRow::decode(r)?;
+        let at = SERVICE_COLUMNS.split(',').count();
+        Ok((svc, r.int(at)?, r.text(at + 1)?, r.text(at + 2)?))
+    })
+    .await?;
+    match found {
+        Some((svc, id, config, notice)) => {
             let centre = CentreRow {
                 id,
                 config: parse_config(id, &config)?,
-                notice: r.try_get("centre_notice")?,
+                notice,
             };
-            Ok((centre, ServiceRow::from_row(&r)?))
+            Ok((centre, svc))
         }
         None => {
             let centre = centre(c, centre_code).await?;

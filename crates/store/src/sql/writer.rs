@@ -72,18 +72,9 @@ pub type Publish = Arc<dyn Fn(Vec<Event>) + Send + Sync>;
 /// How the writer talks to its backend.
 pub struct Config {
     pub connect: Connect,
-    /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite takes the write
-    /// lock up front, so the batch never fails half-way on a busy lock.
-    pub begin: &'static str,
-    /// Run right after `begin`, before any command (PostgreSQL: the advisory
-    /// lock that makes event ids commit-ordered across processes; see postgres.rs).
-    pub after_begin: Option<&'static str>,
-    /// Run before COMMIT when the batch appended events, with the last event id
-    /// as `$1` (PostgreSQL: NOTIFY, delivered only if the commit succeeds).
-    pub before_commit: Option<&'static str>,
-    /// A batch (or a connection attempt) taking longer than this is abandoned
-    /// and its connection dropped: a half-open TCP connection must not hang us.
-    pub timeout: Option<Duration>,
+    /// How a batch's transaction opens and closes ([`Steps`]); its timeout
+    /// also bounds a connection check after a failed batch.
+    pub steps: Steps,
     /// How long one reconnection attempt may take.
     pub connect_timeout: Duration,
     pub publish: Publish,
@@ -92,17 +83,6 @@ pub struct Config {
     pub fail_stop: bool,
     /// SQLite: the write lane, where counter commands run (lane.rs).
     pub lane: Option<Lane>,
-}
-
-impl Config {
-    fn steps(&self) -> Steps {
-        Steps {
-            begin: self.begin,
-            after_begin: self.after_begin,
-            before_commit: self.before_commit,
-            timeout: self.timeout,
-        }
-    }
 }
 
 /// What the writer's state is, readable without asking the writer task.
@@ -366,24 +346,12 @@ async fn lane_round(lane: &Lane, config: &Config, status: &Status, jobs: Vec<Job
             .set("the write lane stopped; writes are refused until the server restarts".into());
     }
     match result {
-        Ok(outcomes) => {
-            status
-                .last_commit_ms
-                .store(status.ms().max(1), Ordering::Relaxed);
-            committed(config, outcomes);
-        }
+        Ok(outcomes) => committed(config, status, outcomes),
         Err(BatchError::NotStarted(e, jobs)) => {
             tracing::error!(error = %e, "cannot open a write transaction on the lane");
             drop(jobs);
         }
-        Err(BatchError::CommitFailed(e, outcomes)) => {
-            let why = format!(
-                "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
-            );
-            tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
-            let _ = status.stopped.set(why.clone());
-            answer_failed(outcomes, &why);
-        }
+        Err(BatchError::CommitFailed(e, outcomes)) => stop_on_failed_commit(status, &e, outcomes),
         Err(BatchError::Failed(e, outcomes)) => {
             tracing::error!(error = %e, "a lane batch failed; it was rolled back");
             answer_failed(outcomes, &format!("commit failed: {e}"));
@@ -401,15 +369,14 @@ async fn sqlx_round(
     jobs: Vec<Job>,
 ) -> Option<AnyConnection> {
     let c = conn.as_mut()?;
-    let steps = config.steps();
-    let result = match batch::run(c, &steps, jobs).await {
+    let result = match batch::run(c, &config.steps, jobs).await {
         // Nothing ran yet: the connection went stale while idle (the
         // database restarted since the last batch). One fresh try.
         Err(BatchError::NotStarted(e, jobs)) => {
             tracing::warn!(error = %e, "write connection lost; reconnecting");
             conn = reconnect(config).await;
             match conn.as_mut() {
-                Some(c) => batch::run(c, &steps, jobs).await,
+                Some(c) => batch::run(c, &config.steps, jobs).await,
                 None => Err(BatchError::NotStarted(e, jobs)),
             }
         }
@@ -417,10 +384,7 @@ async fn sqlx_round(
     };
     let broken = match result {
         Ok(outcomes) => {
-            status
-                .last_commit_ms
-                .store(status.ms().max(1), Ordering::Relaxed);
-            committed(config, outcomes);
+            committed(config, status, outcomes);
             false
         }
         Err(BatchError::NotStarted(e, jobs)) => {
@@ -429,12 +393,7 @@ async fn sqlx_round(
             true
         }
         Err(BatchError::CommitFailed(e, outcomes)) if config.fail_stop => {
-            let why = format!(
-                "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
-            );
-            tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
-            let _ = status.stopped.set(why.clone());
-            answer_failed(outcomes, &why);
+            stop_on_failed_commit(status, &e, outcomes);
             true
         }
         Err(BatchError::Failed(e, outcomes) | BatchError::CommitFailed(e, outcomes)) => {
@@ -457,9 +416,24 @@ async fn sqlx_round(
     conn
 }
 
-/// A batch is durable: its events go out (in commit order: the bulk issue ran
-/// before the rest), then its replies.
-fn committed(config: &Config, mut outcomes: Vec<Outcome>) {
+/// A COMMIT failed with its durability unknown (SQLite, either connection):
+/// the batch is answered `Unavailable`, nothing of it is published, and the
+/// writer stops until the process restarts.
+fn stop_on_failed_commit(status: &Status, e: &Error, outcomes: Vec<Outcome>) {
+    let why = format!(
+        "a commit failed and may not be on disk ({e}); writes are refused until the server restarts"
+    );
+    tracing::error!(error = %e, "COMMIT failed, its durability unknown: the writer stops until restart");
+    let _ = status.stopped.set(why.clone());
+    answer_failed(outcomes, &why);
+}
+
+/// A batch is durable: noted for `/healthz`, its events go out (in commit
+/// order: the bulk issue ran before the rest), then its replies.
+fn committed(config: &Config, status: &Status, mut outcomes: Vec<Outcome>) {
+    status
+        .last_commit_ms
+        .store(status.ms().max(1), Ordering::Relaxed);
     let mut events: Vec<Event> = outcomes
         .iter_mut()
         .flat_map(|o| std::mem::take(&mut o.events))
@@ -492,7 +466,7 @@ async fn reconnect(config: &Config) -> Option<AnyConnection> {
 
 /// Whether the connection still answers after a failed batch.
 async fn alive(c: &mut AnyConnection, config: &Config) -> bool {
-    let t = config.timeout.unwrap_or(Duration::from_secs(5));
+    let t = config.steps.timeout.unwrap_or(Duration::from_secs(5));
     matches!(tokio::time::timeout(t, c.ping()).await, Ok(Ok(())))
 }
 
@@ -543,10 +517,7 @@ pub(crate) mod tests {
         });
         let config = Config {
             connect,
-            begin: "BEGIN IMMEDIATE",
-            after_begin: None,
-            before_commit: None,
-            timeout: None,
+            steps: batch::SQLITE_STEPS,
             connect_timeout: Duration::from_secs(5),
             publish,
             fail_stop: true,

@@ -150,16 +150,8 @@ async fn events_of_both_write_connections_go_out_in_id_order() {
                 for k in 0..ROUNDS {
                     if i % 2 == 0 {
                         let cmd = IssueTicket {
-                            centre: centre_code(),
-                            service: code("A"),
-                            priority: None,
-                            channel: Channel::Kiosk,
                             actor: format!("kiosk:{i}"),
-                            idempotency_key: None,
-                            print_on: None,
-                            now: morning(),
-                            audit: None,
-                            any_hour: false,
+                            ..walk_in("A", morning())
                         };
                         s.issue_ticket(cmd).await.unwrap();
                     } else {

@@ -50,7 +50,7 @@ pub struct IssueJob {
 impl IssueJob {
     /// The command alone, in its own savepoint, with its audit entry if it
     /// has one.
-    pub fn into_one<C: Tx + 'static>(self) -> JobOn<C> {
+    pub fn into_job<C: Tx + 'static>(self) -> JobOn<C> {
         let mut cmd = self.cmd;
         let audit = cmd.audit.take();
         batch::one(
