@@ -35,6 +35,8 @@ pub struct Pacer {
     deadline: Instant,
     left: u64,
     tick: Option<tokio::time::Interval>,
+    /// The time between two operations of all workers together, when paced.
+    spacing: Option<Duration>,
 }
 
 impl Pacer {
@@ -51,7 +53,13 @@ impl Pacer {
             deadline: start + plan.duration,
             left: plan.max_ops.div_ceil(workers as u64),
             tick,
+            spacing: (plan.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / plan.rate)),
         }
+    }
+
+    /// Paced: the time between two operations of all workers together.
+    pub fn spacing(&self) -> Option<Duration> {
+        self.spacing
     }
 
     pub async fn next(&mut self) -> bool {
@@ -214,6 +222,15 @@ pub async fn counters(
                         match v.as_ref().and_then(|v| v["number"].as_str()) {
                             Some(n) => calls.push((n.to_owned(), counter, t)),
                             None => call.error("200 without a number"),
+                        }
+                        // Paced, a counter completes its ticket half way to
+                        // the next call of all counters, so calls and
+                        // completes alternate evenly (as a centre's clerks,
+                        // serving for minutes, complete at no particular
+                        // moment), rather than each complete landing within
+                        // a millisecond of its call.
+                        if let Some(gap) = pacer.spacing() {
+                            tokio::time::sleep_until((t + gap / 2).into()).await;
                         }
                         let t = Instant::now();
                         match conn.post(&complete_path, "").await {
