@@ -143,11 +143,17 @@ const notice = mountNotice({
 });
 const name = (o) => (state.lang === "en" && o.name_en ? o.name_en : o.name);
 
-/** A random key that also works outside secure contexts (kiosks on plain http LAN). */
+/**
+ * A random key that also works outside secure contexts (kiosks on plain http LAN),
+ * led by the time in milliseconds (fixed-width hex): keys from every kiosk then
+ * arrive in order, so the server's index of them grows at one end instead of
+ * taking a write on a random page per ticket.
+ */
 function idempotencyKey() {
   const b = new Uint8Array(16);
   crypto.getRandomValues(b);
-  return "kiosk-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const time = Date.now().toString(16).padStart(12, "0");
+  return "kiosk-" + time + "-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 /** {ok, status, body}; a network failure throws (the caller retries or shows the offline notice). */

@@ -140,11 +140,12 @@ pub async fn kiosks(
             let mut k = w;
             // Like the kiosk page, every press carries a fresh Idempotency-Key
             // (so the server also stores the key with each ticket), unique in
-            // this run and phase.
+            // this run and phase, and led by the time in milliseconds as the
+            // page's keys are (kiosk-ui/kiosk.js).
             let run = (std::process::id(), phase);
             while pacer.next().await {
                 let body = format!(r#"{{"service":"{}"}}"#, services[k % services.len()]);
-                let key = format!("bench-{}-{}-{w}-{k}", run.0, run.1);
+                let key = format!("bench-{:012x}-{}-{}-{w}-{k}", unix_ms(), run.0, run.1);
                 k += 1;
                 let t = Instant::now();
                 match conn
@@ -306,4 +307,11 @@ pub async fn service_codes(addr: SocketAddr, centre: &str) -> anyhow::Result<Vec
 /// Whether the server answers `GET /healthz` with 200 (it is up).
 pub async fn healthy(addr: SocketAddr) -> bool {
     matches!(Conn::new(addr).get("/healthz").await, Ok(r) if r.status == 200)
+}
+
+/// Milliseconds since the Unix epoch (0 before it).
+fn unix_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
 }
