@@ -3,6 +3,12 @@
 //! call-next request left the client to the moment this display received the
 //! `ticket_called` event for it.
 //!
+//! "Received" is when the frame reached the display's socket: the kernel's
+//! receive timestamp of its data (`SO_TIMESTAMPNS`), as a display on its own
+//! machine would have it. One thread of the harness reads all 5,000 sockets,
+//! one after another, so when it reads a frame also counts its turn among the
+//! others; that figure is kept too ([`Latency::read`]).
+//!
 //! Matching an event to its request: each counter has one call in flight at a
 //! time, and logs the instant of each call before sending it (and marks the
 //! ones answered 204, which announce nothing). A display that has seen k calls
@@ -66,7 +72,7 @@ pub struct Displays {
     pub failed: usize,
     stop: Arc<AtomicBool>,
     waker: Arc<mio::Waker>,
-    reader: Option<std::thread::JoinHandle<OpStats>>,
+    reader: Option<std::thread::JoinHandle<Latency>>,
 }
 
 /// Anonymous event streams one source address opens: under the server's
@@ -316,16 +322,17 @@ fn read_all(
     log: &CallLog,
     connected: &AtomicUsize,
     stop: &AtomicBool,
-) -> OpStats {
-    use std::io::Read;
-    let mut s = OpStats::new("call to display");
+) -> Latency {
+    use nix::sys::socket::sockopt;
+    let mut s = Latency::new();
     let mut events = mio::Events::with_capacity(1024);
+    let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
     let mut conns: Vec<Option<(mio::net::TcpStream, Conn)>> = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         if let Err(e) = poll.poll(&mut events, Some(Duration::from_millis(100))) {
             if e.kind() != std::io::ErrorKind::Interrupted {
-                s.error(format!("epoll: {e}"));
+                s.arrived.error(format!("epoll: {e}"));
                 break;
             }
         }
@@ -336,8 +343,12 @@ fn read_all(
         // ready when it joins the set.
         while let Ok((stream, mut conn)) = new.try_recv() {
             let token = mio::Token(conns.len());
-            if let Err(e) = stream.set_nonblocking(true) {
-                s.error(e);
+            let stamped = nix::sys::socket::setsockopt(&stream, sockopt::ReceiveTimestampns, &true);
+            if let Err(e) = stream
+                .set_nonblocking(true)
+                .and(stamped.map_err(Into::into))
+            {
+                s.arrived.error(e);
                 continue;
             }
             let mut stream = mio::net::TcpStream::from_std(stream);
@@ -345,11 +356,15 @@ fn read_all(
                 .registry()
                 .register(&mut stream, token, mio::Interest::READABLE)
             {
-                s.error(e);
+                s.arrived.error(e);
                 continue;
             }
             // Frames read along with the snapshot.
             let now = Instant::now();
+            let now = At {
+                arrived: now,
+                read: now,
+            };
             let pending = std::mem::take(&mut conn.pending);
             let open = consume(&pending, &mut conn, &mut stream, now, log, &mut s)
                 .map(|used| conn.pending.extend_from_slice(&pending[used..]));
@@ -370,10 +385,9 @@ fn read_all(
             let Some((stream, conn)) = slot else { continue };
             // Edge-triggered: read until the socket is empty.
             let open = loop {
-                match stream.read(&mut chunk) {
-                    Ok(0) => break false,
-                    Ok(n) => {
-                        let now = Instant::now();
+                match recv_stamped(stream, &mut chunk, &mut cmsg) {
+                    Ok((0, _)) => break false,
+                    Ok((n, now)) => {
                         let ok = if conn.pending.is_empty() {
                             consume(&chunk[..n], conn, stream, now, log, &mut s)
                                 .map(|used| conn.pending.extend_from_slice(&chunk[used..n]))
@@ -392,7 +406,7 @@ fn read_all(
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break true,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        s.error(format!("display read: {e}"));
+                        s.arrived.error(format!("display read: {e}"));
                         break false;
                     }
                 }
@@ -421,9 +435,9 @@ fn consume(
     bytes: &[u8],
     conn: &mut Conn,
     stream: &mut mio::net::TcpStream,
-    now: Instant,
+    now: At,
     log: &CallLog,
-    s: &mut OpStats,
+    s: &mut Latency,
 ) -> Option<usize> {
     let mut used = 0;
     loop {
@@ -432,14 +446,14 @@ fn consume(
             Ok(Some((f, n))) => {
                 used += n;
                 if !f.fin {
-                    s.error("fragmented frame");
+                    s.arrived.error("fragmented frame");
                     return None;
                 }
                 match f.opcode {
                     TEXT => match std::str::from_utf8(f.payload) {
                         Ok(text) => record(text, now, log, &mut conn.cursors, s),
                         Err(_) => {
-                            s.error("text frame not UTF-8");
+                            s.arrived.error("text frame not UTF-8");
                             return None;
                         }
                     },
@@ -455,18 +469,18 @@ fn consume(
                 }
             }
             Err(e) => {
-                s.error(e);
+                s.arrived.error(e);
                 return None;
             }
         }
     }
 }
 
-fn record(text: &str, now: Instant, log: &CallLog, cursors: &mut Vec<usize>, s: &mut OpStats) {
+fn record(text: &str, now: At, log: &CallLog, cursors: &mut Vec<usize>, s: &mut Latency) {
     // Cheap filter first: most frames are other events.
     if !text.contains("\"ticket_called\"") {
         if text.contains("\"snapshot\"") {
-            s.error("display fell behind and got a snapshot");
+            s.arrived.error("display fell behind and got a snapshot");
         }
         return;
     }
@@ -479,8 +493,70 @@ fn record(text: &str, now: Instant, log: &CallLog, cursors: &mut Vec<usize>, s: 
     }
     // None: a call made by someone other than the harness's counters.
     if let Some(sent) = log.next(counter, &mut cursors[c]) {
-        s.record(now.saturating_duration_since(sent));
+        s.arrived
+            .record(now.arrived.saturating_duration_since(sent));
+        s.read.record(now.read.saturating_duration_since(sent));
     }
+}
+
+/// When a display got a frame: its data reached the socket, then the reader
+/// thread read it.
+#[derive(Clone, Copy)]
+struct At {
+    arrived: Instant,
+    read: Instant,
+}
+
+/// What the displays measured: call to frame arrived (the figure judged), and
+/// call to frame read by the harness's reader thread.
+pub struct Latency {
+    pub arrived: OpStats,
+    pub read: OpStats,
+}
+
+impl Latency {
+    fn new() -> Self {
+        Self {
+            arrived: OpStats::new("call to display"),
+            read: OpStats::new("call to display (read by the harness)"),
+        }
+    }
+}
+
+/// A non-blocking read of `stream` with the kernel's receive timestamp of the
+/// data (the latest, when the read takes several packets: the later arrival,
+/// so never an early one); without a timestamp, the time of the read.
+fn recv_stamped(
+    stream: &mio::net::TcpStream,
+    buf: &mut [u8],
+    cmsg: &mut Vec<u8>,
+) -> std::io::Result<(usize, At)> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::AsRawFd;
+    let mut iov = [std::io::IoSliceMut::new(buf)];
+    let got = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut iov,
+        Some(cmsg),
+        MsgFlags::MSG_DONTWAIT,
+    )?;
+    let stamp = got.cmsgs()?.find_map(|c| match c {
+        ControlMessageOwned::ScmTimestampns(ts) => Some(
+            std::time::UNIX_EPOCH
+                + Duration::new(
+                    u64::try_from(ts.tv_sec()).unwrap_or(0),
+                    u32::try_from(ts.tv_nsec()).unwrap_or(0),
+                ),
+        ),
+        _ => None,
+    });
+    let read = Instant::now();
+    // The arrival as an `Instant`: how long ago, by the wall clock.
+    let ago = stamp
+        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+        .unwrap_or_default();
+    let arrived = read.checked_sub(ago).unwrap_or(read);
+    Ok((got.bytes, At { arrived, read }))
 }
 
 /// The `"counter":N` of an event, without parsing the whole JSON: ten
@@ -497,7 +573,7 @@ fn counter_of(text: &str) -> Option<u16> {
 
 impl Displays {
     /// Disconnects every display and returns what they measured.
-    pub async fn finish(mut self) -> OpStats {
+    pub async fn finish(mut self) -> Latency {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.waker.wake();
         let reader = self.reader.take();
@@ -505,8 +581,8 @@ impl Displays {
         match joined {
             Ok(Some(Ok(s))) => s,
             _ => {
-                let mut s = OpStats::new("call to display");
-                s.error("the displays' reader thread failed");
+                let mut s = Latency::new();
+                s.arrived.error("the displays' reader thread failed");
                 s
             }
         }
@@ -552,6 +628,50 @@ mod tests {
             .map(|(i, b)| b ^ f[2 + i % 4])
             .collect();
         assert_eq!(unmasked, b"abc");
+    }
+
+    /// The arrival is when the data reached the socket, not when it was read:
+    /// data left waiting 5 ms is dated from its sending. (Linux turns receive
+    /// timestamps on for the whole machine in a deferred work item when a
+    /// first socket asks, so the first sends may come undated: a few tries.)
+    #[test]
+    fn a_frame_is_dated_by_its_arrival_not_its_read() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (receiver, _) = listener.accept().unwrap();
+        nix::sys::socket::setsockopt(
+            &receiver,
+            nix::sys::socket::sockopt::ReceiveTimestampns,
+            &true,
+        )
+        .unwrap();
+        let receiver = mio::net::TcpStream::from_std(receiver);
+        let mut buf = [0u8; 64];
+        let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
+        // The wall clock and the monotonic one agree to well within 1 ms.
+        let slack = Duration::from_millis(1);
+        let mut dated = false;
+        for _ in 0..20 {
+            let before = Instant::now();
+            sender.write_all(b"frame").unwrap();
+            let sent = Instant::now();
+            // Left unread for 5 ms (a busy reader).
+            while sent.elapsed() < Duration::from_millis(5) {
+                std::hint::spin_loop();
+            }
+            let (n, at) = recv_stamped(&receiver, &mut buf, &mut cmsg).unwrap();
+            assert_eq!(&buf[..n], b"frame");
+            assert!(at.arrived + slack >= before, "arrived before the send");
+            if at.arrived <= sent + slack {
+                assert!(at.read.duration_since(at.arrived) >= Duration::from_millis(4));
+                dated = true;
+                break;
+            }
+            // Undated: the time of the read, as documented.
+            assert_eq!(at.arrived, at.read);
+        }
+        assert!(dated, "no frame was dated by its arrival");
     }
 
     #[test]
