@@ -77,17 +77,26 @@ impl QrMatrix {
 mod tests {
     use super::*;
 
+    /// A status link with a ticket token as the server makes them (7
+    /// characters of time, 22 random), on a centre's LAN address and on a
+    /// province's host name.
     #[test]
     fn status_link_fits_both_papers() {
-        let m = QrMatrix::encode("http://192.168.1.10:8080/t/Zk3pQ9sV2mXa").unwrap();
-        for paper in [Paper::Mm58, Paper::Mm80] {
-            let module = m.module_dots(paper);
-            let bmp = m.to_bitmap(module);
-            assert!(bmp.width() <= paper.dots());
-            assert!(
-                module >= 4,
-                "{paper:?}: module {module} too small to scan reliably"
-            );
+        let token = "Vd3gh8Qvldq0TIS6M6SGkzRAnraUg";
+        for host in [
+            "http://192.168.1.10:8080",
+            "https://hcc.tinh-ben-tre.gov.vn",
+        ] {
+            let m = QrMatrix::encode(&format!("{host}/t/{token}")).unwrap();
+            for paper in [Paper::Mm58, Paper::Mm80] {
+                let module = m.module_dots(paper);
+                let bmp = m.to_bitmap(module);
+                assert!(bmp.width() <= paper.dots());
+                assert!(
+                    module >= 4,
+                    "{host}, {paper:?}: module {module} too small to scan reliably"
+                );
+            }
         }
     }
 
