@@ -145,7 +145,8 @@ pub async fn kiosks(
             let run = (std::process::id(), phase);
             while pacer.next().await {
                 let body = format!(r#"{{"service":"{}"}}"#, services[k % services.len()]);
-                let key = format!("bench-{:012x}-{}-{}-{w}-{k}", unix_ms(), run.0, run.1);
+                let ms = jiff::Timestamp::now().as_millisecond();
+                let key = format!("bench-{ms:012x}-{}-{}-{w}-{k}", run.0, run.1);
                 k += 1;
                 let t = Instant::now();
                 match conn
@@ -307,11 +308,4 @@ pub async fn service_codes(addr: SocketAddr, centre: &str) -> anyhow::Result<Vec
 /// Whether the server answers `GET /healthz` with 200 (it is up).
 pub async fn healthy(addr: SocketAddr) -> bool {
     matches!(Conn::new(addr).get("/healthz").await, Ok(r) if r.status == 200)
-}
-
-/// Milliseconds since the Unix epoch (0 before it).
-fn unix_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis())
 }

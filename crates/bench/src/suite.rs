@@ -367,18 +367,18 @@ async fn run_on(
         .push((format!("HTTP on {}", db.backend()), http_rows));
     results.sections.extend(wrk_section);
 
-    let mut display_p99 = None;
+    let mut display_target = None;
     if args.wants("display") && args.displays > 0 {
         let auth = (kiosk_auth.clone(), staff_auth.clone());
         let d = display_phase(args, addr, &services, secs, &server, auth).await?;
-        if let Some((rows, extras, p99, called_here, issued_here)) = d {
+        if let Some((rows, extras, target, called_here, issued_here)) = d {
             issued.extend(issued_here);
             results
                 .sections
                 .push(("Displays on the events websocket".into(), rows));
             results.extras.extend(extras);
             called.extend(called_here);
-            display_p99 = Some(p99);
+            display_target = Some(target);
         } else {
             results
                 .extras
@@ -459,9 +459,15 @@ async fn run_on(
         ));
     }
     const DISPLAY: &str = "call-to-display p99 < 50 ms with 5,000 displays at 10 calls/s";
-    results.targets.push(match display_p99 {
+    results.targets.push(match display_target {
         // Met only on frames actually seen, with no display falling behind.
-        Some((p99, read_p99, n, frames, errors)) => Target::new(
+        Some(DisplayTarget {
+            p99,
+            read_p99,
+            displays: n,
+            frames,
+            errors,
+        }) => Target::new(
             DISPLAY,
             format!(
                 "p99 {p99:.1} ms with {n} displays at {} calls/s ({frames} frames, {errors} errors; \
@@ -519,10 +525,21 @@ async fn events_available(addr: std::net::SocketAddr, centre: &str) -> bool {
 type DisplayFigures = (
     Vec<Row>,
     Vec<(String, String)>,
-    (f64, f64, usize, u64, u64),
+    DisplayTarget,
     Vec<String>,
     Vec<String>,
 );
+
+/// What the display target is judged on.
+struct DisplayTarget {
+    /// Call to frame at the display's socket.
+    p99: f64,
+    /// Call to frame read by the harness's reader thread.
+    read_p99: f64,
+    displays: usize,
+    frames: u64,
+    errors: u64,
+}
 
 /// Displays watch while counters call at a modest rate and kiosks issue; `None`
 /// when the server has no events websocket.
@@ -616,7 +633,13 @@ async fn display_phase(
         extras.push((format!("server RSS with {n} displays connected"), mib(r)));
     }
     let called: Vec<String> = c.calls.into_iter().map(|(num, _, _)| num).collect();
-    let figures = (p99, read.ms(0.99), n, latency.count(), latency.errors);
+    let figures = DisplayTarget {
+        p99,
+        read_p99: read.ms(0.99),
+        displays: n,
+        frames: latency.count(),
+        errors: latency.errors,
+    };
     Ok(Some((rows, extras, figures, called, k.numbers)))
 }
 

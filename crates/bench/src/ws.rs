@@ -360,11 +360,7 @@ fn read_all(
                 continue;
             }
             // Frames read along with the snapshot.
-            let now = Instant::now();
-            let now = At {
-                arrived: now,
-                read: now,
-            };
+            let now = At::read_now();
             let pending = std::mem::take(&mut conn.pending);
             let open = consume(&pending, &mut conn, &mut stream, now, log, &mut s)
                 .map(|used| conn.pending.extend_from_slice(&pending[used..]));
@@ -505,6 +501,17 @@ fn record(text: &str, now: At, log: &CallLog, cursors: &mut Vec<usize>, s: &mut 
 struct At {
     arrived: Instant,
     read: Instant,
+}
+
+impl At {
+    /// Read now, with no earlier arrival known.
+    fn read_now() -> Self {
+        let now = Instant::now();
+        Self {
+            arrived: now,
+            read: now,
+        }
+    }
 }
 
 /// What the displays measured: call to frame arrived (the figure judged), and

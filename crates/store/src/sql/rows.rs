@@ -60,13 +60,10 @@ pub(crate) use served_within_target_sql;
 /// secret; the time part makes tokens arrive in order, so the unique index on
 /// `tickets.token` grows at its right edge, as the other indexes of a ticket
 /// do, instead of dirtying a random page of it per ticket: fewer pages to
-/// write, sync and checkpoint per batch (docs/benchmarks.md).
-pub fn new_token() -> String {
-    token_at(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-    )
+/// write, sync and checkpoint per batch (docs/benchmarks.md). `issued` is the
+/// command's time (its clock, not a second reading of the system's).
+pub fn new_token(issued: Timestamp) -> String {
+    token_at(u64::try_from(issued.as_millisecond()).unwrap_or(0))
 }
 
 /// Digits in ASCII order, so that fixed-width numbers sort as text.

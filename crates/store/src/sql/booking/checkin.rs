@@ -208,7 +208,7 @@ async fn issue_appointment_ticket(
         svc: &svc,
         day,
         number,
-        token: new_token(),
+        token: new_token(cmd.now),
         channel: Channel::Appointment,
         priority: None,
         actor: cmd.actor.as_str(),

@@ -331,7 +331,7 @@ pub async fn issue<C: Tx + ?Sized>(c: &mut C, cmds: &[&IssueTicket]) -> Result<V
             svc,
             day,
             number: String::new(),
-            token: new_token(),
+            token: new_token(cmd.now),
             channel: cmd.channel,
             priority,
             actor: cmd.actor.as_str(),
