@@ -180,7 +180,10 @@ impl SqlStore {
             .connect(&url)
             .await?;
         let connect: writer::Connect = {
-            let url = url.clone();
+            let url = match backend {
+                Backend::Postgres => postgres::write_url(&url),
+                Backend::Sqlite => url.clone(),
+            };
             Arc::new(move || {
                 let (url, settings) = (url.clone(), write_settings.clone());
                 async move {
@@ -191,7 +194,6 @@ impl SqlStore {
                 .boxed()
             })
         };
-        let wconn = connect().await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (config, relay) = match backend {
             Backend::Sqlite => {
@@ -250,7 +252,7 @@ impl SqlStore {
             }
         };
         let (id_key, moved) = crate::id_key::resolve(&read, key_file.as_deref()).await?;
-        let (writer, _task) = writer::Writer::spawn(wconn, config);
+        let writer = writer::Writer::start(config).await?;
         let store = Self {
             backend,
             read,

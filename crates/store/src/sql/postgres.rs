@@ -63,6 +63,23 @@ pub fn write_settings(statement_timeout: Duration) -> String {
     format!("SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {idle}")
 }
 
+/// Statements the write connection keeps prepared. A batch's multi-row
+/// INSERTs have one text per row count (up to issuing::CHUNK, for each of
+/// tickets, keys, print jobs, events and the key look-up), so sqlx's default
+/// of 100 would evict under a varying load, and a statement not kept costs a
+/// second round trip (Parse, then Bind/Execute).
+pub const WRITE_STATEMENT_CACHE: usize = 1024;
+
+/// The write connection's URL: `url` with [`WRITE_STATEMENT_CACHE`] unless
+/// it sets a capacity itself.
+pub fn write_url(url: &str) -> String {
+    if url.contains("statement-cache-capacity=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}statement-cache-capacity={WRITE_STATEMENT_CACHE}")
+}
+
 /// Whether a URL names PostgreSQL.
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")

@@ -1,5 +1,6 @@
 //! The single writer with group commit. SQLite allows one writer at a time, and
-//! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task owns the write connection,
+//! a durable commit costs a disk sync (on PostgreSQL too, a WAL flush); so one task,
+//! on a thread of its own ([`Writer::start`]), owns the write connection,
 //! takes every command waiting in its channel, runs them within one transaction
 //! (issue commands together, in a few set-based statements, see issuing/;
 //! every other command inside its own SAVEPOINT), and commits them together
@@ -118,8 +119,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`.
-    pub fn spawn(conn: AnyConnection, config: Config) -> (Self, tokio::task::JoinHandle<()>) {
+    /// Opens the write connection and starts the writer on a thread of its
+    /// own, with a single-threaded runtime: the writer waits on its
+    /// connection once per statement (on PostgreSQL a round trip to the
+    /// server, on SQLite to sqlx's worker thread), and on the server's
+    /// runtime each wake-up would queue behind the request tasks that are
+    /// ready at that moment (hundreds under load), a delay paid a dozen
+    /// times per batch while every other writer waits. The connection is
+    /// made on that thread, so its socket belongs to that runtime.
+    pub async fn start(config: Config) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let status = Arc::new(Status {
             connected: AtomicBool::new(true),
@@ -127,8 +135,42 @@ impl Writer {
             last_commit_ms: AtomicU64::new(0),
             epoch: Instant::now(),
         });
-        let handle = tokio::spawn(run(conn, config, rx, status.clone()));
-        (Self { jobs: tx, status }, handle)
+        let (ready, opened) = oneshot::channel::<Result<()>>();
+        let state = status.clone();
+        let thread = std::thread::Builder::new()
+            .name("luot-writer".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready.send(Err(Error::Internal(format!(
+                            "cannot start the writer's runtime: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match (config.connect)().await {
+                        Ok(conn) => {
+                            let _ = ready.send(Ok(()));
+                            run(conn, config, rx, state).await;
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e.into()));
+                        }
+                    }
+                });
+            });
+        if let Err(e) = thread {
+            return Err(Error::Internal(format!("cannot start the writer: {e}")));
+        }
+        opened
+            .await
+            .map_err(|_| Error::Internal("the writer stopped while starting".into()))??;
+        Ok(Self { jobs: tx, status })
     }
 
     /// Whether the write connection is up (false while reconnecting, and
@@ -508,6 +550,7 @@ pub(crate) mod tests {
         ] {
             sqlx::query(sql).execute(&mut conn).await.unwrap();
         }
+        conn.close().await.unwrap();
         let published: Published = Arc::default();
         let seen = published.clone();
         let publish: Publish = Arc::new(move |events: Vec<Event>| {
@@ -523,7 +566,7 @@ pub(crate) mod tests {
             fail_stop: true,
             lane: None,
         };
-        (Writer::spawn(conn, config).0, published, url)
+        (Writer::start(config).await.unwrap(), published, url)
     }
 
     /// An event of id `id` (the tests' commands append one each).
@@ -577,6 +620,28 @@ pub(crate) mod tests {
         };
         entered.await.unwrap();
         (held, release)
+    }
+
+    /// The writer commits while the runtime of its callers is busy: it runs
+    /// on a thread of its own, so a batch does not wait for the request
+    /// tasks ready at each of its statements. Here the callers' runtime has
+    /// one thread, blocked outright after the command was sent; a writer
+    /// spawned on that runtime could not run until it unblocked.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_writer_commits_while_its_callers_runtime_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, published, _) = writer(&dir).await;
+        let sent = command(&writer, "INSERT INTO parent VALUES (1)", 1);
+        while writer.jobs.capacity() == writer.jobs.max_capacity() {
+            tokio::task::yield_now().await;
+        }
+        // The runtime's only thread is held here, polling nothing.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while published.lock().unwrap().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(*published.lock().unwrap(), [vec![1]]);
+        sent.await.unwrap().unwrap();
     }
 
     /// A lone command commits at once (no wait for company); the commands that
