@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::counters::CounterJob;
 use super::issuing::{self, IssueJob};
-use super::tx::{args, Tx};
+use super::tx::Tx;
 use crate::{auth::NewAudit, Error, Result};
 
 /// What a finished command hands back to the writer.
@@ -51,11 +51,12 @@ pub struct Steps {
     /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite: the write
     /// lock up front, so a batch never fails half-way on a busy lock).
     pub begin: &'static str,
-    /// Right after `begin` (PostgreSQL: the advisory lock, postgres.rs).
+    /// Right after `begin`, in the same round trip (PostgreSQL: the advisory
+    /// lock, postgres.rs).
     pub after_begin: Option<&'static str>,
-    /// Before COMMIT when the batch appended events, the last event id as
-    /// `$1` (PostgreSQL: NOTIFY).
-    pub before_commit: Option<&'static str>,
+    /// Before COMMIT when the batch appended events, given the last event id,
+    /// in COMMIT's round trip (PostgreSQL: NOTIFY).
+    pub before_commit: Option<fn(i64) -> String>,
     /// Past this, the batch is abandoned (a half-open TCP connection).
     pub timeout: Option<Duration>,
 }
@@ -145,11 +146,10 @@ pub async fn run<C: Tx + 'static>(
 
 async fn begin<C: Tx>(conn: &mut C, steps: &Steps) -> Result<()> {
     let open = async {
-        conn.control(steps.begin).await?;
-        if let Some(sql) = steps.after_begin {
-            conn.control(sql).await?;
+        match steps.after_begin {
+            Some(sql) => conn.control(&format!("{}; {sql}", steps.begin)).await,
+            None => conn.control(steps.begin).await,
         }
-        Ok(())
     };
     match steps.timeout {
         Some(t) => tokio::time::timeout(t, open)
@@ -225,13 +225,14 @@ async fn body<C: Tx + 'static>(
         .filter(|o| o.ok)
         .flat_map(|o| o.events.iter().map(|e| e.id))
         .max();
-    if let (Some(sql), Some(last)) = (steps.before_commit, last_event) {
-        if let Err(e) = conn.exec(sql, args![last.to_string()]).await {
-            let _ = conn.control("ROLLBACK").await;
-            return Err(BatchError::Failed(e, outcomes));
-        }
-    }
-    match conn.control("COMMIT").await {
+    // On PostgreSQL, where `before_commit` is set, a failure of either
+    // statement is a rollback (it reports no error for a COMMIT it made
+    // durable), handled as a failed COMMIT is there.
+    let commit = match (steps.before_commit, last_event) {
+        (Some(sql), Some(last)) => format!("{}; COMMIT", sql(last)),
+        _ => "COMMIT".to_owned(),
+    };
+    match conn.control(&commit).await {
         Ok(()) => Ok(outcomes),
         Err(e) => {
             let _ = conn.control("ROLLBACK").await;

@@ -240,7 +240,7 @@ impl SqlStore {
                     steps: batch::Steps {
                         begin: "BEGIN",
                         after_begin: Some(postgres::WRITE_LOCK),
-                        before_commit: Some(postgres::NOTIFY),
+                        before_commit: Some(postgres::notify),
                         timeout,
                     },
                     connect_timeout: options.acquire_timeout,

@@ -43,12 +43,17 @@ use std::time::Duration;
 pub const EVENTS_CHANNEL: &str = "luot_events";
 
 /// Taken by every write batch right after BEGIN; released by COMMIT/ROLLBACK.
-/// The key is arbitrary but fixed ("Luot" in ASCII).
+/// The key is arbitrary but fixed ("Luot" in ASCII). Sent with BEGIN in one
+/// round trip (batch.rs).
 pub const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(1282768756)";
 
-/// Sent inside the batch, so it is delivered only if the batch commits.
-/// The payload is the batch's last event id; listeners treat it as a wake-up.
-pub const NOTIFY: &str = "SELECT pg_notify('luot_events', $1)";
+/// Sent inside the batch, so it is delivered only if the batch commits; with
+/// COMMIT in one round trip (batch.rs), hence the id as a literal (an integer
+/// the store formats, never input). The payload is the batch's last event id;
+/// listeners treat it as a wake-up.
+pub fn notify(last_event: i64) -> String {
+    format!("SELECT pg_notify('{EVENTS_CHANNEL}', '{last_event}')")
+}
 
 /// Per-connection limits for pooled (read) connections. `0` disables a limit.
 pub fn read_settings(statement_timeout: Duration) -> String {
