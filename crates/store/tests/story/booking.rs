@@ -112,6 +112,59 @@ async fn two_hundred_race_for_the_last_places() {
     }
 }
 
+/// A full slot's refusal offers the next slots with places left, skipping a
+/// full one, and the day's listing counts each slot's own bookings (read for
+/// the whole day at once).
+#[tokio::test]
+async fn a_full_slot_offers_the_next_free_ones_and_the_day_counts_each_slot() {
+    for b in backends().await {
+        let s = b.store.as_ref();
+        centre_with_capacity(s, 2).await;
+        let mut n = 0;
+        let mut book = |at: jiff::Timestamp| {
+            n += 1;
+            s.book(book_cmd("A", at, phone(n)))
+        };
+        for at in [
+            ten(),
+            ten(),
+            ten() + mins(30),
+            ten() + mins(30),
+            ten() + mins(60),
+        ] {
+            book(at).await.unwrap();
+        }
+        match refusal(book(ten()).await.unwrap_err()) {
+            Refusal::SlotFull { next } => assert_eq!(
+                next,
+                // 11:30 to 13:30 is the lunch break: no slots.
+                [ten() + mins(60), ten() + mins(210), ten() + mins(240)],
+                "{}",
+                b.name
+            ),
+            r => panic!("{}: unexpected {r:?}", b.name),
+        }
+        let tz = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let day = s
+            .free_slots(
+                &centre_code(),
+                &code("A"),
+                ten().to_zoned(tz).date(),
+                morning(),
+            )
+            .await
+            .unwrap();
+        let left =
+            |at: jiff::Timestamp| day.slots.iter().find(|x| x.start == at).unwrap().remaining;
+        assert_eq!(
+            [ten(), ten() + mins(30), ten() + mins(60), ten() + mins(210)].map(left),
+            [0, 0, 1, 2],
+            "{}",
+            b.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn limits_per_phone() {
     for b in backends().await {

@@ -53,15 +53,31 @@ pub async fn bookable(
     })
 }
 
-async fn booked(c: &mut AnyConnection, service_id: i64, start: Timestamp) -> Result<u32> {
-    let n: Option<i64> = sqlx::query_scalar(
-        "SELECT booked FROM slot_counts WHERE service_id = $1 AND slot_start = $2",
+/// The places taken in each of `slots` (a day's) that has any, by
+/// slot start: one range read of `slot_counts`, not one query per slot (a
+/// refusal's "next free slots" may read several days of them).
+async fn booked_between(
+    c: &mut AnyConnection,
+    service_id: i64,
+    slots: &[slots::Slot],
+) -> Result<std::collections::HashMap<i64, u32>> {
+    let starts = slots.iter().map(|s| micros(s.start));
+    let (Some(first), Some(last)) = (starts.clone().min(), starts.max()) else {
+        return Ok(Default::default());
+    };
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT slot_start, booked FROM slot_counts \
+         WHERE service_id = $1 AND slot_start >= $2 AND slot_start <= $3",
     )
     .bind(service_id)
-    .bind(micros(start))
-    .fetch_optional(&mut *c)
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *c)
     .await?;
-    Ok(n.unwrap_or(0).max(0) as u32)
+    Ok(rows
+        .into_iter()
+        .map(|(start, n)| (start, n.max(0) as u32))
+        .collect())
 }
 
 /// The bookable slots of `date` with the places left.
@@ -80,8 +96,9 @@ pub async fn day(
     match slots::bookable_slots(date, now, &b.hours, &b.settings, &b.holidays, &b.tz) {
         Err(why) => out.closed = Some(why),
         Ok(list) => {
+            let taken = booked_between(c, b.svc.id, &list).await?;
             for s in list {
-                let taken = booked(c, b.svc.id, s.start).await?;
+                let taken = taken.get(&micros(s.start)).copied().unwrap_or(0);
                 out.slots.push(SlotView {
                     start: s.start,
                     end: s.end,
