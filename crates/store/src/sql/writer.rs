@@ -542,6 +542,11 @@ pub(crate) mod tests {
     /// deferred foreign key (checked at COMMIT: a way to make a COMMIT fail),
     /// recording each published batch's event ids.
     async fn writer(dir: &tempfile::TempDir) -> (Writer, Published, String) {
+        writer_on(dir, true).await
+    }
+
+    /// [`writer`], on a thread of its own or as a task of the test's runtime.
+    async fn writer_on(dir: &tempfile::TempDir, own_thread: bool) -> (Writer, Published, String) {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
         let connect: Connect = {
@@ -580,7 +585,7 @@ pub(crate) mod tests {
             publish,
             fail_stop: true,
             lane: None,
-            own_thread: true,
+            own_thread,
         };
         (Writer::start(config).await.unwrap(), published, url)
     }
@@ -638,26 +643,51 @@ pub(crate) mod tests {
         (held, release)
     }
 
-    /// The writer commits while the runtime of its callers is busy: it runs
-    /// on a thread of its own, so a batch does not wait for the request
-    /// tasks ready at each of its statements. Here the callers' runtime has
-    /// one thread, blocked outright after the command was sent; a writer
-    /// spawned on that runtime could not run until it unblocked.
+    /// The writer commits while the runtime of its callers is busy: on a
+    /// thread of its own, a batch does not wait for the request tasks ready
+    /// at each of its statements. Here the callers' runtime has one thread,
+    /// blocked outright after the command was sent: the writer on its own
+    /// thread commits meanwhile, the writer spawned on that runtime cannot.
     #[tokio::test(flavor = "current_thread")]
     async fn the_writer_commits_while_its_callers_runtime_is_busy() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writer, published, _) = writer(&dir).await;
-        let sent = command(&writer, "INSERT INTO parent VALUES (1)", 1);
-        while writer.jobs.capacity() == writer.jobs.max_capacity() {
-            tokio::task::yield_now().await;
+        for (own_thread, wait) in [
+            (true, Duration::from_secs(10)),
+            (false, Duration::from_millis(200)),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (writer, published, _) = writer_on(&dir, own_thread).await;
+            // Queued without an await: nothing of this runtime runs before
+            // the block below.
+            let (reply, sent) = oneshot::channel();
+            let job = batch::one(
+                |c: &mut AnyConnection| {
+                    async move {
+                        sqlx::query("INSERT INTO parent VALUES (1)")
+                            .execute(&mut *c)
+                            .await?;
+                        Ok(((), vec![event(1)]))
+                    }
+                    .boxed()
+                },
+                reply,
+                None,
+            );
+            assert!(writer.jobs.try_send(Msg::Job(Job::One(job))).is_ok());
+            // The runtime's only thread is held here, polling nothing.
+            let deadline = Instant::now() + wait;
+            while published.lock().unwrap().is_empty() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let during = published.lock().unwrap().clone();
+            let expected: &[Vec<i64>] = if own_thread { &[vec![1]] } else { &[] };
+            assert_eq!(during, expected, "own thread: {own_thread}");
+            sent.await.unwrap().unwrap();
+            assert_eq!(
+                *published.lock().unwrap(),
+                [vec![1]],
+                "own thread: {own_thread}"
+            );
         }
-        // The runtime's only thread is held here, polling nothing.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while published.lock().unwrap().is_empty() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert_eq!(*published.lock().unwrap(), [vec![1]]);
-        sent.await.unwrap().unwrap();
     }
 
     /// A lone command commits at once (no wait for company); the commands that
