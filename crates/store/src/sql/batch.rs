@@ -40,7 +40,6 @@ pub enum Job<C = AnyConnection> {
 /// SQLite's: `BEGIN IMMEDIATE`, nothing else, no timeout (a local file).
 pub const SQLITE_STEPS: Steps = Steps {
     begin: "BEGIN IMMEDIATE",
-    after_begin: None,
     before_commit: None,
     timeout: None,
 };
@@ -48,12 +47,10 @@ pub const SQLITE_STEPS: Steps = Steps {
 /// How a batch's transaction opens and closes on its connection.
 #[derive(Clone, Copy)]
 pub struct Steps {
-    /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite: the write
-    /// lock up front, so a batch never fails half-way on a busy lock).
+    /// Opens a write transaction, in one round trip (`BEGIN IMMEDIATE` on
+    /// SQLite: the write lock up front, so a batch never fails half-way on a
+    /// busy lock; PostgreSQL: BEGIN and the advisory lock, postgres.rs).
     pub begin: &'static str,
-    /// Right after `begin`, in the same round trip (PostgreSQL: the advisory
-    /// lock, postgres.rs).
-    pub after_begin: Option<&'static str>,
     /// Before COMMIT when the batch appended events, given the last event id,
     /// in COMMIT's round trip (PostgreSQL: NOTIFY).
     pub before_commit: Option<fn(i64) -> String>,
@@ -145,12 +142,7 @@ pub async fn run<C: Tx + 'static>(
 }
 
 async fn begin<C: Tx>(conn: &mut C, steps: &Steps) -> Result<()> {
-    let open = async {
-        match steps.after_begin {
-            Some(sql) => conn.control(&format!("{}; {sql}", steps.begin)).await,
-            None => conn.control(steps.begin).await,
-        }
-    };
+    let open = conn.control(steps.begin);
     match steps.timeout {
         Some(t) => tokio::time::timeout(t, open)
             .await
@@ -228,9 +220,9 @@ async fn body<C: Tx + 'static>(
     // On PostgreSQL, where `before_commit` is set, a failure of either
     // statement is a rollback (it reports no error for a COMMIT it made
     // durable), handled as a failed COMMIT is there.
-    let commit = match (steps.before_commit, last_event) {
-        (Some(sql), Some(last)) => format!("{}; COMMIT", sql(last)),
-        _ => "COMMIT".to_owned(),
+    let commit: std::borrow::Cow<str> = match (steps.before_commit, last_event) {
+        (Some(sql), Some(last)) => format!("{}; COMMIT", sql(last)).into(),
+        _ => "COMMIT".into(),
     };
     match conn.control(&commit).await {
         Ok(()) => Ok(outcomes),

@@ -211,10 +211,7 @@ impl SqlStore {
                     publish,
                     fail_stop: true,
                     lane: sqlite_lane(&url)?,
-                    // Measured slower on a thread of its own: the general
-                    // commands' statements each cross to sqlx's SQLite worker
-                    // thread and back, and a parked runtime is woken by a
-                    // system call where a busy worker is not (writer.rs).
+                    // Measured slower on a thread of its own (Writer::start).
                     own_thread: false,
                 };
                 (config, None)
@@ -243,8 +240,7 @@ impl SqlStore {
                 let config = writer::Config {
                     connect,
                     steps: batch::Steps {
-                        begin: "BEGIN",
-                        after_begin: Some(postgres::WRITE_LOCK),
+                        begin: postgres::WRITE_LOCK,
                         before_commit: Some(postgres::notify),
                         timeout,
                     },

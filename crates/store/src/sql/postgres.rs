@@ -42,10 +42,10 @@ use std::time::Duration;
 /// The NOTIFY channel every committing batch that appended events signals.
 pub const EVENTS_CHANNEL: &str = "luot_events";
 
-/// Taken by every write batch right after BEGIN; released by COMMIT/ROLLBACK.
-/// The key is arbitrary but fixed ("Luot" in ASCII). Sent with BEGIN in one
-/// round trip (batch.rs).
-pub const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(1282768756)";
+/// How every write batch begins: the advisory lock right after BEGIN, in the
+/// same round trip; released by COMMIT/ROLLBACK. The key is arbitrary but
+/// fixed ("Luot" in ASCII).
+pub const WRITE_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(1282768756)";
 
 /// Sent inside the batch, so it is delivered only if the batch commits; with
 /// COMMIT in one round trip (batch.rs), hence the id as a literal (an integer
