@@ -32,6 +32,8 @@ pub mod notices;
 pub mod offline;
 pub mod retention;
 pub mod sql;
+#[doc(hidden)]
+pub mod testing;
 
 pub use admin::{
     AdminConfig, AdminCtx, AdminStore, Report, ReportRow, ReportTotal, ServiceConfig,

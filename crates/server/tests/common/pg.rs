@@ -7,9 +7,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 
-use sqlx::Connection;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -31,25 +29,10 @@ pub fn admin_url(test: &str) -> Option<String> {
 }
 
 /// Creates a uniquely named database beside the one in `admin_url`; returns
-/// its URL. Left behind for inspection, like the store story's.
+/// its URL. Left behind for inspection until the next run, like the store
+/// story's (luot_store::testing).
 pub async fn fresh_database(admin_url: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "luot_s{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        jiff::Timestamp::now().as_millisecond() % 1_000_000
-    );
-    let mut admin = sqlx::PgConnection::connect(admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("LUOT_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let _ = admin.close().await;
-    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-    format!("{base}/{name}")
+    luot_store::testing::fresh_pg_database(admin_url, "luot_s").await
 }
 
 /// `host:port` of a `postgres://user@host:port/db` URL.

@@ -54,33 +54,10 @@ pub async fn sqlite() -> Fresh {
 }
 
 /// Creates a uniquely named database next to the one in `admin_url` and
-/// connects to it. Databases are left behind for inspection; names carry the
-/// process id and a counter so runs never collide.
+/// connects to it. The run's databases are left behind for inspection; the
+/// next run drops them (luot_store::testing).
 pub async fn postgres(admin_url: &str) -> Fresh {
-    use sqlx::Connection;
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "luot_t{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        Timestamp::now().as_millisecond() % 1_000_000
-    );
-    let mut admin = sqlx::PgConnection::connect(admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("LUOT_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(admin_url);
-    let url = format!("{base}/{name}");
+    let url = luot_store::testing::fresh_pg_database(admin_url, "luot_t").await;
     let store = luot_store::connect(&url, Default::default()).await.unwrap();
     Fresh {
         name: "postgres",
