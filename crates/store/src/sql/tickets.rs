@@ -170,7 +170,10 @@ pub async fn position_and_eta<C: Tx + ?Sized>(
              + (SELECT COUNT(*) {WAITING_IN} AND {PRIORITY} AND {before})"
         )
     } else {
-        format!("{QUEUE_LENGTH} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})")
+        format!(
+            "{} - 1 - (SELECT COUNT(*) {WAITING_IN} AND {NORMAL} AND {after})",
+            queue_length("$1", "$2")
+        )
     };
     let rows = c
         .rows(
@@ -184,23 +187,34 @@ pub async fn position_and_eta<C: Tx + ?Sized>(
     Ok((ahead, eta::eta_minutes(ahead, open, mean)))
 }
 
-/// A service's waiting tickets today (all call groups), kept by triggers; an
-/// SQL expression over `$1` (service id) and `$2` (service day).
-pub const QUEUE_LENGTH: &str =
-    "COALESCE((SELECT waiting FROM queue_lengths WHERE service_id = $1 AND service_day = $2), 0)";
+/// A service's waiting tickets today (all call groups), kept by triggers: an
+/// SQL expression over the placeholders `service` (its id) and `day` (the
+/// service day), `$1` and `$2` in a statement of its own.
+pub fn queue_length(service: &str, day: &str) -> String {
+    format!(
+        "COALESCE((SELECT waiting FROM queue_lengths WHERE service_id = {service} \
+         AND service_day = {day}), 0)"
+    )
+}
 
 /// A statement answering `first` (an expression over `$1` service id, `$2`
 /// service day and whatever else it binds) with what the ETA needs: the
 /// service's open counters and its recent service times, one row per recent
 /// service (at least one row).
 pub fn with_eta_sql(first: &str) -> String {
+    eta_select(first, "$1", "$2")
+}
+
+/// [`with_eta_sql`] over the placeholders `service` and `day` (a part of a
+/// larger statement: issuing reads every service's at once).
+pub fn eta_select(first: &str, service: &str, day: &str) -> String {
     format!(
         "SELECT p.first, p.open, r.d FROM (SELECT ({first}) AS first, \
          (SELECT COUNT(*) FROM counter_services cs JOIN counters k ON k.id = cs.counter_id \
-          WHERE cs.service_id = $1 AND k.state = 'open') AS open) p \
+          WHERE cs.service_id = {service} AND k.state = 'open') AS open) p \
          LEFT JOIN (SELECT finished_at - COALESCE(started_at, called_at) AS d FROM tickets \
-          WHERE service_id = $1 AND status = 'done' AND service_day = $2 AND called_at IS NOT NULL \
-          ORDER BY finished_at DESC LIMIT {RECENT_SERVICES}) r ON 1 = 1"
+          WHERE service_id = {service} AND status = 'done' AND service_day = {day} \
+          AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT {RECENT_SERVICES}) r ON 1 = 1"
     )
 }
 

@@ -37,7 +37,7 @@ pub use write::{number_for, sequences, write, Key, NewTicket, CHUNK};
 use super::batch::{self, JobOn, Outcome};
 use super::build::Sql;
 use super::rows::{self, micros, new_token, ts, CentreRow, ServiceRow};
-use super::tickets::{self, QueueKey, QUEUE_LENGTH};
+use super::tickets::{self, QueueKey};
 use super::tx::{args, Arg, Tx};
 use crate::{model::*, Conflict, Error, Result};
 
@@ -364,8 +364,12 @@ pub async fn issue<C: Tx + ?Sized>(c: &mut C, cmds: &[&IssueTicket]) -> Result<V
         .map(Some)
         .collect::<Vec<_>>();
     let mut views: Vec<Option<TicketView>> = new.iter().map(|_| None).collect();
-    for members in &groups {
-        for (&i, (ahead, eta_minutes)) in members.iter().zip(positions(c, &new, members).await?) {
+    let queues = queues(c, &new, &groups).await?;
+    for (members, queue) in groups.iter().zip(&queues) {
+        for (&i, (ahead, eta_minutes)) in members
+            .iter()
+            .zip(positions(c, &new, members, queue).await?)
+        {
             views[i] = Some(fresh_view(&new[i], ahead, eta_minutes));
         }
     }
@@ -477,47 +481,118 @@ struct Later {
     slot_start: Option<i64>,
 }
 
-/// [`tickets::with_eta_sql`] for the queue's length.
-static ETA_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| tickets::with_eta_sql(QUEUE_LENGTH));
+/// What one service and day's new tickets need for their positions and ETAs,
+/// read after the whole batch is in: the ETA's parts (queue length, open
+/// counters, mean service time) and the normal tickets queued since the
+/// group's first.
+struct Queue {
+    waiting: i64,
+    open: u32,
+    mean: f64,
+    later: Vec<Later>,
+}
+
+/// Every group's [`Queue`], in one statement (one round trip to PostgreSQL,
+/// however many services the batch touched): per group, its ETA rows
+/// (`tickets::eta_select`, kind 0) and its normal tickets queued since the
+/// group's earliest (kind 1), tagged with the group's index.
+async fn queues<C: Tx + ?Sized>(
+    c: &mut C,
+    new: &[NewTicket<'_>],
+    groups: &[Vec<usize>],
+) -> Result<Vec<Queue>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::new();
+    let mut bound: Vec<Arg> = Vec::with_capacity(groups.len() * 3);
+    for (g, members) in groups.iter().enumerate() {
+        let first = &new[members[0]];
+        let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
+        // Numbered placeholders, each first written in order (SQLite numbers
+        // a statement's parameters by first appearance).
+        let (svc, day, since) = (
+            format!("${}", 3 * g + 1),
+            format!("${}", 3 * g + 2),
+            format!("${}", 3 * g + 3),
+        );
+        if g > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let eta = tickets::eta_select(&tickets::queue_length(&svc, &day), &svc, &day);
+        // The normal call group (tickets::NORMAL) at each ticket's own `now`
+        // is applied in `positions`, per ticket.
+        sql.push_str(&format!(
+            "SELECT CAST({g} AS BIGINT) AS g, CAST(0 AS BIGINT) AS kind, e.first AS a, \
+             e.open AS b, e.d AS c FROM ({eta}) e \
+             UNION ALL SELECT CAST({g} AS BIGINT), CAST(1 AS BIGINT), queued_at, id, slot_start \
+             FROM tickets WHERE service_id = {svc} AND service_day = {day} \
+             AND status IN ('waiting', 'transferred') AND priority IS NULL AND queued_at >= {since}"
+        ));
+        bound.extend(args![first.svc.id, first.day.as_str(), earliest]);
+    }
+    let rows = c
+        .rows(&sql, bound, |r| {
+            Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.int_opt(4)?))
+        })
+        .await?;
+    let mut eta: Vec<Vec<tickets::EtaRow>> = groups.iter().map(|_| Vec::new()).collect();
+    let mut later: Vec<Vec<Later>> = groups.iter().map(|_| Vec::new()).collect();
+    for (g, kind, a, b, d) in rows {
+        let g = usize::try_from(g)
+            .ok()
+            .filter(|&g| g < groups.len())
+            .ok_or_else(|| Error::Internal("a queue row of no group".into()))?;
+        if kind == 0 {
+            eta[g].push(tickets::EtaRow {
+                first: a,
+                open: b,
+                d,
+            });
+        } else {
+            later[g].push(Later {
+                queued_at: a,
+                id: b,
+                slot_start: d,
+            });
+        }
+    }
+    Ok(groups
+        .iter()
+        .zip(eta.into_iter().zip(later))
+        .map(|(members, (eta, later))| {
+            let svc = new[members[0]].svc;
+            let (waiting, open, mean) = tickets::eta_parts(&eta, svc.mean_service_minutes);
+            Queue {
+                waiting,
+                open,
+                mean,
+                later,
+            }
+        })
+        .collect())
+}
 
 /// Position and ETA of each new ticket of one service and day (`members`),
-/// read after the whole batch is in. A normal ticket's position is the queue
-/// length less one less the normal tickets behind it (as in
+/// from its group's [`Queue`]. A normal ticket's position is the queue length
+/// less one less the normal tickets behind it (as in
 /// `tickets::position_and_eta`), and those behind a fresh ticket are the
-/// batch's later ones and the rare ticket queued later still: all read in one
-/// query. A priority ticket (rare) asks on its own.
+/// batch's later ones and the rare ticket queued later still. A priority
+/// ticket (rare) asks on its own.
 async fn positions<C: Tx + ?Sized>(
     c: &mut C,
     new: &[NewTicket<'_>],
     members: &[usize],
+    queue: &Queue,
 ) -> Result<Vec<(u32, u32)>> {
     let first = &new[members[0]];
     let (service_id, day) = (first.svc.id, &first.day);
-    let rows = c
-        .rows(&ETA_SQL, args![service_id, day], tickets::EtaRow::decode)
-        .await?;
-    let (waiting, open, mean) = tickets::eta_parts(&rows, first.svc.mean_service_minutes);
-
-    let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
-    // The normal call group (tickets::NORMAL) at each ticket's own `now` is
-    // applied below, per ticket.
-    let later = c
-        .rows(
-            "SELECT queued_at, id, slot_start FROM tickets WHERE service_id = $1 \
-             AND service_day = $2 AND status IN ('waiting', 'transferred') AND priority IS NULL \
-             AND queued_at >= $3",
-            args![service_id, day, earliest],
-            |r| {
-                Ok(Later {
-                    queued_at: r.int(0)?,
-                    id: r.int(1)?,
-                    slot_start: r.int_opt(2)?,
-                })
-            },
-        )
-        .await?;
-
+    let Queue {
+        waiting,
+        open,
+        mean,
+        ref later,
+    } = *queue;
     let mut out = Vec::with_capacity(members.len());
     for &i in members {
         let t = &new[i];
