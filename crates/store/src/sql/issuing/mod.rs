@@ -407,44 +407,49 @@ fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
 }
 
 /// Of the keys in `keys` (by centre and scope), those already stored, with
-/// their fingerprint and ticket.
+/// their fingerprint and ticket: one statement per [`CHUNK`] keys, whatever
+/// their centres and scopes (each kiosk is a scope of its own, and a
+/// province's batch mixes many).
 async fn known_keys<C: Tx + ?Sized>(
     c: &mut C,
     keys: &HashMap<(i64, &str), Vec<&str>>,
 ) -> Result<HashMap<(i64, String, String), (String, i64)>> {
+    let all: Vec<(i64, &str, &str)> = keys
+        .iter()
+        .flat_map(|(&(centre_id, scope), keys)| keys.iter().map(move |&k| (centre_id, scope, k)))
+        .collect();
     let mut known = HashMap::new();
-    for (&(centre_id, scope), keys) in keys {
-        for chunk in keys.chunks(CHUNK) {
-            // One arm per key, each an equality on the whole primary key:
-            // the planner then uses all three columns whatever its
-            // statistics say. With `key IN (...)` and statistics from when
-            // the table was small (the morning after the nightly prune, before
-            // autovacuum analyses it), PostgreSQL searched the index by
-            // centre and scope only and filtered every key of that kiosk.
-            let mut sql = Sql::new(c, "");
-            let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 3);
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" UNION ALL ");
-                }
-                sql.push(
-                    "SELECT key, fingerprint, ticket_id FROM idempotency_keys WHERE centre_id = ",
-                )
-                .param()
-                .push(" AND scope = ")
-                .param()
-                .push(" AND key = ")
-                .param();
-                bound.extend(args![centre_id, scope, *k]);
+    for chunk in all.chunks(CHUNK) {
+        // One arm per key, each an equality on the whole primary key: the
+        // planner then uses all three columns whatever its statistics say.
+        // With `key IN (...)` and statistics from when the table was small
+        // (the morning after the nightly prune, before autovacuum analyses
+        // it), PostgreSQL searched the index by centre and scope only and
+        // filtered every key of that kiosk.
+        let mut sql = Sql::new(c, "");
+        let mut bound: Vec<Arg> = Vec::with_capacity(chunk.len() * 3);
+        for (i, &(centre_id, scope, key)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
             }
-            let rows = c
-                .rows(sql.as_str(), bound, |r| {
-                    Ok((r.text(0)?, r.text(1)?, r.int(2)?))
-                })
-                .await?;
-            for (key, fingerprint, ticket_id) in rows {
-                known.insert((centre_id, scope.to_owned(), key), (fingerprint, ticket_id));
-            }
+            sql.push(
+                "SELECT centre_id, scope, key, fingerprint, ticket_id FROM idempotency_keys \
+                 WHERE centre_id = ",
+            )
+            .param()
+            .push(" AND scope = ")
+            .param()
+            .push(" AND key = ")
+            .param();
+            bound.extend(args![centre_id, scope, key]);
+        }
+        let rows = c
+            .rows(sql.as_str(), bound, |r| {
+                Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?))
+            })
+            .await?;
+        for (centre_id, scope, key, fingerprint, ticket_id) in rows {
+            known.insert((centre_id, scope, key), (fingerprint, ticket_id));
         }
     }
     Ok(known)
