@@ -1,6 +1,8 @@
 //! Row types and the small lookups every command starts with: a centre by code, a
 //! service by code, a counter by number. Timestamps are stored as microseconds.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use luot_domain::{
     Centre, CentreCode, CounterNumber, CounterState, OpeningHours, ServiceCode, TicketStatus,
@@ -292,6 +294,76 @@ pub async fn service_by_id<C: Tx + ?Sized>(c: &mut C, id: i64) -> Result<Service
         format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1")
     });
     row(c, &SQL, args![id], ServiceRow::decode, "service").await
+}
+
+/// The centres of `codes` that exist, each by its code and with its services
+/// (in their order), in two statements however many centres (issuing's batch,
+/// which on a province's server mixes many).
+pub async fn centres_with_services<C: Tx + ?Sized>(
+    c: &mut C,
+    codes: &[&CentreCode],
+) -> Result<Vec<(String, CentreRow, Vec<ServiceRow>)>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = super::build::Sql::new(
+        c,
+        "SELECT id, config, notice, code FROM centres WHERE code IN (",
+    );
+    for i in 0..codes.len() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.param();
+    }
+    sql.push(")");
+    let bound = codes.iter().flat_map(|code| args![code.as_str()]).collect();
+    let stored = c
+        .rows(sql.as_str(), bound, |r| {
+            Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?))
+        })
+        .await?;
+    let mut centres = Vec::with_capacity(stored.len());
+    for (id, config, notice, code) in stored {
+        let row = CentreRow {
+            id,
+            config: parse_config(id, &config)?,
+            notice,
+        };
+        centres.push((code, row));
+    }
+    if centres.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = super::build::Sql::new(
+        c,
+        &format!("SELECT {SERVICE_COLUMNS}, centre_id FROM services WHERE centre_id IN ("),
+    );
+    for i in 0..centres.len() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.param();
+    }
+    sql.push(") ORDER BY sort, code");
+    let bound = centres.iter().flat_map(|(_, k)| args![k.id]).collect();
+    let services = c
+        .rows(sql.as_str(), bound, |r| {
+            // The centre after SERVICE_COLUMNS (16 of them).
+            Ok((r.int(16)?, ServiceRow::decode(r)?))
+        })
+        .await?;
+    let mut by_centre: HashMap<i64, Vec<ServiceRow>> = HashMap::new();
+    for (centre_id, svc) in services {
+        by_centre.entry(centre_id).or_default().push(svc);
+    }
+    Ok(centres
+        .into_iter()
+        .map(|(code, k)| {
+            let services = by_centre.remove(&k.id).unwrap_or_default();
+            (code, k, services)
+        })
+        .collect())
 }
 
 pub async fn services<C: Tx + ?Sized>(c: &mut C, centre_id: i64) -> Result<Vec<ServiceRow>> {

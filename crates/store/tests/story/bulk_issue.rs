@@ -258,3 +258,86 @@ async fn idempotency_keys_are_per_caller() {
         s.close().await;
     }
 }
+
+/// One batch across centres (a province's server): each centre numbers its
+/// own tickets, keys are per centre, a centre that does not exist refuses
+/// its commands alone, and every centre's events carry only its tickets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_across_centres_keeps_each_centre_apart() {
+    for b in backends().await {
+        let s: Arc<dyn Store> = b.store.clone();
+        let codes: Vec<luot_domain::CentreCode> = ["trung-tam-a", "trung-tam-b", "trung-tam-c"]
+            .iter()
+            .map(|c| luot_domain::CentreCode::parse(c).unwrap())
+            .collect();
+        for c in &codes {
+            let mut setup = small_centre(1);
+            setup.centre.code = c.clone();
+            s.create_centre(setup, morning()).await.unwrap();
+        }
+        let missing = luot_domain::CentreCode::parse("khong-co").unwrap();
+        let at = |centre: &luot_domain::CentreCode, service: &str, key: &str| {
+            let mut c = cmd(service, Some(key.into()), None);
+            c.centre = centre.clone();
+            c
+        };
+        // Twelve per centre over two services, the same keys in every centre,
+        // and two for a centre that does not exist, all in one wave.
+        let mut cmds = Vec::new();
+        for i in 0..12 {
+            for c in &codes {
+                cmds.push(at(c, if i % 2 == 0 { "A" } else { "B" }, &format!("k{i}")));
+            }
+            if i % 6 == 0 {
+                cmds.push(at(&missing, "A", &format!("k{i}")));
+            }
+        }
+        let results = issue_all(&s, cmds.clone()).await;
+        let mut per_centre: HashMap<String, Vec<String>> = HashMap::new();
+        for (c, r) in cmds.iter().zip(&results) {
+            if c.centre == missing {
+                assert!(matches!(r, Err(Error::NotFound(_))), "{}: {r:?}", b.name);
+                continue;
+            }
+            let v = r.as_ref().unwrap();
+            assert_eq!(v.centre, c.centre, "{}", b.name);
+            per_centre
+                .entry(c.centre.as_str().to_owned())
+                .or_default()
+                .push(v.number.clone());
+        }
+        for c in &codes {
+            let mut numbers = per_centre.remove(c.as_str()).unwrap();
+            numbers.sort();
+            // Service B's prefix is 1 (small_centre).
+            let mut want: Vec<String> = (1..=6)
+                .map(|n| format!("A{n:03}"))
+                .chain((1..=6).map(|n| format!("1{n:03}")))
+                .collect();
+            want.sort();
+            assert_eq!(numbers, want, "{}: {} numbers its own", b.name, c.as_str());
+            let events = s.events_after(c, 0, 1000).await.unwrap();
+            let issued = events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::TicketIssued { .. }))
+                .count();
+            assert_eq!(issued, 12, "{}: {} events", b.name, c.as_str());
+            assert!(events.iter().all(|e| &e.centre == c), "{}", b.name);
+        }
+        // The same wave again: every key is a retry in its own centre.
+        let again = issue_all(&s, cmds.clone()).await;
+        for ((c, first), second) in cmds.iter().zip(&results).zip(&again) {
+            if c.centre == missing {
+                continue;
+            }
+            assert_eq!(
+                first.as_ref().unwrap().token,
+                second.as_ref().unwrap().token,
+                "{}: a retry in {}",
+                b.name,
+                c.centre.as_str()
+            );
+        }
+        s.close().await;
+    }
+}

@@ -230,7 +230,7 @@ async fn check<C: Tx + ?Sized>(
     Ok((priority, numbering::service_day(cmd.now, &tz).to_string()))
 }
 
-/// A centre and its services by code (`None`: no such centre).
+/// A centre and its services by code.
 type Loaded = (CentreRow, HashMap<String, ServiceRow>);
 
 /// What becomes of one command before anything is written.
@@ -245,27 +245,24 @@ enum Plan {
 
 /// Issues `cmds` as if run one after another; one [`Issued`] per command.
 pub async fn issue<C: Tx + ?Sized>(c: &mut C, cmds: &[&IssueTicket]) -> Result<Vec<Issued>> {
-    // Centres and their services, each read once.
-    let mut centres: HashMap<&CentreCode, Option<Loaded>> = HashMap::new();
+    // Centres and their services, each read once, all in two statements.
+    let mut codes: Vec<&CentreCode> = Vec::new();
     for cmd in cmds {
-        if centres.contains_key(&cmd.centre) {
-            continue;
+        if !codes.contains(&&cmd.centre) {
+            codes.push(&cmd.centre);
         }
-        let loaded = match rows::centre(c, &cmd.centre).await {
-            Ok(centre) => {
-                let services = rows::services(c, centre.id).await?;
-                let by_code = services.into_iter().map(|s| (s.code.clone(), s)).collect();
-                Some((centre, by_code))
-            }
-            Err(Error::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        centres.insert(&cmd.centre, loaded);
     }
+    let centres: HashMap<String, Loaded> = rows::centres_with_services(c, &codes)
+        .await?
+        .into_iter()
+        .map(|(code, centre, services)| {
+            let by_code = services.into_iter().map(|s| (s.code.clone(), s)).collect();
+            (code, (centre, by_code))
+        })
+        .collect();
     let found = |cmd: &IssueTicket| -> Result<(&CentreRow, &ServiceRow)> {
         let (centre, services) = centres
-            .get(&cmd.centre)
-            .and_then(Option::as_ref)
+            .get(cmd.centre.as_str())
             .ok_or(Error::NotFound("centre"))?;
         let svc = services
             .get(cmd.service.as_str())
