@@ -3,10 +3,12 @@
 //! Walk-in commands (kiosk, staff, web) go through [`issue`], one command or a
 //! whole batch of them: the writer hands over every issue command of its batch
 //! at once (issuing is the hot write: every kiosk press is one), and the batch
-//! costs, per centre, two look-ups and one idempotency check; per service and
-//! day, one numbering update and two position queries; and one multi-row
-//! INSERT each for tickets, keys, print jobs and events. A single command is a
-//! batch of one. Appointment check-ins (sql/booking/checkin.rs) and offline
+//! costs two look-ups (its centres, their services), one idempotency check
+//! per 64 keys, one numbering update per service and day, one query for every
+//! service's positions and ETAs, and one multi-row INSERT each (per 64 rows)
+//! for tickets, keys, print jobs and events: the same few statements whether
+//! it holds one centre's tickets or a province's. A single command is a batch
+//! of one. Appointment check-ins (sql/booking/checkin.rs) and offline
 //! replays (sql/offline.rs) number and write their tickets through the same
 //! [`write`] and [`sequences`].
 //!
