@@ -1,7 +1,6 @@
 //! For the test suites of this workspace (the store's and the server's): fresh
 //! PostgreSQL databases on a shared server. Not part of the store's API.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 use sqlx::Connection;
@@ -21,7 +20,8 @@ use sqlx::Connection;
 /// comes from `LUOT_TEST_PG_URL`, and a set but wrong URL must not skip.
 pub async fn fresh_pg_database(admin_url: &str, prefix: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    static SWEPT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    // Prefixes whose earlier runs this process has swept.
+    static SWEPT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let name = format!(
         "{prefix}{}_{}_{}",
         std::process::id(),
@@ -31,11 +31,14 @@ pub async fn fresh_pg_database(admin_url: &str, prefix: &str) -> String {
     let mut admin = sqlx::PgConnection::connect(admin_url)
         .await
         .unwrap_or_else(|e| panic!("LUOT_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
-    let first = SWEPT
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get_or_insert_with(HashSet::new)
-        .insert(prefix.to_owned());
+    let first = {
+        let mut swept = SWEPT.lock().unwrap_or_else(|p| p.into_inner());
+        let first = !swept.iter().any(|p| p == prefix);
+        if first {
+            swept.push(prefix.to_owned());
+        }
+        first
+    };
     if first {
         drop_stale(&mut admin, prefix).await;
     }

@@ -9,6 +9,7 @@ use luot_domain::{
 };
 use sqlx::AnyConnection;
 
+use super::build::Sql;
 use super::tx::{args, row, row_opt, Cols, Tx};
 use crate::{model::*, Error, Result};
 
@@ -306,17 +307,12 @@ pub async fn centres_with_services<C: Tx + ?Sized>(
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = super::build::Sql::new(
+    let mut sql = Sql::new(
         c,
-        "SELECT id, config, notice, code FROM centres WHERE code IN (",
+        "SELECT id, config, notice, code FROM centres WHERE code IN ",
     );
-    for i in 0..codes.len() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.param();
-    }
-    sql.push(")");
+    // One "row" of placeholders: the IN list.
+    sql.rows(1, &vec![None; codes.len()]);
     let bound = codes.iter().flat_map(|code| args![code.as_str()]).collect();
     let stored = c
         .rows(sql.as_str(), bound, |r| {
@@ -335,17 +331,12 @@ pub async fn centres_with_services<C: Tx + ?Sized>(
     if centres.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = super::build::Sql::new(
+    let mut sql = Sql::new(
         c,
-        &format!("SELECT {SERVICE_COLUMNS}, centre_id FROM services WHERE centre_id IN ("),
+        &format!("SELECT {SERVICE_COLUMNS}, centre_id FROM services WHERE centre_id IN "),
     );
-    for i in 0..centres.len() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.param();
-    }
-    sql.push(") ORDER BY sort, code");
+    sql.rows(1, &vec![None; centres.len()])
+        .push(" ORDER BY sort, code");
     let bound = centres.iter().flat_map(|(_, k)| args![k.id]).collect();
     let services = c
         .rows(sql.as_str(), bound, |r| {

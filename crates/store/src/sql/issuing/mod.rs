@@ -273,14 +273,14 @@ pub async fn issue<C: Tx + ?Sized>(c: &mut C, cmds: &[&IssueTicket]) -> Result<V
     };
 
     // Keys already stored: retries. A key is its caller's (the actor's).
-    let mut keys: HashMap<(i64, &str), Vec<&str>> = HashMap::new();
-    for cmd in cmds {
-        if let (Some(key), Ok((centre, _))) = (&cmd.idempotency_key, found(cmd)) {
-            keys.entry((centre.id, cmd.actor.as_str()))
-                .or_default()
-                .push(key);
-        }
-    }
+    let keys: Vec<(i64, &str, &str)> = cmds
+        .iter()
+        .filter_map(|cmd| {
+            let key = cmd.idempotency_key.as_deref()?;
+            let (centre, _) = found(cmd).ok()?;
+            Some((centre.id, cmd.actor.as_str(), key))
+        })
+        .collect();
     let known = known_keys(c, &keys).await?;
 
     // Each command's fate, and the tickets to write.
@@ -405,20 +405,16 @@ fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
     groups.into_iter().map(|(_, m)| m).collect()
 }
 
-/// Of the keys in `keys` (by centre and scope), those already stored, with
+/// Of `keys` (centre, scope, key), those already stored, with
 /// their fingerprint and ticket: one statement per [`CHUNK`] keys, whatever
 /// their centres and scopes (each kiosk is a scope of its own, and a
 /// province's batch mixes many).
 async fn known_keys<C: Tx + ?Sized>(
     c: &mut C,
-    keys: &HashMap<(i64, &str), Vec<&str>>,
+    keys: &[(i64, &str, &str)],
 ) -> Result<HashMap<(i64, String, String), (String, i64)>> {
-    let all: Vec<(i64, &str, &str)> = keys
-        .iter()
-        .flat_map(|(&(centre_id, scope), keys)| keys.iter().map(move |&k| (centre_id, scope, k)))
-        .collect();
     let mut known = HashMap::new();
-    for chunk in all.chunks(CHUNK) {
+    for chunk in keys.chunks(CHUNK) {
         // One arm per key, each an equality on the whole primary key: the
         // planner then uses all three columns whatever its statistics say.
         // With `key IN (...)` and statistics from when the table was small
