@@ -341,3 +341,53 @@ async fn a_batch_across_centres_keeps_each_centre_apart() {
         s.close().await;
     }
 }
+
+/// On PostgreSQL a ticket's service and numbering service are checked against
+/// the ticket's own centre (migration 0033, one key per column pair), so the
+/// database refuses a ticket row that names another centre's service, whoever
+/// writes it; a service of its own centre is still accepted. (SQLite keeps one
+/// key per column: rebuilding its tickets table for this was not worth it.)
+#[tokio::test]
+async fn postgres_keeps_a_tickets_services_in_its_centre() {
+    let Some(admin) = pg_url("the test of tickets' keys to their centre's services") else {
+        return;
+    };
+    let b = postgres(&admin).await;
+    let s: Arc<dyn Store> = b.store.clone();
+    let other = luot_domain::CentreCode::parse("trung-tam-khac").unwrap();
+    for c in [centre_code(), other.clone()] {
+        let mut setup = small_centre(1);
+        setup.centre.code = c;
+        s.create_centre(setup, morning()).await.unwrap();
+    }
+    let ticket = s.issue_ticket(cmd("A", None, None)).await.unwrap();
+    use sqlx::Connection;
+    let mut raw = sqlx::PgConnection::connect(&b.url).await.unwrap();
+    let service_of = |centre: &str, service: &str| {
+        format!(
+            "(SELECT s.id FROM services s JOIN centres c ON c.id = s.centre_id \
+             WHERE c.code = '{centre}' AND s.code = '{service}')"
+        )
+    };
+    for column in ["service_id", "numbered_service_id"] {
+        let set = |centre: &str, service: &str| {
+            format!(
+                "UPDATE tickets SET {column} = {} WHERE token = $1",
+                service_of(centre, service)
+            )
+        };
+        let refused = sqlx::query(&set(other.as_str(), "A"))
+            .bind(&ticket.token)
+            .execute(&mut raw)
+            .await
+            .expect_err("a ticket took another centre's service");
+        let db = refused.as_database_error().expect("a database error");
+        assert!(db.is_foreign_key_violation(), "{column}: {db}");
+        let moved = sqlx::query(&set(centre_code().as_str(), "B"))
+            .bind(&ticket.token)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(moved.rows_affected(), 1, "{column}");
+    }
+}
