@@ -9,7 +9,6 @@ use luot_domain::{CentreCode, CounterNumber, Event};
 use sqlx::AnyConnection;
 
 use super::build::Sql;
-use super::issuing::CHUNK;
 use super::rows::{self, micros, ts};
 use super::SqlStore;
 use crate::auth::*;
@@ -575,13 +574,15 @@ pub(super) async fn insert_audit<C: super::tx::Tx + ?Sized>(
 }
 
 /// Inserts audit entries, each with the events its command appended (their
-/// types and numbers go into its details), in one multi-row INSERT per
-/// [`CHUNK`] entries: the bulk issue path audits a batch's staff tickets so.
+/// types and numbers go into its details), in multi-row INSERTs of at most
+/// [`CHUNK`](super::tx::CHUNK) entries ([`Tx::pieces`](super::tx::Tx::pieces)):
+/// the bulk issue path audits a batch's staff tickets so.
 pub(super) async fn insert_audits<C: super::tx::Tx + ?Sized>(
     c: &mut C,
     entries: &[(&NewAudit, &[Event])],
 ) -> Result<()> {
-    for chunk in entries.chunks(CHUNK) {
+    for range in c.pieces(entries.len()) {
+        let chunk = &entries[range];
         let mut sql = Sql::new(
             c,
             "INSERT INTO audit_log (at, actor, action, centre, ip, details) VALUES ",

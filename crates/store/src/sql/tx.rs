@@ -6,6 +6,8 @@
 //! SQLite takes as named ones), the rows are read by position through
 //! [`Cols`].
 
+use std::ops::Range;
+
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::{Any, AnyConnection, Row as _};
@@ -62,6 +64,34 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// Rows per multi-row statement at most: a few hundred bound values, far
+/// below either backend's limit.
+pub const CHUNK: usize = 64;
+
+/// `0..n` in pieces of [`CHUNK`] rows (the last one shorter): as few
+/// statements as possible.
+pub fn chunks(n: usize) -> Vec<Range<usize>> {
+    (0..n)
+        .step_by(CHUNK)
+        .map(|start| start..n.min(start + CHUNK))
+        .collect()
+}
+
+/// `0..n` in pieces whose sizes are powers of two (64, 32, ..., 1; the
+/// biggest that fits first): a multi-row statement then has seven texts
+/// whatever the number of rows, so their prepared statements are reused.
+pub fn powers_of_two(n: usize) -> Vec<Range<usize>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let left = (n - start).min(CHUNK);
+        let size = 1 << left.ilog2();
+        pieces.push(start..start + size);
+        start += size;
+    }
+    pieces
+}
+
 /// A row being read, its columns by position.
 pub trait Cols {
     fn int(&self, i: usize) -> Result<i64>;
@@ -93,6 +123,14 @@ pub trait Tx: Send {
     /// Whether placeholders are numbered (`$1`, PostgreSQL) rather than
     /// anonymous (`?`, SQLite); see build.rs.
     fn numbered(&self) -> bool;
+
+    /// `0..n` cut into the rows of multi-row statements (an INSERT of many
+    /// tickets, a look-up of many keys), each at most [`CHUNK`] rows. By
+    /// default in as few pieces as possible, each a round trip to
+    /// PostgreSQL; SQLite's lane cuts them in powers of two (lane.rs).
+    fn pieces(&self, n: usize) -> Vec<Range<usize>> {
+        chunks(n)
+    }
 }
 
 /// The first row, if any.
@@ -234,5 +272,42 @@ impl<X: Tx + ?Sized> Tx for &mut X {
     }
     fn numbered(&self) -> bool {
         (**self).numbered()
+    }
+    fn pieces(&self, n: usize) -> Vec<Range<usize>> {
+        (**self).pieces(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(pieces: &[Range<usize>]) -> Vec<usize> {
+        pieces.iter().map(ExactSizeIterator::len).collect()
+    }
+
+    /// Both cuts cover `0..n` exactly, in order, in pieces of at most
+    /// [`CHUNK`]; the lane's are powers of two, at most one of each size
+    /// below [`CHUNK`].
+    #[test]
+    fn pieces_cover_every_row_once() {
+        for n in 0..=300 {
+            for (pieces, pow2) in [(chunks(n), false), (powers_of_two(n), true)] {
+                let rows: Vec<usize> = pieces.iter().cloned().flatten().collect();
+                assert_eq!(rows, (0..n).collect::<Vec<_>>(), "n = {n}");
+                assert!(pieces.iter().all(|p| !p.is_empty() && p.len() <= CHUNK));
+                if pow2 {
+                    assert!(pieces.iter().all(|p| p.len().is_power_of_two()));
+                    let small: Vec<usize> =
+                        sizes(&pieces).into_iter().filter(|&s| s < CHUNK).collect();
+                    let mut distinct = small.clone();
+                    distinct.dedup();
+                    assert_eq!(small, distinct, "n = {n}");
+                }
+            }
+        }
+        assert_eq!(sizes(&chunks(130)), [64, 64, 2]);
+        assert_eq!(sizes(&powers_of_two(13)), [8, 4, 1]);
+        assert_eq!(sizes(&powers_of_two(130)), [64, 64, 2]);
     }
 }

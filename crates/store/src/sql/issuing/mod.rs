@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 
 mod write;
 
-pub use write::{number_for, sequences, write, Key, NewTicket, CHUNK};
+pub use write::{number_for, sequences, write, Key, NewTicket};
 
 use super::batch::{self, JobOn, Outcome};
 use super::build::Sql;
@@ -405,16 +405,17 @@ fn groups(new: &[NewTicket]) -> Vec<Vec<usize>> {
     groups.into_iter().map(|(_, m)| m).collect()
 }
 
-/// Of `keys` (centre, scope, key), those already stored, with
-/// their fingerprint and ticket: one statement per [`CHUNK`] keys, whatever
-/// their centres and scopes (each kiosk is a scope of its own, and a
-/// province's batch mixes many).
+/// Of `keys` (centre, scope, key), those already stored, with their
+/// fingerprint and ticket: one statement per [`CHUNK`](crate::sql::tx::CHUNK)
+/// keys at most ([`Tx::pieces`]), whatever their centres and scopes (each
+/// kiosk is a scope of its own, and a province's batch mixes many).
 async fn known_keys<C: Tx + ?Sized>(
     c: &mut C,
     keys: &[(i64, &str, &str)],
 ) -> Result<HashMap<(i64, String, String), (String, i64)>> {
     let mut known = HashMap::new();
-    for chunk in keys.chunks(CHUNK) {
+    for range in c.pieces(keys.len()) {
+        let chunk = &keys[range];
         // One arm per key, each an equality on the whole primary key: the
         // planner then uses all three columns whatever its statistics say.
         // With `key IN (...)` and statistics from when the table was small

@@ -15,10 +15,6 @@ use luot_domain::{
     Channel, Event, EventKind, NumberSequence, PriorityCode, TicketNumber, TicketPrefix,
 };
 
-/// Rows per multi-row INSERT: a few hundred bound values, far below either
-/// backend's limit, and few distinct statement texts.
-pub const CHUNK: usize = 64;
-
 /// A ticket about to be written: everything its row and its event need.
 pub struct NewTicket<'a> {
     pub centre: &'a CentreRow,
@@ -124,11 +120,12 @@ pub fn number_for(svc: &ServiceRow, seq: i64, capped: bool) -> Result<String> {
 /// Inserts `tickets` (setting their ids), their keys, print jobs and events,
 /// a few multi-row statements per chunk; returns the events in ticket order.
 pub async fn write<C: Tx + ?Sized>(c: &mut C, tickets: &mut [NewTicket<'_>]) -> Result<Vec<Event>> {
-    for chunk in tickets.chunks_mut(CHUNK) {
-        insert_tickets(c, chunk).await?;
+    for range in c.pieces(tickets.len()) {
+        insert_tickets(c, &mut tickets[range]).await?;
     }
     let keyed: Vec<&NewTicket> = tickets.iter().filter(|t| t.key.is_some()).collect();
-    for chunk in keyed.chunks(CHUNK) {
+    for range in c.pieces(keyed.len()) {
+        let chunk = &keyed[range];
         let mut sql = Sql::new(
             c,
             "INSERT INTO idempotency_keys (centre_id, scope, key, fingerprint, ticket_id, created_at) \
@@ -153,7 +150,8 @@ pub async fn write<C: Tx + ?Sized>(c: &mut C, tickets: &mut [NewTicket<'_>]) -> 
         .iter()
         .filter_map(|t| t.print_on.map(|d| (d, t)))
         .collect();
-    for chunk in printed.chunks(CHUNK) {
+    for range in c.pieces(printed.len()) {
+        let chunk = &printed[range];
         let mut sql = Sql::new(
             c,
             "INSERT INTO print_jobs (device_id, ticket_id, created_at) VALUES ",
@@ -166,8 +164,8 @@ pub async fn write<C: Tx + ?Sized>(c: &mut C, tickets: &mut [NewTicket<'_>]) -> 
         c.exec(sql.as_str(), bound).await?;
     }
     let mut events = Vec::with_capacity(tickets.len());
-    for chunk in tickets.chunks(CHUNK) {
-        events.extend(insert_events(c, chunk).await?);
+    for range in c.pieces(tickets.len()) {
+        events.extend(insert_events(c, &tickets[range]).await?);
     }
     Ok(events)
 }
