@@ -148,6 +148,17 @@ async fn start(db: &str, shim: Option<(&Path, &Path)>, client: &reqwest::Client)
     panic!("luot would not start");
 }
 
+/// A seeded database in `dir` ([`seeded_db`]) and `luot` on it with the sync
+/// shim: the flag file that steers the shim, the database (for a restart
+/// without the shim), the client and the server.
+async fn start_shimmed(dir: &Path) -> (PathBuf, String, reqwest::Client, Luot) {
+    let lib = build_shim(dir);
+    let flag = dir.join("fsync-flag");
+    let (db, client) = seeded_db(dir).await;
+    let luot = start(&db, Some((&lib, &flag)), &client).await;
+    (flag, db, client, luot)
+}
+
 /// A fresh SQLite database with the test centre and a kiosk device, and an
 /// HTTP client that issues as that kiosk (the kiosk's retries with their
 /// Idempotency-Key are what a crash must not double; anonymous remote
@@ -283,10 +294,7 @@ async fn assert_all_there(client: &reqwest::Client, base: &str, acked: &[(String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_commit_and_sync_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = build_shim(dir.path());
-    let flag = dir.path().join("fsync-flag");
-    let (db, client) = seeded_db(dir.path()).await;
-    let mut luot = start(&db, Some((&lib, &flag)), &client).await;
+    let (flag, db, client, mut luot) = start_shimmed(dir.path()).await;
     let events = follow(&luot.base).await;
     let keys: Vec<String> = (0..20).map(|i| format!("crash-key-{i}")).collect();
     let acked = issue_acked(&client, &luot.base, &keys).await;
@@ -335,10 +343,7 @@ async fn killed_between_commit_and_sync_loses_nothing_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sync_stops_writes_until_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = build_shim(dir.path());
-    let flag = dir.path().join("fsync-flag");
-    let (db, client) = seeded_db(dir.path()).await;
-    let mut luot = start(&db, Some((&lib, &flag)), &client).await;
+    let (flag, db, client, mut luot) = start_shimmed(dir.path()).await;
     let events = follow(&luot.base).await;
     let keys: Vec<String> = (0..10).map(|i| format!("fail-key-{i}")).collect();
     let acked = issue_acked(&client, &luot.base, &keys).await;
@@ -376,10 +381,7 @@ async fn a_failed_sync_stops_writes_until_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_finds_a_disk_that_cannot_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = build_shim(dir.path());
-    let flag = dir.path().join("fsync-flag");
-    let (db, client) = seeded_db(dir.path()).await;
-    let luot = start(&db, Some((&lib, &flag)), &client).await;
+    let (flag, _, client, luot) = start_shimmed(dir.path()).await;
     let acked = issue_acked(&client, &luot.base, &["probe-key-0".to_owned()]).await;
     std::fs::write(&flag, "f").unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -410,10 +412,7 @@ async fn healthz_finds_a_disk_that_cannot_commit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_sync_the_wal_with_fdatasync() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = build_shim(dir.path());
-    let flag = dir.path().join("fsync-flag");
-    let (db, client) = seeded_db(dir.path()).await;
-    let luot = start(&db, Some((&lib, &flag)), &client).await;
+    let (flag, _, client, luot) = start_shimmed(dir.path()).await;
     std::fs::write(&flag, "c").unwrap();
     let keys: Vec<String> = (0..5).map(|i| format!("sync-key-{i}")).collect();
     issue_acked(&client, &luot.base, &keys).await;
