@@ -12,6 +12,7 @@ use luot_domain::Event;
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
+use super::booking::BookJob;
 use super::counters::CounterJob;
 use super::issuing::{self, IssueJob};
 use super::tx::Tx;
@@ -35,6 +36,8 @@ pub enum Job<C = AnyConnection> {
     Issue(Box<IssueJob>),
     /// A counter command: like any command, in its own savepoint.
     Counter(Box<CounterJob>),
+    /// A booking: like any command, in its own savepoint.
+    Book(Box<BookJob>),
 }
 
 /// SQLite's: `BEGIN IMMEDIATE`, nothing else, no timeout (a local file).
@@ -163,6 +166,7 @@ async fn body<C: Tx + 'static>(
             Job::One(j) => ones.push(j),
             Job::Issue(j) => issues.push(*j),
             Job::Counter(j) => ones.push(j.into_job()),
+            Job::Book(j) => ones.push(j.into_job()),
         }
     }
     if !issues.is_empty() {

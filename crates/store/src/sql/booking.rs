@@ -7,17 +7,17 @@
 use async_trait::async_trait;
 use futures::FutureExt;
 use jiff::Timestamp;
-use luot_domain::CentreCode;
+use luot_domain::{booking::Refusal, CentreCode, Error as Rule};
 
 use super::{rows, SqlStore};
-use crate::{booking::*, Result};
+use crate::{booking::*, Error, Result};
 
 mod book;
 mod checkin;
 mod desk;
 pub(super) mod settings;
 
-pub(super) use book::ERASE_PERSONAL;
+pub(super) use book::{BookJob, Prepared, ERASE_PERSONAL};
 pub(super) use checkin::anonymise;
 
 #[async_trait]
@@ -78,9 +78,22 @@ impl crate::BookingStore for SqlStore {
     async fn book(&self, cmd: Book) -> Result<AppointmentView> {
         let prepared = book::prepare(&mut *self.read().await?, &cmd).await?;
         let id_hash = cmd.id_number.as_deref().map(|id| self.id_key.hash(id));
-        self.writer
-            .run(move |c| book::book(c, cmd, prepared, id_hash).boxed())
-            .await
+        let (centre, service, slot, now) = (
+            cmd.centre.clone(),
+            cmd.service.clone(),
+            cmd.slot_start,
+            cmd.now,
+        );
+        let booked = self.writer.book(cmd, prepared, id_hash).await;
+        match booked {
+            // Full: the next free slots, read now that the writer is free.
+            Err(Error::Rule(Rule::Booking(Refusal::SlotFull { .. }))) => {
+                let mut c = self.read().await?;
+                let next = book::next_free_after(&mut c, &centre, &service, slot, now).await?;
+                Err(Rule::Booking(Refusal::SlotFull { next }).into())
+            }
+            other => other,
+        }
     }
 
     async fn appointment(

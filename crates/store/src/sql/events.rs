@@ -19,16 +19,46 @@ pub async fn append<C: Tx + ?Sized>(
     actor: &str,
     now: Timestamp,
 ) -> Result<Event> {
+    let logged = Logged {
+        kind: kind.name(),
+        ticket: ticket_id,
+        counter: counter_id,
+        appointment: None,
+    };
+    append_logged(c, centre, kind, logged, actor, now).await
+}
+
+/// What the log row keeps beside the event's payload: its kind (the
+/// event's name unless a finer one is given, as for bookings made and
+/// cancelled) and what it concerns.
+#[derive(Default)]
+pub struct Logged<'a> {
+    pub kind: &'a str,
+    pub ticket: Option<i64>,
+    pub counter: Option<i64>,
+    pub appointment: Option<i64>,
+}
+
+/// [`append`], with the log row's columns given in full, in one statement.
+pub async fn append_logged<C: Tx + ?Sized>(
+    c: &mut C,
+    centre: &CentreRow,
+    kind: EventKind,
+    logged: Logged<'_>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Event> {
     let payload = serde_json::to_string(&kind)?;
     let id = row(
         c,
-        "INSERT INTO events (centre_id, kind, ticket_id, counter_id, actor, at, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO events (centre_id, kind, ticket_id, counter_id, appointment_id, actor, at, \
+         payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         args![
             centre.id,
-            kind.name(),
-            ticket_id,
-            counter_id,
+            logged.kind,
+            logged.ticket,
+            logged.counter,
+            logged.appointment,
             actor,
             micros(now),
             payload
@@ -53,12 +83,12 @@ pub async fn after(
     limit: u32,
 ) -> Result<Vec<Event>> {
     #[derive(sqlx::FromRow)]
-    struct Logged {
+    struct Stored {
         id: i64,
         at: i64,
         payload: String,
     }
-    let rows: Vec<Logged> = sqlx::query_as(
+    let rows: Vec<Stored> = sqlx::query_as(
         "SELECT id, at, payload FROM events WHERE centre_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(centre_id)

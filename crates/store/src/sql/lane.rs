@@ -1,6 +1,7 @@
 //! SQLite's write lane: a second write connection, owned by a thread of its
-//! own, on which the writer runs the issue and counter commands of a batch
-//! (a kiosk press, call next, complete, ...) in a transaction of their own.
+//! own, on which the writer runs the issue, counter and booking commands of
+//! a batch (a kiosk press, call next, complete, a booking on the portal, ...)
+//! in a transaction of their own.
 //!
 //! Why: through sqlx, every statement is a round trip between the writer task
 //! and sqlx's worker thread for the connection, and on a small machine that

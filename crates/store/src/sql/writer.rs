@@ -14,9 +14,10 @@
 //! while a commit (and its sync) runs wait for it and form the next batch, so a
 //! batch closes when the previous sync finishes, up to [`MAX_BATCH`].
 //!
-//! On SQLite the counter commands (call next, complete, ...) of a batch run
-//! on the write lane (lane.rs), a second write connection on a thread of its
-//! own, in a transaction right after the batch's: a counter command is a
+//! On SQLite the issue, counter (call next, complete, ...) and booking
+//! commands of a batch run on the write lane (lane.rs), a second write
+//! connection on a thread of its own, in a transaction right after the
+//! batch's: a counter command is a
 //! dozen dependent statements, and through sqlx each would cost a round trip
 //! between threads. The two transactions never overlap (this task runs one,
 //! then the other), and the lane's follow the same rules: replies and events
@@ -53,6 +54,7 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::{self, BatchError, Job, Outcome, Steps};
+use super::booking::{BookJob, Prepared};
 use super::counters::{CounterCmd, CounterJob};
 use super::issuing::IssueJob;
 use super::lane::{Lane, LaneConn};
@@ -130,11 +132,11 @@ impl Writer {
     /// ready at that moment (hundreds under load), a delay paid a dozen times
     /// per batch while every other writer waits (flat out 5,483 and 6,139/s
     /// on the runtime, 7,004 and 8,814/s on its own thread, builds
-    /// alternating). On SQLite the issue and counter commands run on the
-    /// lane's thread anyway, and the other commands' statements, each a hop
-    /// to sqlx's worker thread and back, were slower on a parked thread
-    /// (woken by a system call each time) than on a busy worker: bookings
-    /// 1,120 to 1,854/s against 1,714 to 2,229/s. With `own_thread` the
+    /// alternating). On SQLite the issue, counter and booking commands run
+    /// on the lane's thread anyway, and the other commands' statements, each
+    /// a hop to sqlx's worker thread and back, were slower on a parked thread
+    /// (woken by a system call each time) than on a busy worker: bookings,
+    /// then on that connection, 1,120 to 1,854/s against 1,714 to 2,229/s. With `own_thread` the
     /// connection is made on that thread, so its socket belongs to that
     /// runtime.
     pub async fn start(config: Config) -> Result<Self> {
@@ -262,6 +264,25 @@ impl Writer {
         self.submit(job, rx).await
     }
 
+    /// Books a place in the next batch (on SQLite's write lane); returns the
+    /// booking after the commit.
+    pub async fn book(
+        &self,
+        cmd: crate::Book,
+        prepared: Prepared,
+        id_hash: Option<String>,
+    ) -> Result<crate::AppointmentView> {
+        self.ready()?;
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Book(Box::new(BookJob {
+            cmd,
+            prepared,
+            id_hash,
+            reply,
+        }));
+        self.submit(job, rx).await
+    }
+
     async fn submit<T>(&self, job: Job, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
         self.jobs
             .send(Msg::Job(job))
@@ -344,7 +365,7 @@ async fn run(
             break;
         }
         let mut jobs = take_jobs(&mut msgs, &mut close);
-        // Issue and counter commands go to the lane, after this batch (one
+        // Issue, counter and booking commands go to the lane, after this batch (one
         // transaction at a time: the two connections never wait for each
         // other's lock).
         let lane_jobs = match &config.lane {
@@ -375,7 +396,7 @@ async fn run(
     }
 }
 
-/// Takes the issue and counter commands out of `jobs`, for the lane.
+/// Takes the issue, counter and booking commands out of `jobs`, for the lane.
 fn split_lane(jobs: &mut Vec<Job>) -> Vec<Job<LaneConn>> {
     let mut lane = Vec::new();
     let mut rest = Vec::with_capacity(jobs.len());
@@ -383,6 +404,7 @@ fn split_lane(jobs: &mut Vec<Job>) -> Vec<Job<LaneConn>> {
         match job {
             Job::Issue(j) => lane.push(Job::Issue(j)),
             Job::Counter(j) => lane.push(Job::Counter(j)),
+            Job::Book(j) => lane.push(Job::Book(j)),
             other => rest.push(other),
         }
     }

@@ -246,6 +246,8 @@ async fn look_up_and_cancel_need_the_phone() {
         assert_eq!(a.phone, "0900***007");
         assert_eq!(a.id_number.as_deref(), Some("********2345"));
         assert_eq!(a.code.as_str().len(), 6);
+        // The answer to a booking is what a look-up shows of it.
+        assert_eq!(s.appointment(&a.code, &phone(7)).await.unwrap(), a);
         assert!(
             matches!(
                 s.appointment(&a.code, &phone(8)).await,

@@ -74,6 +74,11 @@ async fn a_booking_with_the_reminder_consent_gets_turn_notices_after_check_in() 
             (true, false, false),
             "{name}: what the booking promises"
         );
+        // The answer to a booking is what a look-up shows of it.
+        for (booked, p) in [(&with, 1), (&without, 2), (&old, 3)] {
+            let read = s.appointment(&booked.code, &phone(p)).await.unwrap();
+            assert_eq!(&read, booked, "{name}");
+        }
 
         let at = ten() - mins(20);
         let mine = s.check_in(check_in(&with.code, at)).await.unwrap();

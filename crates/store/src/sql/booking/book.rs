@@ -5,6 +5,7 @@
 //! re-checks the condition on the latest version, so concurrent server processes
 //! cannot overbook either.
 
+use futures::FutureExt;
 use jiff::{civil::Date, tz::TimeZone, Timestamp};
 use luot_domain::{
     booking::{ConsentPurpose, Refusal},
@@ -14,8 +15,10 @@ use luot_domain::{
 use sqlx::AnyConnection;
 
 use super::settings::{holidays, rules, settings};
+use crate::sql::batch::{self, JobOn};
 use crate::sql::events;
 use crate::sql::rows::{self, micros, ts, CentreRow, ServiceRow};
+use crate::sql::tx::{args, row_opt, Tx};
 use crate::{booking::*, Error, Result};
 
 /// How many "next free slots" a full slot's refusal offers.
@@ -155,6 +158,9 @@ pub struct Prepared {
     slot: slots::Slot,
     day: String,
     rules: BookingRules,
+    /// Whether the centre sends turn notices (a notifier is set up): what
+    /// the new booking's view says about them, read here, not by the writer.
+    notifiers: bool,
 }
 
 pub async fn prepare(c: &mut AnyConnection, cmd: &Book) -> Result<Prepared> {
@@ -170,17 +176,47 @@ pub async fn prepare(c: &mut AnyConnection, cmd: &Book) -> Result<Prepared> {
     )?;
     let day = slots::local_date(slot.start, &b.tz).to_string();
     let rules = rules(c, centre.id).await?;
+    let notifiers = has_notifiers(c, centre.id).await?;
     Ok(Prepared {
         centre,
         b,
         slot,
         day,
         rules,
+        notifiers,
     })
 }
 
-pub async fn book(
-    c: &mut AnyConnection,
+/// A booking waiting in the writer's queue. Like a counter command it is
+/// one implementation over [`Tx`]: on SQLite the writer runs it on the write
+/// lane (lane.rs), where its statements cost no hop between threads each; on
+/// PostgreSQL on its connection; in its own savepoint either way.
+pub struct BookJob {
+    pub cmd: Book,
+    pub prepared: Prepared,
+    /// The ID number's hash under the key file's key (crate::id_key).
+    pub id_hash: Option<String>,
+    pub reply: tokio::sync::oneshot::Sender<Result<AppointmentView>>,
+}
+
+impl BookJob {
+    pub fn into_job<C: Tx + 'static>(self) -> JobOn<C> {
+        let Self {
+            cmd,
+            prepared,
+            id_hash,
+            reply,
+        } = self;
+        batch::one(
+            move |c: &mut C| book(c, cmd, prepared, id_hash).boxed(),
+            reply,
+            None,
+        )
+    }
+}
+
+pub async fn book<C: Tx>(
+    c: &mut C,
     cmd: Book,
     prepared: Prepared,
     id_hash: Option<String>,
@@ -191,34 +227,35 @@ pub async fn book(
         slot,
         day,
         rules,
+        notifiers,
     } = prepared;
-    let same_day: Vec<(String,)> = sqlx::query_as(
-        "SELECT s.code FROM appointments a JOIN services s ON s.id = a.service_id \
-         WHERE a.phone = $1 AND a.service_day = $2 AND a.status IN ('booked', 'checked_in')",
-    )
-    .bind(cmd.phone.as_str())
-    .bind(&day)
-    .fetch_all(&mut *c)
-    .await?;
-    let same_day = same_day
-        .into_iter()
-        .map(|(s,)| ServiceCode::parse(&s))
+    let same_day = c
+        .rows(
+            "SELECT s.code FROM appointments a JOIN services s ON s.id = a.service_id \
+             WHERE a.phone = $1 AND a.service_day = $2 AND a.status IN ('booked', 'checked_in')",
+            args![cmd.phone.as_str(), &day],
+            |r| r.text(0),
+        )
+        .await?
+        .iter()
+        .map(|s| ServiceCode::parse(s))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     rules.limits.check(&same_day, &cmd.service)?;
 
-    let taken: Option<i64> = sqlx::query_scalar(
+    let taken = row_opt(
+        c,
         "INSERT INTO slot_counts (service_id, slot_start, booked) VALUES ($1, $2, 1) \
          ON CONFLICT (service_id, slot_start) DO UPDATE SET booked = slot_counts.booked + 1 \
          WHERE slot_counts.booked < $3 RETURNING booked",
+        args![b.svc.id, micros(slot.start), i64::from(b.settings.capacity)],
+        |r| r.int(0),
     )
-    .bind(b.svc.id)
-    .bind(micros(slot.start))
-    .bind(i64::from(b.settings.capacity))
-    .fetch_optional(&mut *c)
     .await?;
     if taken.is_none() {
-        let next = next_free(c, &b, slot.start, cmd.now).await?;
-        return Err(Rule::Booking(Refusal::SlotFull { next }).into());
+        // The next free slots are found after this batch, on a read
+        // connection ([`next_free_after`]): a search over the horizon's days
+        // need not hold up every other write.
+        return Err(Rule::Booking(Refusal::SlotFull { next: Vec::new() }).into());
     }
 
     // The hash under the key file's key (crate::id_key), made by the caller.
@@ -232,28 +269,31 @@ pub async fn book(
     let mut appointment = 0;
     for _ in 0..16 {
         let candidate = BookingCode::from_random(rand::random());
-        let id: Option<i64> = sqlx::query_scalar(
+        let id = row_opt(
+            c,
             "INSERT INTO appointments (centre_id, service_id, code, slot_start, slot_end, service_day, \
              name, phone, id_hash, id_last4, consent_version, consent_text, status, created_at, \
              notice_consent_version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'booked', $13, $14) \
              ON CONFLICT (code) DO NOTHING RETURNING id",
+            args![
+                centre.id,
+                b.svc.id,
+                candidate.as_str(),
+                micros(slot.start),
+                micros(slot.end),
+                &day,
+                &cmd.name,
+                cmd.phone.as_str(),
+                id_hash.clone(),
+                id_last4.clone(),
+                &cmd.consent_version,
+                &cmd.consent_text,
+                micros(cmd.now),
+                cmd.reminder_consent_version.clone()
+            ],
+            |r| r.int(0),
         )
-        .bind(centre.id)
-        .bind(b.svc.id)
-        .bind(candidate.as_str())
-        .bind(micros(slot.start))
-        .bind(micros(slot.end))
-        .bind(&day)
-        .bind(&cmd.name)
-        .bind(cmd.phone.as_str())
-        .bind(&id_hash)
-        .bind(&id_last4)
-        .bind(&cmd.consent_version)
-        .bind(&cmd.consent_text)
-        .bind(micros(cmd.now))
-        .bind(&cmd.reminder_consent_version)
-        .fetch_optional(&mut *c)
         .await?;
         if let Some(id) = id {
             code = Some(candidate);
@@ -263,7 +303,62 @@ pub async fn book(
     }
     let code = code.ok_or_else(|| Error::Internal("no free booking code after 16 draws".into()))?;
     let event = booking_changed(c, &centre, BOOKING_CREATED, appointment, cmd.now).await?;
-    Ok((view_by_code(c, &code).await?, vec![event]))
+    // The view from what this command wrote and what was prepared, not read
+    // back: every statement here holds up the writer.
+    let turn_notices = notifiers
+        && cmd
+            .reminder_consent_version
+            .as_deref()
+            .is_some_and(luot_domain::booking::reminders_cover_turn_notices);
+    let row = AppointmentRow {
+        id: appointment,
+        centre_id: centre.id,
+        service_id: b.svc.id,
+        code: code.as_str().to_owned(),
+        status: AppointmentStatus::Booked.as_str().to_owned(),
+        slot_start: micros(slot.start),
+        slot_end: micros(slot.end),
+        name: cmd.name,
+        phone: cmd.phone.as_str().to_owned(),
+        id_last4,
+        consent_version: cmd.consent_version,
+        notice_consent_version: cmd.reminder_consent_version,
+        ticket_id: None,
+        service_code: b.svc.code.clone(),
+        service_name: b.svc.name.clone(),
+        service_name_en: b.svc.name_en.clone(),
+        centre_code: centre.config.code.as_str().to_owned(),
+    };
+    let looks = Looks {
+        settings: &b.settings,
+        check_in: rules.check_in,
+        ticket_number: None,
+        turn_notices,
+    };
+    Ok((view(row, centre.config, looks)?, vec![event]))
+}
+
+/// The next free slots after `after`, for a refusal of a full slot: read on
+/// a read connection once the refusal is known (see [`book`]).
+pub async fn next_free_after(
+    c: &mut AnyConnection,
+    centre: &CentreCode,
+    service: &ServiceCode,
+    after: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<Timestamp>> {
+    let centre = rows::centre(c, centre).await?;
+    let b = bookable(c, &centre, service).await?;
+    next_free(c, &b, after, now).await
+}
+
+/// Whether the centre has a notifier set up (it sends turn notices).
+async fn has_notifiers(c: &mut AnyConnection, centre_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifiers WHERE centre_id = $1")
+        .bind(centre_id)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
 }
 
 /// The event log's kinds of a booking made and a booking cancelled (the
@@ -275,30 +370,19 @@ pub const BOOKING_CANCELLED: &str = "booking_cancelled";
 /// [`EventKind::BookingChanged`]); the portal is the actor, no one personal.
 /// The stream's payload names no booking; the log row keeps which booking
 /// and what happened to it (`kind`) for the webhooks (migration 0026).
-async fn booking_changed(
-    c: &mut AnyConnection,
+async fn booking_changed<C: Tx + ?Sized>(
+    c: &mut C,
     centre: &CentreRow,
     kind: &str,
     appointment: i64,
     now: Timestamp,
 ) -> Result<luot_domain::Event> {
-    let event = events::append(
-        c,
-        centre,
-        EventKind::BookingChanged,
-        None,
-        None,
-        "portal",
-        now,
-    )
-    .await?;
-    sqlx::query("UPDATE events SET kind = $1, appointment_id = $2 WHERE id = $3")
-        .bind(kind)
-        .bind(appointment)
-        .bind(event.id)
-        .execute(&mut *c)
-        .await?;
-    Ok(event)
+    let logged = events::Logged {
+        kind,
+        appointment: Some(appointment),
+        ..Default::default()
+    };
+    events::append_logged(c, centre, EventKind::BookingChanged, logged, "portal", now).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -345,7 +429,7 @@ pub async fn view_by_code(c: &mut AnyConnection, code: &BookingCode) -> Result<A
 pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<AppointmentView> {
     let centre = rows::centre(c, &luot_domain::CentreCode::parse(&r.centre_code)?).await?;
     let s = settings(c, r.service_id).await?;
-    let window = rules(c, r.centre_id).await?.check_in;
+    let check_in = rules(c, r.centre_id).await?.check_in;
     let ticket_number: Option<String> = match r.ticket_id {
         Some(id) => {
             sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
@@ -356,7 +440,31 @@ pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<Appoint
         None => None,
     };
     let turn_notices = turn_notices(c, &r).await?;
-    let cfg = centre.config;
+    let looks = Looks {
+        settings: &s,
+        check_in,
+        ticket_number,
+        turn_notices,
+    };
+    view(r, centre.config, looks)
+}
+
+/// What a booking's view shows beyond its own row.
+struct Looks<'a> {
+    settings: &'a BookingSettings,
+    check_in: luot_domain::CheckInWindow,
+    ticket_number: Option<String>,
+    turn_notices: bool,
+}
+
+/// A booking as its holder sees it, from its row and the rest.
+fn view(r: AppointmentRow, cfg: luot_domain::Centre, looks: Looks<'_>) -> Result<AppointmentView> {
+    let Looks {
+        settings: s,
+        check_in: window,
+        ticket_number,
+        turn_notices,
+    } = looks;
     let start = ts(r.slot_start);
     Ok(AppointmentView {
         code: BookingCode::parse(&r.code)?,
@@ -377,8 +485,8 @@ pub async fn to_view(c: &mut AnyConnection, r: AppointmentRow) -> Result<Appoint
         name: r.name,
         phone: luot_domain::booking::mask_phone(&r.phone),
         id_number: r.id_last4.map(|l| format!("********{l}")),
-        bring_note: s.bring_note,
-        bring_note_en: s.bring_note_en,
+        bring_note: s.bring_note.clone(),
+        bring_note_en: s.bring_note_en.clone(),
         consent_version: r.consent_version,
         reminder_consent_version: r.notice_consent_version,
         turn_notices,
