@@ -279,6 +279,26 @@ mod tests {
         (lane, path)
     }
 
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: without
+    /// memory statistics, whose global mutex every allocation took
+    /// (docs/benchmarks.md). A build that drops the flag (`LIBSQLITE3_FLAGS`
+    /// set by hand) fails here, not silently slower. (`HAVE_FDATASYNC` is not
+    /// listed by SQLite; the crash tests check the sync call itself.)
+    #[test]
+    fn sqlite_is_built_with_the_projects_flags() {
+        let c = Connection::open_in_memory().unwrap();
+        let mut s = c.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = s
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
+
     type Answer = oneshot::Receiver<Result<i64>>;
 
     /// A command running `sql` (inserting `id`), then failing if `fail`,
