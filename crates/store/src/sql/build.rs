@@ -44,6 +44,19 @@ impl Sql {
         self
     }
 
+    /// A new parameter that the text names more than once: its placeholder,
+    /// to `push` wherever it is needed. It carries its number on both
+    /// backends (`?N` on SQLite, `$N` on PostgreSQL), so its uses may come
+    /// in any order; the next value bound fills it.
+    pub fn shared_param(&mut self) -> String {
+        self.params += 1;
+        if self.numbered {
+            format!("${}", self.params)
+        } else {
+            format!("?{}", self.params)
+        }
+    }
+
     /// `rows` rows of a multi-row `VALUES`, each `(` then its pieces `)`,
     /// comma-separated; a piece is a literal (`Some`) or a placeholder (`None`).
     pub fn rows(&mut self, rows: usize, row: &[Option<&str>]) -> &mut Self {
@@ -100,5 +113,24 @@ mod tests {
             s.as_str(),
             "INSERT INTO t (a, b, c) VALUES ($1, 'x', $2), ($3, 'x', $4) WHERE k IN ($5, $6)"
         );
+    }
+
+    #[test]
+    fn a_shared_parameter_carries_its_number() {
+        for (numbered, want) in [
+            // SQLite gives an anonymous `?` the number after the largest so far.
+            (false, "SELECT ?2 + ?1 + ?2 + ?"),
+            (true, "SELECT $2 + $1 + $2 + $3"),
+        ] {
+            let mut s = Sql {
+                text: "SELECT ".into(),
+                params: 0,
+                numbered,
+            };
+            let (a, b) = (s.shared_param(), s.shared_param());
+            s.push(&format!("{b} + {a} + {b} + "));
+            s.param();
+            assert_eq!(s.as_str(), want);
+        }
     }
 }

@@ -164,13 +164,14 @@ impl LaneConn {
     }
 }
 
-/// Binds `args` to `stmt`: `$n` is SQLite's named parameter "$n", bound to
-/// the n-th argument; an anonymous `?` takes the argument of its position.
+/// Binds `args` to `stmt`: `?n` and `$n` (SQLite's named parameter "$n")
+/// are bound to the n-th argument; an anonymous `?` takes the argument of its
+/// position.
 fn bind(stmt: &mut rusqlite::Statement<'_>, sql: &str, args: &[Arg]) -> Result<()> {
     for i in 1..=stmt.parameter_count() {
         let n = match stmt.parameter_name(i) {
             Some(name) => name
-                .strip_prefix('$')
+                .strip_prefix(['$', '?'])
                 .and_then(|n| n.parse::<usize>().ok())
                 .ok_or_else(|| Error::Internal(format!("parameter {name} in {sql}")))?,
             None => i,

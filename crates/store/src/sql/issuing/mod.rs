@@ -505,25 +505,20 @@ async fn queues<C: Tx + ?Sized>(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = String::new();
+    let mut sql = Sql::new(c, "");
     let mut bound: Vec<Arg> = Vec::with_capacity(groups.len() * 3);
     for (g, members) in groups.iter().enumerate() {
         let first = &new[members[0]];
         let earliest = members.iter().map(|&i| new[i].issued_at).min().unwrap_or(0);
-        // Numbered placeholders, each first written in order (SQLite numbers
-        // a statement's parameters by first appearance).
-        let (svc, day, since) = (
-            format!("${}", 3 * g + 1),
-            format!("${}", 3 * g + 2),
-            format!("${}", 3 * g + 3),
-        );
+        // Each named several times in the group's text.
+        let (svc, day, since) = (sql.shared_param(), sql.shared_param(), sql.shared_param());
         if g > 0 {
-            sql.push_str(" UNION ALL ");
+            sql.push(" UNION ALL ");
         }
         let eta = tickets::eta_select(&tickets::queue_length(&svc, &day), &svc, &day);
         // The normal call group (tickets::NORMAL) at each ticket's own `now`
         // is applied in `positions`, per ticket.
-        sql.push_str(&format!(
+        sql.push(&format!(
             "SELECT CAST({g} AS BIGINT) AS g, CAST(0 AS BIGINT) AS kind, e.first AS a, \
              e.open AS b, e.d AS c FROM ({eta}) e \
              UNION ALL SELECT CAST({g} AS BIGINT), CAST(1 AS BIGINT), queued_at, id, slot_start \
@@ -533,7 +528,7 @@ async fn queues<C: Tx + ?Sized>(
         bound.extend(args![first.svc.id, first.day.as_str(), earliest]);
     }
     let rows = c
-        .rows(&sql, bound, |r| {
+        .rows(sql.as_str(), bound, |r| {
             Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.int_opt(4)?))
         })
         .await?;
